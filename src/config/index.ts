@@ -1,0 +1,122 @@
+/**
+ * All configuration, read once from the environment (and an optional .env file), validated
+ * into a typed object. A wrong value stops start-up with one line naming the variable.
+ */
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Empty strings count as "not set", so `FOO=` in .env behaves like a missing line. */
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const port = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v.trim() === '') return 3000;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) {
+      ctx.addIssue({ code: 'custom', message: `expects a port number 0-65535, got "${v}"` });
+      return z.NEVER;
+    }
+    return n;
+  });
+
+function positiveNumber(defaultValue: number, what: string) {
+  return z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return defaultValue;
+      const n = Number(v);
+      if (!Number.isFinite(n) || n <= 0) {
+        ctx.addIssue({ code: 'custom', message: `expects ${what} (a positive number), got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+}
+
+function url(protocols: string[], what: string) {
+  return optionalString.superRefine((v, ctx) => {
+    if (v === undefined) return;
+    let parsed: URL;
+    try {
+      parsed = new URL(v);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `expects ${what}, got something that is not a URL` });
+      return;
+    }
+    if (!protocols.includes(parsed.protocol)) {
+      ctx.addIssue({ code: 'custom', message: `expects ${what} (${protocols.join(' or ')}), got "${parsed.protocol}"` });
+    }
+  });
+}
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: port,
+  MONGODB_URI: url(['mongodb:', 'mongodb+srv:'], 'a MongoDB connection string like mongodb://host:27017/suaradesa'),
+  DATA_DIR: optionalString.transform((v) => v ?? './data'),
+  LOG_LEVEL: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? 'info' : v.trim().toLowerCase()))
+    .pipe(z.enum(LOG_LEVELS, { message: `expects one of ${LOG_LEVELS.join(', ')}` })),
+  TIMEZONE: optionalString
+    .transform((v) => v ?? 'Asia/Jayapura')
+    .refine(isTimeZone, { message: 'expects an IANA time zone such as Asia/Jayapura' }),
+  RUN_EXPIRY_HOURS: positiveNumber(168, 'hours before an unfinished conversation expires'),
+  TELEGRAM_BOT_TOKEN: optionalString.refine((v) => v === undefined || /^\d+:[A-Za-z0-9_-]+$/.test(v), {
+    message: 'expects a bot token like 123456:ABC-DEF... from @BotFather',
+  }),
+  TELEGRAM_API_ROOT: url(['http:', 'https:'], 'the Bot API base URL').transform((v) => v ?? 'https://api.telegram.org'),
+  TELEGRAM_WEBHOOK_URL: url(['https:', 'http:'], 'the public https URL Telegram should POST updates to'),
+  TELEGRAM_WEBHOOK_SECRET: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9_-]{1,256}$/.test(v), {
+    message: 'expects 1-256 characters of A-Z, a-z, 0-9, _ and -',
+  }),
+  TELEGRAM_BOT_USERNAME: optionalString,
+  SIMULATOR: z
+    .enum(['auto', 'on', 'off'], { message: 'expects auto, on or off' })
+    .optional()
+    .default('auto'),
+});
+
+export type Config = z.output<typeof schema> & {
+  /** True when the web chat simulator is served (SIMULATOR=on, or auto with no platform token). */
+  simulatorEnabled: boolean;
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Parses an environment (process.env by default). Throws ConfigError with one line per bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
+    throw new ConfigError(`Invalid configuration: ${lines.join('; ')}`);
+  }
+  const config = result.data;
+  if (config.TELEGRAM_WEBHOOK_URL && !config.TELEGRAM_WEBHOOK_SECRET) {
+    throw new ConfigError(
+      'Invalid configuration: TELEGRAM_WEBHOOK_SECRET must be set when TELEGRAM_WEBHOOK_URL is (Telegram signs webhook calls with it)',
+    );
+  }
+  const anyPlatform = config.TELEGRAM_BOT_TOKEN !== undefined;
+  const simulatorEnabled = config.SIMULATOR === 'on' || (config.SIMULATOR === 'auto' && !anyPlatform);
+  return { ...config, simulatorEnabled };
+}

@@ -1,0 +1,17 @@
+import { Schema, model, type InferSchemaType } from 'mongoose';
+
+/** A code a facilitator or admin gives to a working-group member or facilitator to register with that role. */
+const accessCodeSchema = new Schema(
+  {
+    code: { type: String, required: true, uppercase: true, trim: true },
+    role: { type: String, enum: ['pokja', 'fasilitator', 'admin'], required: true },
+    villageCode: { type: String, default: null },
+    expiresAt: { type: Date, default: null },
+    createdBy: { type: Schema.Types.ObjectId, ref: 'Member', default: null },
+  },
+  { timestamps: true },
+);
+accessCodeSchema.index({ code: 1 }, { unique: true });
+
+export type AccessCode = InferSchemaType<typeof accessCodeSchema>;
+export const AccessCodeModel = model('AccessCode', accessCodeSchema);
