@@ -9,3 +9,4 @@ export { BroadcastModel, DeliveryModel, type Broadcast, type Delivery } from './
 export { ProcessedMessageModel } from './models/processed-message.js';
 export { AccessCodeModel, type AccessCode } from './models/access-code.js';
 export { DataRequestModel } from './models/data-request.js';
+export { TelegramPromptModel } from './models/telegram-prompt.js';

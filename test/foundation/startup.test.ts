@@ -91,9 +91,12 @@ describe('npm start on a fresh machine', () => {
   it('stops with one clear line when MONGODB_URI points at nothing', async () => {
     const result = await runToExit(bareEnv({ MONGODB_URI: 'mongodb://127.0.0.1:1/suaradesa' }));
     expect(result.code).toBe(1);
-    const lines = result.stdout.trim().split('\n');
-    expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0]!).msg).toMatch(/^Cannot reach MongoDB at 127\.0\.0\.1:1: .*Check MONGODB_URI\.$/);
+    const entries = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as { level: number; msg: string });
+    const fatal = entries.filter((e) => e.level >= 50);
+    expect(fatal).toHaveLength(1);
+    expect(result.stdout).not.toMatch(/\n\s+at /);
+    expect(result.stderr).toBe('');
+    expect(fatal[0]!.msg).toMatch(/^Cannot reach MongoDB at 127\.0\.0\.1:1: .*Check MONGODB_URI\.$/);
   }, 30_000);
 
 });

@@ -33,6 +33,8 @@ const memberSchema = new Schema(
     /** The person blocked the bot on the platform. */
     blocked: { type: Boolean, default: false },
     lastInboundAt: { type: Date, default: null },
+    /** A question the service asked outside any flow and waits on, e.g. "really delete your data?". */
+    pendingConfirmation: { type: String, enum: ['deletedata', null], default: null },
   },
   { timestamps: true },
 );

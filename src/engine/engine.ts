@@ -1,0 +1,636 @@
+/**
+ * The conversation engine: a pure state machine over a compiled flow.
+ * step(flow, state, input, ctx) -> new state + messages to send + effects for the service.
+ * No I/O and no clock: time, translations and lookups come in through StepContext.
+ */
+import type { ChoiceOption, InboundContent, OutboundMessage } from '../chat/types.js';
+import { allQuestionItems, matchChoice, questionItems, type ChoiceItem } from './choices.js';
+import { localDate, type LocalDate } from './dates.js';
+import { evaluateBool, type ExprScope, type ExprVars } from './expressions.js';
+import { engineKey, type EngineKey } from './keys.js';
+import { cursorAfter, locate, type Cursor } from './navigation.js';
+import { handlerFor, type QuestionEnv } from './questions/index.js';
+import { numberedLines } from './questions/types.js';
+import { yesNoRender, yesNoValue } from './questions/yesno.js';
+import { isBackWord, isSkipWord } from './text.js';
+import type {
+  AnswerQuestion,
+  EngineInput,
+  Flow,
+  GroupQuestion,
+  LeafQuestion,
+  Position,
+  RunState,
+  StepContext,
+  StepResult,
+} from './types.js';
+
+/** Button id of "skip" on an optional question. */
+export const SKIP_ID = '__skip';
+/** Button ids on the summary. */
+export const SEND_ID = 'send';
+export const CHANGE_ID = 'change';
+
+const MAX_HISTORY = 200;
+const HELP_AFTER_FAILURES = 3;
+
+/** Starts a run: applies preset answers and sends the first question. */
+export function startRun(flow: Flow, ctx: StepContext): StepResult {
+  const state: RunState = {
+    flowId: flow.id,
+    flowVersion: flow.version,
+    status: 'active',
+    position: null,
+    answers: {},
+    history: [],
+    failures: 0,
+    promptSeq: 0,
+  };
+  const preset: string[] = [];
+  for (const [id, value] of Object.entries(ctx.preset ?? {})) {
+    const loc = locate(flow, id);
+    // Only top-level answer questions can be known in advance.
+    if (!loc || loc.group || loc.q.type === 'group' || loc.q.type === 'note' || value === undefined) continue;
+    state.answers[id] = value;
+    preset.push(id);
+  }
+  if (preset.length > 0) state.preset = preset;
+  const turn = new Turn(flow, ctx, state);
+  turn.forward({ kind: 'top', index: 0 });
+  return turn.result();
+}
+
+/** Applies one input (an answer, a button, or back) to a run. */
+export function step(flow: Flow, state: RunState, input: EngineInput, ctx: StepContext): StepResult {
+  const turn = new Turn(flow, ctx, prepare(flow, state));
+  if (turn.state.status === 'done') {
+    turn.say(turn.te('done'));
+    return turn.result();
+  }
+  if (turn.migrate()) return turn.result();
+  turn.handle(input);
+  return turn.result();
+}
+
+/** Sends the current question again (after help, a language change, or when a person returns). */
+export function repromptRun(flow: Flow, state: RunState, ctx: StepContext): StepResult {
+  const turn = new Turn(flow, ctx, prepare(flow, state));
+  if (turn.state.status === 'done') {
+    turn.say(turn.te('done'));
+    return turn.result();
+  }
+  if (!turn.migrate()) turn.ask();
+  return turn.result();
+}
+
+/** Ends a run without submitting (the service's "batal"): nothing kept. */
+export function cancelRun(flow: Flow, state: RunState, ctx: StepContext): StepResult {
+  const turn = new Turn(flow, ctx, prepare(flow, state));
+  if (turn.state.status === 'active') turn.finish('cancelled', turn.te('cancelled'));
+  return turn.result();
+}
+
+/** Who may start a flow. */
+export function canStart(flow: Flow, role: string): boolean {
+  return (flow.roles as string[]).includes(role);
+}
+
+function prepare(flow: Flow, state: RunState): RunState {
+  if (state.flowId !== flow.id) throw new Error(`run belongs to flow "${state.flowId}", not "${flow.id}"`);
+  // A deep copy keeps the caller's state untouched. State is plain JSON by design, and a JSON
+  // round trip also copes with a stored document's wrappers (toJSON).
+  return JSON.parse(JSON.stringify(state)) as RunState;
+}
+
+type Vars = { answers: Record<string, unknown>; group?: Record<string, unknown> };
+
+/** One engine call: a working copy of the state plus what to send and do. */
+class Turn {
+  readonly messages: OutboundMessage[] = [];
+  readonly effects: StepResult['effects'] = [];
+  private readonly scope: ExprScope;
+  private readonly today: LocalDate;
+
+  constructor(
+    readonly flow: Flow,
+    readonly ctx: StepContext,
+    readonly state: RunState,
+  ) {
+    this.scope = { checkRoleCode: ctx.checkRoleCode };
+    this.today = localDate(ctx.now, ctx.timeZone);
+  }
+
+  result(): StepResult {
+    return { state: this.state, messages: this.messages, effects: this.effects };
+  }
+
+  // ---- texts ----
+
+  te(key: EngineKey, options?: Record<string, unknown>): string {
+    return this.ctx.t(engineKey(key), { interpolation: { escapeValue: false }, ...options });
+  }
+
+  /** A flow text; `{{answers.<id>}}` in it shows an earlier answer. */
+  tf(key: string, options?: Record<string, unknown>): string {
+    return this.ctx.t(`${this.flow.namespace}:${key}`, {
+      answers: this.displayAnswers(),
+      interpolation: { escapeValue: false },
+      ...options,
+    });
+  }
+
+  /** A flow text without interpolation: labels of choices and summary lines. */
+  label(key: string): string {
+    return this.ctx.t(`${this.flow.namespace}:${key}`);
+  }
+
+  say(text: string): void {
+    this.messages.push({ text, expect: 'none' });
+  }
+
+  // ---- answers and expressions ----
+
+  private groupItem(pos: Position | null): Record<string, unknown> | undefined {
+    if (!pos || pos.at !== 'question' || !pos.group) return undefined;
+    const items = this.state.answers[pos.group.id];
+    return Array.isArray(items) ? (items[pos.group.index] as Record<string, unknown> | undefined) : undefined;
+  }
+
+  private vars(group?: Record<string, unknown>): Vars {
+    return group ? { answers: this.state.answers, group } : { answers: this.state.answers };
+  }
+
+  private relevant(q: { relevant?: LeafQuestion['relevant'] }, group?: Record<string, unknown>): boolean {
+    // An expression that fails at run time asks the question rather than hide it.
+    return q.relevant ? evaluateBool(q.relevant, this.vars(group), this.scope, true) : true;
+  }
+
+  private withValue(q: AnswerQuestion, value: unknown, group?: Record<string, unknown>): ExprVars {
+    // Constraint and endIf see the new value both as `value` and under its own id.
+    if (group) return { answers: this.state.answers, group: { ...group, [q.id]: value }, value };
+    return { answers: { ...this.state.answers, [q.id]: value }, value };
+  }
+
+  env(q: AnswerQuestion, group?: Record<string, unknown>, allItems = false): QuestionEnv {
+    let items: ChoiceItem[] = [];
+    if (q.type === 'single' || q.type === 'multi') {
+      const translate = (k: string): string => this.label(k);
+      items = allItems ? allQuestionItems(q, this.ctx, translate) : questionItems(q, this.ctx, translate, this.vars(group), this.scope);
+    }
+    return {
+      ctx: this.ctx,
+      te: (k, o) => this.te(k, o),
+      items,
+      selected: this.state.selected ?? [],
+      today: this.today,
+    };
+  }
+
+  display(q: AnswerQuestion, value: unknown): string {
+    if (value === null || value === undefined) return this.te('summary.skipped');
+    // Without the filter, so an answer still shows if its filter inputs changed.
+    return handlerFor(q).display(q, value, this.env(q, undefined, true));
+  }
+
+  /** Answers as display text for interpolation in prompts ("{{answers.name}}"). */
+  private displayAnswers(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const q of this.flow.questions) {
+      if (q.type === 'note' || q.type === 'group') continue;
+      const v = this.state.answers[q.id];
+      if (v !== null && v !== undefined) out[q.id] = this.display(q, v);
+    }
+    return out;
+  }
+
+  /** Is an existing answer still acceptable (used when coming back from the summary)? */
+  private stillValid(q: AnswerQuestion): boolean {
+    if (!(q.id in this.state.answers)) return false;
+    const v = this.state.answers[q.id];
+    if (v === null || v === undefined) return !q.required;
+    if (q.type === 'single' || q.type === 'multi') {
+      const ids = new Set(this.env(q).items.map((i) => i.id));
+      const values = Array.isArray(v) ? v : [v];
+      if (!values.every((x) => ids.has(String(x)))) return false;
+    }
+    if (q.constraint && !evaluateBool(q.constraint, { answers: this.state.answers, value: v }, this.scope, false)) return false;
+    return true;
+  }
+
+  // ---- walking ----
+
+  /** Moves to the next position from `cursor`, showing notes on the way, and asks it. */
+  forward(cursor: Cursor): void {
+    const next = this.seek(cursor);
+    if (next === 'no_choices') {
+      this.finish('cancelled', this.te('error.no_choices'));
+      return;
+    }
+    this.moveTo(next);
+    this.ask();
+  }
+
+  private moveTo(pos: Position): void {
+    this.state.position = pos;
+    this.state.failures = 0;
+    delete this.state.selected;
+    if (pos.at === 'summary') delete this.state.editing;
+    if (pos.at === 'question') {
+      const q = locate(this.flow, pos.id)?.q;
+      if (q?.type === 'multi') {
+        // Re-asking a multi question starts from the earlier answer.
+        const before = pos.group ? this.groupItem(pos)?.[q.id] : this.state.answers[q.id];
+        this.state.selected = Array.isArray(before) ? before.map(String) : [];
+      }
+    }
+  }
+
+  private seek(start: Cursor): Position | 'no_choices' {
+    const { answers } = this.state;
+    const editing = this.state.editing === true;
+    let cur: Cursor = start;
+    for (;;) {
+      if (cur.kind === 'top') {
+        const q = this.flow.questions[cur.index];
+        if (!q) return { at: 'summary' };
+        const next: Cursor = { kind: 'top', index: cur.index + 1 };
+        if (q.type === 'group') {
+          if (!this.relevant(q)) {
+            delete answers[q.id];
+            cur = next;
+            continue;
+          }
+          const existing = answers[q.id];
+          if (editing && Array.isArray(existing) && existing.length > 0) {
+            cur = next;
+            continue;
+          }
+          if (!Array.isArray(existing)) answers[q.id] = [];
+          cur = { kind: 'child', group: q, top: cur.index, item: 0, child: 0 };
+          continue;
+        }
+        if (this.state.preset?.includes(q.id)) {
+          cur = next;
+          continue;
+        }
+        if (!this.relevant(q)) {
+          // Answers on a branch no longer taken are dropped so they are never submitted.
+          delete answers[q.id];
+          cur = next;
+          continue;
+        }
+        if (q.type === 'note') {
+          if (!editing) this.say(this.tf(q.prompt));
+          cur = next;
+          continue;
+        }
+        if (editing && this.stillValid(q)) {
+          cur = next;
+          continue;
+        }
+        if ((q.type === 'single' || q.type === 'multi') && this.env(q).items.length === 0) {
+          if (q.required) return 'no_choices';
+          answers[q.id] = null;
+          cur = next;
+          continue;
+        }
+        return { at: 'question', id: q.id };
+      }
+
+      // Inside a repeat group.
+      const { group, item, child } = cur;
+      const list = answers[group.id] as Record<string, unknown>[];
+      if (child >= group.questions.length) {
+        if (item + 1 < group.maxRepeats) return { at: 'more', group: group.id, index: item };
+        cur = { kind: 'top', index: cur.top + 1 };
+        continue;
+      }
+      const obj = (list[item] ??= {});
+      const c = group.questions[child]!;
+      const next: Cursor = { ...cur, child: child + 1 };
+      if (!this.relevant(c, obj)) {
+        delete obj[c.id];
+        cur = next;
+        continue;
+      }
+      if (c.type === 'note') {
+        this.say(this.tf(c.prompt));
+        cur = next;
+        continue;
+      }
+      if ((c.type === 'single' || c.type === 'multi') && this.env(c, obj).items.length === 0) {
+        if (c.required) return 'no_choices';
+        obj[c.id] = null;
+        cur = next;
+        continue;
+      }
+      return { at: 'question', id: c.id, group: { id: group.id, index: item } };
+    }
+  }
+
+  // ---- sending ----
+
+  /** Sends the current position's question. `lead` (an error, "old button") goes first in the same message. */
+  ask(lead?: string, keepSeq = false): void {
+    const pos = this.state.position;
+    if (!pos) return;
+    if (!keepSeq) this.state.promptSeq += 1;
+    const parts: string[] = lead ? [lead] : [];
+    let message: Omit<OutboundMessage, 'text' | 'promptSeq'>;
+
+    if (pos.at === 'question') {
+      const loc = locate(this.flow, pos.id)!;
+      const q = loc.q as AnswerQuestion;
+      const item = this.groupItem(pos);
+      if (loc.group && pos.group && item && this.firstOfItem(loc.group, loc.child!, item)) {
+        parts.push(this.tf(loc.group.prompt, { n: pos.group.index + 1 }));
+      }
+      const rendered = handlerFor(q).render(q, this.env(q, item));
+      const lines = [this.tf(q.prompt), ...rendered.lines];
+      let choices = rendered.choices;
+      if (!q.required) {
+        lines.push(this.te('hint.skip'));
+        choices = [...(choices ?? []), { id: SKIP_ID, label: this.te('button.skip') }];
+      }
+      parts.push(lines.join('\n'));
+      message = { expect: rendered.expect, ...(choices ? { choices } : {}), ...(rendered.multiple ? { multiple: rendered.multiple } : {}) };
+    } else if (pos.at === 'more') {
+      const group = locate(this.flow, pos.group)!.q as GroupQuestion;
+      const rendered = yesNoRender(this.env({ id: '', type: 'yesno', prompt: '', label: '', required: true }));
+      parts.push([this.tf(group.addAnother, { n: pos.index + 1 }), ...rendered.lines].join('\n'));
+      message = { expect: 'choice', choices: rendered.choices };
+    } else if (pos.at === 'summary') {
+      parts.push(this.summaryText());
+      message = { expect: 'choice', choices: this.summaryItems().map(toOption) };
+    } else {
+      const items = this.changeItems();
+      parts.push([this.te('change.prompt'), numberedLines(items).join('\n')].join('\n'));
+      message = { expect: 'choice', choices: items.map(toOption) };
+    }
+    this.messages.push({ text: parts.join('\n\n'), promptSeq: this.state.promptSeq, ...message });
+  }
+
+  private firstOfItem(group: GroupQuestion, child: number, item: Record<string, unknown>): boolean {
+    return group.questions.slice(0, child).every((c) => !(c.id in item));
+  }
+
+  private summaryText(): string {
+    const lines = [this.te('summary.title')];
+    for (const q of this.flow.questions) {
+      if (q.type === 'note' || !(q.id in this.state.answers)) continue;
+      const value = this.state.answers[q.id];
+      if (q.type === 'group') {
+        const list = Array.isArray(value) ? (value as Record<string, unknown>[]) : [];
+        lines.push(`${this.label(q.label)}:${list.length === 0 ? ` ${this.te('summary.skipped')}` : ''}`);
+        list.forEach((obj, i) => {
+          const shown = q.questions
+            .filter((c): c is AnswerQuestion => c.type !== 'note' && c.id in obj)
+            .map((c) => this.display(c, obj[c.id]));
+          lines.push(`  ${i + 1}) ${shown.join(', ')}`);
+        });
+        continue;
+      }
+      lines.push(`${this.label(q.label)}: ${this.display(q, value)}`);
+    }
+    return `${lines.join('\n')}\n\n${this.te('summary.question')}`;
+  }
+
+  private summaryItems(): ChoiceItem[] {
+    return [
+      { id: SEND_ID, label: this.te('button.send'), aliases: ['kirim', 'send', 'kirimkan', 'ya', 'y', 'yes'], data: {} },
+      { id: CHANGE_ID, label: this.te('button.change'), aliases: ['ubah', 'change', 'edit', 'ganti', 'perbaiki'], data: {} },
+    ];
+  }
+
+  /** Answered questions a person may change (not preset ones, not notes). */
+  private changeItems(): ChoiceItem[] {
+    return this.flow.questions
+      .filter((q) => q.type !== 'note' && q.id in this.state.answers && !this.state.preset?.includes(q.id))
+      .map((q) => ({ id: q.id, label: this.label(q.label), data: {} }));
+  }
+
+  // ---- handling input ----
+
+  handle(input: EngineInput): void {
+    if (input.kind === 'back' || (input.kind === 'text' && isBackWord(input.text))) {
+      this.back();
+      return;
+    }
+    if (input.kind === 'choice' && input.promptSeq !== this.state.promptSeq) {
+      // An old button: answer nothing, show what is being asked now.
+      this.ask(this.te('stale'));
+      return;
+    }
+    const pos = this.state.position!;
+    switch (pos.at) {
+      case 'question':
+        this.answerQuestion(pos, input);
+        return;
+      case 'more':
+        this.answerMore(pos, input);
+        return;
+      case 'summary':
+        this.answerSummary(input);
+        return;
+      case 'change':
+        this.answerChange(input);
+        return;
+    }
+  }
+
+  private answerQuestion(pos: Extract<Position, { at: 'question' }>, input: InboundContent): void {
+    const q = locate(this.flow, pos.id)!.q as AnswerQuestion;
+    const item = this.groupItem(pos);
+    const skip = (input.kind === 'text' && isSkipWord(input.text)) || (input.kind === 'choice' && input.choiceId === SKIP_ID);
+    if (skip) {
+      if (q.required) this.fail(this.te('error.required'));
+      else this.accept(pos, q, null);
+      return;
+    }
+    const parsed = handlerFor(q).parse(q, input, this.env(q, item));
+    if (parsed.kind === 'toggle') {
+      // Same question, same buttons: the prompt number stays so quick taps are not "old".
+      this.state.selected = parsed.selected;
+      this.ask(undefined, true);
+      return;
+    }
+    if (parsed.kind === 'error') {
+      this.fail(parsed.message);
+      return;
+    }
+    const value = parsed.value;
+    if (q.constraint && value !== null && !evaluateBool(q.constraint, this.withValue(q, value, item), this.scope, false)) {
+      // The refused answer is available to the message as {{value}}.
+      this.fail(this.tf(q.constraintMessage!, { value: this.display(q, value) }));
+      return;
+    }
+    this.accept(pos, q, value);
+  }
+
+  private accept(pos: Extract<Position, { at: 'question' }>, q: AnswerQuestion, value: unknown): void {
+    const item = this.groupItem(pos);
+    if (item) item[q.id] = value;
+    else this.state.answers[q.id] = value;
+    this.remember(pos);
+    if (q.endIf && evaluateBool(q.endIf, this.withValue(q, value, item), this.scope, false)) {
+      this.finish('declined', this.tf(q.endMessage!));
+      return;
+    }
+    this.forward(cursorAfter(this.flow, pos));
+  }
+
+  private answerMore(pos: Extract<Position, { at: 'more' }>, input: InboundContent): void {
+    const yes = yesNoValue(input);
+    if (yes === undefined) {
+      this.fail(this.te('error.yesno'));
+      return;
+    }
+    this.remember(pos);
+    const loc = locate(this.flow, pos.group)!;
+    const group = loc.q as GroupQuestion;
+    if (yes) {
+      this.forward({ kind: 'child', group, top: loc.top, item: pos.index + 1, child: 0 });
+      return;
+    }
+    // Drop any later items left from going back.
+    const list = this.state.answers[group.id];
+    if (Array.isArray(list)) this.state.answers[group.id] = list.slice(0, pos.index + 1);
+    this.forward(cursorAfter(this.flow, pos));
+  }
+
+  private answerSummary(input: InboundContent): void {
+    const items = this.summaryItems();
+    const picked = pickItem(input, items);
+    if (picked?.id === SEND_ID) {
+      this.submit();
+    } else if (picked?.id === CHANGE_ID) {
+      this.remember({ at: 'summary' });
+      this.moveTo({ at: 'change' });
+      this.ask();
+    } else {
+      this.fail(this.te('error.summary'));
+    }
+  }
+
+  private answerChange(input: InboundContent): void {
+    const picked = pickItem(input, this.changeItems());
+    if (!picked) {
+      this.fail(this.te('error.choice'));
+      return;
+    }
+    this.remember({ at: 'change' });
+    this.state.editing = true;
+    const loc = locate(this.flow, picked.id)!;
+    if (loc.q.type === 'group') {
+      // A group is answered again from its first item.
+      this.state.answers[loc.q.id] = [];
+      this.forward({ kind: 'child', group: loc.q, top: loc.top, item: 0, child: 0 });
+      return;
+    }
+    this.moveTo({ at: 'question', id: loc.q.id });
+    this.ask();
+  }
+
+  private fail(message: string): void {
+    this.state.failures += 1;
+    let lead = message;
+    if (this.state.failures >= HELP_AFTER_FAILURES) {
+      const pos = this.state.position;
+      const q = pos?.at === 'question' ? (locate(this.flow, pos.id)?.q as AnswerQuestion | undefined) : undefined;
+      lead += `\n${this.te(q && !q.required ? 'help_after_failures_skip' : 'help_after_failures')}`;
+    }
+    this.ask(lead);
+  }
+
+  private remember(pos: Position): void {
+    this.state.history.push(pos);
+    if (this.state.history.length > MAX_HISTORY) this.state.history.splice(0, this.state.history.length - MAX_HISTORY);
+  }
+
+  private back(): void {
+    const history = this.state.history;
+    while (history.length > 0) {
+      const pos = history.pop()!;
+      if (this.canReturnTo(pos)) {
+        this.moveTo(pos);
+        this.ask();
+        return;
+      }
+    }
+    this.ask(this.te('back_none'));
+  }
+
+  /** A remembered position may have left the path since (skip logic, a shorter group). */
+  private canReturnTo(pos: Position): boolean {
+    if (pos.at === 'summary' || pos.at === 'change') return true;
+    if (pos.at === 'more') {
+      const list = this.state.answers[pos.group];
+      return Array.isArray(list) && list.length > pos.index;
+    }
+    const loc = locate(this.flow, pos.id);
+    if (!loc || loc.q.type === 'group' || loc.q.type === 'note') return false;
+    if (loc.group) {
+      if (!pos.group || !this.relevant(loc.group)) return false;
+      const item = this.groupItem(pos);
+      return item !== undefined && this.relevant(loc.q, item);
+    }
+    return !this.state.preset?.includes(pos.id) && this.relevant(loc.q);
+  }
+
+  // ---- ending ----
+
+  private submit(): void {
+    this.effects.push({
+      type: 'submit',
+      flowId: this.flow.id,
+      flowVersion: this.flow.version,
+      answers: JSON.parse(JSON.stringify(this.state.answers)) as Record<string, unknown>,
+    });
+    this.finish('submitted', this.tf(this.flow.thanks));
+  }
+
+  /** Ends the run. Answers leave the run state: a submit carries them, a decline keeps nothing. */
+  finish(outcome: 'submitted' | 'declined' | 'cancelled', text?: string): void {
+    if (text) this.say(text);
+    Object.assign(this.state, { status: 'done', outcome, position: null, answers: {}, history: [], failures: 0 });
+    delete this.state.selected;
+    delete this.state.editing;
+    this.effects.push({ type: 'ended', outcome });
+  }
+
+  /**
+   * The flow file changed since this run started: keep what still fits, and if the current
+   * position is gone, continue with the first unanswered question. Returns true when it moved.
+   */
+  migrate(): boolean {
+    if (this.state.flowVersion === this.flow.version) return false;
+    this.state.flowVersion = this.flow.version;
+    for (const id of Object.keys(this.state.answers)) {
+      const loc = locate(this.flow, id);
+      if (!loc || loc.group) delete this.state.answers[id];
+    }
+    this.state.history = this.state.history.filter((p) => this.positionExists(p));
+    if (this.state.position && this.positionExists(this.state.position)) return false;
+    this.state.editing = true;
+    this.forward({ kind: 'top', index: 0 });
+    return true;
+  }
+
+  private positionExists(pos: Position): boolean {
+    if (pos.at === 'summary' || pos.at === 'change') return true;
+    if (pos.at === 'more') return locate(this.flow, pos.group)?.q.type === 'group';
+    const loc = locate(this.flow, pos.id);
+    if (!loc || loc.q.type === 'group' || loc.q.type === 'note') return false;
+    return Boolean(loc.group) === Boolean(pos.group) && (!pos.group || loc.group?.id === pos.group.id);
+  }
+}
+
+function toOption(item: ChoiceItem): ChoiceOption {
+  return { id: item.id, label: item.label };
+}
+
+function pickItem(input: InboundContent, items: ChoiceItem[]): ChoiceItem | undefined {
+  if (input.kind === 'choice') return items.find((i) => i.id === input.choiceId);
+  if (input.kind === 'text') return matchChoice(input.text, items);
+  return undefined;
+}

@@ -1,0 +1,27 @@
+import { formatDate, parseDateInput, toIso } from '../dates.js';
+import type { DateQuestion } from '../types.js';
+import { fail, ok, type QuestionEnv, type QuestionHandler } from './types.js';
+
+/** A calendar date typed the Indonesian way; stored as ISO yyyy-mm-dd. */
+export const dateQuestion: QuestionHandler<DateQuestion> = {
+  render(_q, env) {
+    return { lines: [env.te('hint.date')], expect: 'text' };
+  },
+  parse(q, input, env) {
+    if (input.kind !== 'text') return fail(env.te('error.date'));
+    const parsed = parseDateInput(input.text, env.today, q.notFuture);
+    if (!parsed) return fail(env.te('error.date'));
+    const iso = parsed.iso;
+    if (q.notFuture && iso > toIso(env.today)) return fail(env.te('error.date_future'));
+    if (q.min !== undefined && iso < q.min) return fail(env.te('error.date_min', { date: show(q.min, env) }));
+    if (q.max !== undefined && iso > q.max) return fail(env.te('error.date_max', { date: show(q.max, env) }));
+    return ok(iso);
+  },
+  display(_q, value, env) {
+    return show(String(value), env);
+  },
+};
+
+export function show(iso: string, env: QuestionEnv): string {
+  return formatDate(iso, env.te('format.months').split(','));
+}

@@ -1,0 +1,23 @@
+import type { TextQuestion } from '../types.js';
+import { fail, ok, type QuestionHandler } from './types.js';
+
+// Long free-text answers get the limit up front; short fields (names, codes) only when exceeded.
+const SHOW_LIMIT_FROM = 100;
+
+export const textQuestion: QuestionHandler<TextQuestion> = {
+  render(q, env) {
+    const lines = q.maxLength >= SHOW_LIMIT_FROM ? [env.te('hint.text_max', { max: q.maxLength })] : [];
+    return { lines, expect: 'text' };
+  },
+  parse(q, input, env) {
+    if (input.kind !== 'text') return fail(env.te('error.text_expected'));
+    const text = input.text.trim().replace(/[ \t]+/g, ' ');
+    if (text === '') return fail(env.te('error.text_expected'));
+    const length = [...text].length;
+    if (length > q.maxLength) return fail(env.te('error.text_too_long', { length, max: q.maxLength }));
+    return ok(text);
+  },
+  display(_q, value) {
+    return String(value);
+  },
+};

@@ -1,0 +1,87 @@
+/**
+ * The YAML shape of a flow file, checked with zod (unknown keys are errors).
+ * Each question type has its own strict schema so messages name the exact field.
+ */
+import { z } from 'zod';
+import { CHOICE_SOURCES, ROLES } from './types.js';
+
+/** i18n keys: dotted words, no namespace (the flow's namespace is implied). */
+const key = z.string().regex(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/, 'must be an i18n key like "name.prompt" (letters, digits, _ and dots)');
+/** Question ids are used in expressions (answers.<id>), so they are identifiers. */
+export const questionId = z.string().regex(/^[a-z][a-z0-9_]*$/, 'must start with a letter and use only a-z, 0-9 and _');
+const choiceId = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'must use only a-z, 0-9, _ and -');
+const expression = z.string().min(1);
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date like 2024-09-17');
+
+const base = {
+  id: questionId,
+  prompt: key.optional(),
+  label: key.optional(),
+  relevant: expression.optional(),
+};
+const answerable = {
+  ...base,
+  required: z.boolean().optional(),
+  constraint: expression.optional(),
+  constraintMessage: key.optional(),
+  endIf: expression.optional(),
+  endMessage: key.optional(),
+};
+const choiceList = z.array(z.strictObject({ id: choiceId, label: key.optional() })).min(1);
+const choiceFields = {
+  choices: choiceList.optional(),
+  choicesFrom: z.enum(CHOICE_SOURCES).optional(),
+  filter: expression.optional(),
+};
+
+export const leafSchemas = {
+  text: z.strictObject({ ...answerable, type: z.literal('text'), maxLength: z.number().int().min(1).max(4000).optional() }),
+  integer: z.strictObject({ ...answerable, type: z.literal('integer'), min: z.number().int().optional(), max: z.number().int().optional() }),
+  decimal: z.strictObject({ ...answerable, type: z.literal('decimal'), min: z.number().optional(), max: z.number().optional() }),
+  single: z.strictObject({ ...answerable, ...choiceFields, type: z.literal('single') }),
+  multi: z.strictObject({
+    ...answerable,
+    ...choiceFields,
+    type: z.literal('multi'),
+    minSelected: z.number().int().min(0).optional(),
+    maxSelected: z.number().int().min(1).optional(),
+  }),
+  yesno: z.strictObject({ ...answerable, type: z.literal('yesno') }),
+  date: z.strictObject({
+    ...answerable,
+    type: z.literal('date'),
+    notFuture: z.boolean().optional(),
+    min: isoDate.optional(),
+    max: isoDate.optional(),
+  }),
+  location: z.strictObject({ ...answerable, type: z.literal('location') }),
+  photo: z.strictObject({ ...answerable, type: z.literal('photo') }),
+  // A note has no answer, so no label, required, constraint or endIf.
+  note: z.strictObject({ id: questionId, prompt: key.optional(), relevant: expression.optional(), type: z.literal('note') }),
+} as const;
+
+export const groupSchema = z.strictObject({
+  ...base,
+  type: z.literal('group'),
+  repeat: z.literal(true, { error: 'only repeat groups exist: set repeat: true' }),
+  maxRepeats: z.number().int().min(1).max(50).optional(),
+  addAnother: key.optional(),
+  // Children are checked one by one with the leaf schemas (better messages than a union).
+  questions: z.array(z.unknown()).min(1),
+});
+
+export const flowHeaderSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must use only a-z, 0-9 and -'),
+  version: z.number().int().min(1),
+  title: key.optional(),
+  description: key.optional(),
+  thanks: key.optional(),
+  namespace: z.string().regex(/^[a-z0-9][a-z0-9-]*$/).optional(),
+  roles: z.array(z.enum(ROLES)).min(1),
+  questions: z.array(z.unknown()).min(1),
+});
+
+export type LeafType = keyof typeof leafSchemas;
+export const LEAF_TYPES = Object.keys(leafSchemas) as LeafType[];
+export type RawLeaf = z.infer<(typeof leafSchemas)[LeafType]>;
+export type RawGroup = z.infer<typeof groupSchema>;

@@ -1,0 +1,163 @@
+/** Types of the flow engine: compiled flows, run state, inputs and results. */
+import type { InboundContent, OutboundMessage } from '../chat/types.js';
+import type { CompiledExpr } from './expressions.js';
+
+export const ROLES = ['warga', 'pokja', 'fasilitator', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const CHOICE_SOURCES = ['villages', 'activities', 'kecamatan'] as const;
+export type ChoiceSource = (typeof CHOICE_SOURCES)[number];
+
+/** i18n keys below are relative to the flow's namespace (`flow.namespace`). */
+export interface ChoiceDef {
+  id: string;
+  label: string;
+}
+
+interface QuestionBase {
+  id: string;
+  /** Key of the question text. */
+  prompt: string;
+  /** Key of the short label used in the summary and the "change which answer?" list. */
+  label: string;
+  relevant?: CompiledExpr;
+}
+
+interface AnswerableBase extends QuestionBase {
+  required: boolean;
+  constraint?: CompiledExpr;
+  constraintMessage?: string;
+  endIf?: CompiledExpr;
+  endMessage?: string;
+}
+
+export interface TextQuestion extends AnswerableBase { type: 'text'; maxLength: number }
+export interface NumberQuestion extends AnswerableBase { type: 'integer' | 'decimal'; min?: number; max?: number }
+export interface SingleQuestion extends AnswerableBase {
+  type: 'single';
+  choices?: ChoiceDef[];
+  choicesFrom?: ChoiceSource;
+  filter?: CompiledExpr;
+}
+export interface MultiQuestion extends AnswerableBase {
+  type: 'multi';
+  choices?: ChoiceDef[];
+  choicesFrom?: ChoiceSource;
+  filter?: CompiledExpr;
+  minSelected: number;
+  maxSelected?: number;
+}
+export interface YesNoQuestion extends AnswerableBase { type: 'yesno' }
+export interface DateQuestion extends AnswerableBase { type: 'date'; notFuture: boolean; min?: string; max?: string }
+export interface LocationQuestion extends AnswerableBase { type: 'location' }
+export interface PhotoQuestion extends AnswerableBase { type: 'photo' }
+/** A message only: shown, then the flow goes on. */
+export interface NoteQuestion extends QuestionBase { type: 'note' }
+
+export type AnswerQuestion =
+  | TextQuestion
+  | NumberQuestion
+  | SingleQuestion
+  | MultiQuestion
+  | YesNoQuestion
+  | DateQuestion
+  | LocationQuestion
+  | PhotoQuestion;
+export type LeafQuestion = AnswerQuestion | NoteQuestion;
+
+/** A repeat group: its child questions are asked once per item; answers are an array of objects. */
+export interface GroupQuestion extends QuestionBase {
+  type: 'group';
+  repeat: true;
+  maxRepeats: number;
+  /** Key of the "add another?" yes/no question. */
+  addAnother: string;
+  questions: LeafQuestion[];
+}
+
+export type Question = LeafQuestion | GroupQuestion;
+export type QuestionType = Question['type'];
+
+export interface Flow {
+  id: string;
+  version: number;
+  namespace: string;
+  title: string;
+  description: string;
+  /** Key of the message sent after a submit. */
+  thanks: string;
+  roles: Role[];
+  questions: Question[];
+  /** Where it was loaded from, for error messages. */
+  fileName: string;
+}
+
+/** Where a run stands. Plain JSON so the run can be stored as is. */
+export type Position =
+  | { at: 'question'; id: string; group?: { id: string; index: number } }
+  /** "Add another?" after item `index` of group `group`. */
+  | { at: 'more'; group: string; index: number }
+  | { at: 'summary' }
+  /** "Which answer do you want to change?" */
+  | { at: 'change' };
+
+export interface RunState {
+  flowId: string;
+  flowVersion: number;
+  status: 'active' | 'done';
+  outcome?: 'submitted' | 'declined' | 'cancelled';
+  /** Null once done. */
+  position: Position | null;
+  answers: Record<string, unknown>;
+  /** Positions answered so far, most recent last: `back` pops them. */
+  history: Position[];
+  /** Consecutive invalid answers to the current position. */
+  failures: number;
+  /** Increments each time a question is sent; buttons carry it back. */
+  promptSeq: number;
+  /** Ids toggled so far on the current multi question. */
+  selected?: string[];
+  /** True after "change an answer": answered questions are skipped on the way back to the summary. */
+  editing?: boolean;
+  /** Ids answered in advance (StepContext.preset): never asked. */
+  preset?: string[];
+}
+
+export type EngineInput = InboundContent | { kind: 'back' };
+
+export interface VillageRecord {
+  code: string;
+  name: string;
+  kecamatan: string;
+  aliases: string[];
+}
+
+export interface StepContext {
+  /** The engine never reads the clock. */
+  now: Date;
+  /** For "hari ini"/"kemarin" and date display, e.g. 'Asia/Jayapura'. */
+  timeZone: string;
+  /** An i18next fixed T for the member's language. */
+  t: (key: string, options?: Record<string, unknown>) => string;
+  data: {
+    villages: VillageRecord[];
+    activities: { id: string; title: string }[];
+  };
+  checkRoleCode?: (role: string, code: string) => boolean;
+  /** Answers known in advance; those questions are skipped. */
+  preset?: Record<string, unknown>;
+}
+
+export type Effect =
+  | { type: 'submit'; flowId: string; flowVersion: number; answers: Record<string, unknown> }
+  | { type: 'ended'; outcome: 'submitted' | 'declined' | 'cancelled' };
+
+export interface StepResult {
+  state: RunState;
+  messages: OutboundMessage[];
+  effects: Effect[];
+}
+
+/** Stored answer shapes of the location and photo questions. */
+export type LocationAnswer = { latitude: number; longitude: number; name?: string } | { name: string };
+export type PhotoAnswer = { fileId: string; caption?: string } | { description: string };

@@ -1,0 +1,330 @@
+/**
+ * The Telegram channel through grammY and the fake Bot API, in long-polling and webhook mode.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { MULTIPLE_DONE_CHOICE_ID } from '../../src/channels/telegram/index.js';
+import type { FakeChatMessage } from '../fakes/telegram-bot-api.js';
+import { LONG_IDS, LONG_TEXT, SECRET, startHarness, THIRTY, type Harness } from './harness.js';
+
+const USER = 880001;
+const flat = (m: FakeChatMessage | undefined) => (m?.inlineKeyboard ?? []).flat();
+const choiceButtons = (m: FakeChatMessage | undefined) => flat(m).filter((b) => /^[ci]:/.test(b.callback_data ?? ''));
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+describe.each(['polling', 'webhook'] as const)('%s mode', (mode) => {
+  it('maps text in and escapes HTML out', async () => {
+    h = await startHarness(mode);
+    h.fake.sendText({ id: USER, first_name: 'Siti', last_name: 'Rumalutur', language_code: 'id' }, 'a < b & <i>c</i>');
+    const reply = await h.fake.nextBotMessage(USER);
+    expect(reply.text).toBe('Kamu menulis: a < b & <i>c</i>');
+    expect(reply.parseMode).toBe('HTML');
+    const m = h.handler.received[0]!;
+    expect(m).toMatchObject({
+      channel: 'telegram',
+      platformUserId: String(USER),
+      profileName: 'Siti Rumalutur',
+      languageHint: 'id',
+      content: { kind: 'text', text: 'a < b & <i>c</i>' },
+    });
+    expect(m.messageId).toBe(`tg:${h.fake.updates[0]!.update_id}`);
+    expect(m.receivedAt).toBeInstanceOf(Date);
+  });
+
+  it('passes /start deep-link payloads through', async () => {
+    h = await startHarness(mode);
+    h.fake.sendCommand(USER, 'start', '81_05_15_2004');
+    await h.fake.nextBotMessage(USER);
+    expect(h.handler.received[0]!.content).toEqual({ kind: 'text', text: '/start 81_05_15_2004' });
+  });
+
+  it('pages a 30-choice list in place and a press on page 3 yields the right choiceId', async () => {
+    h = await startHarness(mode);
+    h.fake.sendText(USER, 'pilih');
+    const list = await h.fake.nextBotMessage(USER);
+    expect(choiceButtons(list).map((b) => b.text)).toEqual(THIRTY.slice(0, 8).map((c) => c.label));
+    expect(list.inlineKeyboard!.slice(0, 4).every((row) => row.length === 2)).toBe(true); // short labels: two a row
+    expect(flat(list).map((b) => b.text)).toContain('1/4');
+    expect(flat(list).map((b) => b.text)).not.toContain('◀');
+
+    const calledBefore = h.handler.received.length;
+    for (const expectedPage of ['2/4', '3/4']) {
+      const edits = list.editCount;
+      h.fake.pressButtonText(USER, '▶');
+      await h.fake.waitFor(() => list.editCount === edits + 1);
+      expect(flat(list).map((b) => b.text)).toContain(expectedPage);
+    }
+    expect(h.handler.received.length).toBe(calledBefore); // paging never reaches the service
+    expect(choiceButtons(list).map((b) => b.text)).toEqual(THIRTY.slice(16, 24).map((c) => c.label));
+    expect(flat(list).map((b) => b.text)).toEqual(expect.arrayContaining(['◀', '▶']));
+    expect(h.fake.chat(USER).botMessages).toHaveLength(1); // edited, not re-sent
+
+    h.fake.pressButtonText(USER, 'Opsi 20');
+    const answer = await h.fake.nextBotMessage(USER);
+    expect(answer.text).toBe('Pilihan: opsi-20');
+    expect(h.handler.received.at(-1)!.content).toEqual({ kind: 'choice', promptSeq: 7, choiceId: 'opsi-20' });
+    expect(list.inlineKeyboard).toBeUndefined(); // the answered question lost its buttons
+    // every press was answered
+    expect(h.fake.callbackAnswers).toHaveLength(3);
+    // and the last page holds the remaining 6
+    h.fake.sendText(USER, 'pilih');
+    const again = await h.fake.nextBotMessage(USER);
+    for (let i = 0; i < 3; i++) {
+      const edits = again.editCount;
+      h.fake.pressButtonText(USER, '▶', { messageId: again.message_id });
+      await h.fake.waitFor(() => again.editCount === edits + 1);
+    }
+    expect(choiceButtons(again).map((b) => b.text)).toEqual(THIRTY.slice(24).map((c) => c.label));
+    expect(flat(again).map((b) => b.text)).not.toContain('▶');
+  });
+
+  it('keeps callback_data within 64 bytes for 200-character choice ids and maps them back', async () => {
+    h = await startHarness(mode);
+    h.fake.sendText(USER, 'panjang');
+    const list = await h.fake.nextBotMessage(USER);
+    const data = flat(list).map((b) => b.callback_data!);
+    expect(data).toHaveLength(3);
+    for (const d of data) expect(Buffer.byteLength(d, 'utf8')).toBeLessThanOrEqual(64);
+    expect(LONG_IDS[1]!.id.length).toBeGreaterThanOrEqual(200);
+    h.fake.pressButtonText(USER, 'Pilihan B');
+    await h.fake.nextBotMessage(USER);
+    expect(h.handler.received.at(-1)!.content).toEqual({ kind: 'choice', promptSeq: 8, choiceId: LONG_IDS[1]!.id });
+  });
+
+  it('splits a 5,000-character text on line boundaries', async () => {
+    h = await startHarness(mode, { fake: { limits: { perChatBurst: 5 } } });
+    h.fake.sendText(USER, 'teks');
+    const first = await h.fake.nextBotMessage(USER);
+    const second = await h.fake.nextBotMessage(USER);
+    expect(LONG_TEXT.length).toBeGreaterThan(4096);
+    expect(first.text!.length).toBeLessThanOrEqual(4096);
+    expect(second.text!.length).toBeLessThanOrEqual(4096);
+    expect(first.text!.endsWith('kata')).toBe(true); // cut at a line end, not mid-word
+    expect(second.text!.startsWith('Baris ')).toBe(true);
+    expect(`${first.text}\n${second.text}`).toBe(LONG_TEXT);
+  });
+
+  it('offers a location button and takes a location', async () => {
+    h = await startHarness(mode);
+    h.fake.sendText(USER, 'lokasi');
+    await h.fake.nextBotMessage(USER);
+    const kb = h.fake.chat(USER).replyKeyboard as { keyboard: { text: string; request_location?: boolean }[][]; one_time_keyboard: boolean; input_field_placeholder: string };
+    expect(kb.keyboard[0]![0]!.request_location).toBe(true);
+    expect(kb.one_time_keyboard).toBe(true);
+    expect(kb.input_field_placeholder).toMatch(/ketik/);
+    h.fake.sendLocation(USER, -3.9, 130.9, { horizontal_accuracy: 12 });
+    const reply = await h.fake.nextBotMessage(USER);
+    expect(reply.text).toBe('Lokasi: -3.9,130.9');
+    expect(h.handler.received.at(-1)!.content).toEqual({ kind: 'location', latitude: -3.9, longitude: 130.9 });
+    expect(reply.replyMarkup).toEqual({ remove_keyboard: true });
+  });
+
+  it('takes a photo: largest size and caption', async () => {
+    h = await startHarness(mode);
+    const u = h.fake.sendPhoto(USER, { caption: 'longsor di jalan' });
+    await h.fake.nextBotMessage(USER);
+    const sizes = (u.message as { photo: { file_id: string; width: number }[] }).photo;
+    const largest = sizes.reduce((a, b) => (b.width > a.width ? b : a));
+    expect(h.handler.received[0]!.content).toEqual({ kind: 'photo', fileId: largest.file_id, caption: 'longsor di jalan' });
+  });
+
+  it('toggles multiple choice in place and finishes with the done button', async () => {
+    h = await startHarness(mode);
+    h.fake.sendText(USER, 'multi');
+    const prompt = await h.fake.nextBotMessage(USER);
+    expect(flat(prompt).map((b) => b.text)).toEqual(['Padi', 'Jagung', 'Sagu', '✔️ Selesai']);
+    h.fake.pressButtonText(USER, 'Jagung');
+    await h.fake.waitFor(() => prompt.editCount === 1);
+    expect(flat(prompt).map((b) => b.text)).toEqual(['Padi', '✅ Jagung', 'Sagu', '✔️ Selesai']);
+    h.fake.pressButtonText(USER, 'Sagu');
+    await h.fake.waitFor(() => prompt.editCount === 2);
+    expect(flat(prompt).map((b) => b.text)).toEqual(['Padi', '✅ Jagung', '✅ Sagu', '✔️ Selesai']);
+    expect(h.fake.chat(USER).botMessages).toHaveLength(1);
+    h.fake.pressButtonText(USER, 'Selesai');
+    const done = await h.fake.nextBotMessage(USER);
+    expect(done.text).toBe('Dipilih: jagung, sagu');
+    expect(h.handler.received.at(-1)!.content).toEqual({ kind: 'choice', promptSeq: 9, choiceId: MULTIPLE_DONE_CHOICE_ID });
+    expect(prompt.inlineKeyboard).toBeUndefined();
+  });
+
+  it('answers a callback query before the slow work', async () => {
+    h = await startHarness(mode);
+    h.fake.sendText(USER, 'pilih');
+    await h.fake.nextBotMessage(USER);
+    h.handler.delayMs = 400;
+    h.fake.pressButtonText(USER, 'Opsi 2');
+    await h.fake.nextBotMessage(USER);
+    expect(h.fake.callbackAnswers).toHaveLength(1);
+    expect(h.fake.callbackAnswers[0]!.at).toBeLessThan(h.handler.finishedAt.at(-1)! - 300);
+  });
+
+  it('marks a user blocked from my_chat_member, and unblocked again', async () => {
+    h = await startHarness(mode);
+    h.fake.sendText(USER, 'halo');
+    await h.fake.nextBotMessage(USER);
+    h.fake.blockBot(USER);
+    await h.fake.waitFor(() => h!.handler.blocked.length === 1);
+    h.fake.unblockBot(USER);
+    await h.fake.waitFor(() => h!.handler.blocked.length === 2);
+    expect(h.handler.blocked).toEqual([
+      { address: { channel: 'telegram', platformUserId: String(USER) }, blocked: true },
+      { address: { channel: 'telegram', platformUserId: String(USER) }, blocked: false },
+    ]);
+  });
+
+  it('drops a repeated update_id', async () => {
+    h = await startHarness(mode);
+    const u = h.fake.sendText(USER, 'sekali');
+    await h.fake.nextBotMessage(USER);
+    h.fake.injectUpdate(structuredClone(u));
+    h.fake.sendText(USER, 'dua');
+    await h.fake.nextBotMessage(USER);
+    expect(h.handler.received.map((m) => (m.content.kind === 'text' ? m.content.text : ''))).toEqual(['sekali', 'dua']);
+    expect(h.fake.chat(USER).botMessages).toHaveLength(2);
+  });
+});
+
+describe('sender', () => {
+  it('a blocked user: setBlocked called, the send is not retried', async () => {
+    h = await startHarness('polling');
+    h.fake.sendText(USER, 'halo');
+    await h.fake.nextBotMessage(USER);
+    h.fake.blockUser(USER);
+    const before = h.fake.callsTo('sendMessage').length;
+    const outcome = await h.channel.sender.send({ channel: 'telegram', platformUserId: String(USER) }, [{ text: 'Pengingat' }, { text: 'kedua' }]);
+    expect(outcome).toEqual({ ok: false, blocked: true, error: 'Forbidden: bot was blocked by the user' });
+    expect(h.handler.blocked).toEqual([{ address: { channel: 'telegram', platformUserId: String(USER) }, blocked: true }]);
+    const after = h.fake.callsTo('sendMessage').slice(before);
+    expect(after.map((c) => c.status)).toEqual([403]);
+  });
+
+  it('429 is retried after retry_after', async () => {
+    h = await startHarness('polling', { fake: { limits: { perChatBurst: 1, perChatPerSecond: 1 } } });
+    h.fake.sendText(USER, 'halo');
+    await h.fake.nextBotMessage(USER);
+    await new Promise((r) => setTimeout(r, 1100)); // bucket full again
+    const started = Date.now();
+    const outcome = await h.channel.sender.send({ channel: 'telegram', platformUserId: String(USER) }, [{ text: 'satu' }, { text: 'dua' }]);
+    expect(outcome).toEqual({ ok: true });
+    const sends = h.fake.callsTo('sendMessage').slice(-3);
+    expect(sends.map((c) => c.status)).toEqual([200, 429, 200]);
+    expect(sends[2]!.at - sends[1]!.at).toBeGreaterThanOrEqual(950);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(h.fake.chat(USER).botMessages.map((m) => m.text)).toEqual(['Kamu menulis: halo', 'satu', 'dua']);
+  });
+
+  it('gives up on a 429 longer than the cap and reports retryAfterSeconds', async () => {
+    h = await startHarness('polling', { channel: { retry: { maxDelaySeconds: 5 } } });
+    h.fake.sendText(USER, 'halo');
+    await h.fake.nextBotMessage(USER);
+    h.fake.failNext('sendMessage', { error_code: 429, description: 'Too Many Requests: retry after 60', parameters: { retry_after: 60 } });
+    const outcome = await h.channel.sender.send({ channel: 'telegram', platformUserId: String(USER) }, [{ text: 'x' }]);
+    expect(outcome).toEqual({ ok: false, blocked: false, retryAfterSeconds: 60, error: 'Too Many Requests: retry after 60' });
+    expect(h.handler.blocked).toEqual([]);
+  });
+
+  it('refuses other channels and bad ids without calling Telegram', async () => {
+    h = await startHarness('polling');
+    expect((await h.channel.sender.send({ channel: 'whatsapp', platformUserId: '628123' }, [{ text: 'x' }])).ok).toBe(false);
+    expect((await h.channel.sender.send({ channel: 'telegram', platformUserId: 'abc' }, [{ text: 'x' }])).ok).toBe(false);
+    expect(h.fake.callsTo('sendMessage')).toHaveLength(0);
+  });
+});
+
+describe('webhook specifics', () => {
+  it('registers the webhook with the secret and the allowed updates', async () => {
+    h = await startHarness('webhook');
+    const set = h.fake.callsTo('setWebhook')[0]!;
+    expect(set.ok).toBe(true);
+    expect(set.params).toMatchObject({ url: `${h.appUrl}/telegram/webhook`, secret_token: SECRET, allowed_updates: ['message', 'callback_query', 'my_chat_member'] });
+    expect(h.fake.webhookInfo()).toMatchObject({ url: `${h.appUrl}/telegram/webhook` });
+  });
+
+  it('a wrong secret gets 401 and the handler is not called', async () => {
+    h = await startHarness('webhook');
+    const update = { update_id: 1, message: { message_id: 1, date: 1, chat: { id: USER, type: 'private', first_name: 'X' }, from: { id: USER, is_bot: false, first_name: 'X' }, text: 'halo' } };
+    const variants: Record<string, string>[] = [{ 'X-Telegram-Bot-Api-Secret-Token': 'wrong' }, {}];
+    for (const headers of variants) {
+      const res = await fetch(`${h.appUrl}/telegram/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(update) });
+      expect(res.status).toBe(401);
+    }
+    expect(h.handler.received).toEqual([]);
+    const ok = await fetch(`${h.appUrl}/telegram/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'X-Telegram-Bot-Api-Secret-Token': SECRET }, body: JSON.stringify(update) });
+    expect(ok.status).toBe(200);
+    expect(h.handler.received).toHaveLength(1);
+  });
+
+  it('ignores unknown and unsupported update types without errors', async () => {
+    h = await startHarness('webhook');
+    const post = (body: unknown) =>
+      fetch(`${h!.appUrl}/telegram/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'X-Telegram-Bot-Api-Secret-Token': SECRET }, body: JSON.stringify(body) });
+    const chat = { id: USER, type: 'private', first_name: 'X' };
+    const from = { id: USER, is_bot: false, first_name: 'X' };
+    const odd = [
+      { update_id: 11, edited_message: { message_id: 1, date: 1, edit_date: 2, chat, from, text: 'ubah' } },
+      { update_id: 12, channel_post: { message_id: 1, date: 1, chat: { id: -100, type: 'channel', title: 'c' }, text: 'p' } },
+      { update_id: 13, poll: { id: '1', question: 'q', options: [], total_voter_count: 0, is_closed: false, is_anonymous: true, type: 'regular', allows_multiple_answers: false } },
+      { update_id: 14, some_future_update: { whatever: true } },
+      { update_id: 15, message: { message_id: 2, date: 1, chat, from, sticker: { file_id: 's', file_unique_id: 'u', type: 'regular', width: 1, height: 1, is_animated: false, is_video: false } } },
+      { update_id: 16, message: { message_id: 3, date: 1, chat: { id: -5, type: 'group', title: 'g' }, from, text: 'di grup' } },
+      { update_id: 17, callback_query: { id: '99', from, chat_instance: '1', data: 'garbage' } },
+    ];
+    for (const u of odd) expect((await post(u)).status, JSON.stringify(u)).toBe(200);
+    expect(h.handler.received).toEqual([]);
+    expect(h.fake.callsTo('sendMessage')).toHaveLength(0);
+    // and the channel still works
+    h.fake.sendText(USER, 'halo');
+    expect((await h.fake.nextBotMessage(USER)).text).toBe('Kamu menulis: halo');
+  });
+
+  it('a failed handler makes Telegram deliver again; the repeat is handled once', async () => {
+    h = await startHarness('webhook');
+    const original = h.handler.handle.bind(h.handler);
+    let failures = 1;
+    h.handler.handle = async (m) => {
+      if (failures-- > 0) throw new Error('database down');
+      return original(m);
+    };
+    h.fake.sendText(USER, 'halo');
+    const reply = await h.fake.nextBotMessage(USER);
+    expect(reply.text).toBe('Kamu menulis: halo');
+    await h.fake.waitFor(() => h!.fake.webhookDeliveries.length === 2);
+    expect(h.fake.webhookDeliveries.map((d) => d.status)).toEqual([500, 200]);
+    expect(h.handler.received).toHaveLength(1);
+  });
+});
+
+describe('restarts', () => {
+  it('direct-id buttons work after a restart; index and paging buttons are declared expired', async () => {
+    h = await startHarness('polling');
+    h.fake.sendText(USER, 'pilih');
+    const list = await h.fake.nextBotMessage(USER);
+    h.fake.sendText(USER, 'panjang');
+    const longList = await h.fake.nextBotMessage(USER);
+    // restart: a new channel (fresh in-memory store) on the same fake
+    await h.channel.stop();
+    const { createTelegramChannel } = await import('../../src/channels/telegram/index.js');
+    const { pino } = await import('pino');
+    const channel2 = createTelegramChannel({ token: h.fake.token, apiRoot: h.fake.apiRoot, handler: h.handler, logger: pino({ level: 'silent' }), pollingTimeoutSeconds: 2 });
+    await channel2.start();
+    const fake = h.fake;
+    const oldClose = h.close;
+    h.close = async () => {
+      await channel2.stop();
+      await oldClose();
+    };
+
+    fake.pressButtonText(USER, 'Opsi 3', { messageId: list.message_id });
+    expect((await fake.nextBotMessage(USER)).text).toBe('Pilihan: opsi-3');
+
+    const received = h.handler.received.length;
+    fake.pressButtonText(USER, 'Pilihan A', { messageId: longList.message_id });
+    await fake.waitFor(() => fake.callbackAnswers.length === 2 && longList.inlineKeyboard === undefined);
+    expect(fake.callbackAnswers[1]!.text).toMatch(/tidak berlaku/);
+    expect(h.handler.received.length).toBe(received);
+  });
+});

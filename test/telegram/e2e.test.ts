@@ -1,0 +1,234 @@
+/**
+ * The whole product over Telegram: the real service (flows, engine, MongoDB) behind grammY,
+ * against the local Bot API server, in long-polling and webhook modes.
+ */
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.js';
+import { MemberModel, SubmissionModel, RunModel } from '../../src/db/models.js';
+import { createLogger } from '../../src/logging/logger.js';
+import { startService, type RunningService } from '../../src/service.js';
+import { startFakeTelegram, type FakeChatMessage, type FakeTelegram } from '../fakes/telegram-bot-api.js';
+import { uniqueDatabaseUri } from '../helpers/db.js';
+
+const TOKEN = '424242:e2e-token-abcdefghijklmnopqrstuvwxyz';
+const SECRET = 'e2e_secret-42';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Reads the chat as the person would: waits for the next bot message matching, past those already read. */
+class TelegramUser {
+  private read = new Set<number>();
+  constructor(readonly fake: FakeTelegram, readonly id: number) {}
+
+  async expect(pattern: RegExp, timeoutMs = 8000): Promise<FakeChatMessage> {
+    const found = await this.fake.waitFor(() => this.fake.chat(this.id).botMessages.find((m) => !this.read.has(m.message_id) && pattern.test(m.text ?? '')), timeoutMs);
+    for (const m of this.fake.chat(this.id).botMessages) if (m.message_id <= found.message_id) this.read.add(m.message_id);
+    return found;
+  }
+
+  buttons(message: FakeChatMessage): string[] {
+    const current = this.fake.chat(this.id).messages.find((m) => m.message_id === message.message_id);
+    return (current?.inlineKeyboard ?? []).flat().map((b) => b.text);
+  }
+
+  say(text: string) {
+    return this.fake.sendText({ id: this.id, first_name: 'Siti', language_code: 'id' }, text);
+  }
+
+  press(label: string, message: FakeChatMessage) {
+    return this.fake.pressButtonText(this.id, label, { messageId: message.message_id });
+  }
+}
+
+for (const mode of ['polling', 'webhook'] as const) {
+  describe(`Telegram end to end (${mode})`, () => {
+    let fake: FakeTelegram;
+    let service: RunningService;
+    let appUrl: string;
+
+    beforeAll(async () => {
+      // Real limits, with a burst that lets a test answer faster than a person would.
+      fake = await startFakeTelegram({ token: TOKEN, limits: { perChatBurst: 30 }, webhook: { retryBaseMs: 50, retryMaxMs: 500 } });
+      const port = await freePort();
+      appUrl = `http://127.0.0.1:${port}`;
+      const config = loadConfig({
+        MONGODB_URI: uniqueDatabaseUri(),
+        PORT: String(port),
+        TELEGRAM_BOT_TOKEN: TOKEN,
+        TELEGRAM_API_ROOT: fake.apiRoot,
+        ...(mode === 'webhook' ? { TELEGRAM_WEBHOOK_URL: `${appUrl}/telegram/webhook`, TELEGRAM_WEBHOOK_SECRET: SECRET } : {}),
+      });
+      service = await startService(config, createLogger({ level: 'silent' }));
+    });
+
+    afterAll(async () => {
+      await service.stop();
+      await fake.close();
+    });
+
+    it(mode === 'webhook' ? 'registered the webhook with its secret at start-up' : 'polls getUpdates with no webhook set', async () => {
+      if (mode === 'webhook') {
+        const set = fake.callsTo('setWebhook').at(-1);
+        expect(set?.params).toMatchObject({ url: `${appUrl}/telegram/webhook`, secret_token: SECRET });
+      } else {
+        expect(fake.callsTo('deleteWebhook').length).toBeGreaterThan(0);
+        await expect.poll(() => fake.calls.some((c) => c.method === 'getUpdates') || fake.pendingUpdateCount() === 0).toBe(true);
+        expect(fake.callsTo('setWebhook')).toHaveLength(0);
+      }
+    });
+
+    it('a new user registers with consent and files a complete risk report with buttons and a location', async () => {
+      const user = new TelegramUser(fake, 5001);
+      user.say('/start');
+      await user.expect(/UU 27\/2022/);
+      const consent = await user.expect(/Apakah Anda setuju/);
+      user.press('Ya', consent);
+      user.press('Tidak', await user.expect(/di bawah 17/));
+      user.say('Ibu Siti <Ketua PKK> & anak');
+      const kecamatan = await user.expect(/kecamatan mana/);
+      user.press('Teluk Waru', kecamatan);
+      const village = await user.expect(/Desa Anda apa/);
+      // The old keyboard is gone once answered: stale buttons cannot corrupt the run.
+      await fake.waitFor(() => user.buttons(kecamatan).length === 0);
+      // 11 villages: the first 8 and a ▶ button; typing the name works on any page.
+      expect(user.buttons(village)).toEqual(expect.arrayContaining(['Bellis', '▶']));
+      user.say('Solang');
+      user.press('Warga desa', await user.expect(/ikut sebagai apa/));
+      const summary = await user.expect(/Periksa jawaban/);
+      expect(summary.text).toContain('Nama: Ibu Siti <Ketua PKK> & anak'); // HTML escaped on the way, shown as typed
+      user.press('Kirim', summary);
+      const menu = await user.expect(/Mau melakukan apa/);
+
+      user.press('Laporan risiko', menu);
+      user.press('Banjir rob', await user.expect(/Apa yang terjadi/));
+      user.say('kemarin');
+      await user.expect(/Kapan|Di mana/);
+      user.say('Dusun Pantai');
+      const askLocation = await user.expect(/kirim lokasi/i);
+      // A location question offers the one-tap location button (reply keyboard).
+      expect(askLocation.replyMarkup).toMatchObject({ keyboard: [[{ request_location: true }], [{ text: 'Lewati' }]] });
+      fake.sendLocation(user.id, -3.5167, 130.6667);
+      user.press('Sedang', await user.expect(/Seberapa parah/));
+      user.say('12');
+      const livelihoods = await user.expect(/Usaha apa yang kena/);
+      user.press('Ikan (nelayan)', livelihoods);
+      await fake.waitFor(() => user.buttons(livelihoods).some((b) => b.startsWith('✅')));
+      user.press('Kelapa atau kopra', livelihoods);
+      await fake.waitFor(() => user.buttons(livelihoods).filter((b) => b.startsWith('✅')).length === 2);
+      user.press('Selesai', livelihoods);
+      await user.expect(/bantuan/i);
+      user.say('lewati');
+      await user.expect(/foto/i);
+      const photoUpdate = fake.sendPhoto(user.id, { caption: "air masuk rumah" }) as unknown as { message: { photo: { file_id: string }[] } };
+      const largest = photoUpdate.message.photo.at(-1)!.file_id;
+      const reportSummary = await user.expect(/Periksa jawaban/);
+      user.press('Kirim', reportSummary);
+      await user.expect(/laporan Anda sudah terkirim/);
+
+      const member = await MemberModel.findOne({ channel: 'telegram', platformUserId: String(user.id) }).lean();
+      expect(member).toMatchObject({ name: 'Ibu Siti <Ketua PKK> & anak', villageCode: '81.05.15.2004', role: 'warga' });
+      const report = await SubmissionModel.findOne({ memberId: member?._id, flowId: 'laporan-risiko' }).lean();
+      expect(report?.villageCode).toBe('81.05.15.2004');
+      expect(report?.channel).toBe('telegram');
+      expect(report?.answers).toMatchObject({
+        type: 'rob',
+        place: 'Dusun Pantai',
+        location: { latitude: -3.5167, longitude: 130.6667 },
+        severity: 'sedang',
+        households: 12,
+        livelihoods: ['perikanan', 'kopra'],
+      });
+      expect(report?.answers.photo).toMatchObject({ fileId: largest });
+    }, 60_000);
+
+    it('pages a long village list and a 5,000-character answer gets a clear message', async () => {
+      const user = new TelegramUser(fake, 5002);
+      user.say('halo');
+      user.press('Ya', await user.expect(/Apakah Anda setuju/));
+      user.press('Tidak', await user.expect(/di bawah 17/));
+      await user.expect(/Siapa nama/);
+      user.say('x'.repeat(5000));
+      await user.expect(/terlalu panjang \(5000 huruf\).*60 huruf/);
+      user.say('Pak Umar');
+      user.press('Gorom Timur', await user.expect(/kecamatan mana/));
+      const list = await user.expect(/Desa Anda apa/);
+      // 23 villages: 8 a page, with ◀ ▶; every callback_data fits 64 bytes.
+      expect(user.buttons(list)).toContain('▶');
+      expect(user.buttons(list)).not.toContain('Tinarin');
+      for (const call of fake.callsTo('sendMessage').concat(fake.callsTo('editMessageReplyMarkup'))) {
+        const keyboard = (call.params.reply_markup as { inline_keyboard?: { callback_data?: string }[][] } | undefined)?.inline_keyboard ?? [];
+        for (const b of keyboard.flat()) expect(Buffer.byteLength(b.callback_data ?? '', 'utf8')).toBeLessThanOrEqual(64);
+      }
+      user.press('▶', list);
+      await fake.waitFor(() => user.buttons(list).includes('Goha') || user.buttons(list).includes('Tinarin'));
+      while (!user.buttons(list).includes('Tinarin')) {
+        const before = user.buttons(list).join();
+        user.press('▶', list);
+        await fake.waitFor(() => user.buttons(list).join() !== before);
+      }
+      user.press('Tinarin', list);
+      await user.expect(/ikut sebagai apa/);
+      const run = await RunModel.findOne({ flowId: 'daftar', status: 'active' }).sort({ createdAt: -1 }).lean();
+      expect(run?.state.answers).toMatchObject({ kecamatan: 'Gorom Timur', village: '81.05.11.2017', name: 'Pak Umar' });
+    }, 60_000);
+
+    it('a repeated update_id produces one reply and one stored answer', async () => {
+      const user = new TelegramUser(fake, 5003);
+      user.say('halo');
+      user.press('Ya', await user.expect(/Apakah Anda setuju/));
+      user.press('Tidak', await user.expect(/di bawah 17/));
+      await user.expect(/Siapa nama/);
+      const update = user.say('Mama Ani');
+      fake.injectUpdate(structuredClone(update));
+      await user.expect(/kecamatan mana/);
+      await new Promise((r) => setTimeout(r, 700));
+      const asked = fake.chat(user.id).botMessages.filter((m) => /kecamatan mana/.test(m.text ?? ''));
+      expect(asked).toHaveLength(1);
+      const member = await MemberModel.findOne({ platformUserId: String(user.id) }).lean();
+      const run = await RunModel.findOne({ memberId: member?._id, status: 'active' }).lean();
+      expect(run?.state.answers.name).toBe('Mama Ani');
+      expect(run?.state.history.filter((p: { id?: string }) => p.id === 'name')).toHaveLength(1);
+    }, 30_000);
+
+    if (mode === 'webhook') {
+      it('answers 401 to a wrong secret and changes nothing', async () => {
+        const update = {
+          update_id: 999_999,
+          message: { message_id: 1, date: Math.floor(Date.now() / 1000), chat: { id: 5999, type: 'private', first_name: 'X' }, from: { id: 5999, is_bot: false, first_name: 'X' }, text: 'halo' },
+        };
+        for (const secret of ['wrong', undefined]) {
+          const res = await fetch(`${appUrl}/telegram/webhook`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', ...(secret ? { 'X-Telegram-Bot-Api-Secret-Token': secret } : {}) },
+            body: JSON.stringify(update),
+          });
+          expect(res.status).toBe(401);
+        }
+        expect(await MemberModel.countDocuments({ platformUserId: '5999' })).toBe(0);
+        expect(fake.chat(5999).botMessages).toHaveLength(0);
+      });
+    }
+
+    it('marks a member who blocks the bot, and unmarks them when they come back', async () => {
+      const user = new TelegramUser(fake, 5004);
+      user.say('halo');
+      await user.expect(/Apakah Anda setuju/);
+      fake.blockBot(user.id);
+      await fake.waitFor(async () => false, 10).catch(() => undefined);
+      await expect.poll(async () => (await MemberModel.findOne({ platformUserId: String(user.id) }).lean())?.blocked, { timeout: 5000 }).toBe(true);
+      const outcome = await service.senders.get('telegram')!.send({ channel: 'telegram', platformUserId: String(user.id) }, [{ text: 'Pengingat' }]);
+      expect(outcome).toMatchObject({ ok: false, blocked: true });
+      const refused = fake.callsTo('sendMessage').filter((c) => c.params.chat_id === user.id && c.status === 403);
+      expect(refused.map((c) => c.params.text)).toEqual(['Pengingat']);
+    });
+  });
+}

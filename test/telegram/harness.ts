@@ -1,0 +1,147 @@
+/** A running Telegram channel against the fake Bot API, in polling or webhook mode, with a scripted handler. */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { pino } from 'pino';
+import type { Address, ChoiceOption, InboundHandler, InboundMessage, OutboundMessage } from '../../src/chat/types.js';
+import {
+  createTelegramChannel,
+  mountTelegramWebhook,
+  MULTIPLE_DONE_CHOICE_ID,
+  type TelegramChannel,
+  type TelegramChannelOptions,
+} from '../../src/channels/telegram/index.js';
+import { startFakeTelegram, type FakeTelegram, type FakeTelegramOptions } from '../fakes/telegram-bot-api.js';
+
+export const TOKEN = '777000:harness-token-abcdefghijklmnopqrstuvwxyz';
+export const SECRET = 'webhook_secret-123';
+
+export const THIRTY: ChoiceOption[] = Array.from({ length: 30 }, (_, i) => ({ id: `opsi-${i + 1}`, label: `Opsi ${i + 1}` }));
+export const LONG_IDS: ChoiceOption[] = ['a', 'b', 'c'].map((x) => ({ id: `${x}-${'🌾'.repeat(10)}-${'x'.repeat(178)}`, label: `Pilihan ${x.toUpperCase()}` }));
+export const MULTI: ChoiceOption[] = [
+  { id: 'padi', label: 'Padi' },
+  { id: 'jagung', label: 'Jagung' },
+  { id: 'sagu', label: 'Sagu' },
+];
+export const LONG_TEXT = Array.from({ length: 100 }, (_, i) => `Baris ${i + 1}: ` + 'kata '.repeat(9).trim()).join('\n'); // ~5,000 chars
+
+/**
+ * Echoes text, and answers a few keywords: "pilih" (30 choices, promptSeq 7), "panjang"
+ * (choice ids of 200 characters, promptSeq 8), "teks" (5,000 characters), "lokasi"
+ * (expect location), "multi" (multiple choice, promptSeq 9, toggled by presses).
+ */
+export class ScriptedHandler implements InboundHandler {
+  received: InboundMessage[] = [];
+  blocked: { address: Address; blocked: boolean }[] = [];
+  finishedAt: number[] = [];
+  delayMs = 0;
+  private seen = new Set<string>();
+  private selected = new Set<string>();
+
+  async handle(m: InboundMessage): Promise<OutboundMessage[] | null> {
+    if (this.seen.has(m.messageId)) return null;
+    this.seen.add(m.messageId);
+    this.received.push(m);
+    if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
+    try {
+      return this.reply(m);
+    } finally {
+      this.finishedAt.push(Date.now());
+    }
+  }
+
+  private multiPrompt(): OutboundMessage {
+    return { text: 'Tanaman apa saja?', choices: MULTI, multiple: { selected: [...this.selected] }, promptSeq: 9, expect: 'choice' };
+  }
+
+  private reply(m: InboundMessage): OutboundMessage[] {
+    const c = m.content;
+    if (c.kind === 'choice') {
+      if (c.promptSeq === 9 && c.choiceId !== MULTIPLE_DONE_CHOICE_ID) {
+        if (this.selected.has(c.choiceId)) this.selected.delete(c.choiceId);
+        else this.selected.add(c.choiceId);
+        return [this.multiPrompt()];
+      }
+      if (c.promptSeq === 9) return [{ text: `Dipilih: ${[...this.selected].join(', ')}` }];
+      return [{ text: `Pilihan: ${c.choiceId}` }];
+    }
+    if (c.kind === 'location') return [{ text: `Lokasi: ${c.latitude},${c.longitude}` }];
+    if (c.kind === 'photo') return [{ text: `Foto diterima${c.caption ? `: ${c.caption}` : ''}` }];
+    switch (c.text) {
+      case 'pilih':
+        return [{ text: 'Pilih salah satu:', choices: THIRTY, promptSeq: 7, expect: 'choice' }];
+      case 'panjang':
+        return [{ text: 'Pilih:', choices: LONG_IDS, promptSeq: 8, expect: 'choice' }];
+      case 'teks':
+        return [{ text: LONG_TEXT }];
+      case 'lokasi':
+        return [{ text: 'Di mana kebun Anda?', expect: 'location', promptSeq: 10 }];
+      case 'multi':
+        return [this.multiPrompt()];
+      default:
+        return [{ text: `Kamu menulis: ${c.text}` }];
+    }
+  }
+
+  async setBlocked(address: Address, blocked: boolean): Promise<void> {
+    this.blocked.push({ address, blocked });
+  }
+}
+
+export interface Harness {
+  fake: FakeTelegram;
+  channel: TelegramChannel;
+  handler: ScriptedHandler;
+  /** Webhook mode: the app's URL root. */
+  appUrl?: string;
+  close(): Promise<void>;
+}
+
+export async function startHarness(
+  mode: 'polling' | 'webhook',
+  opts: { fake?: FakeTelegramOptions; channel?: Partial<TelegramChannelOptions>; handler?: ScriptedHandler } = {},
+): Promise<Harness> {
+  const fake = await startFakeTelegram({ token: TOKEN, webhook: { retryBaseMs: 20, retryMaxMs: 200 }, ...opts.fake });
+  const handler = opts.handler ?? new ScriptedHandler();
+  const logger = pino({ level: 'silent' });
+  let server: Server | undefined;
+  let appUrl: string | undefined;
+  let channel: TelegramChannel;
+  if (mode === 'webhook') {
+    const app = express();
+    server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    appUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    channel = createTelegramChannel({
+      token: TOKEN,
+      apiRoot: fake.apiRoot,
+      handler,
+      logger,
+      webhookUrl: `${appUrl}/telegram/webhook`,
+      webhookSecret: SECRET,
+      ...opts.channel,
+    });
+    mountTelegramWebhook(app, channel);
+  } else {
+    channel = createTelegramChannel({ token: TOKEN, apiRoot: fake.apiRoot, handler, logger, pollingTimeoutSeconds: 2, ...opts.channel });
+  }
+  await channel.start();
+  return {
+    fake,
+    channel,
+    handler,
+    ...(appUrl ? { appUrl } : {}),
+    async close() {
+      await channel.stop();
+      await fake.close();
+      if (server) {
+        const s = server;
+        await new Promise<void>((resolve) => {
+          s.close(() => resolve());
+          s.closeAllConnections();
+        });
+      }
+    },
+  };
+}
