@@ -57,9 +57,15 @@ export class ConversationService implements InboundHandler {
     const key = `${message.channel}:${message.platformUserId}`;
     const previous = this.queues.get(key) ?? Promise.resolve();
     const current = previous.catch(() => undefined).then(() => this.handleNow(message));
+    current.catch(() => undefined); // failures are answered below; the queue must not reject unhandled
     this.queues.set(key, current);
     try {
       return await current;
+    } catch (err) {
+      // Nothing was applied (the dedupe mark is undone), so the person can simply send it again.
+      this.logger.error({ err, channel: message.channel }, 'Handling an inbound message failed');
+      const language = message.languageHint?.toLowerCase().startsWith('en') ? 'en' : 'id';
+      return [{ text: translatorFor(this.i18n, language)('bot:errors.generic') }];
     } finally {
       if (this.queues.get(key) === current) this.queues.delete(key);
     }

@@ -356,7 +356,7 @@ class Turn {
       message = { expect: rendered.expect, ...(choices ? { choices } : {}), ...(rendered.multiple ? { multiple: rendered.multiple } : {}) };
     } else if (pos.at === 'more') {
       const group = locate(this.flow, pos.group)!.q as GroupQuestion;
-      const rendered = yesNoRender(this.env({ id: '', type: 'yesno', prompt: '', label: '', required: true }));
+      const rendered = yesNoRender({ te: (k, o) => this.te(k, o) });
       parts.push([this.tf(group.addAnother, { n: pos.index + 1 }), ...rendered.lines].join('\n'));
       message = { expect: 'choice', choices: rendered.choices };
     } else if (pos.at === 'summary') {

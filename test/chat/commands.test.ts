@@ -8,7 +8,7 @@ import { createLogger } from '../../src/logging/logger.js';
 import { ChatUser, createService, loadRealFlows, registerAsWarga, TestClock } from '../helpers/chat.js';
 import { useTestDatabase } from '../helpers/db.js';
 
-useTestDatabase();
+const database = useTestDatabase();
 beforeAll(async () => {
   await seedVillages();
 });
@@ -184,5 +184,19 @@ describe('duplicates', () => {
     const [a, b] = await Promise.all([user.say('Dusun Air Besar'), user.say('lewati')]);
     expect(a?.at(-1)?.text).toMatch(/lokasi/i);
     expect(b?.at(-1)?.text).toMatch(/parah/i);
+  });
+});
+
+describe('failures', () => {
+  it('answers kindly when the database fails, and nothing is lost: the same message works once it is back', async () => {
+    const { default: mongoose } = await import('mongoose');
+    const user = await midReport();
+    await mongoose.connection.close();
+    const replies = await user.send({ kind: 'text', text: 'Dusun Air Besar' }, 'retry-me');
+    expect(replies?.[0]?.text).toContain('Jawaban Anda tidak hilang');
+    await mongoose.connection.openUri(database.uri());
+    const again = await user.send({ kind: 'text', text: 'Dusun Air Besar' }, 'retry-me');
+    expect(again?.at(-1)?.text).toMatch(/lokasi/i);
+    expect((await activeRun(user))?.state.answers).toMatchObject({ type: 'rob', place: 'Dusun Air Besar' });
   });
 });

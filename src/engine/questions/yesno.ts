@@ -6,7 +6,7 @@ export const YES_ID = 'yes';
 export const NO_ID = 'no';
 
 /** The yes/no buttons and hint, shared with "add another?". */
-export function yesNoRender(env: QuestionEnv): Rendered {
+export function yesNoRender(env: Pick<QuestionEnv, 'te'>): Rendered {
   return {
     lines: [env.te('hint.yesno')],
     choices: [

@@ -1,0 +1,198 @@
+/**
+ * The shipped flows from first message to stored submission, through the conversation
+ * service, the engine and MongoDB: repeat groups, skip logic, notes, invalid answers,
+ * choices drawn from the database, the summary with a change, and what a submission changes.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { AccessCodeModel, MemberModel, SubmissionModel, VillagePlanModel } from '../../src/db/models.js';
+import { seedVillages } from '../../src/db/seed.js';
+import { ChatUser, createService, registerAsWarga } from '../helpers/chat.js';
+import { useTestDatabase } from '../helpers/db.js';
+
+useTestDatabase();
+beforeAll(async () => {
+  await seedVillages();
+});
+
+async function submissionsOf(user: ChatUser, flowId: string) {
+  const member = await MemberModel.findOne({ platformUserId: user.id }).lean();
+  return SubmissionModel.find({ memberId: member?._id, flowId }).lean();
+}
+
+describe('profil-desa', () => {
+  it('walks the five assets with a repeat group and skip logic, and stores the profile', async () => {
+    const user = new ChatUser(await createService());
+    await registerAsWarga(user, 'Pak Hasan');
+    await user.press('Profil desa');
+    // The note is shown and the first question follows without waiting.
+    expect(user.last[0]?.text).toContain('15 pertanyaan pendek');
+    expect(user.prompt.text).toContain('kepala keluarga');
+
+    // Invalid answers are re-asked; the third failure in a row offers a way out.
+    await user.say('banyak sekali');
+    expect(user.lastText).toContain('tulis angka');
+    await user.say('dua ratus');
+    await user.say('entah');
+    expect(user.lastText).toMatch(/LEWATI.*BANTUAN.*BATAL/s);
+    await user.say('1.250'); // Indonesian thousands separator
+    await user.press('SMP');
+    await user.press('Posyandu saja');
+
+    // Repeat group: two livelihood sources, each with the same follow-up questions.
+    expect(user.prompt.text).toContain('Sumber penghidupan ke-1');
+    await user.press('Ikan (nelayan)');
+    await user.press('Musim teduh');
+    await user.press('Banyak');
+    await user.press('Ya'); // add another
+    expect(user.prompt.text).toContain('Sumber penghidupan ke-2');
+    await user.press('Cengkeh');
+    await user.press('Hanya musim panen');
+    await user.press('Kira-kira setengah');
+    await user.press('Tidak');
+
+    await user.press('Sedikit'); // land
+    // Boats are asked only because fishing is one of the sources.
+    expect(user.prompt.text).toContain('perahu');
+    await user.say('40');
+    await user.press('Hanya lewat laut');
+    await user.press('Listrik');
+    await user.press('Sinyal HP');
+    await user.press('Selesai');
+    await user.press('Ya'); // savings group
+    await user.press('Pedagang pengumpul di desa');
+    await user.say('lewati'); // groups: optional
+    await user.press('Kadang-kadang');
+    await user.press('Musim angin dan ombak');
+    await user.say('Budidaya rumput laut di teluk');
+    expect(user.prompt.text).toContain('Periksa jawaban');
+    await user.press('Kirim');
+    expect(user.lastText).toContain('Terima kasih');
+
+    const [profile] = await submissionsOf(user, 'profil-desa');
+    expect(profile?.villageCode).toBe('81.05.15.2004');
+    expect(profile?.flowVersion).toBe(1);
+    expect(profile?.answers).toMatchObject({
+      households: 1250,
+      school: 'smp',
+      health: 'posyandu',
+      sources: [
+        { source: 'perikanan', season: 'musim_teduh', share: 'banyak' },
+        { source: 'cengkeh', season: 'musim_panen', share: 'setengah' },
+      ],
+      land: 'sedikit',
+      boats: 40,
+      road: 'laut',
+      services: ['listrik', 'sinyal'],
+      savings_group: true,
+      buyer: 'pengumpul_desa',
+      mutual_help: 'kadang',
+      hard_season: 'musim_angin',
+      opportunity: 'Budidaya rumput laut di teluk',
+    });
+  }, 30_000);
+
+  it('does not ask about boats when nobody fishes', async () => {
+    const user = new ChatUser(await createService());
+    await registerAsWarga(user, 'Ibu Wa');
+    await user.press('Profil desa');
+    await user.say('lewati');
+    await user.press('SD');
+    await user.press('Tidak ada');
+    await user.press('Pala');
+    await user.press('Sepanjang tahun');
+    await user.press('Hampir semua');
+    await user.press('Tidak');
+    await user.press('Masih banyak');
+    expect(user.prompt.text).toContain('jalan ke kota kecamatan');
+  });
+});
+
+describe('laporan-risiko', () => {
+  it('stores a report with a typed place instead of a location, after changing one answer', async () => {
+    const user = new ChatUser(await createService());
+    await registerAsWarga(user, 'Ibu Fatima');
+    await user.press('Laporan risiko');
+    await user.press('Lainnya');
+    expect(user.prompt.text).toContain('Tulis singkat');
+    await user.say('Kapal tidak datang dua minggu');
+    await user.say('besok lusa');
+    expect(user.lastText).toContain('Tanggal tidak dikenali');
+    await user.say('17 September 2024');
+    await user.say('Dusun Kilbat');
+    await user.say('Tanjung dekat dermaga'); // a typed place for the optional location
+    await user.press('Ringan');
+    await user.say('lewati');
+    await user.say('lewati');
+    await user.say('Beras dan BBM');
+    await user.say('lewati'); // no photo
+    expect(user.prompt.text).toContain('Periksa jawaban');
+    expect(user.prompt.text).toContain('Tanggal: 17 September 2024');
+    await user.press('Ubah');
+    await user.press('Parah');
+    await user.press('Sedang');
+    expect(user.prompt.text).toContain('Periksa jawaban');
+    await user.press('Kirim');
+
+    const [report] = await submissionsOf(user, 'laporan-risiko');
+    expect(report?.answers).toMatchObject({
+      type: 'lainnya',
+      type_other: 'Kapal tidak datang dua minggu',
+      date: '2024-09-17',
+      place: 'Dusun Kilbat',
+      location: { name: 'Tanjung dekat dermaga' },
+      severity: 'sedang',
+      help: 'Beras dan BBM',
+    });
+    expect(report?.answers.households ?? null).toBeNull();
+  }, 30_000);
+});
+
+describe('kemajuan-kegiatan', () => {
+  it('offers the activities of the member\'s village plan from the database and updates the plan', async () => {
+    const plan = await VillagePlanModel.create({
+      villageCode: '81.05.15.2004',
+      year: 2026,
+      goals: [{ title: 'Pendapatan dari kacang tanah naik' }],
+      activities: [{ title: 'Pelatihan pengolahan kacang tanah', owner: 'Pokja' }, { title: 'Bibit kacang unggul', owner: 'Kelompok tani' }],
+    });
+    await AccessCodeModel.create({ code: 'POKJA-E2E', role: 'pokja' });
+    const user = new ChatUser(await createService());
+    await user.say('halo');
+    await user.press('Ya');
+    await user.press('Tidak');
+    await user.say('Pak Yusuf');
+    await user.press('Teluk Waru');
+    await user.say('Solang');
+    await user.press('Pokja');
+    await user.say('POKJA-E2E');
+    await user.press('Kirim');
+
+    await user.press('Kemajuan kegiatan');
+    expect(user.prompt.choices?.map((c) => c.label)).toEqual(['Pelatihan pengolahan kacang tanah', 'Bibit kacang unggul']);
+    await user.press('Bibit kacang');
+    await user.press('Terhambat');
+    await user.say('100');
+    expect(user.lastText).toContain('Kalau sudah 100 persen');
+    await user.say('60');
+    await user.say('Bibit terlambat datang dari Bula');
+    await user.say('Minta jadwal kapal ke dinas');
+    await user.send({ kind: 'photo', fileId: 'photo-file-1' });
+    await user.press('Kirim');
+
+    const [report] = await submissionsOf(user, 'kemajuan-kegiatan');
+    const activityId = String(plan.activities[1]!._id);
+    expect(report?.answers).toMatchObject({ activity: activityId, status: 'terhambat', percent: 60, photo: { fileId: 'photo-file-1' } });
+    const updated = await VillagePlanModel.findById(plan._id).lean();
+    expect(updated?.activities[1]).toMatchObject({ status: 'terhambat', percentDone: 60 });
+    expect(updated?.activities[1]?.lastReportAt).toBeInstanceOf(Date);
+    expect(updated?.activities[0]).toMatchObject({ status: 'belum', percentDone: 0 });
+  }, 30_000);
+
+  it('is not offered to residents', async () => {
+    const user = new ChatUser(await createService());
+    await registerAsWarga(user);
+    expect(user.prompt.choices?.some((c) => /kemajuan/i.test(c.label))).toBe(false);
+    await user.say('kemajuan-kegiatan');
+    expect(user.lastText).toContain('belum mengerti');
+  });
+});
