@@ -15,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import dotenv from 'dotenv';
 import { Api } from 'grammy';
 import QRCode from 'qrcode';
+import { parse as parseCsv } from 'csv-parse/sync';
 import { encodeVillagePayload, telegramDeepLink } from '../src/channels/telegram/deep-link.js';
 import { projectRoot } from '../src/paths.js';
 
@@ -23,52 +24,15 @@ export interface VillageRow {
   nama: string;
 }
 
-/** Minimal RFC 4180 CSV: quoted fields, doubled quotes, CRLF or LF. */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += c;
-  }
-  if (field !== '' || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows.filter((r) => r.some((f) => f.trim() !== ''));
-}
-
 export function parseVillages(text: string, format: 'csv' | 'json'): VillageRow[] {
   if (format === 'json') {
     const data = JSON.parse(text) as unknown;
     if (!Array.isArray(data)) throw new Error('The villages JSON must be an array');
     return data.map((v: Record<string, unknown>) => ({ kode: String(v.kode ?? v.code ?? ''), nama: String(v.nama ?? v.name ?? '') }));
   }
-  const [header, ...rows] = parseCsv(text.replace(/^\uFEFF/, ''));
-  if (!header) return [];
-  const cols = header.map((h) => h.trim().toLowerCase());
-  const k = cols.indexOf('kode');
-  const n = cols.indexOf('nama');
-  if (k < 0 || n < 0) throw new Error('The villages CSV needs the columns kode and nama');
-  return rows.map((r) => ({ kode: (r[k] ?? '').trim(), nama: (r[n] ?? '').trim() })).filter((v) => v.kode !== '');
+  const rows = parseCsv(text, { columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()), bom: true, trim: true, skip_empty_lines: true }) as Record<string, string>[];
+  if (rows.length > 0 && (!('kode' in rows[0]!) || !('nama' in rows[0]!))) throw new Error('The villages CSV needs the columns kode and nama');
+  return rows.map((r) => ({ kode: r.kode ?? '', nama: r.nama ?? '' })).filter((v) => v.kode !== '');
 }
 
 /** `81.05.15.2004`, `Nama Lena` -> `81.05.15.2004-Nama-Lena.png` (safe on every file system). */

@@ -9,7 +9,7 @@ import { DEFAULT_TELEGRAM_TEXTS, MULTIPLE_DONE_CHOICE_ID } from '../../src/chann
 import { decodeVillagePayload, encodeVillagePayload, parseStartCommand, telegramDeepLink } from '../../src/channels/telegram/deep-link.js';
 import { MemoryPromptStore } from '../../src/channels/telegram/prompt-store.js';
 import { mapMessageContent } from '../../src/channels/telegram/inbound.js';
-import { main as qrMain, parseCsv, parseVillages, qrFileName } from '../../scripts/qr.js';
+import { main as qrMain, parseVillages, qrFileName } from '../../scripts/qr.js';
 import { parseTelegramHtml, startFakeTelegram } from '../fakes/telegram-bot-api.js';
 
 const kbOpts = { labels: DEFAULT_TELEGRAM_TEXTS, doneChoiceId: MULTIPLE_DONE_CHOICE_ID };
@@ -162,7 +162,8 @@ describe('deep links', () => {
 
 describe('scripts/qr', () => {
   it('parses quoted CSV and makes safe file names', () => {
-    expect(parseCsv('a,b\r\n"x, y","say ""hi"""\n')).toEqual([['a', 'b'], ['x, y', 'say "hi"']]);
+    expect(parseVillages('\uFEFFKode,Nama\r\n"81.05.15.2006","Nama Lena, ""Namalena"""\r\n', 'csv')).toEqual([{ kode: '81.05.15.2006', nama: 'Nama Lena, "Namalena"' }]);
+    expect(() => parseVillages('code,name\n1,x\n', 'csv')).toThrow('kode and nama');
     const v = parseVillages('kode,nama,kecamatan_kode,kecamatan,kabupaten,alias\n81.05.11.2003,Kota Sirih,81.05.11,Gorom Timur,Seram Bagian Timur,Kotasiri;Kotasirih\n', 'csv');
     expect(v).toEqual([{ kode: '81.05.11.2003', nama: 'Kota Sirih' }]);
     expect(qrFileName(v[0]!)).toBe('81.05.11.2003-Kota-Sirih.png');
