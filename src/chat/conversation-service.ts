@@ -433,7 +433,11 @@ export class ConversationService implements InboundHandler {
       now: this.now(),
       timeZone: this.options.timeZone,
       t: this.t(member),
-      data: { villages: await this.villages(), activities: await activitiesOf(member.villageCode) },
+      // Only the lookups this flow draws choices from: one query less per message otherwise.
+      data: {
+        villages: usesSource(flow, 'villages') || usesSource(flow, 'kecamatan') || preset ? await this.villages() : [],
+        activities: usesSource(flow, 'activities') ? await activitiesOf(member.villageCode) : [],
+      },
     };
     if (preset && Object.keys(preset).length) ctx.preset = preset;
     if (flow.id === REGISTRATION_FLOW) {
@@ -442,6 +446,14 @@ export class ConversationService implements InboundHandler {
     }
     return ctx;
   }
+}
+
+function usesSource(flow: Flow, source: 'villages' | 'kecamatan' | 'activities'): boolean {
+  return flow.questions.some((q) =>
+    q.type === 'group'
+      ? q.questions.some((c) => (c.type === 'single' || c.type === 'multi') && c.choicesFrom === source)
+      : (q.type === 'single' || q.type === 'multi') && q.choicesFrom === source,
+  );
 }
 
 async function activitiesOf(villageCode: string | null | undefined): Promise<{ id: string; title: string }[]> {

@@ -192,13 +192,19 @@ class Turn {
     return handlerFor(q).display(q, value, this.env(q, undefined, true));
   }
 
-  /** Answers as display text for interpolation in prompts ("{{answers.name}}"). */
+  /**
+   * Answers as display text for interpolation in prompts ("{{answers.name}}"). Getters, so
+   * only the answers a text actually shows are rendered (rendering all of them for every
+   * prompt was most of the cost of a step).
+   */
   private displayAnswers(): Record<string, string> {
     const out: Record<string, string> = {};
     for (const q of this.flow.questions) {
       if (q.type === 'note' || q.type === 'group') continue;
       const v = this.state.answers[q.id];
-      if (v !== null && v !== undefined) out[q.id] = this.display(q, v);
+      if (v !== null && v !== undefined) {
+        Object.defineProperty(out, q.id, { enumerable: true, get: () => this.display(q, v) });
+      }
     }
     return out;
   }
