@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import cron from 'node-cron';
 import { ConversationService } from './chat/conversation-service.js';
 import type { ChannelName, ChannelSender } from './chat/types.js';
-import { createTelegramChannel, mountTelegramWebhook, type TelegramChannel } from './channels/telegram/index.js';
+import { createTelegramChannel, mountTelegramWebhook, type TelegramChannel, type TelegramTexts } from './channels/telegram/index.js';
 import { MongoPromptStore } from './channels/telegram/mongo-prompt-store.js';
 import { createSimulatorRouter, WebInbox } from './channels/web/simulator.js';
 import type { Config } from './config/index.js';
@@ -17,7 +17,7 @@ import { ProcessedMessageModel, TelegramPromptModel } from './db/models.js';
 import { seedVillages } from './db/seed.js';
 import { DONE_ID, loadFlows } from './engine/index.js';
 import { createApp, finishApp } from './http/app.js';
-import { createI18n } from './i18n.js';
+import { createI18n, SUPPORTED_LANGUAGES } from './i18n.js';
 import type { Logger } from './logging/logger.js';
 import { flowsDir } from './paths.js';
 import { sweepRuns } from './schedule/run-reminders.js';
@@ -66,6 +66,9 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       webhookUrl: config.TELEGRAM_WEBHOOK_URL,
       webhookSecret: config.TELEGRAM_WEBHOOK_SECRET,
       promptStore: new MongoPromptStore(),
+      textsByLanguage: Object.fromEntries(
+        SUPPORTED_LANGUAGES.map((lang) => [lang, i18n.getResourceBundle(lang, 'telegram') as Partial<TelegramTexts>]),
+      ),
       doneChoiceId: DONE_ID,
     });
     senders.set('telegram', telegram.sender);

@@ -65,7 +65,7 @@ export class ConversationService implements InboundHandler {
       // Nothing was applied (the dedupe mark is undone), so the person can simply send it again.
       this.logger.error({ err, channel: message.channel }, 'Handling an inbound message failed');
       const language = message.languageHint?.toLowerCase().startsWith('en') ? 'en' : 'id';
-      return [{ text: translatorFor(this.i18n, language)('bot:errors.generic') }];
+      return [{ text: translatorFor(this.i18n, language)('bot:errors.generic'), language }];
     } finally {
       if (this.queues.get(key) === current) this.queues.delete(key);
     }
@@ -103,6 +103,12 @@ export class ConversationService implements InboundHandler {
       { upsert: true, new: true },
     );
     if (!member) throw new Error('member upsert returned nothing');
+    const replies = await this.respond(member, message, now);
+    // Stamped last: a "bahasa" command has changed member.language by then.
+    return replies.map((reply) => ({ ...reply, language: member.language }));
+  }
+
+  private async respond(member: MemberDoc, message: InboundMessage, now: Date): Promise<OutboundMessage[]> {
     const t = this.t(member);
 
     if (member.pendingConfirmation && !(message.content.kind === 'choice' && message.content.promptSeq === CONFIRM_SEQ)) {

@@ -42,6 +42,8 @@ export interface OutboundMessage {
   promptSeq?: number;
   /** What kind of answer the question waits for, so an adapter can offer e.g. a location button. */
   expect?: 'text' | 'choice' | 'location' | 'photo' | 'none';
+  /** The language the text is in ('id', 'en'), for the few words an adapter adds itself (button labels). */
+  language?: string;
 }
 
 /** Where to reach a member proactively (reminders, broadcasts). */

@@ -43,7 +43,7 @@ export async function sweepRuns(now: Date, deps: RunSweepDeps): Promise<{ remind
     }).format(run.expiresAt);
     const outcome = await sender.send(
       { channel: member.channel as ChannelName, platformUserId: member.platformUserId },
-      [{ text: t('bot:run.reminder', { flow: flow ? t(`${flow.namespace}:${flow.title}`) : run.flowId, when }) }],
+      [{ text: t('bot:run.reminder', { flow: flow ? t(`${flow.namespace}:${flow.title}`) : run.flowId, when }), language: member.language ?? 'id' }],
     );
     if (outcome.ok) reminded++;
     else {

@@ -46,3 +46,17 @@ describe('bot texts', () => {
     expect(Object.keys(id.languages).sort()).toEqual(['en', 'id']);
   });
 });
+
+describe('Telegram adapter texts', () => {
+  it('translate exactly the words the adapter adds itself, in both languages', async () => {
+    const { DEFAULT_TELEGRAM_TEXTS } = await import('../../src/channels/telegram/index.js');
+    const read = (lang: string) => JSON.parse(readFileSync(join(projectRoot, 'locales', lang, 'telegram.json'), 'utf8')) as Record<string, string>;
+    const translated = ['shareLocation', 'locationPlaceholder', 'expired'];
+    for (const lang of ['id', 'en']) {
+      expect(Object.keys(read(lang)).sort()).toEqual([...translated].sort());
+      for (const key of translated) expect(Object.keys(DEFAULT_TELEGRAM_TEXTS)).toContain(key);
+      expect(read(lang).locationPlaceholder.length).toBeLessThanOrEqual(64); // Telegram's limit
+    }
+    expect(read('en').shareLocation).not.toBe(read('id').shareLocation);
+  });
+});

@@ -115,7 +115,7 @@ for (const mode of ['polling', 'webhook'] as const) {
       user.say('Dusun Pantai');
       const askLocation = await user.expect(/kirim lokasi/i);
       // A location question offers the one-tap location button (reply keyboard).
-      expect(askLocation.replyMarkup).toMatchObject({ keyboard: [[{ request_location: true }], [{ text: 'Lewati' }]] });
+      expect(askLocation.replyMarkup).toMatchObject({ keyboard: [[{ text: '📍 Kirim lokasi saya', request_location: true }], [{ text: 'Lewati' }]] });
       fake.sendLocation(user.id, -3.5167, 130.6667);
       user.press('Sedang', await user.expect(/Seberapa parah/));
       user.say('12');
@@ -197,6 +197,29 @@ for (const mode of ['polling', 'webhook'] as const) {
       const run = await RunModel.findOne({ memberId: member?._id, status: 'active' }).lean();
       expect(run?.state.answers.name).toBe('Mama Ani');
       expect(run?.state.history.filter((p: { id?: string }) => p.id === 'name')).toHaveLength(1);
+    }, 30_000);
+
+    it('speaks English to a member who switched language, including its own button', async () => {
+      const user = new TelegramUser(fake, 5005);
+      user.say('halo');
+      await user.expect(/Apakah Anda setuju/);
+      user.say('bahasa');
+      const consent = await user.expect(/Do you agree/);
+      user.press('Yes', consent);
+      user.press('No', await user.expect(/under 17/));
+      user.say('Ana');
+      user.press('Teluk Waru', await user.expect(/district/i));
+      user.say('Waru');
+      user.press('Villager', await user.expect(/How do you take part/));
+      user.press('Send', await user.expect(/check your answers/));
+      user.press('Risk report', await user.expect(/What would you like to do/));
+      await user.expect(/What happened/);
+      user.say('other'); // on the second page of buttons; typing the label works too
+      user.say('Jetty collapsed');
+      user.say('today');
+      user.say('Waru jetty');
+      const askLocation = await user.expect(/location/i);
+      expect(askLocation.replyMarkup).toMatchObject({ keyboard: [[{ text: '📍 Send my location', request_location: true }], [{ text: 'Skip' }]] });
     }, 30_000);
 
     if (mode === 'webhook') {

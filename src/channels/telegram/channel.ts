@@ -76,6 +76,8 @@ export interface TelegramChannelOptions {
   isDuplicateUpdate?: (updateId: number) => boolean | Promise<boolean>;
   /** How many handled update_ids to remember in memory to drop repeats early (default 2048, 0 = off). */
   recentUpdateCacheSize?: number;
+  /** The adapter's own words per language ('id', 'en'), over `texts`; picked by OutboundMessage.language. */
+  textsByLanguage?: Record<string, Partial<TelegramTexts>>;
   /** Where rendered choice lists are remembered for paging / index buttons (default in memory). */
   promptStore?: TelegramPromptStore;
   texts?: Partial<TelegramTexts>;
@@ -116,6 +118,11 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
     }
   }
   const texts: TelegramTexts = { ...DEFAULT_TELEGRAM_TEXTS, ...options.texts };
+  /** The adapter's own words in the reader's language (the message's, or Telegram's language_code). */
+  const textsFor = (language: string | undefined): TelegramTexts => {
+    const own = language ? options.textsByLanguage?.[language.slice(0, 2).toLowerCase()] : undefined;
+    return own ? { ...texts, ...own } : texts;
+  };
   const store = options.promptStore ?? new MemoryPromptStore();
   const doneChoiceId = options.doneChoiceId ?? MULTIPLE_DONE_CHOICE_ID;
   const pageSize = options.pageSize ?? 8;
@@ -175,12 +182,12 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
         // as plain buttons that send their label as text. Inline buttons can't sit beside it.
         other.reply_markup = {
           keyboard: [
-            [{ text: texts.shareLocation, request_location: true }],
+            [{ text: textsFor(message.language).shareLocation, request_location: true }],
             ...(message.choices ?? []).map((c) => [{ text: c.label }]),
           ],
           one_time_keyboard: true,
           resize_keyboard: true,
-          input_field_placeholder: texts.locationPlaceholder.slice(0, 64),
+          input_field_placeholder: textsFor(message.language).locationPlaceholder.slice(0, 64),
         };
         showsLocationKeyboard = true;
       } else if (last && message.choices && message.choices.length > 0) {
@@ -275,7 +282,7 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
     if (action.type === 'page') {
       const prompt = messageId !== undefined ? await store.get(chatId, messageId) : undefined;
       if (!prompt || prompt.promptSeq !== action.promptSeq) {
-        await answer(ctx, texts.expired);
+        await answer(ctx, textsFor(cq.from.language_code).expired);
         return void (await removeKeyboard(chatId, messageId));
       }
       await answer(ctx);
@@ -303,7 +310,7 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
       }
     }
     if (choiceId === undefined) {
-      await answer(ctx, texts.expired);
+      await answer(ctx, textsFor(cq.from.language_code).expired);
       return void (await removeKeyboard(chatId, messageId));
     }
 
