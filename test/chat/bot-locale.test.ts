@@ -55,7 +55,7 @@ describe('Telegram adapter texts', () => {
     for (const lang of ['id', 'en']) {
       expect(Object.keys(read(lang)).sort()).toEqual([...translated].sort());
       for (const key of translated) expect(Object.keys(DEFAULT_TELEGRAM_TEXTS)).toContain(key);
-      expect(read(lang).locationPlaceholder.length).toBeLessThanOrEqual(64); // Telegram's limit
+      expect(read(lang).locationPlaceholder?.length ?? 0).toBeLessThanOrEqual(64); // Telegram's limit
     }
     expect(read('en').shareLocation).not.toBe(read('id').shareLocation);
   });
