@@ -447,7 +447,8 @@ export class ConversationService implements InboundHandler {
     };
     if (preset && Object.keys(preset).length) ctx.preset = preset;
     if (flow.id === REGISTRATION_FLOW) {
-      const codes = await AccessCodeModel.find({ $or: [{ expiresAt: null }, { expiresAt: { $gt: ctx.now } }] }).lean();
+      const codes = (await AccessCodeModel.find({ $or: [{ expiresAt: null }, { expiresAt: { $gt: ctx.now } }] }).lean())
+        .filter((c) => !c.simulatorOnly || member.channel === 'web');
       ctx.checkRoleCode = (role, code) => codes.some((c) => c.role === role && c.code === code.trim().toUpperCase());
     }
     return ctx;

@@ -86,7 +86,7 @@ const schema = z.object({
 });
 
 export type Config = z.output<typeof schema> & {
-  /** True when the web chat simulator is served (SIMULATOR=on, or auto with no platform token). */
+  /** True when the web chat simulator is served (SIMULATOR=on, or auto with no platform token outside production). */
   simulatorEnabled: boolean;
 };
 
@@ -117,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const anyPlatform = config.TELEGRAM_BOT_TOKEN !== undefined;
-  const simulatorEnabled = config.SIMULATOR === 'on' || (config.SIMULATOR === 'auto' && !anyPlatform);
+  // The simulator has no login: never on by itself in production.
+  const simulatorEnabled = config.SIMULATOR === 'on' || (config.SIMULATOR === 'auto' && !anyPlatform && config.NODE_ENV !== 'production');
   return { ...config, simulatorEnabled };
 }

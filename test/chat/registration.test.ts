@@ -84,6 +84,23 @@ describe('registration (daftar)', () => {
     expect(user.prompt.choices?.some((c) => /kemajuan/i.test(c.label))).toBe(true);
   });
 
+  it('refuses simulator codes outside the simulator', async () => {
+    await AccessCodeModel.create({ code: 'SIM-FASILITATOR', role: 'fasilitator', simulatorOnly: true });
+    for (const [channel, accepted] of [['telegram', false], ['web', true]] as const) {
+      const user = new ChatUser(await createService(), undefined, 'id', channel);
+      await user.say('halo');
+      await user.press('Ya');
+      await user.press('Tidak');
+      await user.say('Pak Tes');
+      await user.press('Teluk Waru');
+      await user.say('Waru');
+      await user.press('Fasilitator');
+      await user.say('SIM-FASILITATOR');
+      if (accepted) expect(user.prompt.text).toContain('Periksa jawaban');
+      else expect(user.lastText).toContain('Kode itu tidak cocok');
+    }
+  });
+
   it('starts with the village chosen from a poster deep link', async () => {
     const user = new ChatUser(await createService());
     await user.say('/start 81_05_11_2003');

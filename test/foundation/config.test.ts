@@ -28,6 +28,12 @@ describe('configuration', () => {
     expect(config.simulatorEnabled).toBe(false);
   });
 
+  it('never serves the simulator by itself in production', () => {
+    expect(loadConfig({ NODE_ENV: 'production' }).simulatorEnabled).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production', SIMULATOR: 'on' }).simulatorEnabled).toBe(true);
+    expect(loadConfig({ SIMULATOR: 'off' }).simulatorEnabled).toBe(false);
+  });
+
   it('treats empty strings as unset', () => {
     expect(loadConfig({ PORT: '', MONGODB_URI: '  ' }).PORT).toBe(3000);
   });

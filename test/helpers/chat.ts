@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { i18n as I18n } from 'i18next';
 import { ConversationService } from '../../src/chat/conversation-service.js';
-import type { InboundContent, OutboundMessage } from '../../src/chat/types.js';
+import type { ChannelName, InboundContent, OutboundMessage } from '../../src/chat/types.js';
 import { loadFlows, type Flow } from '../../src/engine/index.js';
 import { createI18n } from '../../src/i18n.js';
 import { createLogger } from '../../src/logging/logger.js';
@@ -38,13 +38,18 @@ export class ChatUser {
   readonly seen: OutboundMessage[] = [];
   last: OutboundMessage[] = [];
 
-  constructor(public service: ConversationService, id?: string, private readonly languageHint = 'id') {
+  constructor(
+    public service: ConversationService,
+    id?: string,
+    private readonly languageHint = 'id',
+    readonly channel: ChannelName = 'web',
+  ) {
     this.id = id ?? `user-${randomUUID().slice(0, 8)}`;
   }
 
   async send(content: InboundContent, messageId: string = randomUUID()): Promise<OutboundMessage[] | null> {
     const replies = await this.service.handle({
-      channel: 'web', platformUserId: this.id, messageId, receivedAt: new Date(), languageHint: this.languageHint, content,
+      channel: this.channel, platformUserId: this.id, messageId, receivedAt: new Date(), languageHint: this.languageHint, content,
     });
     if (replies) {
       this.last = replies;

@@ -92,7 +92,7 @@ export function createSimulatorRouter(handler: InboundHandler, inbox: WebInbox):
     if (!parsed.success) return void badRequest(res, parsed.error);
     try {
       const code = `SIM-${parsed.data.role.toUpperCase()}`;
-      await AccessCodeModel.updateOne({ code }, { $setOnInsert: { code, role: parsed.data.role } }, { upsert: true });
+      await AccessCodeModel.updateOne({ code }, { $setOnInsert: { code, role: parsed.data.role, simulatorOnly: true } }, { upsert: true });
       res.json({ role: parsed.data.role, code });
     } catch (err) {
       next(err);

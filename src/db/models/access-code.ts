@@ -8,6 +8,8 @@ const accessCodeSchema = new Schema(
     villageCode: { type: String, default: null },
     expiresAt: { type: Date, default: null },
     createdBy: { type: Schema.Types.ObjectId, ref: 'Member', default: null },
+    /** Codes the chat simulator hands out: valid in the simulator only, never on a real platform. */
+    simulatorOnly: { type: Boolean, default: false },
   },
   { timestamps: true },
 );
