@@ -10,7 +10,7 @@ import {
   AccessCodeModel, DataRequestModel, MemberModel, ProcessedMessageModel, RunModel, SubmissionModel,
   VillageModel, VillagePlanModel, type Language, type Member, type Run,
 } from '../db/models.js';
-import { repromptRun, startRun, step, type Effect, type EngineInput, type Flow, type RunState, type StepContext, type StepResult } from '../engine/index.js';
+import { cancelRun, canStart, repromptRun, startRun, step, type Effect, type EngineInput, type Flow, type RunState, type StepContext, type StepResult } from '../engine/index.js';
 import { normalizeCommandWord, parseYesNo } from '../engine/text.js';
 import { translatorFor, type Translate } from '../i18n.js';
 import type { Logger } from '../logging/logger.js';
@@ -155,7 +155,7 @@ export class ConversationService implements InboundHandler {
         return this.menu(member, run ? t('bot:menu.runPaused', { flow: this.flowTitle(run.flowId, t) }) : undefined);
       case 'cancel': {
         if (!run) return [{ text: t('bot:cancel.nothing') }, ...(await this.idleOrReprompt(member))];
-        await RunModel.updateOne({ _id: run._id }, { $set: { status: 'cancelled' }, $inc: { rev: 1 } });
+        await this.cancel(member, run);
         if (!this.isRegistered(member)) {
           // Registration cancelled before consent: nothing about this person is kept.
           await this.forget(member);
@@ -176,7 +176,6 @@ export class ConversationService implements InboundHandler {
       }
       case 'stop':
         if (!this.isRegistered(member)) {
-          if (run) await RunModel.updateOne({ _id: run._id }, { $set: { status: 'cancelled' }, $inc: { rev: 1 } });
           await this.forget(member);
           return [{ text: t('bot:stop.unregistered') }];
         }
@@ -185,7 +184,7 @@ export class ConversationService implements InboundHandler {
       case 'start': {
         if (!this.isRegistered(member)) {
           if (run?.flowId === REGISTRATION_FLOW && !command.payload) return this.reprompt(member, run);
-          if (run) await RunModel.updateOne({ _id: run._id }, { $set: { status: 'cancelled' }, $inc: { rev: 1 } });
+          if (run) await this.cancel(member, run);
           return this.startFlow(member, REGISTRATION_FLOW, message, command.payload);
         }
         const wasOptedOut = member.optedOut;
@@ -309,6 +308,13 @@ export class ConversationService implements InboundHandler {
     return replies;
   }
 
+  /** Ends a run without a submission; the engine empties its answers, so nothing is kept. */
+  private async cancel(member: MemberDoc, run: RunDoc): Promise<void> {
+    const flow = this.flowForRun(run);
+    const { state } = cancelRun(flow, run.state as RunState, await this.context(member, flow));
+    await RunModel.updateOne({ _id: run._id }, { $set: { state, status: 'cancelled' }, $inc: { rev: 1 } });
+  }
+
   private async activeRun(member: MemberDoc): Promise<RunDoc | null> {
     return RunModel.findOne({ memberId: member._id, status: 'active' }).sort({ createdAt: -1 });
   }
@@ -317,7 +323,7 @@ export class ConversationService implements InboundHandler {
 
   /** The flows a member may start, registration last (to correct one's own data). */
   private availableFlows(member: MemberDoc): Flow[] {
-    const flows = [...this.flows.values()].filter((f) => f.id !== REGISTRATION_FLOW && f.roles.includes(member.role as Flow['roles'][number]));
+    const flows = [...this.flows.values()].filter((f) => f.id !== REGISTRATION_FLOW && canStart(f, member.role));
     const registration = this.flows.get(REGISTRATION_FLOW);
     return registration ? [...flows, registration] : flows;
   }

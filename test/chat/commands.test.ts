@@ -53,6 +53,8 @@ describe('global commands mid-flow', () => {
     expect(user.prompt.choices?.map((c) => c.label)).toContain('Laporan risiko');
     expect(await activeRun(user)).toBeNull();
     const member = await MemberModel.findOne({ platformUserId: user.id }).lean();
+    const cancelled = await RunModel.findOne({ memberId: member?._id, status: 'cancelled' }).lean();
+    expect(cancelled?.state.answers).toEqual({}); // a cancelled report keeps nothing
     expect(await SubmissionModel.countDocuments({ memberId: member?._id, flowId: 'laporan-risiko' })).toBe(0);
   });
 
