@@ -13,7 +13,7 @@ import type { InboundContent, OutboundMessage } from '../src/chat/types.js';
 import { ensureIndexes } from '../src/db/connection.js';
 import { startStandIn } from '../src/db/local-server.js';
 import { seedVillages } from '../src/db/seed.js';
-import { loadFlows, startRun, step, type RunState, type StepContext } from '../src/engine/index.js';
+import { loadFlows, startRun, step, type EngineInput, type RunState, type StepContext } from '../src/engine/index.js';
 import { createI18n, translatorFor } from '../src/i18n.js';
 import { createLogger } from '../src/logging/logger.js';
 import { flowsDir } from '../src/paths.js';
@@ -22,7 +22,7 @@ const ENGINE_RUNS = Number(process.env.BENCH_ENGINE_RUNS ?? 2000);
 const USERS = Number(process.env.BENCH_USERS ?? 50);
 
 /** A complete risk report as a villager answers it (after the menu). */
-const REPORT: InboundContent[] = [
+const REPORT: Exclude<EngineInput, { kind: 'back' }>[] = [
   { kind: 'text', text: '2' }, // Banjir rob
   { kind: 'text', text: 'kemarin' },
   { kind: 'text', text: 'Dusun Pantai' },

@@ -127,6 +127,7 @@ export class ConversationService implements InboundHandler {
 
     const command = message.content.kind === 'text' ? parseGlobalCommand(message.content.text) : null;
     if (command) return this.runCommand(command, member, message);
+    if (message.content.kind === 'unsupported') return [{ text: t('bot:errors.unsupported') }, ...(await this.idleOrReprompt(member))];
 
     let run = await this.activeRun(member);
     if (run && run.expiresAt.getTime() <= now.getTime()) {

@@ -11,7 +11,9 @@ export type InboundContent =
   /** A button press. `promptSeq` identifies the question the button belonged to (stale buttons are refused). */
   | { kind: 'choice'; promptSeq: number; choiceId: string }
   | { kind: 'location'; latitude: number; longitude: number; name?: string }
-  | { kind: 'photo'; fileId: string; caption?: string };
+  | { kind: 'photo'; fileId: string; caption?: string }
+  /** Something the bot can't read (a voice note, a sticker, a video...): answered kindly, never lost silently. */
+  | { kind: 'unsupported'; what: string };
 
 export interface InboundMessage {
   channel: ChannelName;

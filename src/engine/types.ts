@@ -123,7 +123,8 @@ export interface RunState {
   preset?: string[];
 }
 
-export type EngineInput = InboundContent | { kind: 'back' };
+/** What the engine steps on: the service answers `unsupported` content itself. */
+export type EngineInput = Exclude<InboundContent, { kind: 'unsupported' }> | { kind: 'back' };
 
 export interface VillageRecord {
   code: string;

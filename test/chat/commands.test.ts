@@ -202,3 +202,13 @@ describe('failures', () => {
     expect((await activeRun(user))?.state.answers).toMatchObject({ type: 'rob', place: 'Dusun Air Besar' });
   });
 });
+
+describe('unreadable messages', () => {
+  it('a voice note gets a kind answer and the same question again, with nothing lost', async () => {
+    const user = await midReport();
+    await user.send({ kind: 'unsupported', what: 'voice' });
+    expect(user.last[0]?.text).toContain('pesan suara');
+    expect(user.last.at(-1)?.text).toContain('Di mana?');
+    expect((await activeRun(user))?.state.answers).toMatchObject({ type: 'rob' });
+  });
+});

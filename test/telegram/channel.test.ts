@@ -258,12 +258,16 @@ describe('webhook specifics', () => {
     expect(h.handler.received).toHaveLength(1);
   });
 
-  it('ignores unknown and unsupported update types without errors', async () => {
+  it('ignores unknown update types without errors, and passes on what a person sent but the bot cannot read', async () => {
     h = await startHarness('webhook');
     const post = (body: unknown) =>
       fetch(`${h!.appUrl}/telegram/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'X-Telegram-Bot-Api-Secret-Token': SECRET }, body: JSON.stringify(body) });
     const chat = { id: USER, type: 'private', first_name: 'X' };
     const from = { id: USER, is_bot: false, first_name: 'X' };
+    // The person has a chat with the bot already, so replies can reach them.
+    h.fake.sendText(USER, 'halo');
+    expect((await h.fake.nextBotMessage(USER)).text).toBe('Kamu menulis: halo');
+    h.handler.received = [];
     const odd = [
       { update_id: 11, edited_message: { message_id: 1, date: 1, edit_date: 2, chat, from, text: 'ubah' } },
       { update_id: 12, channel_post: { message_id: 1, date: 1, chat: { id: -100, type: 'channel', title: 'c' }, text: 'p' } },
@@ -274,11 +278,13 @@ describe('webhook specifics', () => {
       { update_id: 17, callback_query: { id: '99', from, chat_instance: '1', data: 'garbage' } },
     ];
     for (const u of odd) expect((await post(u)).status, JSON.stringify(u)).toBe(200);
-    expect(h.handler.received).toEqual([]);
-    expect(h.fake.callsTo('sendMessage')).toHaveLength(0);
+    // Only the private sticker reaches the service, as unsupported content it answers kindly.
+    expect(h.handler.received.map((m) => m.content)).toEqual([{ kind: 'unsupported', what: 'sticker' }]);
+    expect((await h.fake.nextBotMessage(USER)).text).toBe('Tidak terbaca: sticker');
+    expect(h.fake.callsTo('sendMessage')).toHaveLength(2);
     // and the channel still works
-    h.fake.sendText(USER, 'halo');
-    expect((await h.fake.nextBotMessage(USER)).text).toBe('Kamu menulis: halo');
+    h.fake.sendText(USER, 'lagi');
+    expect((await h.fake.nextBotMessage(USER)).text).toBe('Kamu menulis: lagi');
   });
 
   it('a failed handler makes Telegram deliver again; the repeat is handled once', async () => {

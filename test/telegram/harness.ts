@@ -67,6 +67,7 @@ export class ScriptedHandler implements InboundHandler {
     }
     if (c.kind === 'location') return [{ text: `Lokasi: ${c.latitude},${c.longitude}` }];
     if (c.kind === 'photo') return [{ text: `Foto diterima${c.caption ? `: ${c.caption}` : ''}` }];
+    if (c.kind === 'unsupported') return [{ text: `Tidak terbaca: ${c.what}` }];
     switch (c.text) {
       case 'pilih':
         return [{ text: 'Pilih salah satu:', choices: THIRTY, promptSeq: 7, expect: 'choice' }];

@@ -135,7 +135,7 @@ describe('inbound mapping', () => {
   it('takes venues with their name and image documents as photos', () => {
     expect(mapMessageContent({ ...base, location: { latitude: 1, longitude: 2 }, venue: { location: { latitude: 1, longitude: 2 }, title: 'Balai Desa', address: 'x' } })).toEqual({ kind: 'location', latitude: 1, longitude: 2, name: 'Balai Desa' });
     expect(mapMessageContent({ ...base, document: { file_id: 'D', file_unique_id: 'u', mime_type: 'image/jpeg' }, caption: 'c' })).toEqual({ kind: 'photo', fileId: 'D', caption: 'c' });
-    expect(mapMessageContent({ ...base, document: { file_id: 'D', file_unique_id: 'u', mime_type: 'application/pdf' } })).toBeNull();
+    expect(mapMessageContent({ ...base, document: { file_id: 'D', file_unique_id: 'u', mime_type: 'application/pdf' } })).toEqual({ kind: 'unsupported', what: 'document' });
   });
 });
 

@@ -15,8 +15,8 @@ export function profileOf(from: User | undefined): Pick<InboundMessage, 'profile
 }
 
 /**
- * The content of a private-chat message, or null for kinds the bot does not take
- * (stickers, voice, contacts...). Commands pass through as text with any `@BotName`
+ * The content of a private-chat message: what the bot reads, `unsupported` for what a person
+ * sent but the bot can't read (voice, stickers...), or null for service messages (joins...). Commands pass through as text with any `@BotName`
  * suffix removed from the command, so `/start@SuaraDesaBot 81_05` reads `/start 81_05`.
  */
 export function mapMessageContent(message: Message): InboundContent | null {
@@ -47,6 +47,9 @@ export function mapMessageContent(message: Message): InboundContent | null {
     if (message.caption) content.caption = message.caption;
     return content;
   }
+  // Told apart so the person hears that a voice note or a sticker can't be read, not silence.
+  const what = (['voice', 'audio', 'video', 'video_note', 'sticker', 'animation', 'document', 'contact', 'poll', 'dice'] as const).find((k) => k in message);
+  if (what) return { kind: 'unsupported', what };
   return null;
 }
 
