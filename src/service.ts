@@ -20,6 +20,7 @@ import { createApp, finishApp } from './http/app.js';
 import { createI18n, SUPPORTED_LANGUAGES } from './i18n.js';
 import type { Logger } from './logging/logger.js';
 import { flowsDir } from './paths.js';
+import { purgeExpiredPersonalData } from './privacy/retention.js';
 import { sweepRuns } from './schedule/run-reminders.js';
 
 export interface RunningService {
@@ -82,6 +83,19 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     await TelegramPromptModel.deleteMany({ savedAt: { $lt: new Date(now.getTime() - 30 * 24 * 3600_000) } });
     return sweepRuns(now, { senders, i18n, flows, timeZone: config.TIMEZONE, logger });
   };
+  // Every night at 03:00 (WIT by default): delete what the retention promise says must go.
+  const retentionTask = cron.schedule(
+    '0 3 * * *',
+    async () => {
+      try {
+        const purged = await purgeExpiredPersonalData(new Date(), { unregisteredAfterHours: config.RUN_EXPIRY_HOURS });
+        if (purged.inactive || purged.unregistered) logger.info(purged, 'Retention: members deleted');
+      } catch (err) {
+        logger.error({ err }, 'Retention job failed');
+      }
+    },
+    { name: 'retention', timezone: config.TIMEZONE, noOverlap: true },
+  );
   const sweepTask = cron.schedule(
     '*/10 * * * *',
     async () => {
@@ -100,6 +114,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     s.once('error', reject);
   }).catch(async (err: NodeJS.ErrnoException) => {
     await sweepTask.stop();
+    await retentionTask.stop();
     await db.close();
     throw new Error(err.code === 'EADDRINUSE' ? `PORT ${config.PORT} is already in use; set PORT to a free port` : err.message);
   });
@@ -112,6 +127,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     } catch (err) {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await sweepTask.stop();
+      await retentionTask.stop();
       await db.close();
       throw new Error(`Telegram did not start: ${(err as Error).message}. Check TELEGRAM_BOT_TOKEN and TELEGRAM_API_ROOT.`);
     }
@@ -129,6 +145,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       if (shuttingDown) return;
       shuttingDown = true;
       await sweepTask.stop();
+      await retentionTask.stop();
       // Stop fetching updates first; handlers in flight finish before the database closes.
       await telegram?.stop();
       // Stop taking new connections, let in-flight requests finish, then close the database.

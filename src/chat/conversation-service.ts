@@ -18,6 +18,7 @@ import { decodeVillagePayload } from '../channels/telegram/deep-link.js';
 import { parseGlobalCommand, type GlobalCommand } from './commands.js';
 import type { Address, InboundHandler, InboundMessage, OutboundMessage } from './types.js';
 import { applySubmissionSideEffects } from './submission-effects.js';
+import { deleteMemberData } from '../privacy/retention.js';
 
 export const REGISTRATION_FLOW = 'daftar';
 /** Buttons of the main menu carry this prompt number; flow prompts start at 1. */
@@ -397,9 +398,7 @@ export class ConversationService implements InboundHandler {
 
   /** Deletes the member, their runs and their submissions. */
   private async forget(member: MemberDoc): Promise<void> {
-    await SubmissionModel.deleteMany({ memberId: member._id });
-    await RunModel.deleteMany({ memberId: member._id });
-    await MemberModel.deleteOne({ _id: member._id });
+    await deleteMemberData(member._id);
   }
 
   // ---- helpers ----------------------------------------------------------------------
