@@ -237,6 +237,13 @@ for (const mode of ['polling', 'webhook'] as const) {
           expect(res.status).toBe(401);
         }
         expect(await MemberModel.countDocuments({ platformUserId: '5999' })).toBe(0);
+        const garbled = await fetch(`${appUrl}/telegram/webhook`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'X-Telegram-Bot-Api-Secret-Token': SECRET },
+          body: '{"update_id": 1, "message": ',
+        });
+        expect(garbled.status).toBe(400);
+        expect(((await garbled.json()) as { message: string }).message).toContain('not valid JSON');
         expect(fake.chat(5999).botMessages).toHaveLength(0);
       });
     }

@@ -9,6 +9,7 @@
  *   await telegram.sender.send({ channel: 'telegram', platformUserId }, messages);
  *   await telegram.stop();
  */
+import { timingSafeEqual } from 'node:crypto';
 import express from 'express';
 import { Bot, GrammyError, webhookCallback, type Api, type Context } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
@@ -428,7 +429,13 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
           timeoutMilliseconds: options.webhookTimeoutMs ?? 9000,
         });
         const json = express.json({ limit: '1mb' });
+        const expected = Buffer.from(options.webhookSecret!);
         hook = (req, res, next) => {
+          // The secret first, in constant time: a stranger's request is refused before its body is read.
+          const given = Buffer.from(req.get('X-Telegram-Bot-Api-Secret-Token') ?? '');
+          if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+            return void res.status(401).json({ error: 'unauthorized', message: 'Wrong or missing X-Telegram-Bot-Api-Secret-Token.' });
+          }
           json(req, res, (err?: unknown) => {
             if (err) return next(err);
             callback(req, res).catch(next);
@@ -440,7 +447,7 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
   };
 }
 
-/** Mounts the webhook route (POST /telegram/webhook by default) on the lead's express app. */
+/** Mounts the webhook route (POST /telegram/webhook by default) on the service's express app. */
 export function mountTelegramWebhook(app: express.Application, channel: TelegramChannel, path = TELEGRAM_WEBHOOK_PATH): void {
   app.post(path, channel.webhookHandler());
 }
