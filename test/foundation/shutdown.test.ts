@@ -1,0 +1,27 @@
+/** Graceful shutdown: work in flight finishes, then nothing new is taken and the database closes. */
+import mongoose from 'mongoose';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.js';
+import { createLogger } from '../../src/logging/logger.js';
+import { startService } from '../../src/service.js';
+import { uniqueDatabaseUri } from '../helpers/db.js';
+
+describe('graceful shutdown', () => {
+  it('finishes a conversation message in flight, then refuses new connections and closes the database', async () => {
+    const service = await startService(loadConfig({ MONGODB_URI: uniqueDatabaseUri(), PORT: '0', SIMULATOR: 'on' }), createLogger({ level: 'silent' }));
+    const base = `http://127.0.0.1:${service.port}`;
+    const inFlight = fetch(`${base}/simulator/api/send`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', connection: 'close' },
+      body: JSON.stringify({ sessionId: 'shutdown-test-1', messageId: 'message-0001', content: { kind: 'text', text: 'halo' } }),
+    });
+    await new Promise((r) => setTimeout(r, 5)); // the request is on its way
+    const stopped = service.stop();
+    const response = await inFlight;
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { replies: { text: string }[] }).replies.at(-1)?.text).toContain('setuju');
+    await stopped;
+    await expect(fetch(`${base}/healthz`)).rejects.toThrow();
+    expect(mongoose.connection.readyState).toBe(0);
+  });
+});
