@@ -130,10 +130,10 @@ export class ConversationService implements InboundHandler {
     if (command) return this.runCommand(command, member, message);
     if (message.content.kind === 'unsupported') return [{ text: t('bot:errors.unsupported') }, ...(await this.idleOrReprompt(member))];
 
-    let run = await this.activeRun(member);
+    const run = await this.activeRun(member);
     if (run && run.expiresAt.getTime() <= now.getTime()) {
+      // The sweep may not have run yet: expire it now, answers kept as a draft.
       await RunModel.updateOne({ _id: run._id, rev: run.rev }, { $set: { status: 'expired' }, $inc: { rev: 1 } });
-      run = null;
       const expired: OutboundMessage[] = [{ text: t('bot:run.expired') }];
       return expired.concat(this.isRegistered(member) ? await this.menu(member) : await this.startFlow(member, REGISTRATION_FLOW, message));
     }
