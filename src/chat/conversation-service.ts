@@ -142,6 +142,11 @@ export class ConversationService implements InboundHandler {
       if (run?.flowId === REGISTRATION_FLOW) return this.advance(member, run, message.content, message);
       return this.startFlow(member, REGISTRATION_FLOW, message);
     }
+    if (run && message.content.kind === 'choice' && message.content.promptSeq === MENU_SEQ) {
+      // A menu button while a run is paused: its own flow continues it; another flow waits.
+      const other = message.content.choiceId !== run.flowId;
+      return [...(other ? [{ text: t('bot:menu.finishFirst', { flow: this.flowTitle(run.flowId, t) }) }] : []), ...(await this.reprompt(member, run))];
+    }
     if (run) return this.advance(member, run, message.content, message);
     return this.fromMenu(member, message);
   }
@@ -295,13 +300,10 @@ export class ConversationService implements InboundHandler {
 
     const replies = [...result.messages];
     if (submit) {
-      const extra = await applySubmissionSideEffects({ member, submit, now, flows: this.flows });
-      if (submit.flowId === REGISTRATION_FLOW) {
-        const fresh = await MemberModel.findById(member._id);
-        if (fresh) replies.push(...(await this.menu(fresh)));
-      } else {
-        replies.push(...extra.map((key) => ({ text: this.t(member)(key) })), ...(await this.menu(member)));
-      }
+      await applySubmissionSideEffects(member, submit, now);
+      // After registration the member has a role and a village: the menu reflects them.
+      const fresh = submit.flowId === REGISTRATION_FLOW ? await MemberModel.findById(member._id) : member;
+      if (fresh) replies.push(...(await this.menu(fresh)));
     } else if (ended?.outcome === 'declined' && run.flowId === REGISTRATION_FLOW) {
       await this.forget(member);
     } else if (ended) {

@@ -3,19 +3,15 @@
  * (with proof of consent), activity progress updates the village plan.
  */
 import { MemberModel, VillagePlanModel, type Role } from '../db/models.js';
-import type { Effect, Flow } from '../engine/index.js';
+import type { Effect } from '../engine/index.js';
 
 type Submit = Extract<Effect, { type: 'submit' }>;
 
-interface Input {
-  member: { _id: unknown; villageCode?: string | null };
-  submit: Submit;
-  now: Date;
-  flows: Map<string, Flow>;
-}
-
-/** Returns i18n keys of extra messages to show (none yet). */
-export async function applySubmissionSideEffects({ member, submit, now }: Input): Promise<string[]> {
+export async function applySubmissionSideEffects(
+  member: { _id: unknown; villageCode?: string | null },
+  submit: Submit,
+  now: Date,
+): Promise<void> {
   const a = submit.answers;
   if (submit.flowId === 'daftar') {
     // The flow only submits after an explicit "ya"; a role above warga only with a valid code.
@@ -32,7 +28,7 @@ export async function applySubmissionSideEffects({ member, submit, now }: Input)
         },
       },
     );
-    return [];
+    return;
   }
   if (submit.flowId === 'kemajuan-kegiatan' && member.villageCode && typeof a.activity === 'string') {
     const set: Record<string, unknown> = { 'activities.$.lastReportAt': now };
@@ -41,5 +37,4 @@ export async function applySubmissionSideEffects({ member, submit, now }: Input)
     else if (a.status === 'selesai') set['activities.$.percentDone'] = 100;
     await VillagePlanModel.updateOne({ villageCode: member.villageCode, 'activities._id': a.activity }, { $set: set });
   }
-  return [];
 }

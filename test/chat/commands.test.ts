@@ -62,8 +62,13 @@ describe('global commands mid-flow', () => {
     const user = await midReport();
     await user.say('menu');
     expect(user.lastText).toContain('masih tersimpan');
+    await user.press('Profil desa');
+    expect(user.lastText).toContain('Selesaikan dulu "Laporan risiko"');
+    expect(user.last.at(-1)?.text).toContain('Di mana?');
+    await user.say('menu');
     await user.press('Laporan risiko');
-    expect(user.lastText).toContain('Di mana?');
+    expect(user.lastText).not.toContain('Selesaikan dulu');
+    expect(user.last.at(-1)?.text).toContain('Di mana?');
   });
 
   it('bahasa switches to English and repeats the question in English', async () => {
