@@ -27,7 +27,7 @@ export class LocalDatabaseError extends Error {
 }
 
 const HOW_TO_FIX =
-  'Set MONGODB_URI to a MongoDB 6+ server (e.g. mongodb://localhost:27017/suaradesa), or install Java 17 and Maven so the local stand-in can run (npm run standin:fetch).';
+  'Set MONGODB_URI to a MongoDB 6+ server (e.g. mongodb://localhost:27017/suaradesa), or install a Java 17 JDK and Maven so the local stand-in can run (npm run standin:fetch).';
 
 function commandExists(command: string, args: string[]): boolean {
   return spawnSync(command, args, { stdio: 'ignore' }).status === 0;
@@ -100,8 +100,9 @@ function ensureStandInJars(): void {
  * The child stops when its stdin closes, so it never outlives this process.
  */
 export async function startStandIn(dataFile?: string): Promise<LocalServer> {
-  if (!commandExists('java', ['-version'])) {
-    throw new LocalDatabaseError(`Java 17 was not found for the local MongoDB stand-in. ${HOW_TO_FIX}`);
+  // StandIn.java runs through Java's single-file launcher, which compiles it: a JDK, not just a JRE.
+  if (!commandExists('java', ['-version']) || !commandExists('javac', ['-version'])) {
+    throw new LocalDatabaseError(`A Java 17 JDK (java and javac) was not found for the local MongoDB stand-in. ${HOW_TO_FIX}`);
   }
   ensureStandInJars();
   const args = ['-Xss4m', '-cp', join(standInLibDir, '*'), join(standInDir, 'StandIn.java'), '0'];
