@@ -307,26 +307,30 @@ describe('webhook specifics', () => {
 describe('restarts', () => {
   it('direct-id buttons work after a restart; index and paging buttons are declared expired', async () => {
     h = await startHarness('polling');
-    h.fake.sendText(USER, 'pilih');
-    const list = await h.fake.nextBotMessage(USER);
-    h.fake.sendText(USER, 'panjang');
-    const longList = await h.fake.nextBotMessage(USER);
-    // restart: a new channel (fresh in-memory store) on the same fake
-    await h.channel.stop();
+    const fake = h.fake;
     const { createTelegramChannel } = await import('../../src/channels/telegram/index.js');
     const { pino } = await import('pino');
-    const channel2 = createTelegramChannel({ token: h.fake.token, apiRoot: h.fake.apiRoot, handler: h.handler, logger: pino({ level: 'silent' }), pollingTimeoutSeconds: 2 });
-    await channel2.start();
-    const fake = h.fake;
-    const oldClose = h.close;
+    let current = h.channel;
     h.close = async () => {
-      await channel2.stop();
-      await oldClose();
+      await current.stop();
+      await fake.close();
+    };
+    /** A new channel (fresh in-memory prompt store) on the same fake, as after a process restart. */
+    const restart = async () => {
+      await current.stop();
+      current = createTelegramChannel({ token: fake.token, apiRoot: fake.apiRoot, handler: h!.handler, logger: pino({ level: 'silent' }), pollingTimeoutSeconds: 2 });
+      await current.start();
     };
 
+    fake.sendText(USER, 'pilih');
+    const list = await fake.nextBotMessage(USER);
+    await restart();
     fake.pressButtonText(USER, 'Opsi 3', { messageId: list.message_id });
     expect((await fake.nextBotMessage(USER)).text).toBe('Pilihan: opsi-3');
 
+    fake.sendText(USER, 'panjang');
+    const longList = await fake.nextBotMessage(USER);
+    await restart();
     const received = h.handler.received.length;
     fake.pressButtonText(USER, 'Pilihan A', { messageId: longList.message_id });
     await fake.waitFor(() => fake.callbackAnswers.length === 2 && longList.inlineKeyboard === undefined);

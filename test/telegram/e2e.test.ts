@@ -102,7 +102,10 @@ for (const mode of ['polling', 'webhook'] as const) {
       // 11 villages: the first 8 and a ▶ button; typing the name works on any page.
       expect(user.buttons(village)).toEqual(expect.arrayContaining(['Bellis', '▶']));
       user.say('Solang');
-      user.press('Warga desa', await user.expect(/ikut sebagai apa/));
+      const role = await user.expect(/ikut sebagai apa/);
+      // Typed instead of tapped: the list's buttons are gone as well.
+      await fake.waitFor(() => user.buttons(village).length === 0);
+      user.press('Warga desa', role);
       const summary = await user.expect(/Periksa jawaban/);
       expect(summary.text).toContain('Nama: Ibu Siti <Ketua PKK> & anak'); // HTML escaped on the way, shown as typed
       user.press('Kirim', summary);

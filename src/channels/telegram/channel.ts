@@ -142,6 +142,8 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
     }),
   );
 
+  /** The message whose inline keyboard is live in each chat (best effort, per process, bounded). */
+  const liveKeyboard = new Map<number, number>();
   /** Chats that currently show our location reply keyboard (best effort, per process). */
   const replyKeyboardChats = new Set<number>();
   const recent = new Set<number>();
@@ -204,7 +206,12 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
         removesKeyboard = true;
       }
       const sent = await bot.api.sendMessage(chatId, escapeHtml(chunks[i]!), other);
-      if (prompt) await store.set(chatId, sent.message_id, prompt);
+      if (prompt) {
+        await store.set(chatId, sent.message_id, prompt);
+        liveKeyboard.delete(chatId); // re-insert: the Map's order is the age used to bound it
+        liveKeyboard.set(chatId, sent.message_id);
+        if (liveKeyboard.size > 10_000) liveKeyboard.delete(liveKeyboard.keys().next().value as number);
+      }
       if (showsLocationKeyboard) replyKeyboardChats.add(chatId);
       if (removesKeyboard) replyKeyboardChats.delete(chatId);
     }
@@ -267,7 +274,13 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
   bot.on('message', async (ctx) => {
     if (ctx.chat.type !== 'private') return;
     const inbound = mapMessage(ctx.message, ctx.update.update_id);
-    if (!inbound) return; // stickers, voice, contacts...: not taken
+    if (!inbound) return; // service messages (joins, pins...): nothing a person said
+    // Typed instead of tapped: the question's buttons go too, as after a tap.
+    const live = liveKeyboard.get(ctx.chat.id);
+    if (live !== undefined) {
+      liveKeyboard.delete(ctx.chat.id);
+      await removeKeyboard(ctx.chat.id, live);
+    }
     const replies = await handler.handle(inbound);
     if (replies) await deliverReplies(ctx.chat.id, replies);
   });
@@ -359,6 +372,7 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
       }
     } else {
       // The question was answered: its buttons go, so a stale press can't reach a later step.
+      if (liveKeyboard.get(chatId) === messageId) liveKeyboard.delete(chatId);
       await removeKeyboard(chatId, messageId);
     }
     if (rest.length > 0) await deliverReplies(chatId, rest);
