@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ENGINE_NAMESPACE, ENGINE_TRANSLATION_KEYS, FlowLoadError, parseFlow, translationKeyUses, type Flow } from '../src/engine/index.js';
+import { flattenKeys } from '../src/i18n.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const flowsDir = path.resolve(process.argv[2] ?? path.join(root, 'flows'));
@@ -16,16 +17,6 @@ const localesDir = path.resolve(process.argv[3] ?? path.join(root, 'locales'));
 const LANGS = ['id', 'en'];
 
 const problems: string[] = [];
-
-/** Flattens nested JSON into dotted keys, the way i18next resolves them. */
-function flatten(obj: unknown, prefix = '', out = new Map<string, unknown>()): Map<string, unknown> {
-  if (obj && typeof obj === 'object' && !Array.isArray(obj)) {
-    for (const [k, v] of Object.entries(obj)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
-  } else {
-    out.set(prefix, obj);
-  }
-  return out;
-}
 
 function placeholders(text: unknown): string {
   return [...String(text ?? '').matchAll(/\{\{\s*([\w.]+)\s*\}\}/g)].map((m) => m[1]).sort().join(',');
@@ -35,7 +26,7 @@ function readNamespace(lang: string, ns: string): Map<string, unknown> | undefin
   const file = path.join(localesDir, lang, `${ns}.json`);
   if (!existsSync(file)) return undefined;
   try {
-    return flatten(JSON.parse(readFileSync(file, 'utf8')));
+    return flattenKeys(JSON.parse(readFileSync(file, 'utf8')));
   } catch (err) {
     problems.push(`locales/${lang}/${ns}.json: (file): not valid JSON: ${(err as Error).message}`);
     return new Map();

@@ -44,3 +44,13 @@ export function translatorFor(i18n: I18n, lang: string): Translate {
   const t = i18n.getFixedT(lang);
   return (key, options) => t(key, options ?? {}) as string;
 }
+
+/** Flattens nested locale JSON into dotted keys ("menu.prompt"), the way i18next resolves them. */
+export function flattenKeys(obj: unknown, prefix = '', out = new Map<string, unknown>()): Map<string, unknown> {
+  if (obj && typeof obj === 'object' && !Array.isArray(obj)) {
+    for (const [k, v] of Object.entries(obj)) flattenKeys(v, prefix ? `${prefix}.${k}` : k, out);
+  } else {
+    out.set(prefix, obj);
+  }
+  return out;
+}

@@ -5,6 +5,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { flattenKeys } from '../../src/i18n.js';
 import { projectRoot } from '../../src/paths.js';
 
 function sourceFiles(dir: string): string[] {
@@ -14,9 +15,7 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-function flatten(obj: Record<string, unknown>, prefix = ''): string[] {
-  return Object.entries(obj).flatMap(([k, v]) => (v && typeof v === 'object' ? flatten(v as Record<string, unknown>, `${prefix}${k}.`) : [`${prefix}${k}`]));
-}
+const flatten = (obj: unknown): string[] => [...flattenKeys(obj).keys()];
 
 const code = sourceFiles(join(projectRoot, 'src')).map((f) => readFileSync(f, 'utf8')).join('\n');
 /** Literal keys: t('bot:menu.prompt'). Template keys: t(`bot:roles.${role}`) use a prefix. */

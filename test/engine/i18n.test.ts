@@ -6,15 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ENGINE_NAMESPACE, ENGINE_TRANSLATION_KEYS, usedTranslationKeys } from '../../src/engine/index.js';
 import { LANGS, ROOT, readLocales, shippedFlows } from './helpers.js';
-
-function flatten(obj: unknown, prefix = '', out = new Map<string, unknown>()): Map<string, unknown> {
-  if (obj && typeof obj === 'object' && !Array.isArray(obj)) {
-    for (const [k, v] of Object.entries(obj)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
-  } else {
-    out.set(prefix, obj);
-  }
-  return out;
-}
+import { flattenKeys } from '../../src/i18n.js';
 
 const locales = readLocales();
 const flows = [...(await shippedFlows()).values()];
@@ -23,7 +15,7 @@ const ownNamespaces = [ENGINE_NAMESPACE, ...flows.map((f) => f.namespace)];
 const texts = Object.fromEntries(
   LANGS.map((lang) => {
     const map = new Map<string, unknown>();
-    for (const ns of ownNamespaces) for (const [k, v] of flatten(locales[lang]![ns] ?? {})) map.set(`${ns}:${k}`, v);
+    for (const ns of ownNamespaces) for (const [k, v] of flattenKeys(locales[lang]![ns] ?? {})) map.set(`${ns}:${k}`, v);
     return [lang, map];
   }),
 ) as Record<(typeof LANGS)[number], Map<string, unknown>>;
