@@ -14,7 +14,7 @@ import { cancelRun, canStart, repromptRun, startRun, step, type Effect, type Eng
 import { normalizeCommandWord, parseYesNo } from '../engine/text.js';
 import { translatorFor, type Translate } from '../i18n.js';
 import type { Logger } from '../logging/logger.js';
-import { decodeVillagePayload } from '../channels/telegram/deep-link.js';
+import { decodeVillagePayload } from './village-payload.js';
 import { parseGlobalCommand, type GlobalCommand } from './commands.js';
 import type { Address, InboundHandler, InboundMessage, OutboundMessage } from './types.js';
 import { applySubmissionSideEffects } from './submission-effects.js';
