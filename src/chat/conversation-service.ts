@@ -65,7 +65,7 @@ export class ConversationService implements InboundHandler {
     } catch (err) {
       // Nothing was applied (the dedupe mark is undone), so the person can simply send it again.
       this.logger.error({ err, channel: message.channel }, 'Handling an inbound message failed');
-      const language = message.languageHint?.toLowerCase().startsWith('en') ? 'en' : 'id';
+      const language = languageFromHint(message.languageHint);
       return [{ text: translatorFor(this.i18n, language)('bot:errors.generic'), language }];
     } finally {
       if (this.queues.get(key) === current) this.queues.delete(key);
@@ -99,7 +99,7 @@ export class ConversationService implements InboundHandler {
       { channel: message.channel, platformUserId: message.platformUserId },
       {
         $set: { lastInboundAt: now, blocked: false },
-        $setOnInsert: { language: message.languageHint?.toLowerCase().startsWith('en') ? 'en' : 'id' },
+        $setOnInsert: { language: languageFromHint(message.languageHint) },
       },
       { upsert: true, new: true },
     );
@@ -461,6 +461,11 @@ export class ConversationService implements InboundHandler {
     }
     return ctx;
   }
+}
+
+/** Indonesian first: English only for a platform set to English. */
+function languageFromHint(hint: string | undefined): Language {
+  return hint?.toLowerCase().startsWith('en') ? 'en' : 'id';
 }
 
 function usesSource(flow: Flow, source: 'villages' | 'kecamatan' | 'activities'): boolean {

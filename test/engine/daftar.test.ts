@@ -9,6 +9,15 @@ function untilName(chat: Chat): void {
   chat.answer('minor', 'tidak');
 }
 
+/** Ani, a resident of Solang, at the summary. */
+function untilSummary(chat: Chat): void {
+  untilName(chat);
+  chat.answer('name', 'Ani');
+  chat.answer('kecamatan', 'Teluk Waru');
+  chat.answer('village', 'Solang');
+  chat.answer('role', 'warga');
+}
+
 describe('daftar', () => {
   it('explains the data use before asking consent (UU 27/2022 Pasal 21)', () => {
     const chat = new Chat(daftar);
@@ -160,11 +169,7 @@ describe('daftar', () => {
 
   it('changing the kecamatan from the summary asks the village again, then returns to the summary', () => {
     const chat = new Chat(daftar);
-    untilName(chat);
-    chat.answer('name', 'Ani');
-    chat.answer('kecamatan', 'Teluk Waru');
-    chat.answer('village', 'Solang');
-    chat.answer('role', 'warga');
+    untilSummary(chat);
     chat.answer('summary', 'ubah');
     chat.answer('change', 'Kecamatan');
     chat.answer('kecamatan', 'Gorom Timur');
@@ -179,11 +184,7 @@ describe('daftar', () => {
 
   it('changing the role to pokja from the summary asks for the code', () => {
     const chat = new Chat(daftar);
-    untilName(chat);
-    chat.answer('name', 'Ani');
-    chat.answer('kecamatan', 'Teluk Waru');
-    chat.answer('village', 'Solang');
-    chat.answer('role', 'warga');
+    untilSummary(chat);
     chat.press('change');
     chat.press('role');
     chat.answer('role', 'pokja');

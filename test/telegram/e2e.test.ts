@@ -2,9 +2,9 @@
  * The whole product over Telegram: the real service (flows, engine, MongoDB) behind grammY,
  * against the local Bot API server, in long-polling and webhook modes.
  */
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
+import { freePort } from '../../src/db/local-server.js';
 import { MemberModel, SubmissionModel, RunModel } from '../../src/db/models.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { startService, type RunningService } from '../../src/service.js';
@@ -13,16 +13,6 @@ import { uniqueDatabaseUri } from '../helpers/db.js';
 
 const TOKEN = '424242:e2e-token-abcdefghijklmnopqrstuvwxyz';
 const SECRET = 'e2e_secret-42';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Reads the chat as the person would: waits for the next bot message matching, past those already read. */
 class TelegramUser {
