@@ -44,7 +44,8 @@ export function startRun(flow: Flow, ctx: StepContext): StepResult {
     answers: {},
     history: [],
     failures: 0,
-    promptSeq: 0,
+    // Prompt numbers go on from the member's last run, so a button of a finished run never matches.
+    promptSeq: ctx.firstPromptSeq ?? 0,
   };
   const preset: string[] = [];
   for (const [id, value] of Object.entries(ctx.preset ?? {})) {

@@ -147,6 +147,8 @@ export interface StepContext {
   checkRoleCode?: (role: string, code: string) => boolean;
   /** Answers known in advance; those questions are skipped. */
   preset?: Record<string, unknown>;
+  /** startRun: the prompt number to count on from (the member's last one), so old runs' buttons are stale. */
+  firstPromptSeq?: number;
 }
 
 export type Effect =
