@@ -5,6 +5,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse } from 'csv-parse/sync';
 import i18next, { type i18n as I18n } from 'i18next';
 import type { OutboundMessage } from '../../src/chat/types.js';
 import {
@@ -60,23 +61,20 @@ export function translator(lang: 'id' | 'en'): StepContext['t'] {
   return (key, options) => t(key, options ?? {}) as string;
 }
 
-/** The 40 villages of data/villages-sbt.csv (the shared copy), as the service would preload them. */
+/** The villages the repository ships (data-seed/villages-sbt.csv), as the service would preload them. */
+export const VILLAGES_FILE = path.join(ROOT, 'data-seed', 'villages-sbt.csv');
+
+let villageCache: VillageRecord[] | undefined;
 export function villages(): VillageRecord[] {
-  const candidates = [path.join(ROOT, 'data/villages-sbt.csv'), '/work/shared/data/villages-sbt.csv'];
-  const file = candidates.find((f) => {
-    try {
-      readFileSync(f);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-  if (!file) throw new Error('villages-sbt.csv not found');
-  const [, ...rows] = readFileSync(file, 'utf8').trim().split('\n');
-  return rows.map((row) => {
-    const [code, name, , kecamatan, , alias] = row.split(',');
-    return { code: code!, name: name!, kecamatan: kecamatan!, aliases: alias ? alias.split(';').filter(Boolean) : [] };
-  });
+  villageCache ??= (parse(readFileSync(VILLAGES_FILE, 'utf8'), { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[]).map(
+    (row) => ({
+      code: row.kode!,
+      name: row.nama!,
+      kecamatan: row.kecamatan!,
+      aliases: row.alias ? row.alias.split(';').map((a) => a.trim()).filter(Boolean) : [],
+    }),
+  );
+  return villageCache.map((v) => ({ ...v, aliases: [...v.aliases] }));
 }
 
 let flowsPromise: Promise<Map<string, Flow>> | undefined;
