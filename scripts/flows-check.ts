@@ -35,11 +35,23 @@ function readNamespace(lang: string, ns: string): Map<string, unknown> | undefin
 
 // 1. Flows: shape, expressions, ids.
 const flows: Flow[] = [];
-const files = readdirSync(flowsDir).filter((f) => /\.ya?ml$/.test(f)).sort();
+// Archived versions (flows/versions/<id>/v<N>.yaml, texts in <id>@v<N>.json) are checked too.
+const versionsDir = path.join(flowsDir, 'versions');
+const archived = existsSync(versionsDir)
+  ? readdirSync(versionsDir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .flatMap((d) => readdirSync(path.join(versionsDir, d.name)).filter((f) => /^v\d+\.ya?ml$/.test(f)).map((f) => path.join('versions', d.name, f)))
+      .sort()
+  : [];
+const files = [...readdirSync(flowsDir).filter((f) => /\.ya?ml$/.test(f)).sort(), ...archived];
 const seenIds = new Map<string, string>();
 for (const file of files) {
   try {
     const flow = parseFlow(readFileSync(path.join(flowsDir, file), 'utf8'), file);
+    if (archived.includes(file)) {
+      flows.push(flow);
+      continue;
+    }
     if (seenIds.has(flow.id)) problems.push(`${file}: (flow): id "${flow.id}" is also used by ${seenIds.get(flow.id)}`);
     seenIds.set(flow.id, file);
     flows.push(flow);

@@ -1,0 +1,434 @@
+/**
+ * XLSForm expressions (the XPath subset forms use) <-> the engine's jexl expressions, through a
+ * small neutral tree so both directions print canonically (import, export, import is stable).
+ *
+ *   ${x}            answers.x (top level), group.x (same repeat item), item.x (choice_filter)
+ *   .               value (constraint)
+ *   = != < <= > >=  == != < <= > >=        and or not()   && || !()
+ *   + - * div mod   + - * / %              if(c, a, b)    (c ? a : b)
+ *   x = ''          isEmpty(x)             count-selected, string-length -> countSelected, stringLength
+ */
+import jexl from 'jexl';
+
+export type Root = 'answers' | 'group' | 'value' | 'item';
+export type BinOp = 'or' | 'and' | '=' | '!=' | '<' | '<=' | '>' | '>=' | '+' | '-' | '*' | 'div' | 'mod';
+
+export type Node =
+  | { t: 'lit'; v: string | number | boolean }
+  | { t: 'ref'; root: Root; name: string }
+  | { t: 'bin'; op: BinOp; l: Node; r: Node }
+  | { t: 'not'; e: Node }
+  /** `name` is the engine's (jexl) function name; `if` is printed as a conditional. */
+  | { t: 'call'; name: string; args: Node[] };
+
+export class ExprError extends Error {}
+
+/** XPath function -> engine function, with the number of arguments allowed. */
+const FUNCTIONS: Record<string, { name: string; min: number; max: number }> = {
+  selected: { name: 'selected', min: 2, max: 2 },
+  'count-selected': { name: 'countSelected', min: 1, max: 1 },
+  'string-length': { name: 'stringLength', min: 1, max: 1 },
+  today: { name: 'today', min: 0, max: 0 },
+  now: { name: 'now', min: 0, max: 0 },
+  if: { name: 'if', min: 3, max: 3 },
+  concat: { name: 'concat', min: 1, max: 20 },
+  coalesce: { name: 'coalesce', min: 2, max: 2 },
+  regex: { name: 'regex', min: 2, max: 2 },
+  int: { name: 'int', min: 1, max: 1 },
+  number: { name: 'number', min: 1, max: 1 },
+  round: { name: 'round', min: 1, max: 2 },
+  string: { name: 'string', min: 1, max: 1 },
+  contains: { name: 'contains', min: 2, max: 2 },
+  'starts-with': { name: 'startsWith', min: 2, max: 2 },
+  sum: { name: 'sum', min: 1, max: 1 },
+  count: { name: 'count', min: 1, max: 1 },
+  'count-non-empty': { name: 'countNonEmpty', min: 1, max: 1 },
+  max: { name: 'max', min: 1, max: 20 },
+  min: { name: 'min', min: 1, max: 20 },
+  date: { name: 'date', min: 1, max: 1 },
+};
+const TO_XPATH = Object.fromEntries(Object.entries(FUNCTIONS).map(([x, f]) => [f.name, x])) as Record<string, string>;
+/** Engine functions an XLSForm expression may call (the engine registers these). */
+export const ENGINE_FUNCTION_NAMES = [...Object.values(FUNCTIONS).map((f) => f.name).filter((n) => n !== 'if'), 'isEmpty', 'column'];
+
+/** Functions a chat cannot offer, and why. */
+export const REFUSED_FUNCTIONS: Record<string, string> = {
+  pulldata: 'reads a CSV file attached to the form on the phone; a chat has no such file',
+  instance: 'reads a secondary instance (an attached or external list); only choices in the form are supported',
+  'indexed-repeat': 'reads another repeat item by position; a chat item sees only its own answers',
+  position: 'the position of a repeat item is not available to expressions in chat',
+  'jr:choice-name': 'reads a choice label in the phone language; use the choice name',
+  'choice-name': 'reads a choice label in the phone language; use the choice name',
+  once: 'depends on the ODK form being opened and saved several times',
+  random: 'random values cannot be reproduced when a chat answer is checked again',
+  uuid: 'generated ids are not part of a chat submission',
+  digest: 'cryptographic digests are not supported in chat',
+  'decimal-date-time': 'date arithmetic is not supported in chat',
+  'format-date': 'dates are shown by the chat itself, in the member language',
+  'format-date-time': 'dates are shown by the chat itself, in the member language',
+  area: 'geoshape measurement needs a geoshape question, which a chat cannot ask',
+  distance: 'geotrace measurement needs a geotrace question, which a chat cannot ask',
+  'selected-at': 'select_multiple order is not kept by the chat',
+  'jr:itext': 'translations are looked up by the chat, not by the form',
+};
+
+// ---------------------------------------------------------------------------------------------
+// XPath -> tree
+
+type Tok =
+  | { k: 'num'; v: number }
+  | { k: 'str'; v: string }
+  | { k: 'ref'; v: string }
+  | { k: 'dot' }
+  | { k: 'op'; v: string }
+  | { k: 'name'; v: string }
+  | { k: '(' }
+  | { k: ')' }
+  | { k: ',' };
+
+function tokenize(src: string): Tok[] {
+  const toks: Tok[] = [];
+  let i = 0;
+  while (i < src.length) {
+    const c = src[i]!;
+    if (/\s/.test(c)) {
+      i += 1;
+      continue;
+    }
+    if (c === '$' && src[i + 1] === '{') {
+      const end = src.indexOf('}', i);
+      if (end < 0) throw new ExprError('"${" without a closing "}"');
+      const name = src.slice(i + 2, end).trim();
+      if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(name)) throw new ExprError(`"\${${name}}" is not a question name`);
+      toks.push({ k: 'ref', v: name });
+      i = end + 1;
+      continue;
+    }
+    if (c === "'" || c === '"') {
+      const end = src.indexOf(c, i + 1);
+      if (end < 0) throw new ExprError(`text starting at ${c}${src.slice(i + 1, i + 11)} is not closed`);
+      toks.push({ k: 'str', v: src.slice(i + 1, end) });
+      i = end + 1;
+      continue;
+    }
+    const num = /^\d+(\.\d+)?|^\.\d+/.exec(src.slice(i));
+    if (num) {
+      toks.push({ k: 'num', v: Number(num[0]) });
+      i += num[0].length;
+      continue;
+    }
+    if (c === '.' && src[i + 1] === '.') throw new ExprError('relative paths ("..") are not supported: use ${name}');
+    if (c === '.') {
+      toks.push({ k: 'dot' });
+      i += 1;
+      continue;
+    }
+    const two = src.slice(i, i + 2);
+    if (two === '!=' || two === '<=' || two === '>=') {
+      toks.push({ k: 'op', v: two });
+      i += 2;
+      continue;
+    }
+    if ('=<>+-*'.includes(c)) {
+      toks.push({ k: 'op', v: c });
+      i += 1;
+      continue;
+    }
+    if (c === '(' || c === ')' || c === ',') {
+      toks.push({ k: c });
+      i += 1;
+      continue;
+    }
+    if (c === '/') throw new ExprError('absolute paths ("/data/...") are not supported: use ${name}');
+    if (c === '|') throw new ExprError('node-set unions ("|") are not supported');
+    if (c === '[') throw new ExprError('predicates ("[...]") are not supported');
+    const word = /^[A-Za-z_][A-Za-z0-9_:-]*/.exec(src.slice(i));
+    if (word) {
+      // "x-1" after a name: XPath reads it as one name; forms nearly always mean a name.
+      toks.push({ k: 'name', v: word[0] });
+      i += word[0].length;
+      continue;
+    }
+    throw new ExprError(`unexpected "${c}"`);
+  }
+  return toks;
+}
+
+export interface XPathContext {
+  /** Resolves ${name} to where the engine keeps it, or throws ExprError. */
+  ref: (name: string) => Node;
+  /** What "." means here (constraint: the answer); undefined: "." is refused. */
+  dot?: Node;
+  /** choice_filter: bare names are columns of the choice (`name` is its id). */
+  bareNames?: (name: string) => Node;
+}
+
+const PREC: Record<BinOp, number> = { or: 1, and: 2, '=': 3, '!=': 3, '<': 4, '<=': 4, '>': 4, '>=': 4, '+': 5, '-': 5, '*': 6, div: 6, mod: 6 };
+
+export function parseXPath(src: string, ctx: XPathContext): Node {
+  const toks = tokenize(src);
+  if (toks.length === 0) throw new ExprError('empty expression');
+  let pos = 0;
+  const peek = (): Tok | undefined => toks[pos];
+  const binOpAt = (): BinOp | undefined => {
+    const t = peek();
+    if (!t) return undefined;
+    if (t.k === 'op' && t.v in PREC) return t.v as BinOp;
+    if (t.k === 'name' && (t.v === 'and' || t.v === 'or' || t.v === 'div' || t.v === 'mod')) return t.v;
+    return undefined;
+  };
+
+  const parseBinary = (minPrec: number): Node => {
+    let left = parseUnary();
+    for (;;) {
+      const op = binOpAt();
+      if (!op || PREC[op] < minPrec) return left;
+      pos += 1;
+      const right = parseBinary(PREC[op] + 1);
+      left = makeBin(op, left, right);
+    }
+  };
+  const parseUnary = (): Node => {
+    const t = peek();
+    if (t?.k === 'op' && t.v === '-') {
+      pos += 1;
+      const e = parseUnary();
+      if (e.t === 'lit' && typeof e.v === 'number') return { t: 'lit', v: -e.v };
+      return { t: 'bin', op: '-', l: { t: 'lit', v: 0 }, r: e };
+    }
+    return parsePrimary();
+  };
+  const expect = (k: Tok['k'], what: string): void => {
+    if (peek()?.k !== k) throw new ExprError(`expected ${what}${peek() ? '' : ' before the end'}`);
+    pos += 1;
+  };
+  const parsePrimary = (): Node => {
+    const t = peek();
+    if (!t) throw new ExprError('the expression ends too early');
+    pos += 1;
+    switch (t.k) {
+      case 'num':
+        return { t: 'lit', v: t.v };
+      case 'str':
+        return { t: 'lit', v: t.v };
+      case 'ref':
+        return ctx.ref(t.v);
+      case 'dot':
+        if (!ctx.dot) throw new ExprError('"." (this answer) only works in a constraint');
+        return ctx.dot;
+      case '(': {
+        const e = parseBinary(1);
+        expect(')', '")"');
+        return e;
+      }
+      case 'name': {
+        if (peek()?.k !== '(') {
+          if (ctx.bareNames) return ctx.bareNames(t.v);
+          throw new ExprError(`"${t.v}" is not understood: write question names as \${${t.v}}`);
+        }
+        pos += 1;
+        const args: Node[] = [];
+        if (peek()?.k !== ')') {
+          for (;;) {
+            args.push(parseBinary(1));
+            if (peek()?.k === ',') {
+              pos += 1;
+              continue;
+            }
+            break;
+          }
+        }
+        expect(')', `")" after the arguments of ${t.v}()`);
+        return makeCall(t.v, args);
+      }
+      default:
+        throw new ExprError(`unexpected "${t.k === 'op' ? t.v : t.k}"`);
+    }
+  };
+
+  const node = parseBinary(1);
+  if (pos < toks.length) {
+    const t = toks[pos]!;
+    throw new ExprError(`unexpected ${t.k === 'name' || t.k === 'op' ? `"${t.v}"` : t.k === 'ref' ? `\${${t.v}}` : `"${t.k}"`} (an operator missing?)`);
+  }
+  return node;
+}
+
+function makeBin(op: BinOp, l: Node, r: Node): Node {
+  // "x = ''" asks whether x is unanswered: the engine stores no answer, not an empty text.
+  const empty = (n: Node): boolean => n.t === 'lit' && n.v === '';
+  if ((op === '=' || op === '!=') && (empty(r) || empty(l))) {
+    const x = empty(r) ? l : r;
+    const test: Node = { t: 'call', name: 'isEmpty', args: [x] };
+    return op === '=' ? test : { t: 'not', e: test };
+  }
+  return { t: 'bin', op, l, r };
+}
+
+function makeCall(xname: string, args: Node[]): Node {
+  if (xname === 'not') {
+    if (args.length !== 1) throw new ExprError('not() takes one argument');
+    return { t: 'not', e: args[0]! };
+  }
+  if ((xname === 'true' || xname === 'false') && args.length === 0) return { t: 'lit', v: xname === 'true' };
+  const refused = REFUSED_FUNCTIONS[xname];
+  if (refused) throw new UnsupportedFunction(xname, refused);
+  const f = FUNCTIONS[xname];
+  if (!f) throw new UnsupportedFunction(xname, 'this function is not available in chat flows');
+  if (args.length < f.min || args.length > f.max) {
+    throw new ExprError(`${xname}() takes ${f.min === f.max ? f.min : `${f.min} to ${f.max}`} argument(s), not ${args.length}`);
+  }
+  return { t: 'call', name: f.name, args };
+}
+
+/** A function the chat cannot run: refused with its name and why. */
+export class UnsupportedFunction extends ExprError {
+  constructor(
+    readonly fn: string,
+    readonly why: string,
+  ) {
+    super(`${fn}() is not supported: ${why}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// tree -> jexl
+
+const JEXL_OP: Record<BinOp, string> = { or: '||', and: '&&', '=': '==', '!=': '!=', '<': '<', '<=': '<=', '>': '>', '>=': '>=', '+': '+', '-': '-', '*': '*', div: '/', mod: '%' };
+/** jexl's own precedences: note that && and || are equal (left to right). */
+const JEXL_PREC: Record<BinOp, number> = { or: 10, and: 10, '=': 20, '!=': 20, '<': 20, '<=': 20, '>': 20, '>=': 20, '+': 30, '-': 30, '*': 40, div: 40, mod: 50 };
+
+function jexlString(s: string): string {
+  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+export function toJexl(n: Node): string {
+  return printJexl(n, true);
+}
+
+function printJexl(n: Node, top = false): string {
+  switch (n.t) {
+    case 'lit':
+      return typeof n.v === 'string' ? jexlString(n.v) : String(n.v);
+    case 'ref':
+      return n.root === 'value' ? 'value' : `${n.root}.${n.name}`;
+    case 'not': {
+      const inner = printJexl(n.e);
+      return n.e.t === 'bin' ? `!(${inner})` : `!${inner}`;
+    }
+    case 'call': {
+      if (n.name === 'if') {
+        const [c, a, b] = n.args.map((x) => printJexl(x, true));
+        const s = `(${c}) ? ${a} : ${b}`;
+        return top ? s : `(${s})`;
+      }
+      return `${n.name}(${n.args.map((a) => printJexl(a, true)).join(', ')})`;
+    }
+    case 'bin': {
+      const p = JEXL_PREC[n.op];
+      const side = (c: Node, right: boolean): string => {
+        const s = printJexl(c);
+        if (c.t !== 'bin') return s;
+        const cp = JEXL_PREC[c.op];
+        // && and || share a precedence in jexl: a mix is always bracketed, for the reader too.
+        const mixed = (c.op === 'and' || c.op === 'or') && (n.op === 'and' || n.op === 'or') && c.op !== n.op;
+        return cp < p || (right && cp === p) || mixed ? `(${s})` : s;
+      };
+      return `${side(n.l, false)} ${JEXL_OP[n.op]} ${side(n.r, true)}`;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// jexl -> tree -> XPath (export)
+
+const FROM_JEXL_OP = Object.fromEntries(Object.entries(JEXL_OP).map(([k, v]) => [v, k])) as Record<string, BinOp>;
+const J = new jexl.Jexl();
+
+interface JexlAst {
+  type: string;
+  [k: string]: unknown;
+}
+
+/** Reads an engine expression back into the neutral tree; throws ExprError for what XLSForm cannot say. */
+export function fromJexl(source: string): Node {
+  let ast: JexlAst;
+  try {
+    ast = J.compile(source)._getAst() as JexlAst;
+  } catch (err) {
+    throw new ExprError(`cannot parse "${source}": ${(err as Error).message}`);
+  }
+  const conv = (a: JexlAst): Node => {
+    switch (a.type) {
+      case 'Literal':
+        return { t: 'lit', v: a.value as string | number | boolean };
+      case 'Identifier': {
+        const from = a.from as JexlAst | undefined;
+        if (!from && a.value === 'value') return { t: 'ref', root: 'value', name: '' };
+        if (from?.type === 'Identifier' && !from.from && ['answers', 'group', 'item'].includes(String(from.value))) {
+          return { t: 'ref', root: from.value as Root, name: String(a.value) };
+        }
+        throw new ExprError(`"${source}": only answers.<id>, group.<id>, item.<field> and value can be written as XLSForm`);
+      }
+      case 'UnaryExpression':
+        return { t: 'not', e: conv(a.right as JexlAst) };
+      case 'BinaryExpression': {
+        const op = FROM_JEXL_OP[String(a.operator)];
+        if (!op) throw new ExprError(`"${source}": operator ${String(a.operator)} has no XLSForm equivalent`);
+        return { t: 'bin', op, l: conv(a.left as JexlAst), r: conv(a.right as JexlAst) };
+      }
+      case 'ConditionalExpression':
+        return { t: 'call', name: 'if', args: [conv(a.test as JexlAst), conv(a.consequent as JexlAst), conv(a.alternate as JexlAst)] };
+      case 'FunctionCall': {
+        const name = String(a.name);
+        if (a.pool !== 'functions' || (!(name in TO_XPATH) && name !== 'isEmpty' && name !== 'column')) {
+          throw new ExprError(`"${source}": ${a.pool === 'functions' ? 'function' : 'transform'} ${name} has no XLSForm equivalent`);
+        }
+        return { t: 'call', name, args: (a.args as JexlAst[]).map(conv) };
+      }
+      default:
+        throw new ExprError(`"${source}": ${a.type} has no XLSForm equivalent`);
+    }
+  };
+  return conv(ast);
+}
+
+function xpathString(s: string): string {
+  return s.includes("'") ? `"${s}"` : `'${s}'`;
+}
+
+export function toXPath(n: Node): string {
+  switch (n.t) {
+    case 'lit':
+      return typeof n.v === 'string' ? xpathString(n.v) : typeof n.v === 'boolean' ? `${n.v}()` : String(n.v);
+    case 'ref':
+      if (n.root === 'value') return '.';
+      if (n.root === 'item') return n.name === 'id' ? 'name' : n.name;
+      return `\${${n.name}}`;
+    case 'not':
+      if (n.e.t === 'call' && n.e.name === 'isEmpty') return `${toXPathIn(n.e.args[0]!, PREC['!='], false)} != ''`;
+      return `not(${toXPath(n.e)})`;
+    case 'call':
+      if (n.name === 'isEmpty') return `${toXPathIn(n.args[0]!, PREC['='], false)} = ''`;
+      // A repeat child read from outside its group: XLSForm writes the plain reference.
+      if (n.name === 'column' && n.args[1]?.t === 'lit') return `\${${String(n.args[1].v)}}`;
+      return `${n.name === 'if' ? 'if' : TO_XPATH[n.name]}(${n.args.map(toXPath).join(', ')})`;
+    case 'bin':
+      return `${toXPathIn(n.l, PREC[n.op], false)} ${n.op} ${toXPathIn(n.r, PREC[n.op], true)}`;
+  }
+}
+
+function toXPathIn(n: Node, parent: number, right: boolean): string {
+  const s = toXPath(n);
+  let p: number | undefined;
+  if (n.t === 'bin') p = PREC[n.op];
+  else if (n.t === 'call' && n.name === 'isEmpty') p = PREC['='];
+  else if (n.t === 'not' && n.e.t === 'call' && n.e.name === 'isEmpty') p = PREC['!='];
+  if (p === undefined) return s;
+  return p < parent || (right && p === parent) ? `(${s})` : s;
+}
+
+/** The ${name}s an XPath text refers to, in order (for checks before translation). */
+export function referencedNames(src: string): string[] {
+  return [...src.matchAll(/\$\{\s*([^}\s]+)\s*\}/g)].map((m) => m[1]!);
+}

@@ -1,0 +1,130 @@
+/**
+ * Helpers for the XLSForm tests: fixtures read relative to the repository, an i18next instance
+ * with the engine's texts and an imported flow's, and a small engine-level conversation driver.
+ */
+import { mkdtemp, readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import i18next from 'i18next';
+import { stringify } from 'yaml';
+import type { OutboundMessage } from '../../src/chat/types.js';
+import { parseFlow, startRun, step, type EngineInput, type Flow, type RunState, type StepContext, type StepResult } from '../../src/engine/index.js';
+import { convert, importXlsForm, LANGS, type ImportOptions, type ImportResult, type Texts } from '../../src/xlsform/import.js';
+import { readWorkbook } from '../../src/xlsform/workbook.js';
+import { buildXlsx, type FormSpec } from '../fixtures/xlsform/forms.js';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'xlsform');
+export const PYXFORM_FORMS = ['text_and_integer.xlsx', 'yes_or_no_question.xlsx', 'loop.xlsx', 'specify_other.xlsx'];
+
+export async function readFixture(name: string): Promise<Uint8Array> {
+  return new Uint8Array(await readFile(path.join(FIXTURES, name)));
+}
+
+export async function importSpec(spec: FormSpec, fileName = 'form.xlsx', options: ImportOptions = {}): Promise<ImportResult> {
+  return importXlsForm(await buildXlsx(spec), fileName, options);
+}
+
+/** The sheets of a spec without going through a file (for quick refusal checks). */
+export async function convertSpec(spec: FormSpec, options: ImportOptions = {}): Promise<ImportResult> {
+  return convert(await readWorkbook(await buildXlsx(spec), 'form.xlsx'), 'form.xlsx', options);
+}
+
+/** The problems an import is refused with. */
+export async function refusal(spec: FormSpec, options: ImportOptions = {}): Promise<string[]> {
+  try {
+    await convertSpec(spec, options);
+  } catch (err) {
+    if (err && typeof err === 'object' && 'problems' in err) return (err as { problems: string[] }).problems;
+    throw err;
+  }
+  throw new Error('the form was accepted');
+}
+
+export async function tempDir(prefix: string): Promise<string> {
+  return mkdtemp(path.join(os.tmpdir(), `${prefix}-`));
+}
+
+export function compile(result: ImportResult): Flow {
+  return parseFlow(stringify(result.flow), `${result.id}.yaml`);
+}
+
+async function engineTexts(): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const lang of LANGS) out[lang] = JSON.parse(await readFile(path.join(ROOT, 'locales', lang, 'engine.json'), 'utf8'));
+  return out;
+}
+
+/** A translator over the engine's texts plus the given namespaces' texts. */
+export async function translator(namespaces: Record<string, Texts>, lang: 'id' | 'en' = 'id'): Promise<StepContext['t']> {
+  const engine = await engineTexts();
+  const resources: Record<string, Record<string, unknown>> = {};
+  for (const l of LANGS) {
+    resources[l] = { engine: engine[l] };
+    for (const [ns, texts] of Object.entries(namespaces)) resources[l]![ns] = texts[l];
+  }
+  const instance = i18next.createInstance();
+  await instance.init({ resources: resources as never, lng: lang, fallbackLng: false, ns: ['engine', ...Object.keys(namespaces)], defaultNS: 'engine', interpolation: { escapeValue: false }, returnNull: false });
+  const t = instance.getFixedT(lang);
+  return (key, options) => t(key, options ?? {}) as string;
+}
+
+/** Talks to one flow at the engine level, keeping the state and what was said. */
+export class EngineChat {
+  state!: RunState;
+  last: OutboundMessage[] = [];
+  submitted?: Record<string, unknown>;
+  ended?: string;
+  now = new Date('2026-11-27T02:00:00Z');
+
+  constructor(
+    readonly flow: Flow,
+    readonly t: StepContext['t'],
+    readonly meta: StepContext['meta'] = { deviceid: 'web:tester' },
+  ) {}
+
+  ctx(): StepContext {
+    return { now: this.now, timeZone: 'Asia/Jayapura', t: this.t, data: { villages: [], activities: [] }, meta: this.meta };
+  }
+
+  private take(r: StepResult): void {
+    this.state = r.state;
+    this.last = r.messages;
+    for (const e of r.effects) {
+      if (e.type === 'submit') this.submitted = e.answers;
+      if (e.type === 'ended') this.ended = e.outcome;
+    }
+  }
+
+  start(): this {
+    this.take(startRun(this.flow, this.ctx()));
+    return this;
+  }
+
+  send(input: EngineInput): this {
+    this.take(step(this.flow, this.state, input, this.ctx()));
+    return this;
+  }
+
+  say(text: string): this {
+    return this.send({ kind: 'text', text });
+  }
+
+  get prompt(): OutboundMessage {
+    const m = [...this.last].reverse().find((x) => x.choices?.length) ?? this.last[this.last.length - 1];
+    if (!m) throw new Error('nothing said');
+    return m;
+  }
+
+  press(label: string): this {
+    const p = this.prompt;
+    const c = p.choices?.find((x) => x.label.toLowerCase().includes(label.toLowerCase()));
+    if (!c) throw new Error(`no button "${label}" in ${JSON.stringify(p.choices?.map((x) => x.label))}: ${p.text}`);
+    return this.send({ kind: 'choice', promptSeq: p.promptSeq ?? 0, choiceId: c.id });
+  }
+
+  get text(): string {
+    return this.last.map((m) => m.text).join('\n---\n');
+  }
+}

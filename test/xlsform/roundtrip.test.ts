@@ -1,0 +1,76 @@
+/** Import, export, import gives the same flow and texts, for every form in the tests. */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import ExcelJS from 'exceljs';
+import { describe, expect, it } from 'vitest';
+import { exportFlow, flowToWorkbook } from '../../src/xlsform/export.js';
+import { importXlsForm, type ImportResult } from '../../src/xlsform/import.js';
+import { writeImportedFlow } from '../../src/xlsform/store.js';
+import { XlsFormError } from '../../src/xlsform/workbook.js';
+import { buildXlsx, CEK_AIR_BERSIH, SURVEI_RUMAH_TANGGA } from '../fixtures/xlsform/forms.js';
+import { PYXFORM_FORMS, readFixture, tempDir } from './helpers.js';
+
+async function again(result: ImportResult): Promise<ImportResult> {
+  const bytes = new Uint8Array(await flowToWorkbook(result.flow, result.texts).xlsx.writeBuffer());
+  return importXlsForm(bytes, `${result.id}.xlsx`);
+}
+
+const forms: [string, () => Promise<Uint8Array>][] = [
+  ...PYXFORM_FORMS.map((name): [string, () => Promise<Uint8Array>] => [name, () => readFixture(name)]),
+  ['survei-rumah-tangga', () => buildXlsx(SURVEI_RUMAH_TANGGA)],
+  ['cek-air-bersih', () => buildXlsx(CEK_AIR_BERSIH)],
+];
+
+describe('round trip', () => {
+  it.each(forms)('%s: import, export, import gives the same flow', async (name, bytes) => {
+    const first = await importXlsForm(await bytes(), name.endsWith('.xlsx') ? name : `${name}.xlsx`, { roles: ['warga', 'pokja'] });
+    const second = await again(first);
+    expect(second.flow).toEqual(first.flow);
+    expect(second.texts).toEqual(first.texts);
+    // Both languages are written out, so the second import warns about nothing.
+    expect(second.warnings).toEqual([]);
+    // And it is stable from there on.
+    expect((await again(second)).flow).toEqual(first.flow);
+  });
+
+  it('writes an XLSForm a facilitator can read: sheets, language columns, lists, settings', async () => {
+    const result = await importXlsForm(await buildXlsx(SURVEI_RUMAH_TANGGA), 'survei.xlsx');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load((await flowToWorkbook(result.flow, result.texts).xlsx.writeBuffer()) as ExcelJS.Buffer);
+    const survey = wb.getWorksheet('survey')!;
+    const header = (survey.getRow(1).values as unknown[]).slice(1);
+    expect(header).toEqual(expect.arrayContaining(['type', 'name', 'label::Bahasa Indonesia (id)', 'label::English (en)', 'relevant', 'constraint', 'choice_filter', 'repeat_count']));
+    const rows = survey.getSheetValues().slice(2).map((r) => (r as unknown[]).slice(1));
+    const col = (n: string) => header.indexOf(n);
+    const desa = rows.find((r) => r[col('name')] === 'desa')!;
+    expect(desa[col('type')]).toBe('select_one desa');
+    expect(desa[col('choice_filter')]).toBe('kecamatan = ${kecamatan}');
+    const umur = rows.find((r) => r[col('name')] === 'jumlah_anggota')!;
+    expect(umur[col('label::Bahasa Indonesia (id)')]).toBe('Berapa orang tinggal di rumah ${nama_kk}?');
+    expect(umur[col('constraint')]).toBe('. >= 1 and . <= 20');
+    expect(rows.find((r) => r[col('name')] === 'anggota')![col('repeat_count')]).toBe('${jumlah_anggota}');
+    expect(wb.getWorksheet('settings')!.getRow(2).getCell(2).value).toBe('survei-rumah-tangga');
+  });
+
+  it('exports a flow from the flows folder, and refuses what XLSForm cannot say', async () => {
+    const root = await tempDir('xlsform-export');
+    const dirs = { flowsDir: path.join(root, 'flows'), localesDir: path.join(root, 'locales') };
+    await mkdir(dirs.flowsDir, { recursive: true });
+    const result = await importXlsForm(await buildXlsx(CEK_AIR_BERSIH), 'cek.xlsx');
+    await writeImportedFlow(result, dirs);
+    const back = await importXlsForm(await exportFlow('cek', dirs), 'cek.xlsx');
+    expect(back.flow).toEqual(result.flow);
+    await expect(exportFlow('tidak-ada', dirs)).rejects.toThrow(/tidak-ada: no such flow/);
+
+    const handWritten = { id: 'x', version: 1, roles: ['warga'], questions: [{ id: 'desa', type: 'single', choicesFrom: 'villages' }, { id: 'ok', type: 'yesno' }] };
+    const err = (() => {
+      try {
+        flowToWorkbook(handWritten, { id: {}, en: {} });
+      } catch (e) {
+        return e as XlsFormError;
+      }
+      return undefined;
+    })();
+    expect(err?.problems).toEqual(['x.yaml: desa: choicesFrom has no XLSForm equivalent', 'x.yaml: ok: yesno: write it as select_one with yes/no choices']);
+  });
+});
