@@ -464,3 +464,74 @@ describe('helpers', () => {
     await expect(fake.waitFor(() => false, 50)).rejects.toThrow(/timed out/);
   });
 });
+
+describe('outbound checks: 429 shapes, counting, going down', () => {
+  it('answers 429 without retry_after when asked to, and counts every 429', async () => {
+    fake.addChat(USER);
+    fake.setLimits({ perChatBurst: 1, perChatPerSecond: 1, retryAfter: false });
+    expect((await call('sendMessage', { chat_id: USER, text: 'a' })).status).toBe(200);
+    const r = await call('sendMessage', { chat_id: USER, text: 'b' });
+    expect(r.status).toBe(429);
+    expect(r.body).toEqual({ ok: false, error_code: 429, description: 'Too Many Requests' });
+    fake.setLimits({ retryAfter: true, perChatBurst: 1 });
+    await call('sendMessage', { chat_id: USER, text: 'c' });
+    expect((await call('sendMessage', { chat_id: USER, text: 'd' })).body.parameters).toEqual({ retry_after: 1 });
+    expect(fake.tooManyRequests).toBe(2);
+  });
+
+  it('enforces 30/s overall across chats and about 1/s per chat with a burst of 3', async () => {
+    for (let i = 0; i < 40; i++) fake.addChat(USER + i);
+    const overall: number[] = [];
+    const t0 = Date.now();
+    for (let i = 0; i < 40; i++) overall.push((await call('sendMessage', { chat_id: USER + i, text: 'x' })).status);
+    const refilled = Math.ceil(((Date.now() - t0) / 1000) * 30); // tokens that came back while the loop ran
+    expect(overall.filter((s) => s === 200).length).toBeGreaterThanOrEqual(30);
+    expect(overall.filter((s) => s === 200).length).toBeLessThanOrEqual(30 + refilled);
+    expect(overall).toContain(429);
+    expect(overall.filter((s) => s === 429).length).toBe(fake.tooManyRequests);
+    fake.setLimits({});
+    const one: number[] = [];
+    for (let i = 0; i < 5; i++) one.push((await call('sendMessage', { chat_id: USER, text: `m${i}` })).status);
+    expect(one.slice(0, 3)).toEqual([200, 200, 200]);
+    expect(one.slice(3)).toEqual([429, 429]);
+  });
+
+  it('counts the messages each chat received; edits and refusals do not count', async () => {
+    fake.addChat(USER);
+    fake.addChat(USER + 1);
+    const m = await call('sendMessage', { chat_id: USER, text: 'a', reply_markup: { inline_keyboard: [[{ text: 'A', callback_data: 'a' }]] } });
+    await call('editMessageReplyMarkup', { chat_id: USER, message_id: m.body.result.message_id });
+    await call('sendMessage', { chat_id: USER + 1, text: 'b' });
+    await call('sendMessage', { chat_id: USER + 1, text: '' });
+    expect(fake.received(USER)).toBe(1);
+    expect(fake.received(USER + 1)).toBe(1);
+    expect(fake.received(USER + 2)).toBe(0);
+    expect([...fake.receivedCounts()]).toEqual([[USER, 1], [USER + 1, 1]]);
+    expect(fake.updates).toHaveLength(0); // addChat makes no update
+  });
+
+  it('goes down refusing connections and comes back on the same port', async () => {
+    fake.addChat(USER);
+    await fake.goDown('refuse');
+    expect(fake.down).toBe('refuse');
+    await expect(call('sendMessage', { chat_id: USER, text: 'x' })).rejects.toThrow();
+    const bot = new Bot(TOKEN, { client: { apiRoot: fake.apiRoot } });
+    await expect(bot.api.sendMessage(USER, 'x')).rejects.toThrow(/Network request/);
+    await fake.comeBack();
+    expect((await call('sendMessage', { chat_id: USER, text: 'x' })).status).toBe(200);
+    expect(fake.received(USER)).toBe(1);
+  });
+
+  it('goes down answering 502 with an HTML page, and comes back', async () => {
+    fake.addChat(USER);
+    await fake.goDown('502');
+    const res = await fetch(`${fake.apiRoot}/bot${TOKEN}/sendMessage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ chat_id: USER, text: 'x' }) });
+    expect(res.status).toBe(502);
+    expect(await res.text()).toMatch(/502 Bad Gateway/);
+    const bot = new Bot(TOKEN, { client: { apiRoot: fake.apiRoot } });
+    await expect(bot.api.sendMessage(USER, 'x')).rejects.toThrow();
+    await fake.comeBack();
+    await expect(bot.api.sendMessage(USER, 'x')).resolves.toMatchObject({ text: 'x' });
+    expect(fake.received(USER)).toBe(1);
+  });
+});

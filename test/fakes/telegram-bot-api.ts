@@ -15,6 +15,11 @@
  * validity, "message is not modified", rate limits (429 with retry_after), blocked chats (403),
  * unknown chats (400), secret_token syntax. Deliberately not enforced: HTTPS-only webhook URLs
  * (opt in with `webhook.requireHttps`), group limits, file sizes.
+ *
+ * For the outbox and dispatcher tests: `limits.retryAfter: false` answers 429 without
+ * `retry_after`; `tooManyRequests` counts the 429s given; `goDown('refuse' | '502')` and
+ * `comeBack()` take the API away and back; `received(chatId)` / `receivedCounts()` count every
+ * message each chat received (exactly-once checks); `addChat()` makes a chat known without an update.
  */
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
@@ -42,6 +47,8 @@ export interface FakeTelegramOptions {
     perChatPerSecond?: number;
     /** Burst allowance per chat (token bucket capacity, default 3). */
     perChatBurst?: number;
+    /** Include `parameters.retry_after` in 429 answers (default true; false = a bare "Too Many Requests"). */
+    retryAfter?: boolean;
   };
   webhook?: {
     /** First retry delay after a failed delivery (default 1000 ms, doubling). */
@@ -178,9 +185,32 @@ export interface FakeTelegram {
   pendingUpdateCount(): number;
   webhookInfo(): Json;
   callsTo(method: string): FakeCall[];
-  readonly limits: { enabled: boolean; globalPerSecond: number; perChatPerSecond: number; perChatBurst: number };
+  readonly limits: FakeLimits;
   /** Change the rate limits (buckets start full again). */
-  setLimits(limits: Partial<{ enabled: boolean; globalPerSecond: number; perChatPerSecond: number; perChatBurst: number }>): void;
+  setLimits(limits: Partial<FakeLimits>): void;
+
+  // outbound checks
+  /** How many 429 answers the server gave (rate limits and forced ones). */
+  readonly tooManyRequests: number;
+  /** Messages (sendMessage, sendPhoto) this chat received; edits and refused sends don't count. */
+  received(chatId: number): number;
+  /** Every chat's received-message count. */
+  receivedCounts(): Map<number, number>;
+  /** Make a chat known (as if the user had started the bot) without producing an update. */
+  addChat(user: UserRef): void;
+  /** Go away: 'refuse' stops listening (connection refused), '502' answers every request with a proxy's 502 page. Requests already being handled finish. */
+  goDown(mode: 'refuse' | '502'): Promise<void>;
+  /** Listen again on the same port / stop answering 502. */
+  comeBack(): Promise<void>;
+  readonly down: false | 'refuse' | '502';
+}
+
+export interface FakeLimits {
+  enabled: boolean;
+  globalPerSecond: number;
+  perChatPerSecond: number;
+  perChatBurst: number;
+  retryAfter: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -497,11 +527,12 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     has_main_web_app: false,
   };
   const botUser = { id: botInfo.id, is_bot: true, first_name: botInfo.first_name, username: botInfo.username };
-  const limits = {
+  const limits: FakeLimits = {
     enabled: options.limits?.enabled ?? true,
     globalPerSecond: options.limits?.globalPerSecond ?? 30,
     perChatPerSecond: options.limits?.perChatPerSecond ?? 1,
     perChatBurst: options.limits?.perChatBurst ?? 3,
+    retryAfter: options.limits?.retryAfter ?? true,
   };
   const hookOpts = {
     retryBaseMs: options.webhook?.retryBaseMs ?? 1000,
@@ -528,6 +559,9 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
   let globalBucket = new TokenBucket(limits.globalPerSecond, limits.globalPerSecond);
   let nextUpdateId = 100_000 + Math.floor(Math.random() * 1000);
   let closed = false;
+  let tooManyRequests = 0;
+  const receivedCounts = new Map<number, number>();
+  let down: false | 'refuse' | '502' = false;
 
   // polling state
   let queue: QueuedUpdate[] = [];
@@ -906,9 +940,15 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     c.bucket ??= new TokenBucket(limits.perChatBurst, limits.perChatPerSecond);
     const t = Date.now();
     const waitChat = c.bucket.take(t);
-    if (waitChat > 0) throw new ApiFailure(429, `Too Many Requests: retry after ${waitChat}`, { retry_after: waitChat });
+    if (waitChat > 0) throw tooMany(waitChat);
     const waitAll = globalBucket.take(t);
-    if (waitAll > 0) throw new ApiFailure(429, `Too Many Requests: retry after ${waitAll}`, { retry_after: waitAll });
+    if (waitAll > 0) throw tooMany(waitAll);
+  }
+
+  function tooMany(seconds: number): ApiFailure {
+    return limits.retryAfter
+      ? new ApiFailure(429, `Too Many Requests: retry after ${seconds}`, { retry_after: seconds })
+      : new ApiFailure(429, 'Too Many Requests');
   }
 
   function parseText(raw: string | undefined, parseMode: string | undefined): { text: string; entities: Json[] } {
@@ -994,6 +1034,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     });
     if (markup.markup?.keyboard) c.replyKeyboard = markup.markup;
     else if (markup.markup?.remove_keyboard) c.replyKeyboard = undefined;
+    receivedCounts.set(c.id, (receivedCounts.get(c.id) ?? 0) + 1);
     return message;
   }
 
@@ -1265,6 +1306,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     const [, reqToken, methodName] = m as unknown as [string, string, string];
     let params: Json = {};
     const record = (status: number, body: Json) => {
+      if (status === 429) tooManyRequests++;
       calls.push({
         method: methodName,
         params,
@@ -1310,6 +1352,13 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
   }
 
   const server = http.createServer((req, res) => {
+    if (down === '502') {
+      // What a reverse proxy says when the Bot API behind it is gone: HTML, not JSON.
+      req.resume();
+      const page = '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>';
+      res.writeHead(502, { 'content-type': 'text/html', 'content-length': Buffer.byteLength(page) });
+      return void res.end(page);
+    }
     handle(req, res).catch((e) => respond(res, 500, { ok: false, error_code: 500, description: String(e) }));
   });
   server.keepAliveTimeout = 1000;
@@ -1341,10 +1390,50 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       if (waiter) finishWaiter(waiter, []);
       for (const t of timers) clearTimeout(t);
       for (const ac of inflight) ac.abort();
+      if (!server.listening) return;
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
+    },
+    get tooManyRequests() {
+      return tooManyRequests;
+    },
+    received: (chatId) => receivedCounts.get(chatId) ?? 0,
+    receivedCounts: () => new Map(receivedCounts),
+    addChat(user) {
+      chatState(user);
+      changed();
+    },
+    get down() {
+      return down;
+    },
+    async goDown(mode) {
+      if (down) await fake.comeBack();
+      down = mode;
+      if (mode === 'refuse') {
+        if (waiter) finishWaiter(waiter, []);
+        // Stop accepting; idle keep-alive sockets go now, requests being handled finish first.
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+      }
+      changed();
+    },
+    async comeBack() {
+      const was = down;
+      down = false;
+      if (was === 'refuse' && !closed) {
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(port, host, () => {
+            server.off('error', reject);
+            resolve();
+          });
+        });
+      }
+      changed();
     },
     sendText,
     sendCommand: (user, command, payload) => sendText(user, `/${command.replace(/^\//, '')}${payload !== undefined ? ` ${payload}` : ''}`),
