@@ -1,0 +1,839 @@
+/**
+ * The dispatcher: sends every outbox entry (src/pipeline/outbox.ts) once, in order per person,
+ * at the platform's pace.
+ *
+ *   const dispatcher = new Dispatcher({ channels, logger, onBlocked });
+ *   dispatcher.start();
+ *   const ids = await enqueue(items, { claimFor: dispatcher.claimFor });
+ *   dispatcher.wake(ids);           // replies go out at once
+ *   ...
+ *   await dispatcher.stop();        // claims no more, lets sends in flight finish
+ *
+ * How an entry travels:
+ *   1. Claim. Due entries (pending with availableAt <= now, or 'sending' whose lease expired: a
+ *      crashed owner) are read oldest seq first, and each is claimed with one atomic
+ *      findOneAndUpdate guarded by its status and lease. Two dispatchers never hold one entry.
+ *      Entries written pre-claimed by this dispatcher (`claimFor`) skip the claim.
+ *   2. Order. An entry is sent only when no earlier entry (lower seq) to the same (channel, to)
+ *      is unfinished: being sent, waiting for a retry, or due. A never-tried entry scheduled for
+ *      later (a reminder for tomorrow) does not hold back today's replies.
+ *   3. Pace. Token buckets per channel (all chats) and per chat, from the channel's rateLimits,
+ *      a little under the platform's figures. Dispatchers sharing a channel each take an equal
+ *      share (counted from the owners of live leases, refreshed every second).
+ *   4. Send and record. The result is written at once; the gap between the platform's OK and
+ *      that write is the only way a message can go twice (a crash or a lost database in that
+ *      gap, longer than the lease). Multi-message batches record progress after each message
+ *      (`sentCount`), so a retry or a re-claim goes on after what already went out.
+ *        ok            -> sent, platformMessageIds, doneAt
+ *        retry         -> pending again at now + retry_after (exactly) or backoff with jitter;
+ *                         the chat (or on a channel-wide limit the channel) waits as long;
+ *                         after maxAttempts or maxAgeMs -> failed
+ *        blocked       -> blocked, onBlocked(channel, to, memberId)
+ *        window-closed -> failed, "window-closed: <reason>"
+ *        failed        -> failed, the platform's reason
+ *        expiresAt passed before sending -> skipped
+ *   Nothing here throws out of a timer: every path catches, logs (no message text, no platform
+ *   ids above debug) and goes on. With the database away, claims fail and are retried with
+ *   backoff; results already sent wait in memory and are written when it returns.
+ */
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { ChannelRegistry, OutboundChannel, SendRequest, SendResult } from '../channels/channel.js';
+import type { OutboundMessage } from '../chat/types.js';
+import { OutboxModel } from '../db/models.js';
+import type { Logger } from '../logging/logger.js';
+import { BucketMap, TokenBucket, backoffMs } from './rate-limit.js';
+
+export type DispatcherLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
+
+export interface DispatcherOptions {
+  channels: ChannelRegistry;
+  logger: DispatcherLogger;
+  /** Identifies this process's leases (default random). */
+  owner?: string;
+  /** How long a claim holds (default 30 s). A crashed owner's entries are taken over after it. */
+  leaseMs?: number;
+  /** How often due entries are looked for when nothing wakes the dispatcher (default 1000 ms). */
+  pollIntervalMs?: number;
+  /** The outbox's clock: due times, leases, expiry (default the system clock). Pacing uses real time. */
+  now?: () => Date;
+  /** Transient failures (429, network, 5xx) are retried this many times (default 50)... */
+  maxAttempts?: number;
+  /** ...and for at most this long after the entry was written (default 24 h); then recorded as failed. */
+  maxAgeMs?: number;
+  /** Backoff when the platform gives no retry_after: base and cap (default 1 s, 5 min). */
+  backoff?: { baseMs?: number; maxMs?: number };
+  /** Called once per entry refused because the person blocked the bot (the service marks the member). */
+  onBlocked?: (channel: string, to: string, memberId: string | null) => Promise<void>;
+  /** Share of the platform's advertised rates actually used (default 0.98): room for timing jitter. */
+  rateHeadroom?: number;
+  /** Sends at once at most (default 16). */
+  maxInFlight?: number;
+  /** Due entries read per poll (default 100). */
+  batchSize?: number;
+}
+
+export interface DispatcherStats {
+  sent: number;
+  retried: number;
+  failed: number;
+  blocked: number;
+  skipped: number;
+  /** 429 answers seen. */
+  rateLimited: number;
+  /** Claims lost to another dispatcher. */
+  claimConflicts: number;
+  /** Database operations that failed (claims, results). */
+  dbErrors: number;
+  /** Messages sent per platform call ordering: time of the first successful send (ms since epoch). */
+  firstSentAt: number | null;
+}
+
+interface Entry {
+  _id: string;
+  kind: string;
+  channel: string;
+  to: string;
+  memberId: unknown;
+  messages: OutboundMessage[];
+  replyTo: SendRequest['replyTo'];
+  status: string;
+  seq: number;
+  availableAt: Date;
+  leaseOwner: string | null;
+  leaseUntil: Date | null;
+  attempts: number;
+  sentCount: number;
+  expiresAt: Date | null;
+  createdAt: Date;
+}
+
+type Candidate = Pick<Entry, '_id' | 'channel' | 'to' | 'seq' | 'status' | 'leaseOwner' | 'expiresAt'>;
+
+interface Pace {
+  global: TokenBucket;
+  chats: BucketMap;
+  /** Recent 429s: chat keys and times, to tell a channel-wide limit from one chat's. */
+  recent429: { chat: string; at: number }[];
+  share: number;
+}
+
+interface PendingWrite {
+  id: string;
+  chatKey: string;
+  filter: Record<string, unknown>;
+  update: Record<string, unknown>;
+  tries: number;
+  after?: () => Promise<void>;
+}
+
+const FINISHED = ['sent', 'failed', 'blocked', 'skipped', 'cancelled'] as const;
+const chatKeyOf = (e: { channel: string; to: string }) => `${e.channel}\u0000${e.to}`;
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 500);
+
+/** A wait that a notify() ends early. */
+class Signal {
+  private waiters: (() => void)[] = [];
+  private pending = false;
+  notify(): void {
+    this.pending = true;
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+  /** Resolves true when notified, false when `ms` passed. */
+  wait(ms: number): Promise<boolean> {
+    if (this.pending) {
+      this.pending = false;
+      return Promise.resolve(true);
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(t);
+        this.pending = false;
+        resolve(true);
+      };
+      const t = setTimeout(() => {
+        this.waiters = this.waiters.filter((f) => f !== done);
+        resolve(false);
+      }, ms);
+      this.waiters.push(done);
+    });
+  }
+}
+
+export class Dispatcher {
+  readonly owner: string;
+  readonly stats: DispatcherStats = {
+    sent: 0, retried: 0, failed: 0, blocked: 0, skipped: 0, rateLimited: 0, claimConflicts: 0, dbErrors: 0, firstSentAt: null,
+  };
+
+  private readonly channels: ChannelRegistry;
+  private readonly logger: DispatcherLogger;
+  private readonly leaseMs: number;
+  private readonly pollIntervalMs: number;
+  private readonly now: () => Date;
+  private readonly maxAttempts: number;
+  private readonly maxAgeMs: number;
+  private readonly backoff: { baseMs?: number; maxMs?: number };
+  private readonly onBlocked: DispatcherOptions['onBlocked'];
+  private readonly headroom: number;
+  private readonly maxInFlight: number;
+  private readonly batchSize: number;
+
+  private running = false;
+  private abandoned = false;
+  private loop: Promise<void> | null = null;
+  private readonly kick = new Signal();
+  private readonly events = new EventEmitter();
+  /** Claimed by this dispatcher, not started yet, in seq order. */
+  private readonly ready = new Map<string, Entry>();
+  private readonly inFlight = new Map<string, Promise<void>>();
+  /** Chats with an entry of ours claimed, in flight or waiting for its result write. */
+  private readonly busyChats = new Set<string>();
+  private readonly pendingWrites = new Map<string, PendingWrite>();
+  private writeTimer: NodeJS.Timeout | null = null;
+  private sendTimer: NodeJS.Timeout | null = null;
+  private sendTimerAt = 0;
+  private readonly paces = new Map<string, Pace>();
+  private sharesAt = 0;
+  private dbFailures = 0;
+  private pollNow = true;
+  /** The last poll left due entries behind (batch or room full): poll again as soon as there is room. */
+  private moreDue = false;
+  /** Chats whose next entry waits for the one of theirs in flight here: poll when it is done. */
+  private readonly waitingChats = new Set<string>();
+
+  constructor(options: DispatcherOptions) {
+    this.channels = options.channels;
+    this.logger = options.logger;
+    this.owner = options.owner ?? `dispatcher:${randomUUID()}`;
+    this.leaseMs = options.leaseMs ?? 30_000;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.now = options.now ?? (() => new Date());
+    this.maxAttempts = options.maxAttempts ?? 50;
+    this.maxAgeMs = options.maxAgeMs ?? 24 * 3600_000;
+    this.backoff = options.backoff ?? {};
+    this.onBlocked = options.onBlocked;
+    this.headroom = options.rateHeadroom ?? 0.98;
+    this.maxInFlight = options.maxInFlight ?? 16;
+    this.batchSize = options.batchSize ?? 100;
+    this.events.setMaxListeners(0);
+  }
+
+  /** Sends running now (tests: the size of the crash window when abandoning). */
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  /** Pass to enqueue() to write entries already claimed by this dispatcher, then wake(ids). */
+  get claimFor(): { owner: string; leaseMs: number } {
+    return { owner: this.owner, leaseMs: this.leaseMs };
+  }
+
+  start(): void {
+    if (this.running || this.abandoned) return;
+    this.running = true;
+    this.pollNow = true;
+    this.loop = this.claimLoop();
+  }
+
+  /** Stops claiming, puts claimed-but-unsent entries back, lets sends in flight finish and their results be written. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.kick.notify();
+    if (this.sendTimer) clearTimeout(this.sendTimer);
+    this.sendTimer = null;
+    await this.loop?.catch(() => undefined);
+    await this.releaseReady();
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight.values()]);
+    if (this.pendingWrites.size > 0) await this.flushWrites();
+    if (this.writeTimer) clearTimeout(this.writeTimer);
+    this.writeTimer = null;
+    if (this.pendingWrites.size > 0) {
+      this.logger.error({ results: this.pendingWrites.size }, 'dispatcher: stopped with results not written (the database is away); their leases will expire and they may be sent again');
+    }
+    this.emit();
+  }
+
+  /**
+   * For tests and crash drills: stops at once as a killed process would. Nothing is released,
+   * no result is written any more; the leases expire by themselves.
+   */
+  abandon(): void {
+    this.abandoned = true;
+    this.running = false;
+    this.kick.notify();
+    if (this.sendTimer) clearTimeout(this.sendTimer);
+    if (this.writeTimer) clearTimeout(this.writeTimer);
+    this.sendTimer = null;
+    this.writeTimer = null;
+    this.ready.clear();
+    this.pendingWrites.clear();
+  }
+
+  /**
+   * Something was enqueued. With ids: those entries are sent at once (pre-claimed ones by this
+   * dispatcher without a claim); without: a poll is triggered.
+   */
+  wake(ids?: string[]): void {
+    if (!this.running) return;
+    if (!ids || ids.length === 0) {
+      this.pollNow = true;
+      this.kick.notify();
+      return;
+    }
+    void this.takeWoken(ids).catch((err) => {
+      this.stats.dbErrors++;
+      this.logger.warn({ err: errorText(err) }, 'dispatcher: could not load woken entries; the next poll takes them');
+      this.pollNow = true;
+      this.kick.notify();
+    });
+  }
+
+  /**
+   * Resolves when nothing is due in the outbox for this dispatcher's channels (no entry pending
+   * and due, none waiting for a retry, none being sent by anyone) and nothing is in flight here.
+   * Entries scheduled for later and never tried yet do not count.
+   */
+  drained(): Promise<void> {
+    return new Promise((resolve) => {
+      let checking = false;
+      const check = async () => {
+        if (checking) return;
+        checking = true;
+        try {
+          if (this.ready.size > 0 || this.inFlight.size > 0 || this.pendingWrites.size > 0) return;
+          const open = await OutboxModel.countDocuments({
+            channel: { $in: this.channels.names() },
+            $or: [
+              { status: 'sending' },
+              { status: 'pending', availableAt: { $lte: this.now() } },
+              { status: 'pending', attempts: { $gt: 0 } },
+            ],
+          });
+          if (open === 0 && this.ready.size === 0 && this.inFlight.size === 0 && this.pendingWrites.size === 0) {
+            this.events.off('tick', onTick);
+            resolve();
+          }
+        } catch {
+          // the database is away: check again on the next tick
+        } finally {
+          checking = false;
+        }
+      };
+      const onTick = () => void check();
+      this.events.on('tick', onTick);
+      void check();
+    });
+  }
+
+  /** Deletes finished entries (sent, failed, blocked, skipped, cancelled) done more than `days` ago. Returns how many. */
+  async deleteFinished(days: number): Promise<number> {
+    const before = new Date(this.now().getTime() - days * 24 * 3600_000);
+    const r = await OutboxModel.deleteMany({ status: { $in: [...FINISHED] }, doneAt: { $lt: before } });
+    return r.deletedCount ?? 0;
+  }
+
+  // ---- claiming -------------------------------------------------------------------------------
+
+  private emit(): void {
+    this.events.emit('tick');
+  }
+
+  private prefetchTarget(): number {
+    let total = 0;
+    for (const name of this.channels.names()) total += this.paceOf(this.channels.get(name)!).global.perSecond * 1.5;
+    return Math.max(10, Math.ceil(total));
+  }
+
+  private async claimLoop(): Promise<void> {
+    let delay = 0;
+    while (this.running) {
+      // Woken by wake(), by room for more, by a chat becoming free; else a poll every interval.
+      const notified = await this.kick.wait(delay);
+      if (!this.running) break;
+      if (!notified) this.pollNow = true;
+      delay = this.pollIntervalMs;
+      try {
+        if (Date.now() - this.sharesAt >= 1000 && (this.ready.size > 0 || this.inFlight.size > 0)) await this.refreshShares();
+        const target = this.prefetchTarget();
+        const room = target - this.ready.size;
+        if (this.pollNow || (this.moreDue && room >= target / 2)) {
+          this.pollNow = false;
+          this.moreDue = await this.fill(Math.max(1, room));
+        }
+        if (this.dbFailures > 0) {
+          this.logger.info({ failures: this.dbFailures }, 'dispatcher: database reachable again, sending resumes');
+          this.dbFailures = 0;
+        }
+      } catch (err) {
+        this.dbFailures++;
+        this.stats.dbErrors++;
+        this.pollNow = true;
+        delay = Math.min(Math.max(this.pollIntervalMs, 5000), this.pollIntervalMs * 2 ** Math.min(6, this.dbFailures));
+        const log = this.dbFailures === 1 ? this.logger.warn.bind(this.logger) : this.logger.debug.bind(this.logger);
+        log({ err: errorText(err), retryInMs: delay }, 'dispatcher: claiming failed (database away?); retrying');
+      }
+      this.emit();
+    }
+  }
+
+  private channelNames(): string[] {
+    return this.channels.names();
+  }
+
+  /** Reads due entries and claims up to `room` of them. Returns true when more may be due. */
+  private async fill(room: number): Promise<boolean> {
+    const now = this.now();
+    const candidates = (await OutboxModel.find(
+      {
+        channel: { $in: this.channelNames() },
+        $or: [
+          { status: 'pending', availableAt: { $lte: now } },
+          { status: 'sending', leaseUntil: { $lt: now } },
+        ],
+      },
+      { _id: 1, channel: 1, to: 1, seq: 1, status: 1, leaseOwner: 1, expiresAt: 1 },
+    )
+      .sort({ seq: 1 })
+      .limit(this.batchSize)
+      .lean()) as unknown as Candidate[];
+    if (candidates.length === 0) return false;
+    const roomFull = await this.claimCandidates(candidates, room, false);
+    return roomFull || candidates.length >= this.batchSize;
+  }
+
+  private async takeWoken(ids: string[]): Promise<void> {
+    const docs = (await OutboxModel.find({ _id: { $in: ids } }).lean()) as unknown as Entry[];
+    const now = this.now();
+    const ours = docs.filter((d) => d.status === 'sending' && d.leaseOwner === this.owner);
+    const due = docs.filter((d) => d.status === 'pending' && d.availableAt <= now);
+    if (ours.length > 0 || due.length > 0) {
+      await this.claimCandidates([...ours, ...due].sort((a, b) => a.seq - b.seq), Infinity, true);
+    }
+  }
+
+  /**
+   * Keeps the candidates whose chat has no earlier unfinished entry, claims them (or takes them
+   * as they are, when pre-claimed by us) and queues them for sending. Returns true when `room`
+   * left some eligible candidates unclaimed.
+   */
+  private async claimCandidates(candidates: Candidate[], room: number, woken: boolean): Promise<boolean> {
+    if (!this.running) return false;
+    const firsts: Candidate[] = [];
+    const seen = new Set<string>();
+    for (const c of candidates) {
+      const key = chatKeyOf(c);
+      if (seen.has(key)) continue; // a later entry of a chat in this batch waits for the earlier
+      seen.add(key);
+      if (this.ready.has(c._id) || this.inFlight.has(c._id)) continue;
+      if (this.busyChats.has(key)) {
+        // This chat has an entry in flight here: the next goes after it (a poll when it is done).
+        this.waitingChats.add(key);
+        if (woken && c.leaseOwner === this.owner && c.status === 'sending') await this.release(c._id);
+        continue;
+      }
+      if (!this.channels.get(c.channel)) continue;
+      firsts.push(c);
+    }
+    if (firsts.length === 0) return false;
+
+    // Order per person: an earlier entry being sent, waiting for a retry, or due holds this one back.
+    const now = this.now();
+    const earlier = (await OutboxModel.find(
+      { to: { $in: [...new Set(firsts.map((c) => c.to))] }, status: { $in: ['pending', 'sending'] } },
+      { _id: 1, channel: 1, to: 1, seq: 1, status: 1, attempts: 1, availableAt: 1 },
+    ).lean()) as unknown as (Candidate & { attempts: number; availableAt: Date })[];
+    const holdsBack = new Map<string, number>(); // chat -> lowest seq of an entry that must go first
+    for (const e of earlier) {
+      if (e.status === 'pending' && e.attempts === 0 && e.availableAt > now) continue;
+      const key = chatKeyOf(e);
+      holdsBack.set(key, Math.min(holdsBack.get(key) ?? Infinity, e.seq));
+    }
+
+    const toClaim: Candidate[] = [];
+    let roomFull = false;
+    for (const c of firsts) {
+      if ((holdsBack.get(chatKeyOf(c)) ?? Infinity) < c.seq) {
+        if (woken && c.leaseOwner === this.owner && c.status === 'sending') await this.release(c._id);
+        continue;
+      }
+      if (toClaim.length >= room) {
+        roomFull = true;
+        break;
+      }
+      toClaim.push(c);
+    }
+
+    // Entries written pre-claimed by us and read whole need no claim round trip.
+    const preclaimed = (c: Candidate): c is Entry => woken && c.status === 'sending' && c.leaseOwner === this.owner && 'messages' in c;
+    const claimed = await mapLimit(toClaim, 8, (c) => (preclaimed(c) ? Promise.resolve(c) : this.claim(c, woken)));
+    for (const e of claimed) {
+      if (!e) continue;
+      const key = chatKeyOf(e);
+      if (!this.running || this.busyChats.has(key)) {
+        await this.release(e._id);
+        continue;
+      }
+      if (e.expiresAt && e.expiresAt <= this.now()) {
+        this.busyChats.add(key);
+        this.record(e, { status: 'skipped', lastError: 'expired before it could be sent' }, 'skipped');
+        continue;
+      }
+      this.busyChats.add(key);
+      this.ready.set(e._id, e);
+    }
+    this.schedule(0);
+    return roomFull;
+  }
+
+  private async claim(c: Candidate, woken: boolean): Promise<Entry | null> {
+    const now = this.now();
+    const leaseUntil = new Date(now.getTime() + this.leaseMs);
+    const guard =
+      woken && c.status === 'sending' && c.leaseOwner === this.owner
+        ? { status: 'sending', leaseOwner: this.owner }
+        : { $or: [{ status: 'pending', availableAt: { $lte: now } }, { status: 'sending', leaseUntil: { $lt: now } }] };
+    const doc = (await OutboxModel.findOneAndUpdate(
+      { _id: c._id, ...guard },
+      { $set: { status: 'sending', leaseOwner: this.owner, leaseUntil } },
+      { new: true },
+    ).lean()) as unknown as Entry | null;
+    if (!doc) this.stats.claimConflicts++;
+    return doc;
+  }
+
+  /** Puts one of our claimed entries back to pending, due at once. */
+  private async release(id: string): Promise<void> {
+    try {
+      await OutboxModel.updateOne(
+        { _id: id, status: 'sending', leaseOwner: this.owner },
+        { $set: { status: 'pending', leaseOwner: null, leaseUntil: null } },
+      );
+    } catch (err) {
+      this.stats.dbErrors++;
+      this.logger.debug({ err: errorText(err) }, 'dispatcher: release failed; the lease will expire');
+    }
+  }
+
+  private async releaseReady(): Promise<void> {
+    const entries = [...this.ready.values()];
+    this.ready.clear();
+    for (const e of entries) this.busyChats.delete(chatKeyOf(e));
+    await mapLimit(entries, 8, (e) => this.release(e._id));
+  }
+
+  // ---- pacing -------------------------------------------------------------------------------
+
+  private paceOf(channel: OutboundChannel): Pace {
+    let p = this.paces.get(channel.name);
+    if (!p) {
+      const limits = channel.rateLimits;
+      const rate = limits.perSecond * this.headroom;
+      p = {
+        global: new TokenBucket({ perSecond: rate, capacity: Math.max(1, Math.floor(rate / 6)) }),
+        chats: new BucketMap({ perSecond: limits.perChatPerSecond * 0.95, capacity: Math.max(1, limits.perChatBurst) }),
+        recent429: [],
+        share: 1,
+      };
+      this.paces.set(channel.name, p);
+    }
+    return p;
+  }
+
+  /** Dispatchers sharing a channel each take an equal share of its rate: counted from the owners of live leases. */
+  private async refreshShares(): Promise<void> {
+    this.sharesAt = Date.now();
+    const now = this.now();
+    for (const name of this.channelNames()) {
+      const channel = this.channels.get(name)!;
+      const owners = (await OutboxModel.find({ channel: name, status: 'sending', leaseUntil: { $gt: now } }, { leaseOwner: 1, _id: 0 }).lean()) as { leaseOwner: string | null }[];
+      const distinct = new Set(owners.map((o) => o.leaseOwner).filter((o): o is string => !!o));
+      distinct.add(this.owner);
+      const share = distinct.size;
+      const pace = this.paceOf(channel);
+      if (share !== pace.share) {
+        pace.share = share;
+        const rate = (channel.rateLimits.perSecond * this.headroom) / share;
+        pace.global.setRate(rate, Math.max(1, Math.floor(rate / 6)));
+        this.logger.debug({ channel: name, dispatchers: share }, 'dispatcher: channel rate shared');
+      }
+    }
+  }
+
+  /** Takes a turn for the first message of a send now, or says how long to wait. */
+  private turn(pace: Pace, chatKey: string): number {
+    const now = Date.now();
+    const chat = pace.chats.get(chatKey, now);
+    const wait = Math.max(chat.waitMs(now), pace.global.waitMs(now));
+    if (wait > 0) return wait;
+    chat.take(now);
+    pace.global.take(now);
+    return 0;
+  }
+
+  /** Waits for a turn (the next message of a batch). */
+  private async waitTurn(pace: Pace, chatKey: string): Promise<void> {
+    for (;;) {
+      const wait = this.turn(pace, chatKey);
+      if (wait === 0) return;
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+
+  /** Runs dispatchReady after `ms` (or sooner if already planned). */
+  private schedule(ms: number): void {
+    if (!this.running) return;
+    const at = Date.now() + ms;
+    if (this.sendTimer && this.sendTimerAt <= at) return;
+    if (this.sendTimer) clearTimeout(this.sendTimer);
+    this.sendTimerAt = at;
+    this.sendTimer = setTimeout(() => {
+      this.sendTimer = null;
+      try {
+        this.dispatchReady();
+      } catch (err) {
+        this.logger.error({ err: errorText(err) }, 'dispatcher: dispatch failed');
+        this.schedule(this.pollIntervalMs);
+      }
+    }, ms);
+  }
+
+  /** Starts sends for claimed entries whose chat and channel have a turn; plans the next look. */
+  private dispatchReady(): void {
+    if (!this.running) return;
+    let next = Infinity;
+    const channelWaiting = new Set<string>();
+    let started = 0;
+    for (const e of this.ready.values()) {
+      if (this.inFlight.size >= this.maxInFlight) break;
+      if (channelWaiting.has(e.channel)) continue;
+      const channel = this.channels.get(e.channel);
+      if (!channel) continue;
+      const pace = this.paceOf(channel);
+      const now = Date.now();
+      const globalWait = pace.global.waitMs(now);
+      if (globalWait > 0) {
+        channelWaiting.add(e.channel);
+        next = Math.min(next, globalWait);
+        continue;
+      }
+      const wait = this.turn(pace, chatKeyOf(e));
+      if (wait > 0) {
+        next = Math.min(next, wait);
+        continue;
+      }
+      this.ready.delete(e._id);
+      started++;
+      const p = this.sendEntry(e, channel, pace)
+        .catch((err) => this.logger.error({ err: errorText(err), kind: e.kind }, 'dispatcher: send path failed'))
+        .finally(() => {
+          this.inFlight.delete(e._id);
+          this.schedule(0);
+          this.emit();
+        });
+      this.inFlight.set(e._id, p);
+    }
+    if (started > 0 && this.moreDue && this.prefetchTarget() - this.ready.size >= this.prefetchTarget() / 2) this.kick.notify();
+    if (next < Infinity && this.ready.size > 0) this.schedule(next);
+  }
+
+  // ---- sending and recording ------------------------------------------------------------------
+
+  private async sendEntry(e: Entry, channel: OutboundChannel, pace: Pace): Promise<void> {
+    const key = chatKeyOf(e);
+    if (this.now().getTime() > (e.leaseUntil?.getTime() ?? 0) - Math.min(5000, this.leaseMs / 3)) {
+      // Waited here so long that the lease is nearly gone: renew it, or let it go.
+      const renewed = await this.claim({ ...e, status: 'sending', leaseOwner: this.owner }, true).catch(() => null);
+      if (!renewed) {
+        this.busyChats.delete(key);
+        return;
+      }
+      e.leaseUntil = renewed.leaseUntil;
+    }
+    if (e.expiresAt && e.expiresAt <= this.now()) {
+      this.record(e, { status: 'skipped', lastError: 'expired before it could be sent' }, 'skipped');
+      return;
+    }
+    let sentCount = e.sentCount ?? 0;
+    const sentIds: string[] = [];
+    const request: SendRequest = {
+      to: e.to,
+      messages: e.messages,
+      replyTo: e.replyTo ?? null,
+      alreadySent: sentCount,
+      kind: e.kind,
+      pace: () => this.waitTurn(pace, key),
+      progress: async (count, ids) => {
+        sentCount = Math.max(sentCount, count);
+        sentIds.push(...ids);
+        if (this.abandoned) return;
+        try {
+          await OutboxModel.updateOne(
+            { _id: e._id, status: 'sending', leaseOwner: this.owner },
+            { $set: { sentCount: count }, $push: { platformMessageIds: { $each: ids } } },
+          );
+        } catch (err) {
+          this.stats.dbErrors++;
+          this.logger.debug({ err: errorText(err) }, 'dispatcher: progress not recorded; the result write carries it');
+        }
+      },
+    };
+    let result: SendResult;
+    try {
+      result = await channel.send(request);
+    } catch (err) {
+      result = { ok: false, outcome: 'retry', error: errorText(err), sentCount, platformMessageIds: [] };
+    }
+    if (this.abandoned) return;
+    // What progress() recorded is not repeated in the result's ids.
+    const ids = result.platformMessageIds.filter((id) => !sentIds.includes(id));
+    const now = this.now();
+    if (result.ok) {
+      this.stats.sent++;
+      this.stats.firstSentAt ??= Date.now();
+      this.record(e, { status: 'sent', sentCount: e.messages.length, lastError: null }, 'sent', ids);
+      return;
+    }
+    const total = Math.max(sentCount, result.sentCount);
+    const error = result.error.slice(0, 500);
+    if (result.outcome === 'retry') {
+      const attempts = (e.attempts ?? 0) + 1;
+      const is429 = result.retryAfterMs !== undefined || /\b429\b|too many requests/i.test(error);
+      if (is429) this.stats.rateLimited++;
+      const delay = result.retryAfterMs ?? backoffMs(attempts, this.backoff);
+      const until = Date.now() + delay;
+      pace.chats.get(key, Date.now()).pause(until);
+      if (is429) this.maybePauseChannel(pace, key, until, result.scope, channel.name);
+      if (attempts >= this.maxAttempts || now.getTime() - new Date(e.createdAt).getTime() > this.maxAgeMs) {
+        this.stats.failed++;
+        this.logger.warn({ channel: e.channel, kind: e.kind, attempts, error }, 'dispatcher: gave up retrying; recorded as failed');
+        this.record(e, { status: 'failed', sentCount: total, lastError: `gave up after ${attempts} attempts: ${error}` }, 'failed', ids, attempts);
+        return;
+      }
+      this.stats.retried++;
+      this.logger.debug({ id: e._id, channel: e.channel, kind: e.kind, attempts, delayMs: delay, error }, 'dispatcher: will retry');
+      this.record(
+        e,
+        { status: 'pending', sentCount: total, lastError: error, availableAt: new Date(now.getTime() + delay) },
+        'retry',
+        ids,
+        attempts,
+      );
+      return;
+    }
+    if (result.outcome === 'blocked') {
+      this.stats.blocked++;
+      this.logger.info({ channel: e.channel, kind: e.kind }, 'dispatcher: recipient blocked the bot');
+      this.record(e, { status: 'blocked', sentCount: total, lastError: error }, 'blocked', ids, undefined, async () => {
+        if (!this.onBlocked) return;
+        try {
+          await this.onBlocked(e.channel, e.to, e.memberId ? String(e.memberId) : null);
+        } catch (err) {
+          this.logger.error({ err: errorText(err) }, 'dispatcher: onBlocked failed');
+        }
+      });
+      return;
+    }
+    this.stats.failed++;
+    const reason = result.outcome === 'window-closed' ? `window-closed: ${error}` : error;
+    this.logger.warn({ channel: e.channel, kind: e.kind, outcome: result.outcome, error }, 'dispatcher: message refused by the platform; recorded as failed');
+    this.record(e, { status: 'failed', sentCount: total, lastError: reason }, 'failed', ids);
+  }
+
+  /** A 429 for the whole channel (said by the channel, or two chats refused within a second): everyone waits. */
+  private maybePauseChannel(pace: Pace, chatKey: string, until: number, scope: 'chat' | 'channel' | undefined, name: string): void {
+    const now = Date.now();
+    pace.recent429 = pace.recent429.filter((r) => now - r.at < 1000 && r.chat !== chatKey);
+    pace.recent429.push({ chat: chatKey, at: now });
+    if (scope === 'channel' || (scope === undefined && pace.recent429.length >= 2)) {
+      pace.global.pause(until);
+      this.logger.info({ channel: name, pauseMs: until - now }, 'dispatcher: channel rate limit hit; pausing the channel');
+    }
+  }
+
+  /**
+   * Writes an entry's outcome at once; when the database is away the write waits in memory and
+   * is retried, and the chat stays busy here until it is written.
+   */
+  private record(
+    e: Entry,
+    set: Record<string, unknown>,
+    what: 'sent' | 'retry' | 'blocked' | 'failed' | 'skipped',
+    ids: string[] = [],
+    attempts?: number,
+    after?: () => Promise<void>,
+  ): void {
+    const now = this.now();
+    const finished = what !== 'retry';
+    const filter: Record<string, unknown> = finished
+      ? { _id: e._id, status: { $in: ['pending', 'sending'] } }
+      : { _id: e._id, status: 'sending', leaseOwner: this.owner };
+    const update: Record<string, unknown> = {
+      $set: { ...set, leaseOwner: null, leaseUntil: null, ...(finished ? { doneAt: now } : {}), ...(attempts !== undefined ? { attempts } : {}) },
+      ...(attempts === undefined && what !== 'skipped' ? { $inc: { attempts: 1 } } : {}),
+      ...(ids.length > 0 ? { $push: { platformMessageIds: { $each: ids } } } : {}),
+    };
+    if (what === 'skipped') this.stats.skipped++;
+    const w: PendingWrite = { id: e._id, chatKey: chatKeyOf(e), filter, update, tries: 0, ...(after ? { after } : {}) };
+    this.pendingWrites.set(e._id, w);
+    return void this.write(w);
+  }
+
+  private async write(w: PendingWrite): Promise<boolean> {
+    try {
+      await OutboxModel.updateOne(w.filter, w.update);
+    } catch (err) {
+      w.tries++;
+      this.stats.dbErrors++;
+      const log = w.tries === 1 ? this.logger.warn.bind(this.logger) : this.logger.debug.bind(this.logger);
+      log({ err: errorText(err), tries: w.tries }, 'dispatcher: result not written (database away?); keeping it and retrying');
+      this.planWrites();
+      return false;
+    }
+    if (this.abandoned) return true;
+    this.pendingWrites.delete(w.id);
+    this.busyChats.delete(w.chatKey);
+    if (this.waitingChats.delete(w.chatKey)) {
+      this.pollNow = true;
+      this.kick.notify();
+    }
+    this.emit();
+    if (w.after) await w.after();
+    this.schedule(0);
+    return true;
+  }
+
+  private planWrites(): void {
+    if (this.writeTimer || this.abandoned) return;
+    const maxTries = Math.max(0, ...[...this.pendingWrites.values()].map((w) => w.tries));
+    const delay = Math.min(5000, 200 * 2 ** Math.min(5, maxTries));
+    this.writeTimer = setTimeout(() => {
+      this.writeTimer = null;
+      void this.flushWrites();
+    }, delay);
+  }
+
+  private async flushWrites(): Promise<void> {
+    for (const w of [...this.pendingWrites.values()]) {
+      if (this.abandoned) return;
+      if (!(await this.write(w))) return; // still away: the next timer tries again
+    }
+  }
+}
+
+/** Maps with at most `limit` promises running. */
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let i = 0;
+  const worker = async () => {
+    while (i < items.length) {
+      const k = i++;
+      out[k] = await fn(items[k]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
