@@ -1,5 +1,21 @@
 import { Schema, model, type InferSchemaType } from 'mongoose';
 
+/** Review of a risk report: new, verified, acted upon, done, rejected. */
+export const REVIEW_STATUSES = ['baru', 'diverifikasi', 'ditindaklanjuti', 'selesai', 'ditolak'] as const;
+export type ReviewStatus = (typeof REVIEW_STATUSES)[number];
+
+const reviewNoteSchema = new Schema(
+  {
+    text: { type: String, required: true, maxlength: 1000 },
+    /** Status set together with the note (or null for a note alone). */
+    status: { type: String, enum: [...REVIEW_STATUSES, null], default: null },
+    by: { type: Schema.Types.ObjectId, ref: 'Member', default: null },
+    byName: { type: String, default: null },
+    at: { type: Date, required: true },
+  },
+  { _id: false },
+);
+
 /** A completed flow: profile facts, a risk report or activity progress. One per run. */
 const submissionSchema = new Schema(
   {
@@ -11,18 +27,44 @@ const submissionSchema = new Schema(
     channel: { type: String, required: true },
     answers: { type: Schema.Types.Mixed, required: true },
     submittedAt: { type: Date, required: true },
-    /** Facilitator review: new -> reviewed / rejected. */
+    /** Answers as the person saw them (labels in their language), by question id. Set by the chat side. */
+    display: { type: Schema.Types.Mixed, default: null },
+    villageName: { type: String, default: null },
+    language: { type: String, default: null },
+    /** Facilitator review (risk reports): baru -> diverifikasi -> ditindaklanjuti -> selesai, or ditolak. */
     review: {
-      status: { type: String, enum: ['new', 'reviewed', 'rejected'], default: 'new' },
+      status: { type: String, enum: REVIEW_STATUSES, default: 'baru' },
+      /** Latest note, kept for quick display; every note is in `notes`. */
       note: { type: String, default: null },
+      notes: { type: [reviewNoteSchema], default: [] },
       reviewedAt: { type: Date, default: null },
+      reviewerId: { type: Schema.Types.ObjectId, ref: 'Member', default: null },
     },
+    /**
+     * Entered on behalf of someone who can't type (a facilitator or Pokja member filled it in
+     * for a named resident who agreed aloud). Null when the reporter entered it themselves.
+     */
+    proxy: {
+      type: new Schema(
+        {
+          enteredBy: { type: Schema.Types.ObjectId, ref: 'Member', required: true },
+          forName: { type: String, required: true, maxlength: 60 },
+          consentAloud: { type: Boolean, required: true },
+          consentAt: { type: Date, required: true },
+        },
+        { _id: false },
+      ),
+      default: null,
+    },
+    /** Demo data (npm run seed -- --demo), removed with --demo --remove. */
+    demo: { type: Boolean, default: false },
   },
   { timestamps: true, minimize: false },
 );
 // Idempotency: a retried step can never store the same run twice.
 submissionSchema.index({ runId: 1 }, { unique: true });
 submissionSchema.index({ villageCode: 1, flowId: 1, submittedAt: -1 });
+submissionSchema.index({ flowId: 1, 'review.status': 1, submittedAt: -1 });
 submissionSchema.index({ memberId: 1 });
 
 export type Submission = InferSchemaType<typeof submissionSchema>;

@@ -2,12 +2,16 @@ import { Schema, model, type InferSchemaType } from 'mongoose';
 
 const itemSchema = new Schema({ title: { type: String, required: true } });
 
+export const ACTIVITY_STATUSES = ['belum', 'berjalan', 'selesai', 'terhambat'] as const;
+
 const activitySchema = new Schema({
   title: { type: String, required: true },
   /** Who does it (a group or role, not a person's private data). */
   owner: { type: String, default: null },
   goalId: { type: Schema.Types.ObjectId, default: null },
-  status: { type: String, enum: ['belum', 'berjalan', 'selesai', 'terhambat'], default: 'belum' },
+  /** When it should be done (a day). */
+  targetDate: { type: Date, default: null },
+  status: { type: String, enum: ACTIVITY_STATUSES, default: 'belum' },
   percentDone: { type: Number, min: 0, max: 100, default: 0 },
   lastReportAt: { type: Date, default: null },
 });
@@ -20,6 +24,8 @@ const villagePlanSchema = new Schema(
     goals: { type: [itemSchema], default: [] },
     challenges: { type: [itemSchema], default: [] },
     activities: { type: [activitySchema], default: [] },
+    /** Demo data (npm run seed -- --demo). */
+    demo: { type: Boolean, default: false },
   },
   { timestamps: true },
 );

@@ -9,6 +9,21 @@ const workshopSchema = new Schema(
     startsAt: { type: Date, required: true },
     endsAt: { type: Date, required: true },
     createdBy: { type: Schema.Types.ObjectId, ref: 'Member', default: null },
+    /** Who came, per village (counted at the workshop; women where counted). */
+    attendance: {
+      type: [
+        new Schema(
+          {
+            villageCode: { type: String, required: true },
+            total: { type: Number, min: 0, required: true },
+            women: { type: Number, min: 0, default: null },
+          },
+          { _id: false },
+        ),
+      ],
+      default: [],
+    },
+    demo: { type: Boolean, default: false },
   },
   { timestamps: true },
 );

@@ -1,0 +1,205 @@
+/**
+ * Exports of a flow's submissions as CSV and XLSX, streamed from a MongoDB cursor straight to
+ * the response (csv-stringify; exceljs's streaming WorkbookWriter), so 100,000 rows need
+ * neither a long wait for the first byte nor the memory to hold them.
+ *
+ * One column per question with labels in the chosen language (a location adds latitude and
+ * longitude columns). Repeat groups: in CSV one extra row per item (column "baris"/"row"
+ * names the group and item), in XLSX one extra sheet per group. Reporters are pseudonyms
+ * (a keyed hash of the member id, stable across exports) unless an admin asks for names.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { stringify } from 'csv-stringify';
+import ExcelJS from 'exceljs';
+import type { i18n as I18n } from 'i18next';
+import type { Types } from 'mongoose';
+import { MemberModel, SubmissionModel, VillageModel, VillagePlanModel, WorkspaceSettingModel } from '../db/models.js';
+import type { Flow, GroupQuestion, LeafQuestion } from '../engine/index.js';
+import { flowTranslator, formatAnswer, groupQuestions, leafQuestions, type Lang, type Lookups, type Translate } from './labels.js';
+
+export interface ExportOptions {
+  flow: Flow;
+  /** A MongoDB filter already limited to what the person may see (villages, dates). */
+  filter: Record<string, unknown>;
+  lang: Lang;
+  names: boolean;
+  i18n: I18n;
+}
+
+export async function pseudonymKey(): Promise<string> {
+  const fresh = randomBytes(32).toString('hex');
+  await WorkspaceSettingModel.updateOne({ _id: 'pseudonym-key' }, { $setOnInsert: { value: fresh } }, { upsert: true });
+  const doc = await WorkspaceSettingModel.findById('pseudonym-key').lean();
+  return doc!.value;
+}
+
+export function pseudonym(key: string, memberId: string): string {
+  return `W-${createHmac('sha256', key).update(memberId).digest('hex').slice(0, 10)}`;
+}
+
+type Row = (string | number | Date | null)[];
+
+interface Layout {
+  t: Translate;
+  lookups: Lookups;
+  leaves: LeafQuestion[];
+  groups: GroupQuestion[];
+  baseHeader: string[];
+  questionHeader: string[];
+  groupHeaders: Map<string, string[]>;
+}
+
+const BASE = {
+  id: ['id_kiriman', 'submission_id'],
+  at: ['waktu_kirim', 'submitted_at'],
+  code: ['kode_desa', 'village_code'],
+  village: ['desa', 'village'],
+  reporter: ['pelapor', 'reporter'],
+  channel: ['saluran', 'channel'],
+  proxy: ['diisi_untuk', 'entered_for'],
+  status: ['status_tinjauan', 'review_status'],
+} as const;
+const ROW_COL = ['baris', 'row'] as const;
+
+async function layout(opts: ExportOptions): Promise<Layout> {
+  const li = opts.lang === 'en' ? 1 : 0;
+  const t = flowTranslator(opts.i18n, opts.flow, opts.lang);
+  const [villages, plans] = await Promise.all([
+    VillageModel.find({}, { code: 1, name: 1 }).lean(),
+    VillagePlanModel.find({}, { activities: 1 }).lean(),
+  ]);
+  const lookups: Lookups = {
+    villages: new Map(villages.map((v) => [v.code, v.name])),
+    activities: new Map(plans.flatMap((p) => p.activities.map((a) => [String(a._id), a.title] as const))),
+  };
+  const leaves = leafQuestions(opts.flow);
+  const groups = groupQuestions(opts.flow);
+  const questionHeader = leaves.flatMap((q) => {
+    const label = t(q.label);
+    return q.type === 'location' ? [label, `${label} (lat)`, `${label} (lon)`] : [label];
+  });
+  const groupHeaders = new Map(groups.map((g) => [g.id, g.questions.filter((c): c is LeafQuestion => c.type !== 'note').map((c) => `${t(g.label)}: ${t(c.label)}`)]));
+  return { t, lookups, leaves, groups, baseHeader: Object.values(BASE).map((b) => b[li]), questionHeader, groupHeaders };
+}
+
+interface Doc {
+  _id: Types.ObjectId; memberId: Types.ObjectId | null; villageCode?: string | null; submittedAt: Date; channel: string;
+  answers: Record<string, unknown>; review?: { status?: string }; proxy?: { forName?: string } | null;
+}
+
+function leafCells(q: LeafQuestion, value: unknown, l: Layout, lang: Lang): (string | number | null)[] {
+  if (q.type === 'location') {
+    const v = (value ?? {}) as { latitude?: number; longitude?: number; name?: string };
+    return [v.name ?? (value ? formatAnswer(q, value, l.t, l.lookups, lang) : ''), typeof v.latitude === 'number' ? v.latitude : null, typeof v.longitude === 'number' ? v.longitude : null];
+  }
+  if ((q.type === 'integer' || q.type === 'decimal') && typeof value === 'number') return [value];
+  return [formatAnswer(q, value, l.t, l.lookups, lang)];
+}
+
+/** Reads the submissions in batches, resolving reporter names (admins) or pseudonyms. */
+async function* rows(opts: ExportOptions, l: Layout): AsyncGenerator<{ doc: Doc; base: Row; answers: Row }> {
+  const key = await pseudonymKey();
+  const cursor = SubmissionModel.find(opts.filter, { memberId: 1, villageCode: 1, submittedAt: 1, channel: 1, answers: 1, 'review.status': 1, proxy: 1 })
+    .sort({ submittedAt: 1 }).lean<Doc[]>().cursor({ batchSize: 1000 });
+  let batch: Doc[] = [];
+  const flush = async function* (docs: Doc[]) {
+    const names = new Map<string, string>();
+    if (opts.names) {
+      const members = await MemberModel.find({ _id: { $in: docs.map((d) => d.memberId).filter((m) => m !== null) } }, { name: 1 }).lean();
+      for (const m of members) names.set(String(m._id), m.name ?? '');
+    }
+    for (const doc of docs) {
+      // A reporter who deleted their data has no member id any more: the report stays, without them.
+      const memberId = doc.memberId ? String(doc.memberId) : '';
+      const reporter = !memberId ? '' : opts.names ? (names.get(memberId) ?? pseudonym(key, memberId)) : pseudonym(key, memberId);
+      const proxyFor = doc.proxy?.forName ? (opts.names ? doc.proxy.forName : pseudonym(key, `proxy:${doc.proxy.forName}:${memberId}`)) : '';
+      const base: Row = [
+        String(doc._id), doc.submittedAt, doc.villageCode ?? '', l.lookups.villages.get(doc.villageCode ?? '') ?? '', reporter, doc.channel, proxyFor,
+        opts.flow.id === 'laporan-risiko' ? (doc.review?.status ?? 'baru') : '',
+      ];
+      const answers = l.leaves.flatMap((q) => leafCells(q, doc.answers?.[q.id], l, opts.lang));
+      yield { doc, base, answers };
+    }
+  };
+  for await (const doc of cursor as AsyncIterable<Doc>) {
+    batch.push(doc);
+    if (batch.length >= 1000) {
+      yield* flush(batch);
+      batch = [];
+    }
+  }
+  if (batch.length) yield* flush(batch);
+}
+
+function groupItems(doc: Doc, g: GroupQuestion): Record<string, unknown>[] {
+  const v = doc.answers?.[g.id];
+  return Array.isArray(v) ? (v as Record<string, unknown>[]) : [];
+}
+
+export async function exportCsv(out: Writable, opts: ExportOptions): Promise<{ rows: number }> {
+  const l = await layout(opts);
+  const li = opts.lang === 'en' ? 1 : 0;
+  const groupCols = l.groups.flatMap((g) => l.groupHeaders.get(g.id) ?? []);
+  let count = 0;
+  async function* lines(): AsyncGenerator<Row> {
+    yield [ROW_COL[li], ...l.baseHeader, ...l.questionHeader, ...groupCols];
+    for await (const { doc, base, answers } of rows(opts, l)) {
+      count++;
+      yield ['', ...base.map((c) => (c instanceof Date ? c.toISOString() : c)), ...answers, ...groupCols.map(() => '')];
+      let offset = 0;
+      for (const g of l.groups) {
+        const children = g.questions.filter((c): c is LeafQuestion => c.type !== 'note');
+        groupItems(doc, g).forEach((item, i) => {
+          const cells = groupCols.map(() => '' as string | number | null);
+          children.forEach((c, j) => { cells[offset + j] = leafCells(c, item[c.id], l, opts.lang)[0] ?? ''; });
+          // Group rows repeat the submission id, time and village so they can be joined back.
+          const head = base.slice(0, 4).map((c) => (c instanceof Date ? c.toISOString() : c));
+          return void lineBuffer.push([`${g.id}#${i + 1}`, ...head, ...base.slice(4).map(() => ''), ...l.questionHeader.map(() => ''), ...cells]);
+        });
+        offset += children.length;
+      }
+      while (lineBuffer.length) yield lineBuffer.shift()!;
+    }
+  }
+  const lineBuffer: Row[] = [];
+  await pipeline(Readable.from(lines()), stringify({ bom: true }), out);
+  return { rows: count };
+}
+
+async function drained(out: Writable): Promise<void> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  while (out.writableNeedDrain) await once(out, 'drain');
+}
+
+export async function exportXlsx(out: Writable, opts: ExportOptions): Promise<{ rows: number }> {
+  const l = await layout(opts);
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: false, useStyles: false });
+  const sheet = workbook.addWorksheet(opts.flow.id.slice(0, 31));
+  sheet.addRow([...l.baseHeader, ...l.questionHeader]).commit();
+  let count = 0;
+  for await (const { base, answers } of rows(opts, l)) {
+    sheet.addRow([...base, ...answers]).commit();
+    if (++count % 500 === 0) await drained(out);
+  }
+  sheet.commit();
+  // Each repeat group on a sheet of its own, read in a second pass so one sheet streams at a time.
+  for (const g of l.groups) {
+    const gs = workbook.addWorksheet(`${g.id}`.slice(0, 31));
+    const children = g.questions.filter((c): c is LeafQuestion => c.type !== 'note');
+    gs.addRow([l.baseHeader[0], l.baseHeader[1], l.baseHeader[2], opts.lang === 'en' ? 'item' : 'urutan', ...(l.groupHeaders.get(g.id) ?? [])]).commit();
+    let n = 0;
+    for await (const { doc, base } of rows(opts, l)) {
+      const items = groupItems(doc, g);
+      items.forEach((item, i) => {
+        gs.addRow([base[0] ?? '', base[1] ?? '', base[2] ?? '', i + 1, ...children.map((c) => leafCells(c, item[c.id], l, opts.lang)[0] ?? '')]).commit();
+      });
+      if (++n % 500 === 0) await drained(out);
+    }
+    gs.commit();
+  }
+  await workbook.commit();
+  return { rows: count };
+}

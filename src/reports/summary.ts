@@ -1,0 +1,173 @@
+/**
+ * The village (or kecamatan) summary: profile facts and what changed since last year, risk
+ * reports by type and month, activity progress, coverage, help requests, workshop attendance
+ * and the points for the map. Plain data; the pages draw it, the chat gets a short text.
+ */
+import type { i18n as I18n } from 'i18next';
+import { MemberModel, SubmissionModel, VillageModel, VillagePlanModel, WorkshopModel } from '../db/models.js';
+import type { Flow, LeafQuestion } from '../engine/index.js';
+import { flowTranslator, formatAnswer, leafQuestions, type Lang, type Lookups } from './labels.js';
+
+export const RISK_FLOW = 'laporan-risiko';
+export const PROFILE_FLOW = 'profil-desa';
+
+export interface SummaryData {
+  villages: { code: string; name: string; kecamatan: string }[];
+  profile: { id: string; label: string; value: string; previous: string | null; changed: boolean }[];
+  profileYear: number | null;
+  risks: { total: number; byType: { id: string; label: string; value: number }[]; byMonth: { month: string; value: number }[]; byStatus: Record<string, number> };
+  activities: { villageCode: string; title: string; owner: string | null; status: string; percentDone: number; targetDate: string | null }[];
+  coverage: { members: number; byRole: Record<string, number>; answeredBy: Record<string, number>; byGender: Record<string, number> | null; submissions: Record<string, number> };
+  help: { id: string; villageCode: string | null; date: string; text: string }[];
+  workshops: { title: string; startsAt: string; place: string; total: number; women: number | null }[];
+  points: { id: string; lat: number; lng: number; label: string; village: string; date: string; status: string }[];
+}
+
+const MONTHS = 12;
+
+function monthKey(d: Date): string {
+  // Months as lived in Maluku (WIT, UTC+9).
+  const local = new Date(d.getTime() + 9 * 3600_000);
+  return `${local.getUTCFullYear()}-${String(local.getUTCMonth() + 1).padStart(2, '0')}`;
+}
+
+export async function buildSummary(opts: { codes: string[]; flows: Map<string, Flow>; i18n: I18n; lang: Lang; now: Date }): Promise<SummaryData> {
+  const { codes, flows, i18n, lang, now } = opts;
+  const villages = await VillageModel.find({ code: { $in: codes } }, { code: 1, name: 1, kecamatan: 1 }).sort({ name: 1 }).lean();
+  const plans = await VillagePlanModel.find({ villageCode: { $in: codes } }).sort({ year: -1 }).lean();
+  const lookups: Lookups = {
+    villages: new Map(villages.map((v) => [v.code, v.name])),
+    activities: new Map(plans.flatMap((p) => p.activities.map((a) => [String(a._id), a.title] as const))),
+  };
+
+  // Profile facts: latest answer per question this year vs. the year before (single village only).
+  const profile: SummaryData['profile'] = [];
+  let profileYear: number | null = null;
+  const profileFlow = flows.get(PROFILE_FLOW);
+  if (codes.length === 1 && profileFlow) {
+    const subs = await SubmissionModel.find({ villageCode: codes[0], flowId: PROFILE_FLOW }, { answers: 1, submittedAt: 1 }).sort({ submittedAt: -1 }).limit(200).lean();
+    if (subs[0]) {
+      profileYear = subs[0].submittedAt.getUTCFullYear();
+      const latest = new Map<string, unknown>();
+      const previous = new Map<string, unknown>();
+      for (const s of subs) {
+        const target = s.submittedAt.getUTCFullYear() === profileYear ? latest : s.submittedAt.getUTCFullYear() === profileYear - 1 ? previous : null;
+        if (!target) continue;
+        for (const [k, v] of Object.entries(s.answers as Record<string, unknown>)) if (!target.has(k) && v !== null && v !== '' && v !== undefined) target.set(k, v);
+      }
+      const t = flowTranslator(i18n, profileFlow, lang);
+      for (const q of leafQuestions(profileFlow)) {
+        if (!latest.has(q.id)) continue;
+        const value = formatAnswer(q as LeafQuestion, latest.get(q.id), t, lookups, lang);
+        const prev = previous.has(q.id) ? formatAnswer(q as LeafQuestion, previous.get(q.id), t, lookups, lang) : null;
+        profile.push({ id: q.id, label: t(q.label), value, previous: prev, changed: prev !== null && prev !== value });
+      }
+    }
+  }
+
+  // Risk reports.
+  const riskFlow = flows.get(RISK_FLOW);
+  const tRisk = flowTranslator(i18n, riskFlow, lang);
+  const since = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - (MONTHS - 1), 1) - 9 * 3600_000);
+  const risks = await SubmissionModel.find(
+    { villageCode: { $in: codes }, flowId: RISK_FLOW },
+    { answers: 1, submittedAt: 1, villageCode: 1, 'review.status': 1 },
+  ).sort({ submittedAt: -1 }).limit(20000).lean();
+  const typeQ = riskFlow?.questions.find((q) => q.id === 'type');
+  const typeLabel = (id: string) => (typeQ && typeQ.type !== 'group' ? formatAnswer(typeQ as LeafQuestion, id, tRisk, lookups, lang) : id);
+  const byTypeMap = new Map<string, number>();
+  const byMonthMap = new Map<string, number>();
+  const byStatus: Record<string, number> = {};
+  const points: SummaryData['points'] = [];
+  const help: SummaryData['help'] = [];
+  for (const r of risks) {
+    const a = r.answers as Record<string, unknown>;
+    const type = typeof a.type === 'string' ? a.type : 'lainnya';
+    byTypeMap.set(type, (byTypeMap.get(type) ?? 0) + 1);
+    if (r.submittedAt >= since) byMonthMap.set(monthKey(r.submittedAt), (byMonthMap.get(monthKey(r.submittedAt)) ?? 0) + 1);
+    const status = r.review?.status ?? 'baru';
+    byStatus[status] = (byStatus[status] ?? 0) + 1;
+    const loc = a.location as { latitude?: unknown; longitude?: unknown } | undefined;
+    if (loc && typeof loc.latitude === 'number' && typeof loc.longitude === 'number' && points.length < 2000) {
+      points.push({
+        id: String(r._id), lat: loc.latitude, lng: loc.longitude, label: typeLabel(type),
+        village: lookups.villages.get(r.villageCode ?? '') ?? '', date: r.submittedAt.toISOString().slice(0, 10), status,
+      });
+    }
+    if (typeof a.help === 'string' && a.help.trim() && help.length < 20) {
+      help.push({ id: String(r._id), villageCode: r.villageCode ?? null, date: r.submittedAt.toISOString().slice(0, 10), text: a.help });
+    }
+  }
+  const byMonth: SummaryData['risks']['byMonth'] = [];
+  for (let i = MONTHS - 1; i >= 0; i--) {
+    const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - i, 15));
+    const key = monthKey(d);
+    byMonth.push({ month: key, value: byMonthMap.get(key) ?? 0 });
+  }
+  const byType = [...byTypeMap.entries()].sort((a, b) => b[1] - a[1]).map(([id, value]) => ({ id, label: typeLabel(id), value }));
+
+  // Activities of each village's latest plan.
+  const latestPlan = new Map<string, (typeof plans)[number]>();
+  for (const p of plans) if (!latestPlan.has(p.villageCode)) latestPlan.set(p.villageCode, p);
+  const activities = [...latestPlan.values()].flatMap((p) => p.activities.map((a) => ({
+    villageCode: p.villageCode, title: a.title, owner: a.owner ?? null, status: a.status, percentDone: a.percentDone,
+    targetDate: a.targetDate ? a.targetDate.toISOString().slice(0, 10) : null,
+  })));
+
+  // Coverage: registered members by role; who answered (distinct members by role).
+  const [byRoleRows, answered, subCounts] = await Promise.all([
+    MemberModel.aggregate<{ _id: string; n: number }>([
+      { $match: { villageCode: { $in: codes }, registeredAt: { $ne: null } } }, { $group: { _id: '$role', n: { $sum: 1 } } },
+    ]),
+    SubmissionModel.distinct('memberId', { villageCode: { $in: codes }, flowId: { $nin: ['daftar'] } }),
+    SubmissionModel.aggregate<{ _id: string; n: number }>([
+      { $match: { villageCode: { $in: codes }, flowId: { $ne: 'daftar' } } }, { $group: { _id: '$flowId', n: { $sum: 1 } } },
+    ]),
+  ]);
+  const answeredRows = await MemberModel.aggregate<{ _id: string; n: number }>([
+    { $match: { _id: { $in: answered } } }, { $group: { _id: '$role', n: { $sum: 1 } } },
+  ]);
+  const byRole = Object.fromEntries(byRoleRows.map((r) => [r._id, r.n]));
+
+  const workshops = await WorkshopModel.find({ villageCodes: { $in: codes } }).sort({ startsAt: -1 }).limit(10).lean();
+  return {
+    villages: villages.map((v) => ({ code: v.code, name: v.name, kecamatan: v.kecamatan })),
+    profile,
+    profileYear,
+    risks: { total: risks.length, byType, byMonth, byStatus },
+    activities,
+    coverage: {
+      members: byRoleRows.reduce((a, r) => a + r.n, 0),
+      byRole,
+      answeredBy: Object.fromEntries(answeredRows.map((r) => [r._id, r.n])),
+      // Gender is not asked at registration (yet): shown as "not collected".
+      byGender: null,
+      submissions: Object.fromEntries(subCounts.map((r) => [r._id, r.n])),
+    },
+    help,
+    workshops: workshops.map((w) => {
+      const rows = (w.attendance ?? []).filter((a) => codes.includes(a.villageCode));
+      const women = rows.some((a) => typeof a.women === 'number') ? rows.reduce((s, a) => s + (a.women ?? 0), 0) : null;
+      return { title: w.title, startsAt: w.startsAt.toISOString(), place: w.place, total: rows.reduce((s, a) => s + a.total, 0), women };
+    }),
+    points,
+  };
+}
+
+/** A few lines for the chat `ringkasan` command. */
+export function summaryText(data: SummaryData, i18n: I18n, lang: Lang): string {
+  const t = i18n.getFixedT(lang, 'workspace');
+  const name = data.villages.map((v) => v.name).join(', ');
+  const lines = [t('chat.summary_title', { name })];
+  lines.push(t('chat.summary_members', { count: data.coverage.members }));
+  const fresh = data.risks.byStatus.baru ?? 0;
+  lines.push(t('chat.summary_reports', { count: data.risks.total, fresh }));
+  const top = data.risks.byType.slice(0, 3).map((r) => `${r.label} (${r.value})`).join(', ');
+  if (top) lines.push(t('chat.summary_top', { list: top }));
+  const done = data.activities.filter((a) => a.status === 'selesai').length;
+  const running = data.activities.filter((a) => a.status === 'berjalan').length;
+  const stuck = data.activities.filter((a) => a.status === 'terhambat').length;
+  lines.push(t('chat.summary_activities', { total: data.activities.length, done, running, stuck }));
+  if (data.help[0]) lines.push(t('chat.summary_help', { text: data.help[0].text.slice(0, 120) }));
+  return lines.join('\n');
+}

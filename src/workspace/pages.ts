@@ -1,0 +1,482 @@
+/**
+ * The workspace pages: server-rendered HTML, Indonesian first with an English switch, light
+ * for a weak connection (one small stylesheet; Leaflet only on the summary page; charts as
+ * inline SVG; no external requests). Forms carry the session's CSRF token.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type express from 'express';
+import type { Request, Response } from 'express';
+import type { i18n as I18n } from 'i18next';
+import mongoose from 'mongoose';
+import multer from 'multer';
+import sharp from 'sharp';
+import { z } from 'zod';
+import { ACTIVITY_STATUSES, REVIEW_STATUSES, SubmissionModel, type ReviewStatus } from '../db/models.js';
+import { projectRoot } from '../paths.js';
+import { barChart, columnChart, esc } from '../reports/charts.js';
+import type { SummaryData } from '../reports/summary.js';
+import { canSeeVillage, type Actor } from './access.js';
+import { streamExport } from './api.js';
+import { authOf, readCookie, requireAuth, type AuthState } from './auth.js';
+import { WorkspaceError, notFound } from './errors.js';
+import { importPlanFile } from './plan-import.js';
+import * as S from './schemas.js';
+import * as svc from './service.js';
+import type { Ctx, SubmissionView } from './service.js';
+import { summaryFor } from './shared.js';
+
+type Lang = 'id' | 'en';
+type T = (key: string, options?: Record<string, unknown>) => string;
+
+const LANG_COOKIE = 'sd_lang';
+
+function langOf(req: Request): Lang {
+  if (req.query.lang === 'en' || req.query.lang === 'id') return req.query.lang;
+  return readCookie(req, LANG_COOKIE) === 'en' ? 'en' : 'id';
+}
+
+function tFor(i18n: I18n, lang: Lang): T {
+  const t = i18n.getFixedT(lang, 'workspace');
+  return (key, options) => t(key, options ?? {}) as string;
+}
+
+interface Shell {
+  t: T;
+  lang: Lang;
+  auth: AuthState | null;
+  active?: string;
+  title: string;
+  /** Extra tags for <head> (the summary page's Leaflet stylesheet). */
+  head?: string;
+  scripts?: string[];
+  path: string;
+}
+
+function layout(s: Shell, body: string): string {
+  const { t, auth } = s;
+  const nav = auth
+    ? [
+        ['villages', '/app', t('nav.villages')],
+        ['reports', '/app/laporan', t('nav.reports')],
+        ['plans', '/app/rencana', t('nav.plans')],
+        ['workshops', '/app/lokakarya', t('nav.workshops')],
+        ['exports', '/app/ekspor', t('nav.exports')],
+        ['audit', '/app/audit', t('nav.audit')],
+        ...(auth.actor.role === 'admin' ? [['keys', '/app/kunci', t('nav.keys')]] : []),
+      ].map(([id, href, label]) => `<a href="${href}"${s.active === id ? ' aria-current="page"' : ''}>${esc(label!)}</a>`).join('')
+    : '';
+  const other: Lang = s.lang === 'id' ? 'en' : 'id';
+  const sep = s.path.includes('?') ? '&' : '?';
+  const signOut = auth
+    ? `<form method="post" action="/keluar" class="inline"><input type="hidden" name="_csrf" value="${esc(auth.csrfToken ?? '')}"><button type="submit" class="link">${esc(t('nav.sign_out'))}</button></form>`
+    : '';
+  return `<!doctype html><html lang="${s.lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">`
+    + `<title>${esc(s.title)} · Suara Desa</title><link rel="stylesheet" href="/app/static/workspace.css">${s.head ?? ''}</head><body>`
+    + `<header><div class="top"><a class="brand" href="/app">Suara Desa</a><span class="who">${auth ? esc(`${auth.actor.name} · ${t(`role.${auth.actor.role}`)}`) : ''}</span>`
+    + `<a class="lang" href="${esc(s.path.replace(/([?&])lang=\w+&?/, '$1'))}${sep}lang=${other}" hreflang="${other}">${other === 'en' ? 'English' : 'Bahasa Indonesia'}</a>${signOut}</div>`
+    + (nav ? `<nav>${nav}</nav>` : '') + `</header><main><h1>${esc(s.title)}</h1>${body}</main>`
+    + (s.scripts ?? []).map((src) => `<script src="${src}" defer></script>`).join('') + `</body></html>`;
+}
+
+function csrfField(auth: AuthState): string {
+  return `<input type="hidden" name="_csrf" value="${esc(auth.csrfToken ?? '')}">`;
+}
+
+function fmtDate(iso: string | null | undefined, lang: Lang, withTime = false): string {
+  if (!iso) return '-';
+  return new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : 'id-ID', {
+    timeZone: 'Asia/Jayapura', day: 'numeric', month: 'short', year: 'numeric', ...(withTime ? { hour: '2-digit', minute: '2-digit' } : {}),
+  }).format(new Date(iso));
+}
+
+function pager(page: number, limit: number, total: number, base: string, t: T): string {
+  const pages = Math.max(1, Math.ceil(total / limit));
+  if (pages <= 1) return '';
+  const sep = base.includes('?') ? '&' : '?';
+  const prev = page > 1 ? `<a href="${esc(`${base}${sep}page=${page - 1}`)}">&larr; ${esc(t('common.prev'))}</a>` : '';
+  const next = page < pages ? `<a href="${esc(`${base}${sep}page=${page + 1}`)}">${esc(t('common.next'))} &rarr;</a>` : '';
+  return `<p class="pager">${prev} <span>${page} / ${pages}</span> ${next}</p>`;
+}
+
+export function loginPage(i18n: I18n, lang: Lang, token: string | null): string {
+  const t = tFor(i18n, lang);
+  const body = token
+    ? `<p>${esc(t('login.intro'))}</p><form method="post" action="/masuk/${esc(token)}"><button type="submit" class="primary">${esc(t('login.button'))}</button></form>`
+    : `<p>${esc(t('login.expired'))}</p>`;
+  return layout({ t, lang, auth: null, title: t('login.title'), path: token ? `/masuk/${token}` : '/app/masuk' }, body);
+}
+
+export function renderError(i18n: I18n, req: Request, status: number, message: string): string {
+  const lang = langOf(req);
+  const t = tFor(i18n, lang);
+  const title = status === 404 ? t('error.not_found') : status === 403 ? t('error.forbidden') : status === 400 ? t('error.bad_request') : t('error.internal');
+  return layout({ t, lang, auth: null, title, path: '/app' }, `<p>${esc(message)}</p><p><a href="/app">${esc(t('nav.villages'))}</a></p>`);
+}
+
+const STATUS_CLASS: Record<string, string> = { baru: 'new', diverifikasi: 'ok', ditindaklanjuti: 'act', selesai: 'done', ditolak: 'no' };
+
+function statusBadge(status: string, t: T): string {
+  return `<span class="badge ${STATUS_CLASS[status] ?? ''}">${esc(t(`status.${status}`))}</span>`;
+}
+
+function summaryHtml(data: SummaryData, t: T, lang: Lang, mapTileUrl: string | null): { body: string; head: string; scripts: string[] } {
+  const parts: string[] = [];
+  const riskTitle = t('summary.risk_by_type');
+  parts.push(`<section><h2>${esc(t('summary.risks'))} <small>(${data.risks.total})</small></h2>`
+    + `<div class="charts"><figure>${barChart(data.risks.byType.map((r) => ({ label: r.label, value: r.value })), { title: riskTitle })}<figcaption>${esc(riskTitle)}</figcaption></figure>`
+    + `<figure>${columnChart(data.risks.byMonth.map((m) => ({ label: m.month.slice(5), value: m.value })), { title: t('summary.risk_by_month') })}<figcaption>${esc(t('summary.risk_by_month'))}</figcaption></figure></div>`
+    + `<p class="statuses">${REVIEW_STATUSES.map((s) => `${statusBadge(s, t)} ${data.risks.byStatus[s] ?? 0}`).join(' ')}</p></section>`);
+  // The map: Leaflet from the app; without tiles the points sit on a grid with the village names.
+  const mapData = JSON.stringify({ points: data.points, tiles: mapTileUrl, noTiles: t('summary.map_no_tiles') }).replace(/</g, '\\u003c');
+  parts.push(`<section><h2>${esc(t('summary.map'))} <small>(${data.points.length})</small></h2>`
+    + (data.points.length ? `<div id="map" class="map" role="region" aria-label="${esc(t('summary.map'))}"></div><script type="application/json" id="map-data">${mapData}</script>`
+      + `<noscript><ul>${data.points.slice(0, 50).map((p) => `<li>${esc(p.village)}: ${esc(p.label)} (${p.lat.toFixed(4)}, ${p.lng.toFixed(4)})</li>`).join('')}</ul></noscript>`
+      : `<p>${esc(t('summary.map_empty'))}</p>`) + `</section>`);
+  const acts = data.activities;
+  parts.push(`<section><h2>${esc(t('summary.activities'))} <small>(${acts.length})</small></h2>`
+    + (acts.length
+      ? barChart(acts.slice(0, 40).map((a) => ({ label: `${a.title} · ${t(`activity.${a.status}`)}`, value: a.percentDone, suffix: '%', colour: a.status === 'terhambat' ? '#b5472f' : a.status === 'selesai' ? '#2f6f4f' : '#3d7ea6' })), { title: t('summary.activities'), max: 100 })
+      : `<p>${esc(t('summary.no_plan'))}</p>`) + `</section>`);
+  const roles = ['warga', 'pokja', 'fasilitator', 'admin'];
+  parts.push(`<section><h2>${esc(t('summary.coverage'))}</h2>`
+    + barChart(roles.map((r) => ({ label: `${t(`role.${r}`)}: ${t('summary.registered')} / ${t('summary.answered')}`, value: data.coverage.byRole[r] ?? 0 })), { title: t('summary.registered') })
+    + `<table><thead><tr><th>${esc(t('summary.role'))}</th><th>${esc(t('summary.registered'))}</th><th>${esc(t('summary.answered'))}</th></tr></thead><tbody>`
+    + roles.map((r) => `<tr><td>${esc(t(`role.${r}`))}</td><td>${data.coverage.byRole[r] ?? 0}</td><td>${data.coverage.answeredBy[r] ?? 0}</td></tr>`).join('')
+    + `</tbody></table><p class="muted">${esc(data.coverage.byGender ? '' : t('summary.gender_not_collected'))}</p>`
+    + `<p>${Object.entries(data.coverage.submissions).map(([f, n]) => `${esc(t(`flow.${f}`, { defaultValue: f }))}: ${n}`).join(' · ')}</p></section>`);
+  if (data.profile.length) {
+    parts.push(`<section><h2>${esc(t('summary.profile'))} <small>${data.profileYear ?? ''}</small></h2><table><thead><tr><th>${esc(t('summary.question'))}</th><th>${esc(t('summary.now'))}</th><th>${esc(t('summary.last_year'))}</th></tr></thead><tbody>`
+      + data.profile.map((p) => `<tr${p.changed ? ' class="changed"' : ''}><td>${esc(p.label)}</td><td>${esc(p.value)}</td><td>${esc(p.previous ?? '-')}${p.changed ? ` <strong>${esc(t('summary.changed'))}</strong>` : ''}</td></tr>`).join('')
+      + `</tbody></table></section>`);
+  }
+  parts.push(`<section><h2>${esc(t('summary.help'))} <small>(${data.help.length})</small></h2>`
+    + (data.help.length ? `<ul>${data.help.map((h) => `<li><a href="/app/laporan/${h.id}">${esc(fmtDate(h.date, lang))}</a>: ${esc(h.text)}</li>`).join('')}</ul>` : `<p>-</p>`) + `</section>`);
+  parts.push(`<section><h2>${esc(t('summary.workshops'))}</h2>`
+    + (data.workshops.length ? `<table><thead><tr><th>${esc(t('workshop.title'))}</th><th>${esc(t('workshop.date'))}</th><th>${esc(t('workshop.attendance'))}</th></tr></thead><tbody>${data.workshops.map((w) => `<tr><td>${esc(w.title)}</td><td>${esc(fmtDate(w.startsAt, lang))}</td><td>${w.total}${w.women !== null ? ` (${esc(t('workshop.women'))}: ${w.women})` : ''}</td></tr>`).join('')}</tbody></table>` : '<p>-</p>')
+    + `</section>`);
+  const hasMap = data.points.length > 0;
+  return {
+    body: parts.join(''),
+    head: hasMap ? '<link rel="stylesheet" href="/app/static/leaflet/leaflet.css">' : '',
+    scripts: hasMap ? ['/app/static/leaflet/leaflet.js', '/app/static/map.js'] : [],
+  };
+}
+
+function submissionHtml(v: SubmissionView, t: T, lang: Lang): string {
+  const rows = v.labelled.answers.map((a) => {
+    const photo = a.mediaId ? `<br><img src="/app/laporan/${v.id}/foto/${esc(a.id)}" width="640" height="480" alt="${esc(a.value)}" loading="lazy" class="photo">` : '';
+    return `<tr><th scope="row">${esc(a.label)}</th><td>${esc(a.value)}${photo}</td></tr>`;
+  }).join('');
+  const groups = v.labelled.groups.map((g) => `<h3>${esc(g.label)}</h3>${g.items.map((item, i) => `<table class="group"><caption>#${i + 1}</caption>${item.map((a) => `<tr><th scope="row">${esc(a.label)}</th><td>${esc(a.value)}</td></tr>`).join('')}</table>`).join('')}`).join('');
+  const who = v.reporter ? `${esc(v.reporter.name ?? '-')} (${esc(t(`role.${v.reporter.role ?? 'warga'}`))})` : '-';
+  const proxy = v.proxy ? `<p class="muted">${esc(t('report.proxy', { name: v.proxy.forName }))}${v.proxy.consentAloud ? ` · ${esc(t('report.consent_aloud'))}` : ''}</p>` : '';
+  return `<p>${esc(v.villageName ?? v.villageCode ?? '-')} · ${esc(fmtDate(v.submittedAt, lang, true))} · ${who}${v.demo ? ` · <span class="badge">${esc(t('common.demo'))}</span>` : ''}</p>${proxy}`
+    + `<table class="answers">${rows}</table>${groups}`;
+}
+
+const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 2 * 1024 * 1024, files: 1, fields: 10 } });
+
+const langQuery = z.object({ lang: S.lang.optional() });
+
+export function mountPages(router: express.Router, ctx: Ctx, opts: { now: () => Date; mapTileUrl: string | null }): void {
+  const { i18n } = ctx;
+  const page = (req: Request, res: Response, s: Omit<Shell, 't' | 'lang' | 'auth' | 'path'>, body: string): void => {
+    const lang = langOf(req);
+    if (req.query.lang === 'en' || req.query.lang === 'id') res.cookie(LANG_COOKIE, lang, { sameSite: 'lax', path: '/', maxAge: 365 * 24 * 3600_000 });
+    res.setHeader('cache-control', 'no-store');
+    res.type('html').send(layout({ ...s, t: tFor(i18n, lang), lang, auth: res.locals.auth as AuthState | null, path: req.originalUrl }, body));
+  };
+  const T = (req: Request) => tFor(i18n, langOf(req));
+  const wrap = (fn: (req: Request, res: Response) => Promise<void>) => async (req: Request, res: Response, next: express.NextFunction) => {
+    try { await fn(req, res); } catch (err) { next(err); }
+  };
+
+  router.get('/app/masuk', (req, res) => page(req, res, { title: T(req)('login.title') }, `<p>${esc(T(req)('login.how'))}</p>`));
+  router.get('/app/keluar', (req, res) => page(req, res, { title: T(req)('login.signed_out') }, `<p>${esc(T(req)('login.how'))}</p>`));
+
+  // Multipart (plan import) is parsed before the CSRF check reads its _csrf field.
+  router.use('/app', (req, res, next) => (req.is('multipart/form-data') ? upload.single('file')(req, res, next) : next()));
+  router.use('/app', requireAuth(opts.now, (req, res) => {
+    if (req.path.startsWith('/static')) return void res.status(404).end();
+    res.redirect(303, '/app/masuk');
+  }));
+
+  const actorOf = (res: Response): Actor => authOf(res).actor;
+
+  // Villages with coverage, grouped by kecamatan.
+  router.get('/app', wrap(async (req, res) => {
+    const t = T(req);
+    const villages = await svc.listVillages(actorOf(res), {});
+    const byKec = new Map<string, typeof villages>();
+    for (const v of villages) byKec.set(v.kecamatanCode, [...(byKec.get(v.kecamatanCode) ?? []), v]);
+    const body = [...byKec.entries()].map(([kc, list]) => `<section><h2><a href="/app/kecamatan/${kc}">${esc(list[0]!.kecamatan)}</a></h2>`
+      + `<table><thead><tr><th>${esc(t('village.name'))}</th><th>${esc(t('village.members'))}</th><th>${esc(t('village.submissions'))}</th><th>${esc(t('village.new_reports'))}</th></tr></thead><tbody>`
+      + list.map((v) => `<tr><td><a href="/app/desa/${v.code}">${esc(v.name)}</a>${v.assisted ? ` <span class="badge ok">${esc(t('village.assisted'))}</span>` : ''}</td><td>${v.coverage.members}</td><td>${v.coverage.submissions}</td><td>${v.coverage.reportsNew ? `<a href="/app/laporan?village=${v.code}&amp;status=baru">${v.coverage.reportsNew}</a>` : 0}</td></tr>`).join('')
+      + `</tbody></table></section>`).join('');
+    page(req, res, { title: t('nav.villages'), active: 'villages' }, body || `<p>${esc(t('village.none'))}</p>`);
+  }));
+
+  const summaryPage = (scope: 'village' | 'kecamatan') => wrap(async (req, res) => {
+    const t = T(req);
+    const lang = langOf(req);
+    const params = (scope === 'village' ? S.villageParams : S.kecamatanParams).parse(req.params);
+    langQuery.parse(req.query);
+    const data = await summaryFor(ctx, actorOf(res), scope, params.code, lang);
+    const title = scope === 'village' ? `${data.villages[0]?.name ?? params.code}` : `${t('summary.kecamatan')} ${data.villages[0]?.kecamatan ?? params.code}`;
+    const html = summaryHtml(data, t, lang, opts.mapTileUrl);
+    const links = scope === 'village'
+      ? `<p class="actions"><a href="/app/laporan?village=${params.code}">${esc(t('nav.reports'))}</a> <a href="/app/rencana?village=${params.code}">${esc(t('nav.plans'))}</a> <a href="/app/ekspor?village=${params.code}">${esc(t('nav.exports'))}</a></p>`
+      : `<p>${data.villages.map((v) => `<a href="/app/desa/${v.code}">${esc(v.name)}</a>`).join(' · ')}</p>`;
+    page(req, res, { title, active: 'villages', head: html.head, scripts: html.scripts }, links + html.body);
+  });
+  router.get('/app/desa/:code', summaryPage('village'));
+  router.get('/app/kecamatan/:code', summaryPage('kecamatan'));
+
+  // Reports with review.
+  router.get('/app/laporan', wrap(async (req, res) => {
+    const t = T(req);
+    const lang = langOf(req);
+    const q = S.reportsQuery.parse({ ...req.query, lang: undefined });
+    const actor = actorOf(res);
+    const list = await svc.listSubmissions(ctx, actor, { ...q, lang }, svc.RISK_FLOW);
+    const villages = await svc.listVillages(actor, {});
+    const filter = `<form method="get" class="filters"><label>${esc(t('report.status'))} <select name="status"><option value="">${esc(t('common.all'))}</option>${REVIEW_STATUSES.map((s) => `<option value="${s}"${q.status === s ? ' selected' : ''}>${esc(t(`status.${s}`))}</option>`).join('')}</select></label>`
+      + ` <label>${esc(t('village.name'))} <select name="village"><option value="">${esc(t('common.all'))}</option>${villages.map((v) => `<option value="${v.code}"${q.village === v.code ? ' selected' : ''}>${esc(v.name)}</option>`).join('')}</select></label> <button type="submit">${esc(t('common.filter'))}</button></form>`;
+    const rows = list.items.map((r) => {
+      const type = r.labelled.answers.find((a) => a.id === 'type')?.value ?? '';
+      const sev = r.labelled.answers.find((a) => a.id === 'severity')?.value.split(' (')[0] ?? '';
+      return `<tr><td><a href="/app/laporan/${r.id}">${esc(fmtDate(r.submittedAt, lang))}</a></td><td>${esc(r.villageName ?? '')}</td><td>${esc(type)}${sev ? ` · ${esc(sev)}` : ''}</td><td>${statusBadge(r.review?.status ?? 'baru', t)}</td></tr>`;
+    }).join('');
+    const base = `/app/laporan?${new URLSearchParams(Object.entries({ status: q.status ?? '', village: q.village ?? '' }).filter(([, v]) => v)).toString()}`;
+    page(req, res, { title: t('nav.reports'), active: 'reports' }, filter
+      + `<table><thead><tr><th>${esc(t('report.date'))}</th><th>${esc(t('village.name'))}</th><th>${esc(t('report.what'))}</th><th>${esc(t('report.status'))}</th></tr></thead><tbody>${rows || `<tr><td colspan="4">-</td></tr>`}</tbody></table>`
+      + pager(q.page, q.limit, list.total, base, t));
+  }));
+
+  router.get('/app/laporan/:id', wrap(async (req, res) => {
+    const t = T(req);
+    const lang = langOf(req);
+    const { id } = S.idParams.parse(req.params);
+    const auth = authOf(res);
+    const v = await svc.getSubmission(ctx, auth.actor, id, lang);
+    let review = '';
+    if (v.review) {
+      review = `<section><h2>${esc(t('report.review'))}</h2><p>${statusBadge(v.review.status, t)}</p>`
+        + `<form method="post" action="/app/laporan/${v.id}/status" class="review">${csrfField(auth)}`
+        + `<fieldset><legend>${esc(t('report.new_status'))}</legend>${REVIEW_STATUSES.map((s) => `<label class="radio"><input type="radio" name="status" value="${s}"${v.review!.status === s ? ' checked' : ''}> ${esc(t(`status.${s}`))}</label>`).join('')}</fieldset>`
+        + `<label>${esc(t('report.note'))}<textarea name="note" rows="3" maxlength="1000"></textarea></label><button type="submit" class="primary">${esc(t('report.save'))}</button></form>`
+        + (v.review.notes.length ? `<h3>${esc(t('report.history'))}</h3><ul class="notes">${v.review.notes.slice().reverse().map((n) => `<li>${esc(fmtDate(n.at, lang, true))} · ${esc(n.byName ?? '-')}${n.status ? ` · ${statusBadge(n.status, t)}` : ''}<br>${esc(n.text)}</li>`).join('')}</ul>` : '')
+        + `</section>`;
+    }
+    const title = v.flowId === svc.RISK_FLOW ? t('report.title') : t(`flow.${v.flowId}`, { defaultValue: v.flowId });
+    page(req, res, { title, active: 'reports' }, submissionHtml(v, t, lang) + review);
+  }));
+
+  router.post('/app/laporan/:id/status', wrap(async (req, res) => {
+    const { id } = S.idParams.parse(req.params);
+    const body = z.object({ status: S.reviewStatus, note: z.string().max(1000).optional(), _csrf: z.string() }).strict().parse(req.body);
+    await svc.setReportStatus(ctx, actorOf(res), id, body.status as ReviewStatus, body.note);
+    res.redirect(303, `/app/laporan/${id}?saved=1`);
+  }));
+
+  // A report's photo from GridFS, resized for the page (JPEG, at most 800 px wide).
+  router.get('/app/laporan/:id/foto/:questionId', wrap(async (req, res) => {
+    const { id, questionId } = S.photoParams.parse(req.params);
+    const doc = await SubmissionModel.findById(id, { answers: 1, villageCode: 1, flowId: 1 }).lean();
+    if (!doc || !canSeeVillage(actorOf(res), doc.villageCode)) throw notFound('photo');
+    const answer = (doc.answers as Record<string, unknown>)[questionId] as { mediaId?: unknown } | undefined;
+    const mediaId = typeof answer?.mediaId === 'string' && /^[a-f0-9]{24}$/.test(answer.mediaId) ? answer.mediaId : null;
+    if (!mediaId) throw notFound('photo');
+    const bucket = new mongoose.mongo.GridFSBucket(mongoose.connection.db!, { bucketName: 'media' });
+    const files = await bucket.find({ _id: new mongoose.Types.ObjectId(mediaId) }).limit(1).toArray();
+    if (!files[0]) throw notFound('photo');
+    const resize = sharp({ failOn: 'none' }).rotate().resize({ width: 800, height: 800, fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 72, mozjpeg: true });
+    res.setHeader('content-type', 'image/jpeg');
+    res.setHeader('cache-control', 'private, max-age=86400');
+    const source = bucket.openDownloadStream(files[0]._id);
+    source.on('error', () => res.destroy());
+    resize.on('error', () => { if (!res.headersSent) res.status(415).end(); else res.destroy(); });
+    source.pipe(resize).pipe(res);
+  }));
+
+  // Plans.
+  router.get('/app/rencana', wrap(async (req, res) => {
+    const t = T(req);
+    const q = S.plansQuery.parse(req.query.lang ? { ...req.query, lang: undefined } : req.query);
+    const actor = actorOf(res);
+    const plans = await svc.listPlans(actor, q);
+    const villages = await svc.listVillages(actor, {});
+    const names = new Map(villages.map((v) => [v.code, v.name]));
+    const year = opts.now().getUTCFullYear();
+    const body = `<form method="get" action="/app/rencana/buka" class="filters"><label>${esc(t('village.name'))} <select name="village">${villages.map((v) => `<option value="${v.code}"${q.village === v.code ? ' selected' : ''}>${esc(v.name)}</option>`).join('')}</select></label> <label>${esc(t('plan.year'))} <input name="year" type="number" min="2000" max="2100" value="${year}"></label> <button type="submit">${esc(t('plan.open'))}</button></form>`
+      + `<table><thead><tr><th>${esc(t('village.name'))}</th><th>${esc(t('plan.year'))}</th><th>${esc(t('plan.goals'))}</th><th>${esc(t('plan.activities'))}</th></tr></thead><tbody>`
+      + plans.items.map((p) => `<tr><td><a href="/app/rencana/${p.villageCode}/${p.year}">${esc(names.get(p.villageCode) ?? p.villageCode)}</a></td><td>${p.year}</td><td>${p.goals.length}</td><td>${p.activities.length}</td></tr>`).join('')
+      + `</tbody></table>` + pager(q.page, q.limit, plans.total, `/app/rencana${q.village ? `?village=${q.village}` : ''}`, t)
+      + `<p>${esc(t('plan.template'))}: <a href="/app/rencana/template.csv">CSV</a> · <a href="/app/rencana/template.xlsx">XLSX</a></p>`;
+    page(req, res, { title: t('nav.plans'), active: 'plans' }, body);
+  }));
+  router.get('/app/rencana/buka', wrap(async (req, res) => {
+    const q = z.object({ village: S.villageCode, year: S.year }).strict().parse(req.query);
+    res.redirect(303, `/app/rencana/${q.village}/${q.year}`);
+  }));
+  router.get('/app/rencana/template.:ext', wrap(async (req, res) => {
+    const ext = z.enum(['csv', 'xlsx']).parse(req.params.ext);
+    const file = await readFile(join(projectRoot, 'templates', `rencana-desa.${ext}`));
+    res.setHeader('content-disposition', `attachment; filename="rencana-desa.${ext}"`);
+    res.type(ext === 'csv' ? 'text/csv' : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').send(file);
+  }));
+
+  const planPage = async (req: Request, res: Response, extra = ''): Promise<void> => {
+    const t = T(req);
+    const lang = langOf(req);
+    const { code, year } = S.planParams.parse(req.params);
+    const auth = authOf(res);
+    const village = await svc.getVillage(auth.actor, code);
+    let plan: svc.PlanView | null = null;
+    try { plan = await svc.getPlan(auth.actor, code, year); } catch (err) { if (!(err instanceof WorkspaceError && err.status === 404)) throw err; }
+    const list = (items: { title: string }[]) => (items.length ? `<ol>${items.map((i) => `<li>${esc(i.title)}</li>`).join('')}</ol>` : '<p>-</p>');
+    const acts = plan?.activities ?? [];
+    const body = extra + (plan ? '' : `<p>${esc(t('plan.none'))}</p>`)
+      + `<section><h2>${esc(t('plan.goals'))}</h2>${list(plan?.goals ?? [])}</section><section><h2>${esc(t('plan.challenges'))}</h2>${list(plan?.challenges ?? [])}</section>`
+      + `<section><h2>${esc(t('plan.activities'))}</h2>${acts.map((a) => `<form method="post" action="/app/rencana/${code}/${year}/kegiatan/${a.id}" class="activity">${csrfField(auth)}`
+        + `<strong>${esc(a.title)}</strong><span class="muted">${esc(a.owner ?? '')}${a.targetDate ? ` · ${esc(fmtDate(a.targetDate, lang))}` : ''}${a.lastReportAt ? ` · ${esc(t('plan.last_report'))} ${esc(fmtDate(a.lastReportAt, lang))}` : ''}</span>`
+        + `<label>${esc(t('plan.status'))} <select name="status">${ACTIVITY_STATUSES.map((s) => `<option value="${s}"${a.status === s ? ' selected' : ''}>${esc(t(`activity.${s}`))}</option>`).join('')}</select></label>`
+        + `<label>% <input name="percentDone" type="number" min="0" max="100" value="${a.percentDone}"></label><button type="submit">${esc(t('common.save'))}</button></form>`).join('') || '<p>-</p>'}</section>`
+      + `<section><h2>${esc(t('plan.import'))}</h2><p>${esc(t('plan.import_help'))} <a href="/app/rencana/template.csv">CSV</a> · <a href="/app/rencana/template.xlsx">XLSX</a></p>`
+      + `<form method="post" action="/app/rencana/${code}/${year}/impor" enctype="multipart/form-data">${csrfField(auth)}<input type="file" name="file" accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" required> <button type="submit" class="primary">${esc(t('plan.import_button'))}</button></form></section>`;
+    page(req, res, { title: `${t('plan.title')} ${village.name} ${year}`, active: 'plans' }, body);
+  };
+  router.get('/app/rencana/:code/:year', wrap((req, res) => planPage(req, res)));
+  router.post('/app/rencana/:code/:year/kegiatan/:activityId', wrap(async (req, res) => {
+    const p = S.activityParams.parse(req.params);
+    const b = z.object({ status: S.activityStatus, percentDone: z.coerce.number().int().min(0).max(100), _csrf: z.string() }).strict().parse(req.body);
+    await svc.patchActivity(actorOf(res), p.code, p.year, p.activityId, { status: b.status, percentDone: b.percentDone });
+    res.redirect(303, `/app/rencana/${p.code}/${p.year}`);
+  }));
+  router.post('/app/rencana/:code/:year/impor', wrap(async (req, res) => {
+    const t = T(req);
+    const { code, year } = S.planParams.parse(req.params);
+    const file = (req as Request & { file?: { buffer: Buffer; originalname: string; mimetype: string } }).file;
+    if (!file) throw new WorkspaceError(400, 'no_file', t('plan.no_file'));
+    const type = file.originalname.toLowerCase().endsWith('.xlsx') ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' : 'text/csv';
+    try {
+      const result = await importPlanFile(actorOf(res), code, year, file.buffer, type);
+      await planPage(req, res, `<p class="notice ok">${esc(t('plan.imported', { count: result.imported }))}</p>`);
+    } catch (err) {
+      if (!(err instanceof WorkspaceError && err.code === 'import_errors')) throw err;
+      const errors = (err.details as { errors: { row: number; column: string; message: string }[] }).errors;
+      res.status(400);
+      await planPage(req, res, `<div class="notice error"><p>${esc(t('plan.import_failed'))}</p><ul>${errors.slice(0, 100).map((e) => `<li>${esc(t('plan.row'))} ${e.row}${e.column ? ` (${esc(e.column)})` : ''}: ${esc(e.message)}</li>`).join('')}</ul></div>`);
+    }
+  }));
+
+  // Workshops and broadcasts: the same actions as in chat.
+  router.get('/app/lokakarya', wrap(async (req, res) => {
+    const t = T(req);
+    const lang = langOf(req);
+    const auth = authOf(res);
+    const [workshops, broadcasts, villages] = await Promise.all([
+      svc.listWorkshops(auth.actor, { page: 1, limit: 50 }),
+      svc.listBroadcasts(auth.actor, { page: 1, limit: 50 }),
+      svc.listVillages(auth.actor, {}),
+    ]);
+    const names = new Map(villages.map((v) => [v.code, v.name]));
+    const checkboxes = villages.map((v) => `<label class="check"><input type="checkbox" name="villageCodes" value="${v.code}"> ${esc(v.name)}</label>`).join('');
+    const body = `<section><h2>${esc(t('nav.workshops'))}</h2><table><thead><tr><th>${esc(t('workshop.title'))}</th><th>${esc(t('workshop.date'))}</th><th>${esc(t('workshop.place'))}</th><th>${esc(t('workshop.villages'))}</th><th>${esc(t('workshop.attendance'))}</th></tr></thead><tbody>`
+      + workshops.items.map((w) => `<tr><td>${esc(w.title)}</td><td>${esc(fmtDate(w.startsAt, lang, true))}</td><td>${esc(w.place)}</td><td>${esc(w.villageCodes.map((c) => names.get(c) ?? c).join(', '))}</td><td>${w.attendance.reduce((s, a) => s + a.total, 0)}</td></tr>`).join('')
+      + `</tbody></table><details><summary>${esc(t('workshop.new'))}</summary><form method="post" action="/app/lokakarya" class="stack">${csrfField(auth)}`
+      + `<label>${esc(t('workshop.title'))}<input name="title" required maxlength="200"></label><label>${esc(t('workshop.place'))}<input name="place" required maxlength="200"></label>`
+      + `<label>${esc(t('workshop.starts'))}<input name="startsAt" type="datetime-local" required></label><label>${esc(t('workshop.ends'))}<input name="endsAt" type="datetime-local" required></label>`
+      + `<fieldset><legend>${esc(t('workshop.villages'))}</legend>${checkboxes}</fieldset><button type="submit" class="primary">${esc(t('common.save'))}</button></form></details></section>`
+      + `<section><h2>${esc(t('broadcast.title'))}</h2><table><thead><tr><th>${esc(t('broadcast.when'))}</th><th>${esc(t('broadcast.text'))}</th><th>${esc(t('broadcast.status'))}</th></tr></thead><tbody>`
+      + broadcasts.items.map((b) => `<tr><td>${esc(fmtDate(b.scheduledAt, lang, true))}</td><td>${esc(b.text.id ?? '')}</td><td>${esc(b.status)}</td></tr>`).join('')
+      + `</tbody></table><details><summary>${esc(t('broadcast.new'))}</summary><form method="post" action="/app/siaran" class="stack">${csrfField(auth)}`
+      + `<label>${esc(t('broadcast.text'))} (ID)<textarea name="textId" required maxlength="1000" rows="3"></textarea></label><label>${esc(t('broadcast.text'))} (EN)<textarea name="textEn" maxlength="1000" rows="3"></textarea></label>`
+      + `<label>${esc(t('broadcast.when'))}<input name="scheduledAt" type="datetime-local" required></label>`
+      + `<fieldset><legend>${esc(t('broadcast.roles'))}</legend>${['warga', 'pokja', 'fasilitator'].map((r) => `<label class="check"><input type="checkbox" name="roles" value="${r}"> ${esc(t(`role.${r}`))}</label>`).join('')}</fieldset>`
+      + `<fieldset><legend>${esc(t('workshop.villages'))}</legend>${checkboxes}</fieldset><button type="submit" class="primary">${esc(t('common.save'))}</button></form></details></section>`;
+    page(req, res, { title: t('nav.workshops'), active: 'workshops' }, body);
+  }));
+  /** datetime-local inputs are WIT wall-clock times. */
+  const wit = (local: string) => `${local.length === 16 ? `${local}:00` : local}+09:00`;
+  const list = (v: unknown) => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
+  router.post('/app/lokakarya', wrap(async (req, res) => {
+    const b = req.body as Record<string, unknown>;
+    const body = S.workshopBody.parse({ title: b.title, place: b.place, startsAt: wit(String(b.startsAt ?? '')), endsAt: wit(String(b.endsAt ?? '')), villageCodes: list(b.villageCodes) });
+    await svc.createWorkshop(actorOf(res), body);
+    res.redirect(303, '/app/lokakarya');
+  }));
+  router.post('/app/siaran', wrap(async (req, res) => {
+    const b = req.body as Record<string, unknown>;
+    const body = S.broadcastBody.parse({
+      text: { id: b.textId, ...(b.textEn ? { en: b.textEn } : {}) }, scheduledAt: wit(String(b.scheduledAt ?? '')),
+      villageCodes: list(b.villageCodes), roles: list(b.roles),
+    });
+    await svc.createBroadcast(actorOf(res), body);
+    res.redirect(303, '/app/lokakarya');
+  }));
+
+  // Exports.
+  router.get('/app/ekspor', wrap(async (req, res) => {
+    const t = T(req);
+    const actor = actorOf(res);
+    const village = typeof req.query.village === 'string' ? req.query.village : '';
+    const villages = await svc.listVillages(actor, {});
+    const flows = [...ctx.flows.values()].filter((f) => f.id !== 'daftar');
+    const body = `<form method="get" action="/app/ekspor/unduh" class="stack">`
+      + `<label>${esc(t('export.flow'))}<select name="flow">${flows.map((f) => `<option value="${f.id}">${esc(t(`flow.${f.id}`, { defaultValue: f.id }))}</option>`).join('')}</select></label>`
+      + `<label>${esc(t('village.name'))}<select name="village"><option value="">${esc(t('common.all'))}</option>${villages.map((v) => `<option value="${v.code}"${village === v.code ? ' selected' : ''}>${esc(v.name)}</option>`).join('')}</select></label>`
+      + `<label>${esc(t('export.from'))}<input type="date" name="from"></label><label>${esc(t('export.to'))}<input type="date" name="to"></label>`
+      + `<label>${esc(t('export.language'))}<select name="lang"><option value="id">Bahasa Indonesia</option><option value="en">English</option></select></label>`
+      + `<fieldset><legend>${esc(t('export.format'))}</legend><label class="radio"><input type="radio" name="format" value="csv" checked> CSV</label><label class="radio"><input type="radio" name="format" value="xlsx"> XLSX</label></fieldset>`
+      + (actor.role === 'admin' ? `<label class="check"><input type="checkbox" name="names" value="1"> ${esc(t('export.names'))}</label>` : '')
+      + `<p class="muted">${esc(t('export.pseudonyms'))}</p><button type="submit" class="primary">${esc(t('export.download'))}</button></form>`;
+    page(req, res, { title: t('nav.exports'), active: 'exports' }, body);
+  }));
+  router.get('/app/ekspor/unduh', wrap(async (req, res) => {
+    const raw = Object.fromEntries(Object.entries(req.query).filter(([, v]) => v !== ''));
+    const format = z.enum(['csv', 'xlsx']).parse(raw.format);
+    delete raw.format;
+    await streamExport(ctx, actorOf(res), format, S.exportQuery.parse(raw), res);
+  }));
+
+  // Audit log.
+  router.get('/app/audit', wrap(async (req, res) => {
+    const t = T(req);
+    const lang = langOf(req);
+    const q = S.auditQuery.parse(req.query.lang ? { ...req.query, lang: undefined } : req.query);
+    const log = await svc.listAudit(actorOf(res), q);
+    const body = `<table><thead><tr><th>${esc(t('audit.when'))}</th><th>${esc(t('audit.who'))}</th><th>${esc(t('audit.what'))}</th><th>${esc(t('audit.target'))}</th></tr></thead><tbody>`
+      + log.items.map((e) => `<tr><td>${esc(fmtDate(e.at, lang, true))}</td><td>${esc(e.actorName ?? '-')} <span class="muted">(${esc(e.via)})</span></td><td>${esc(e.action)}${e.details ? `<br><small>${esc(JSON.stringify(e.details).slice(0, 200))}</small>` : ''}</td><td>${esc(e.targetType)} ${esc(e.targetId ?? '')}</td></tr>`).join('')
+      + `</tbody></table>` + pager(q.page, q.limit, log.total, '/app/audit', t);
+    page(req, res, { title: t('nav.audit'), active: 'audit' }, body);
+  }));
+
+  // API keys (admin).
+  router.get('/app/kunci', wrap(async (req, res) => {
+    const t = T(req);
+    const lang = langOf(req);
+    const auth = authOf(res);
+    const keys = await svc.listApiKeys(auth.actor);
+    const body = `<p>${esc(t('keys.help'))} <a href="/api/openapi.json">OpenAPI</a></p><table><thead><tr><th>${esc(t('keys.name'))}</th><th>${esc(t('keys.prefix'))}</th><th>${esc(t('keys.last_used'))}</th><th></th></tr></thead><tbody>`
+      + keys.map((k) => `<tr><td>${esc(k.name)}</td><td><code>${esc(k.prefix)}…</code></td><td>${esc(fmtDate(k.lastUsedAt, lang, true))}</td><td>${k.revokedAt ? esc(t('keys.revoked')) : `<form method="post" action="/app/kunci/${k.id}/cabut">${csrfField(auth)}<button type="submit">${esc(t('keys.revoke'))}</button></form>`}</td></tr>`).join('')
+      + `</tbody></table><form method="post" action="/app/kunci" class="stack">${csrfField(auth)}<label>${esc(t('keys.name'))}<input name="name" required maxlength="80"></label><button type="submit" class="primary">${esc(t('keys.create'))}</button></form>`;
+    page(req, res, { title: t('nav.keys'), active: 'keys' }, body);
+  }));
+  router.post('/app/kunci', wrap(async (req, res) => {
+    const t = T(req);
+    const b = z.object({ name: z.string().trim().min(1).max(80), _csrf: z.string() }).strict().parse(req.body);
+    const created = await svc.newApiKey(actorOf(res), { name: b.name });
+    page(req, res, { title: t('nav.keys'), active: 'keys' }, `<p>${esc(t('keys.shown_once'))}</p><p><code class="key">${esc(created.key)}</code></p><p><a href="/app/kunci">${esc(t('nav.keys'))}</a></p>`);
+  }));
+  router.post('/app/kunci/:id/cabut', wrap(async (req, res) => {
+    const { id } = S.idParams.parse(req.params);
+    await svc.revokeApiKey(actorOf(res), id);
+    res.redirect(303, '/app/kunci');
+  }));
+
+  router.use('/app', (req, res) => {
+    res.status(404).type('html').send(renderError(i18n, req, 404, T(req)('error.not_found')));
+  });
+}
