@@ -46,6 +46,30 @@ export interface OutboundMessage {
   expect?: 'text' | 'choice' | 'location' | 'photo' | 'none';
   /** The language the text is in ('id', 'en'), for the few words an adapter adds itself (button labels). */
   language?: string;
+  /** The same question as structure (set by the flow engine), for channels that lay it out themselves. */
+  prompt?: PromptStructure;
+}
+
+/**
+ * A question as parts, so a channel with other limits (WhatsApp lists, 20-character buttons) can
+ * render it without parsing `text`. `text` stays the whole message as Telegram shows it.
+ * Special choice ids are exported by the engine: SKIP_ID, SKIP_UNKNOWN_ID, SKIP_NONE_ID (skip),
+ * DONE_ID (finish a multiple choice), SEND_ID / CHANGE_ID (summary), YES_ID / NO_ID.
+ */
+export interface PromptStructure {
+  /** Said first: an error, or "that button was from an old question". */
+  lead?: string;
+  /** Shown before the question: a repeat group's item heading, or the summary of answers. */
+  heading?: string;
+  question: string;
+  /** How to answer ("Balas dengan nomor pilihan.", the ways out on a first question). */
+  hint?: string;
+  choices?: { id: string; label: string; description?: string }[];
+  /** A multiple choice: ids toggled on so far, and how many may be picked. */
+  multiple?: { selected: string[]; min?: number; max?: number };
+  /** KEMBALI (a question to go back to), BATAL (always), LEWATI (an optional question). */
+  waysOut: { back: boolean; cancel: boolean; skip: boolean };
+  expect: 'text' | 'choice' | 'location' | 'photo' | 'none';
 }
 
 /** Where to reach a member proactively (reminders, broadcasts). */

@@ -4,7 +4,8 @@
  */
 import { distance } from 'fastest-levenshtein';
 import { evaluateBool, type ExprScope } from './expressions.js';
-import { normalizeForMatch } from './text.js';
+import { isNumberWord, parseNumberWords } from './numbers.js';
+import { normalizeCommandWord, normalizeForMatch } from './text.js';
 import type { ChoiceSource, MultiQuestion, SingleQuestion, StepContext } from './types.js';
 
 export interface ChoiceItem {
@@ -15,7 +16,12 @@ export interface ChoiceItem {
   aliases?: string[];
   /** The record a filter expression sees as `item`. */
   data: Record<string, unknown>;
+  /** A second line that tells items apart (a village's kecamatan). */
+  description?: string;
 }
+
+/** Choice id of "another, not in the list" beside a data list (choicesFrom); its name is asked next. */
+export const OTHER_ID = '__other__';
 
 export function sourceItems(source: ChoiceSource, ctx: StepContext): ChoiceItem[] {
   switch (source) {
@@ -24,6 +30,7 @@ export function sourceItems(source: ChoiceSource, ctx: StepContext): ChoiceItem[
         id: v.code,
         label: v.name,
         aliases: v.aliases,
+        description: v.kecamatan,
         data: { id: v.code, code: v.code, name: v.name, kecamatan: v.kecamatan, aliases: v.aliases },
       }));
     case 'kecamatan': {
@@ -44,17 +51,22 @@ export function questionItems(
   vars: { answers: Record<string, unknown>; group?: Record<string, unknown> },
   scope: ExprScope,
 ): ChoiceItem[] {
-  if (q.choices) return q.choices.map((c) => ({ id: c.id, label: translate(c.label), data: { id: c.id } }));
-  const all = sourceItems(q.choicesFrom!, ctx);
-  if (!q.filter) return all;
+  const inline = inlineItems(q, translate);
+  const listed = q.choicesFrom ? sourceItems(q.choicesFrom, ctx) : inline;
   const filter = q.filter;
-  return all.filter((item) => evaluateBool(filter, { ...vars, item: item.data }, scope, false));
+  const shown = filter ? listed.filter((item) => evaluateBool(filter, { ...vars, item: item.data }, scope, false)) : listed;
+  // Beside a data list, inline choices follow it, never filtered ("another, not in the list").
+  return q.choicesFrom ? [...shown, ...inline] : shown;
+}
+
+function inlineItems(q: SingleQuestion | MultiQuestion, translate: (key: string) => string): ChoiceItem[] {
+  return (q.choices ?? []).map((c) => ({ id: c.id, label: translate(c.label), data: { ...c.data, id: c.id } }));
 }
 
 /** All items without the filter: to show an answer given earlier even if the filter changed. */
 export function allQuestionItems(q: SingleQuestion | MultiQuestion, ctx: StepContext, translate: (key: string) => string): ChoiceItem[] {
-  if (q.choices) return q.choices.map((c) => ({ id: c.id, label: translate(c.label), data: { id: c.id } }));
-  return sourceItems(q.choicesFrom!, ctx);
+  const inline = inlineItems(q, translate);
+  return q.choicesFrom ? [...sourceItems(q.choicesFrom, ctx), ...inline] : inline;
 }
 
 /** Allowed edit distance grows with length: short words must match exactly. */
@@ -65,10 +77,11 @@ function tolerance(length: number): number {
 }
 
 /**
- * Finds the item a person meant. Order: the number shown (1-based), an exact normalised name
- * or alias or id, a unique prefix of at least 3 letters, a unique part of a name of at least 4,
- * then the single closest name within a small edit distance. Returns undefined when nothing or
- * more than one item fits.
+ * Finds the item a person meant. Order: the number shown (1-based, in digits or words: "2",
+ * "dua"), an exact normalised name or alias or id, a unique prefix of at least 3 letters, a whole
+ * word of one label ("parah" in "Berat / parah"), a unique part of a name of at least 4, then the
+ * single closest name within a small edit distance. Returns undefined when nothing or more than
+ * one item fits.
  */
 export function matchChoice(text: string, items: ChoiceItem[]): ChoiceItem | undefined {
   const trimmed = text.trim().replace(/[.)]$/, '');
@@ -86,11 +99,24 @@ export function matchChoice(text: string, items: ChoiceItem[]): ChoiceItem | und
   if (exact.length === 1) return exact[0];
   if (exact.length > 1) return undefined;
 
+  // "dua" is the second choice, unless labels are number words themselves ("Satu", "Dua"...).
+  const spoken = parseNumberWords(trimmed);
+  if (
+    spoken !== undefined && spoken >= 1 && spoken <= items.length &&
+    normalizeCommandWord(trimmed).split(' ').every(isNumberWord) &&
+    !items.some((item) => parseNumberWords(item.label) !== undefined)
+  ) {
+    return items[spoken - 1];
+  }
+
   if (key.length >= 3) {
     const prefix = items.filter((item) => names(item).some((n) => n.startsWith(key)));
     if (prefix.length === 1) return prefix[0];
     // The start of several longer names ("Miran K"): ask again rather than guess.
     if (prefix.length > 1) return undefined;
+    const word = items.filter((item) => labelWords(item).includes(key));
+    if (word.length === 1) return word[0];
+    if (word.length > 1) return undefined;
   }
   if (key.length >= 4) {
     // Part of one long name ("pengolahan pala" for "Pelatihan pengolahan pala").
@@ -101,10 +127,20 @@ export function matchChoice(text: string, items: ChoiceItem[]): ChoiceItem | und
 
   const allowed = tolerance(key.length);
   if (allowed === 0) return undefined;
+  const close = closestItems(key, items);
+  return close.distance <= allowed && close.items.length === 1 ? close.items[0] : undefined;
+}
+
+/** The words of an item's label and aliases, normalised ("Berat / parah (rumah rusak)" -> berat, parah, rumah, rusak). */
+function labelWords(item: ChoiceItem): string[] {
+  return [item.label, ...(item.aliases ?? [])].flatMap((n) => normalizeCommandWord(n).split(/[^a-z0-9]+/)).filter((w) => w !== '');
+}
+
+function closestItems(key: string, items: ChoiceItem[]): { items: ChoiceItem[]; distance: number } {
   let best: ChoiceItem[] = [];
   let bestDistance = Infinity;
   for (const item of items) {
-    const d = Math.min(...names(item).map((n) => distance(n, key)));
+    const d = Math.min(...[item.label, ...(item.aliases ?? [])].map((n) => distance(normalizeForMatch(n), key)));
     if (d < bestDistance) {
       bestDistance = d;
       best = [item];
@@ -112,15 +148,46 @@ export function matchChoice(text: string, items: ChoiceItem[]): ChoiceItem | und
       best.push(item);
     }
   }
-  return bestDistance <= allowed && best.length === 1 ? best[0] : undefined;
+  return { items: best, distance: bestDistance };
 }
 
-/** "1,3" / "1 3" / "pala, cengkeh" / "pala dan cengkeh" -> items, or the parts that did not match. */
+/**
+ * The few names nearest to what was typed, nearest first, for "did you mean...?" when nothing
+ * matched. Only names within about half their length of edits, at most `limit`.
+ */
+export function suggestChoices(text: string, items: ChoiceItem[], limit = 3): ChoiceItem[] {
+  const key = normalizeForMatch(text);
+  if (key.length < 3) return [];
+  return items
+    .map((item) => {
+      const names = [item.label, ...(item.aliases ?? [])].map(normalizeForMatch).filter((n) => n !== '');
+      // Typed words may be a part of a longer name ("Kilmuri" vs "Kilmury Timur"): compare with the start too.
+      const d = Math.min(...names.map((n) => Math.min(distance(n, key), distance(n.slice(0, key.length), key) + 1)));
+      return { item, d };
+    })
+    .filter(({ d }) => d <= Math.ceil(key.length / 2))
+    .sort((a, b) => a.d - b.d)
+    .slice(0, limit)
+    .map(({ item }) => item);
+}
+
+/** Words that join choices in a typed list: "1, 2 dan 5", "pala & cengkeh", "satu serta tiga". */
+const LIST_SEPARATOR = /\s*(?:[,;\n+&/]|\bdan\b|\band\b|\bserta\b)\s*/i;
+
+/**
+ * "1,3" / "1 2 dan 5" / "1, 2 & 5" / "satu dan tiga" / "pala, cengkeh" -> items, or the parts
+ * that did not match. A choice named twice counts once.
+ */
 export function matchChoices(text: string, items: ChoiceItem[]): { items: ChoiceItem[]; unknown: string[] } {
   const trimmed = text.trim();
   const parts = /^[\d\s,;.&+-]+$/.test(trimmed)
     ? trimmed.split(/[^\d]+/)
-    : trimmed.split(/\s*(?:[,;\n+&]|\bdan\b|\band\b)\s*/i);
+    : trimmed.split(LIST_SEPARATOR).flatMap((part) => {
+        // "1 2", "dua tiga": numbers side by side are separate choices.
+        const words = part.trim().split(/\s+/);
+        const singleNumbers = words.length > 1 && words.every((w) => /^\d{1,3}$/.test(w) || (isNumberWord(normalizeCommandWord(w)) && parseNumberWords(w) !== undefined));
+        return singleNumbers ? words : [part];
+      });
   const found: ChoiceItem[] = [];
   const unknown: string[] = [];
   for (const part of parts.map((p) => p.trim()).filter((p) => p !== '')) {

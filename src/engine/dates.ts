@@ -1,6 +1,8 @@
 /**
  * Dates as villagers type them: 17-09-2024, 17/9/24, 17 September 2024, 17 sept 2024,
- * "hari ini", "kemarin", "3 hari lalu". Stored as ISO yyyy-mm-dd. The clock is an input.
+ * "hari ini", "kemarin", "3 hari lalu", "senin kemarin", "minggu lalu", "tgl 5", "besok" (so a
+ * date that cannot be in the future is refused for that reason). Stored as ISO yyyy-mm-dd.
+ * The clock is an input.
  */
 import { normalizeCommandWord } from './text.js';
 
@@ -79,47 +81,103 @@ export interface ParsedDate {
   yearGiven: boolean;
 }
 
+/** A typed date: understood, a date that does not exist (31-02), or not understood at all. */
+export type DateReading = ({ kind: 'ok' } & ParsedDate) | { kind: 'invalid' } | { kind: 'unknown' };
+
 /**
  * Parses a typed date relative to `today`. When the year is left out the current year is used,
  * or the previous one when `preferPast` and the date would otherwise lie in the future.
  */
 export function parseDateInput(input: string, today: LocalDate, preferPast = false): ParsedDate | undefined {
-  let s = normalizeCommandWord(input).replace(/^(tanggal|tgl\.?|tg\.?)\s*/, '').trim();
-  s = s.replace(/,/g, ' ').replace(/\s+/g, ' ').trim();
+  const r = readDate(input, today, preferPast);
+  return r.kind === 'ok' ? { iso: r.iso, yearGiven: r.yearGiven } : undefined;
+}
 
-  if (['hari ini', 'hariini', 'today', 'sekarang', 'tadi'].includes(s)) return { iso: toIso(today), yearGiven: true };
-  if (['kemarin', 'kemaren', 'kmrn', 'yesterday'].includes(s)) return { iso: toIso(addDays(today, -1)), yearGiven: true };
-  if (['kemarin dulu', 'kemaren dulu'].includes(s)) return { iso: toIso(addDays(today, -2)), yearGiven: true };
-  const ago = /^(\d{1,3}) ?(hari|days?) ?(yang )?(lalu|ago)$/.exec(s);
-  if (ago) return { iso: toIso(addDays(today, -Number(ago[1]))), yearGiven: true };
+// Monday = 1 ... Sunday = 7 (ISO), Indonesian and English.
+const WEEKDAYS: Record<string, number> = {
+  senin: 1, selasa: 2, rabu: 3, kamis: 4, jumat: 5, sabtu: 6, minggu: 7, ahad: 7,
+  monday: 1, tuesday: 2, wednesday: 3, thursday: 4, friday: 5, saturday: 6, sunday: 7,
+};
+const PAST_WORDS = '(?:yang )?(?:lalu|kemarin|kemaren|kmrn|kemarin ini|last|ago)';
+
+function weekday(d: LocalDate): number {
+  const w = new Date(Date.UTC(d.year, d.month - 1, d.day)).getUTCDay();
+  return w === 0 ? 7 : w;
+}
+
+/** Same as parseDateInput, but says whether a date-like text named a day that does not exist. */
+export function readDate(input: string, today: LocalDate, preferPast = false): DateReading {
+  const raw = normalizeCommandWord(input).replace(/['`’]/g, '');
+  const hadDayWord = /^(tanggal|tgl\.?|tg\.?)\s*/.test(raw);
+  let s = raw.replace(/^(tanggal|tgl\.?|tg\.?)\s*/, '').trim();
+  s = s.replace(/,/g, ' ').replace(/\s+/g, ' ').trim();
+  const days = (n: number): DateReading => ({ kind: 'ok', iso: toIso(addDays(today, n)), yearGiven: true });
+
+  if (['hari ini', 'hariini', 'today', 'sekarang', 'tadi', 'td'].includes(s)) return days(0);
+  if (['kemarin', 'kemaren', 'kmrn', 'kmarin', 'yesterday'].includes(s)) return days(-1);
+  if (['kemarin dulu', 'kemaren dulu', 'kemarin lusa'].includes(s)) return days(-2);
+  if (['besok', 'besuk', 'bsk', 'tomorrow'].includes(s)) return days(1);
+  if (['lusa', 'besok lusa'].includes(s)) return days(2);
+  const ago = /^(\d{1,3}|se) ?(hari|days?|minggu|pekan|weeks?) ?(yang )?(lalu|ago)$/.exec(s);
+  if (ago) {
+    const n = ago[1] === 'se' ? 1 : Number(ago[1]);
+    return days(-n * (/^(hari|day)/.test(ago[2]!) ? 1 : 7));
+  }
+  // "minggu lalu" / "minggu kemarin" is last week; "hari minggu lalu" is last Sunday.
+  if (new RegExp(`^(minggu|pekan|week) ${PAST_WORDS}$`).test(s) || s === 'last week') return days(-7);
+  const named = new RegExp(`^(?:hari |last )?([a-z]+)(?: (${PAST_WORDS}))?$`).exec(s);
+  if (named && WEEKDAYS[named[1]!] !== undefined) {
+    // The latest such day: before today when "lalu/kemarin" is said, else today counts too.
+    let back = (weekday(today) - WEEKDAYS[named[1]!]! + 7) % 7;
+    if (back === 0 && (named[2] !== undefined || s.startsWith('last '))) back = 7;
+    return days(-back);
+  }
+
+  if (hadDayWord && /^\d{1,2}$/.test(s)) {
+    // "tgl 5": this month, or last month when the date cannot be in the future.
+    const day = Number(s);
+    let d = makeDate(today.year, today.month, day);
+    if (preferPast && d && toIso(d) > toIso(today)) {
+      const prev = today.month === 1 ? { year: today.year - 1, month: 12 } : { year: today.year, month: today.month - 1 };
+      d = makeDate(prev.year, prev.month, day);
+    }
+    return reading(d, true);
+  }
 
   const iso = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(s);
-  if (iso) return result(makeDate(Number(iso[1]), Number(iso[2]), Number(iso[3])), true);
+  if (iso) return reading(makeDate(Number(iso[1]), Number(iso[2]), Number(iso[3])), true);
 
   const numeric = /^(\d{1,2})(?: ?[-/.] ?| )(\d{1,2})(?:(?: ?[-/.] ?| )(\d{4}|\d{2}))?$/.exec(s);
   if (numeric) return withYear(Number(numeric[1]), Number(numeric[2]), numeric[3], today, preferPast);
 
-  const named = /^(\d{1,2}) ?[-/. ]? ?([a-z]+\.?) ?[-/. ]? ?(\d{4}|\d{2})?$/.exec(s);
-  if (named) {
-    const month = monthFromWord(named[2]!);
-    if (month === undefined) return undefined;
-    return withYear(Number(named[1]), month, named[3], today, preferPast);
+  const withMonth = /^(\d{1,2}) ?[-/. ]? ?([a-z]+\.?) ?[-/. ]? ?(\d{4}|\d{2})?$/.exec(s);
+  if (withMonth) {
+    const month = monthFromWord(withMonth[2]!);
+    if (month === undefined) return { kind: 'unknown' };
+    return withYear(Number(withMonth[1]), month, withMonth[3], today, preferPast);
   }
-  return undefined;
+  return { kind: 'unknown' };
 }
 
-function withYear(day: number, month: number, yearText: string | undefined, today: LocalDate, preferPast: boolean): ParsedDate | undefined {
+function withYear(day: number, month: number, yearText: string | undefined, today: LocalDate, preferPast: boolean): DateReading {
+  // A month above 12 is not a date at all ("17-13-2024" is a typo, not a missing day).
+  if (month < 1 || month > 12) return { kind: 'unknown' };
   if (yearText !== undefined) {
     const year = yearText.length === 2 ? 2000 + Number(yearText) : Number(yearText);
-    return result(makeDate(year, month, day), true);
+    return reading(makeDate(year, month, day), true);
   }
   let d = makeDate(today.year, month, day);
   if (d && preferPast && toIso(d) > toIso(today)) d = makeDate(today.year - 1, month, day);
-  return result(d, false);
+  return reading(d, false);
 }
 
-function result(d: LocalDate | undefined, yearGiven: boolean): ParsedDate | undefined {
-  return d ? { iso: toIso(d), yearGiven } : undefined;
+function reading(d: LocalDate | undefined, yearGiven: boolean): DateReading {
+  return d ? { kind: 'ok', iso: toIso(d), yearGiven } : { kind: 'invalid' };
+}
+
+/** "17-09-2024": how dates are typed, for examples in hints. */
+export function formatDateNumeric(d: LocalDate): string {
+  return `${String(d.day).padStart(2, '0')}-${String(d.month).padStart(2, '0')}-${d.year}`;
 }
 
 /** "2024-09-17" -> "17 September 2024" with month names from the language file. */

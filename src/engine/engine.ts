@@ -3,16 +3,18 @@
  * step(flow, state, input, ctx) -> new state + messages to send + effects for the service.
  * No I/O and no clock: time, translations and lookups come in through StepContext.
  */
-import type { ChoiceOption, InboundContent, OutboundMessage } from '../chat/types.js';
-import { allQuestionItems, matchChoice, questionItems, type ChoiceItem } from './choices.js';
-import { localDate, type LocalDate } from './dates.js';
-import { evaluateBool, type ExprScope, type ExprVars } from './expressions.js';
+import type { ChoiceOption, InboundContent, OutboundMessage, PromptStructure } from '../chat/types.js';
+import { allQuestionItems, matchChoice, OTHER_ID, questionItems, suggestChoices, type ChoiceItem } from './choices.js';
+import { localDate, toIso, type LocalDate } from './dates.js';
+import { evaluate, evaluateBool, type ExprScope, type ExprVars } from './expressions.js';
+import { defaultAnswer, fillEnd, fillHidden, isAnswerQuestion, isHidden, repeatCountOf } from './hidden.js';
 import { engineKey, type EngineKey } from './keys.js';
 import { cursorAfter, locate, type Cursor } from './navigation.js';
 import { handlerFor, type QuestionEnv } from './questions/index.js';
 import { numberedLines } from './questions/types.js';
+import { submitted } from './submission.js';
 import { yesNoRender, yesNoValue } from './questions/yesno.js';
-import { isBackWord, isSkipWord } from './text.js';
+import { isBackWord, isSkipWord, skipReasonOf } from './text.js';
 import type {
   AnswerQuestion,
   EngineInput,
@@ -21,12 +23,17 @@ import type {
   LeafQuestion,
   Position,
   RunState,
+  SkipReason,
   StepContext,
   StepResult,
 } from './types.js';
 
 /** Button id of "skip" on an optional question. */
 export const SKIP_ID = '__skip';
+/** Skip buttons that say why, on questions with skipReasons: "tidak tahu" and "tidak ada". */
+export const SKIP_UNKNOWN_ID = '__skip_unknown';
+export const SKIP_NONE_ID = '__skip_none';
+const SKIP_BUTTONS: Record<string, SkipReason> = { [SKIP_UNKNOWN_ID]: 'tidak-tahu', [SKIP_NONE_ID]: 'tidak-ada' };
 /** Button ids on the summary. */
 export const SEND_ID = 'send';
 export const CHANGE_ID = 'change';
@@ -117,8 +124,8 @@ class Turn {
     readonly ctx: StepContext,
     readonly state: RunState,
   ) {
-    this.scope = { checkRoleCode: ctx.checkRoleCode };
     this.today = localDate(ctx.now, ctx.timeZone);
+    this.scope = { checkRoleCode: ctx.checkRoleCode, today: toIso(this.today), now: ctx.now };
   }
 
   result(): StepResult {
@@ -188,7 +195,12 @@ class Turn {
   }
 
   display(q: AnswerQuestion, value: unknown): string {
-    if (value === null || value === undefined) return this.te('summary.skipped');
+    if (value === null || value === undefined) {
+      const reason = this.state.skipped?.[q.id];
+      return reason ? this.te(reason === 'tidak-tahu' ? 'summary.skipped_unknown' : 'summary.skipped_none') : this.te('summary.skipped');
+    }
+    // A secret (an access code) is never shown, only that it was accepted.
+    if (q.type === 'text' && q.keepAs) return this.te('summary.secret');
     // Without the filter, so an answer still shows if its filter inputs changed.
     return handlerFor(q).display(q, value, this.env(q, undefined, true));
   }
@@ -198,13 +210,26 @@ class Turn {
    * only the answers a text actually shows are rendered (rendering all of them for every
    * prompt was most of the cost of a step).
    */
+  /** Inside a repeat item, `{{group.<id>}}` shows an earlier answer of the same item (XLSForm ${x}). */
+  private groupVars(group: GroupQuestion | undefined, item: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+    if (!group || !item) return undefined;
+    const shown: Record<string, string> = {};
+    for (const c of group.questions) {
+      const v = item[c.id];
+      if (v === null || v === undefined) continue;
+      if (isHidden(c)) shown[c.id] = String(v);
+      else if (isAnswerQuestion(c)) shown[c.id] = this.display(c, v);
+    }
+    return { group: shown };
+  }
+
   private displayAnswers(): Record<string, string> {
     const out: Record<string, string> = {};
     for (const q of this.flow.questions) {
       if (q.type === 'note' || q.type === 'group') continue;
       const v = this.state.answers[q.id];
       if (v !== null && v !== undefined) {
-        Object.defineProperty(out, q.id, { enumerable: true, get: () => this.display(q, v) });
+        Object.defineProperty(out, q.id, { enumerable: true, get: () => (isHidden(q) ? String(v) : this.display(q, v)) });
       }
     }
     return out;
@@ -215,6 +240,8 @@ class Turn {
     if (!(q.id in this.state.answers)) return false;
     const v = this.state.answers[q.id];
     if (v === null || v === undefined) return !q.required;
+    // A secret holds what its check returned, not the text: dropped when what it was checked against changes.
+    if (q.type === 'text' && q.keepAs) return true;
     if (q.type === 'single' || q.type === 'multi') {
       const ids = new Set(this.env(q).items.map((i) => i.id));
       const values = Array.isArray(v) ? v : [v];
@@ -263,16 +290,22 @@ class Turn {
         const next: Cursor = { kind: 'top', index: cur.index + 1 };
         if (q.type === 'group') {
           if (!this.relevant(q)) {
-            delete answers[q.id];
+            this.park(q.id);
             cur = next;
             continue;
           }
+          this.unpark(q.id);
           const existing = answers[q.id];
           if (editing && Array.isArray(existing) && existing.length > 0) {
             cur = next;
             continue;
           }
           if (!Array.isArray(existing)) answers[q.id] = [];
+          if (repeatCountOf(q, this.vars(), this.scope) === 0) {
+            answers[q.id] = [];
+            cur = next;
+            continue;
+          }
           cur = { kind: 'child', group: q, top: cur.index, item: 0, child: 0 };
           continue;
         }
@@ -281,17 +314,29 @@ class Turn {
           continue;
         }
         if (!this.relevant(q)) {
-          // Answers on a branch no longer taken are dropped so they are never submitted.
-          delete answers[q.id];
+          // Answers on a branch no longer taken are set aside: never submitted, back if the branch is.
+          this.park(q.id);
           cur = next;
           continue;
         }
+        this.unpark(q.id);
         if (q.type === 'note') {
           if (!editing) this.say(this.tf(q.prompt));
           cur = next;
           continue;
         }
+        if (isHidden(q)) {
+          fillHidden(q, answers, this.vars(), this.scope, this.ctx, toIso(this.today));
+          cur = next;
+          continue;
+        }
         if (editing && this.stillValid(q)) {
+          cur = next;
+          continue;
+        }
+        if (this.onlyOther(q)) {
+          // Nothing in the list (a plan without activities): "another" is the answer, its name is asked next.
+          answers[q.id] = OTHER_ID;
           cur = next;
           continue;
         }
@@ -308,6 +353,16 @@ class Turn {
       const { group, item, child } = cur;
       const list = answers[group.id] as Record<string, unknown>[];
       if (child >= group.questions.length) {
+        const count = repeatCountOf(group, this.vars(), this.scope);
+        if (count !== undefined) {
+          // A fixed number of items: the next one straight away, no "add another?".
+          if (item + 1 < count) cur = { ...cur, item: item + 1, child: 0 };
+          else {
+            list.splice(count);
+            cur = { kind: 'top', index: cur.top + 1 };
+          }
+          continue;
+        }
         if (item + 1 < group.maxRepeats) return { at: 'more', group: group.id, index: item };
         cur = { kind: 'top', index: cur.top + 1 };
         continue;
@@ -321,7 +376,12 @@ class Turn {
         continue;
       }
       if (c.type === 'note') {
-        this.say(this.tf(c.prompt));
+        this.say(this.tf(c.prompt, this.groupVars(group, obj)));
+        cur = next;
+        continue;
+      }
+      if (isHidden(c)) {
+        fillHidden(c, obj, this.vars(obj), this.scope, this.ctx, toIso(this.today));
         cur = next;
         continue;
       }
@@ -344,54 +404,131 @@ class Turn {
     if (!keepSeq) this.state.promptSeq += 1;
     const parts: string[] = lead ? [lead] : [];
     let message: Omit<OutboundMessage, 'text' | 'promptSeq'>;
+    // The same message as structure, for channels that lay it out themselves (WhatsApp lists, the web).
+    let prompt: Omit<PromptStructure, 'waysOut' | 'expect' | 'lead'>;
+    let skippable = false;
 
     if (pos.at === 'question') {
       const loc = locate(this.flow, pos.id)!;
       const q = loc.q as AnswerQuestion;
       const item = this.groupItem(pos);
+      let heading: string | undefined;
       if (loc.group && pos.group && item && this.firstOfItem(loc.group, loc.child!, item)) {
-        parts.push(this.tf(loc.group.prompt, { n: pos.group.index + 1 }));
+        heading = this.tf(loc.group.prompt, { n: pos.group.index + 1 });
+        parts.push(heading);
       }
       const rendered = handlerFor(q).render(q, this.env(q, item));
-      const lines = [this.tf(q.prompt), ...rendered.lines];
+      const question = this.tf(q.prompt, this.groupVars(loc.group, item));
+      const lines = [question, ...(q.hint ? [this.tf(q.hint)] : []), ...rendered.lines];
+      const hints = [...(q.hint ? [this.tf(q.hint)] : []), ...(rendered.hint !== undefined ? [rendered.hint] : rendered.lines)];
       let choices = rendered.choices;
-      if (!q.required) {
+      skippable = !q.required || q.default !== undefined;
+      if (skippable && q.skipReasons && q.default === undefined) {
+        // "Tidak tahu" and "tidak ada" mean different things here (a facility unknown vs missing).
+        lines.push(this.te('hint.skip_reasons'));
+        hints.push(this.te('hint.skip_reasons'));
+        choices = [...(choices ?? []), { id: SKIP_UNKNOWN_ID, label: this.te('button.skip_unknown') }, { id: SKIP_NONE_ID, label: this.te('button.skip_none') }];
+      } else if (skippable) {
+        // With a default, skipping stores it: the button says which.
+        const shown = q.default !== undefined ? ` (${this.display(q, defaultAnswer(q))})` : '';
         lines.push(this.te('hint.skip'));
-        choices = [...(choices ?? []), { id: SKIP_ID, label: this.te('button.skip') }];
+        hints.push(this.te('hint.skip'));
+        choices = [...(choices ?? []), { id: SKIP_ID, label: `${this.te('button.skip')}${shown}` }];
+      }
+      if (this.isFirstQuestion()) {
+        // The ways out are said at once, not only after the person got stuck.
+        lines.push(this.te('hint.ways_out'));
+        hints.push(this.te('hint.ways_out'));
       }
       parts.push(lines.join('\n'));
       message = { expect: rendered.expect, ...(choices ? { choices } : {}), ...(rendered.multiple ? { multiple: rendered.multiple } : {}) };
+      const multiple = rendered.multiple && q.type === 'multi'
+        ? { selected: rendered.multiple.selected, min: q.minSelected, ...(q.maxSelected !== undefined ? { max: q.maxSelected } : {}) }
+        : undefined;
+      prompt = { ...(heading ? { heading } : {}), question, hint: hints.join('\n'), ...(choices ? { choices: this.describe(choices, q, item) } : {}), ...(multiple ? { multiple } : {}) };
     } else if (pos.at === 'more') {
       const group = locate(this.flow, pos.group)!.q as GroupQuestion;
       const rendered = yesNoRender({ te: (k, o) => this.te(k, o) });
-      parts.push([this.tf(group.addAnother, { n: pos.index + 1 }), ...rendered.lines].join('\n'));
+      const question = this.tf(group.addAnother, { n: pos.index + 1 });
+      parts.push([question, ...rendered.lines].join('\n'));
       message = { expect: 'choice', choices: rendered.choices };
+      prompt = { question, hint: rendered.lines.join('\n'), choices: rendered.choices };
     } else if (pos.at === 'summary') {
-      parts.push(this.summaryText());
+      const summary = this.summaryText();
+      parts.push(`${summary}\n\n${this.te('summary.question')}`);
       message = { expect: 'choice', choices: this.summaryItems().map(toOption) };
+      prompt = { heading: summary, question: this.te('summary.question'), choices: message.choices };
     } else {
       const items = this.changeItems();
       parts.push([this.te('change.prompt'), numberedLines(items).join('\n')].join('\n'));
       message = { expect: 'choice', choices: items.map(toOption) };
+      prompt = { question: this.te('change.prompt'), choices: message.choices };
     }
-    this.messages.push({ text: parts.join('\n\n'), promptSeq: this.state.promptSeq, ...message });
+    const waysOut = { back: this.state.history.length > 0, cancel: true, skip: skippable };
+    this.messages.push({
+      text: parts.join('\n\n'),
+      promptSeq: this.state.promptSeq,
+      ...message,
+      prompt: { ...(lead ? { lead } : {}), ...prompt, waysOut, expect: message.expect ?? 'text' },
+    });
+  }
+
+  /** The first question a run asks (no answer given yet): where the ways out are said. */
+  private isFirstQuestion(): boolean {
+    return !this.state.history.some((p) => p.at === 'question');
+  }
+
+  /** Choices for the structured prompt: a village's kecamatan as its description. */
+  private describe(choices: ChoiceOption[], q: AnswerQuestion, item?: Record<string, unknown>): PromptStructure['choices'] {
+    const items = q.type === 'single' || q.type === 'multi' ? this.env(q, item).items : [];
+    return choices.map((c) => {
+      const description = items.find((i) => i.id === c.id)?.description;
+      return description ? { ...c, description } : { ...c };
+    });
+  }
+
+  // ---- answers kept aside ----
+
+  /** Sets a top-level answer aside (its question left the path), with why it was skipped. */
+  private park(id: string): void {
+    const { answers } = this.state;
+    if (!(id in answers)) return;
+    (this.state.parked ??= {})[id] = answers[id];
+    delete answers[id];
+  }
+
+  /** Brings a set-aside answer back when its question is on the path again. */
+  private unpark(id: string): void {
+    const parked = this.state.parked;
+    if (!parked || !(id in parked)) return;
+    if (!(id in this.state.answers)) this.state.answers[id] = parked[id];
+    delete parked[id];
+    if (Object.keys(parked).length === 0) delete this.state.parked;
+  }
+
+  /** A single question whose list is empty but for "another, not in the list". */
+  private onlyOther(q: LeafQuestion, group?: Record<string, unknown>): boolean {
+    if (q.type !== 'single' || !q.choicesFrom || !q.choices?.some((c) => c.id === OTHER_ID)) return false;
+    const items = this.env(q, group).items;
+    return items.length === 1 && items[0]!.id === OTHER_ID;
   }
 
   private firstOfItem(group: GroupQuestion, child: number, item: Record<string, unknown>): boolean {
     return group.questions.slice(0, child).every((c) => !(c.id in item));
   }
 
+  /** The answers as the summary lists them (without the question under them). */
   private summaryText(): string {
     const lines = [this.te('summary.title')];
     for (const q of this.flow.questions) {
-      if (q.type === 'note' || !(q.id in this.state.answers)) continue;
+      if (q.type === 'note' || isHidden(q) || !(q.id in this.state.answers)) continue;
       const value = this.state.answers[q.id];
       if (q.type === 'group') {
         const list = Array.isArray(value) ? (value as Record<string, unknown>[]) : [];
         lines.push(`${this.label(q.label)}:${list.length === 0 ? ` ${this.te('summary.skipped')}` : ''}`);
         list.forEach((obj, i) => {
           const shown = q.questions
-            .filter((c): c is AnswerQuestion => c.type !== 'note' && c.id in obj)
+            .filter((c): c is AnswerQuestion => isAnswerQuestion(c) && c.id in obj)
             .map((c) => this.display(c, obj[c.id]));
           lines.push(`  ${i + 1}) ${shown.join(', ')}`);
         });
@@ -399,7 +536,7 @@ class Turn {
       }
       lines.push(`${this.label(q.label)}: ${this.display(q, value)}`);
     }
-    return `${lines.join('\n')}\n\n${this.te('summary.question')}`;
+    return lines.join('\n');
   }
 
   private summaryItems(): ChoiceItem[] {
@@ -412,7 +549,7 @@ class Turn {
   /** Answered questions a person may change (not preset ones, not notes). */
   private changeItems(): ChoiceItem[] {
     return this.flow.questions
-      .filter((q) => q.type !== 'note' && q.id in this.state.answers && !this.state.preset?.includes(q.id))
+      .filter((q) => q.type !== 'note' && !isHidden(q) && q.id in this.state.answers && !this.state.preset?.includes(q.id))
       .map((q) => ({ id: q.id, label: this.label(q.label), data: {} }));
   }
 
@@ -448,9 +585,17 @@ class Turn {
   private answerQuestion(pos: Extract<Position, { at: 'question' }>, input: InboundContent): void {
     const q = locate(this.flow, pos.id)!.q as AnswerQuestion;
     const item = this.groupItem(pos);
-    const skip = (input.kind === 'text' && isSkipWord(input.text)) || (input.kind === 'choice' && input.choiceId === SKIP_ID);
+    const reason = this.skipReason(q, input);
+    const skip = reason !== undefined || (input.kind === 'text' && isSkipWord(input.text)) || (input.kind === 'choice' && input.choiceId === SKIP_ID);
+    if (skip && reason && !q.required && q.default === undefined && !item) {
+      // "tidak tahu" / "tidak ada": skipped, and why.
+      this.accept(pos, q, null);
+      (this.state.skipped ??= {})[q.id] = reason;
+      return;
+    }
     if (skip) {
-      if (q.required) this.fail(this.te('error.required'));
+      if (q.default !== undefined) this.accept(pos, q, defaultAnswer(q));
+      else if (q.required) this.fail(q.requiredMessage ? this.tf(q.requiredMessage) : this.te('error.required'));
       else this.accept(pos, q, null);
       return;
     }
@@ -462,22 +607,57 @@ class Turn {
       return;
     }
     if (parsed.kind === 'error') {
-      this.fail(parsed.message);
+      this.fail(this.unknownChoice(q, input, item) ?? parsed.message);
       return;
     }
-    const value = parsed.value;
+    let value = parsed.value;
     if (q.constraint && value !== null && !evaluateBool(q.constraint, this.withValue(q, value, item), this.scope, false)) {
-      // The refused answer is available to the message as {{value}}.
-      this.fail(this.tf(q.constraintMessage!, { value: this.display(q, value) }));
+      // The refused answer is available to the message as {{value}} (never a secret's).
+      this.fail(this.tf(q.constraintMessage!, { value: q.type === 'text' && q.keepAs ? '' : this.display(q, value) }));
       return;
+    }
+    if (q.type === 'text' && q.keepAs && value !== null) {
+      // A secret: keep what the check returned (the id of the code), never the typed text.
+      const checked = evaluate(q.constraint!, this.withValue(q, value, item), this.scope, null);
+      value = typeof checked === 'string' || typeof checked === 'number' ? checked : true;
     }
     this.accept(pos, q, value);
+  }
+
+  /** "tidak tahu" / "tidak ada" typed, or their buttons, on an optional question. */
+  private skipReason(q: AnswerQuestion, input: InboundContent): SkipReason | undefined {
+    if (q.required) return undefined;
+    if (input.kind === 'choice') return SKIP_BUTTONS[input.choiceId];
+    // On a yes/no question "tidak ada" is an answer ("no"), not a skip.
+    if (input.kind === 'text' && q.type !== 'yesno') return skipReasonOf(input.text);
+    return undefined;
+  }
+
+  /**
+   * A typed name that is on no list here: say so, with the closest names of the whole list
+   * (other kecamatan too) and the flow's own words (which area is covered, "desa lain").
+   */
+  private unknownChoice(q: AnswerQuestion, input: InboundContent, item?: Record<string, unknown>): string | undefined {
+    if (q.type !== 'single' || !q.unknownMessage || input.kind !== 'text' || /^\s*\d+\s*$/.test(input.text)) return undefined;
+    const translate = (k: string): string => this.label(k);
+    const offered = this.env(q, item).items;
+    const other = offered.findIndex((i) => i.id === OTHER_ID);
+    const all = allQuestionItems(q, this.ctx, translate).filter((i) => i.id !== OTHER_ID);
+    const near = suggestChoices(input.text, all).map((i) => (i.description ? `${i.label} (${i.description})` : i.label));
+    const lines = [this.tf(q.unknownMessage, { text: input.text.trim(), other: other >= 0 ? other + 1 : '' })];
+    if (near.length > 0) lines.push(this.te('error.choice_near', { list: near.join(', ') }));
+    return lines.join('\n');
   }
 
   private accept(pos: Extract<Position, { at: 'question' }>, q: AnswerQuestion, value: unknown): void {
     const item = this.groupItem(pos);
     if (item) item[q.id] = value;
-    else this.state.answers[q.id] = value;
+    else {
+      const before = this.state.answers[q.id];
+      this.state.answers[q.id] = value;
+      if (this.state.skipped?.[q.id]) delete this.state.skipped[q.id];
+      if (JSON.stringify(before) !== JSON.stringify(value)) this.dropSecretsChecked(q.id);
+    }
     this.remember(pos);
     if (q.endIf && evaluateBool(q.endIf, this.withValue(q, value, item), this.scope, false)) {
       this.finish('declined', this.tf(q.endMessage!));
@@ -568,6 +748,17 @@ class Turn {
   }
 
   /** A remembered position may have left the path since (skip logic, a shorter group). */
+  /** A secret checked against an answer that changed (a code for another role) must be typed again. */
+  private dropSecretsChecked(id: string): void {
+    const uses = new RegExp(`\\banswers\\.${id}\\b`);
+    for (const q of this.flow.questions) {
+      if (q.type === 'text' && q.keepAs && q.id !== id && q.constraint && uses.test(q.constraint.source)) {
+        delete this.state.answers[q.id];
+        if (this.state.parked) delete this.state.parked[q.id];
+      }
+    }
+  }
+
   private canReturnTo(pos: Position): boolean {
     if (pos.at === 'summary' || pos.at === 'change') return true;
     if (pos.at === 'more') {
@@ -581,17 +772,18 @@ class Turn {
       const item = this.groupItem(pos);
       return item !== undefined && this.relevant(loc.q, item);
     }
-    return !this.state.preset?.includes(pos.id) && this.relevant(loc.q);
+    return !this.state.preset?.includes(pos.id) && this.relevant(loc.q) && !this.onlyOther(loc.q);
   }
 
   // ---- ending ----
 
   private submit(): void {
+    fillEnd(this.flow.questions, this.state.answers, this.ctx.now);
     this.effects.push({
       type: 'submit',
       flowId: this.flow.id,
       flowVersion: this.flow.version,
-      answers: JSON.parse(JSON.stringify(this.state.answers)) as Record<string, unknown>,
+      ...submitted(this.flow, this.state, (q, v) => this.display(q, v)),
     });
     this.finish('submitted', this.tf(this.flow.thanks));
   }
@@ -602,6 +794,8 @@ class Turn {
     Object.assign(this.state, { status: 'done', outcome, position: null, answers: {}, history: [], failures: 0 });
     delete this.state.selected;
     delete this.state.editing;
+    delete this.state.parked;
+    delete this.state.skipped;
     this.effects.push({ type: 'ended', outcome });
   }
 

@@ -3,6 +3,8 @@
  * Parsed and checked at load so a typo is a load error, not a surprise in a village.
  */
 import jexl from 'jexl';
+import { parseYesNo } from './text.js';
+import { xlsformFunctions, type XlsFormScope } from './xlsform-functions.js';
 
 type Expression = ReturnType<typeof jexl.compile>;
 
@@ -22,8 +24,8 @@ export interface ExprVars {
   item?: Record<string, unknown>;
 }
 
-export interface ExprScope {
-  checkRoleCode?: (role: string, code: string) => boolean;
+export interface ExprScope extends XlsFormScope {
+  checkRoleCode?: (role: string, code: string) => string | null;
 }
 
 const J = new jexl.Jexl();
@@ -40,10 +42,14 @@ const TRANSFORMS: Record<string, (value: unknown, ...args: unknown[]) => unknown
   /** True when a list (or text) contains x; false when missing. */
   includes: (v, x) => (Array.isArray(v) ? v.includes(x) : typeof v === 'string' ? v.includes(String(x)) : false),
   lower: (v) => (typeof v === 'string' ? v.toLowerCase() : v),
+  /** A person's name: has a letter and is not a yes/no word ("🙂", "tidak" are not names). */
+  isName: (v) => typeof v === 'string' && /\p{L}/u.test(v) && parseYesNo(v) === undefined,
 };
 const FUNCTIONS: Record<string, (...args: unknown[]) => unknown> = {
-  /** Asks the service whether a role code is valid: checkRoleCode(answers.role, value). */
-  checkRoleCode: (role, code) => scope.checkRoleCode?.(String(role ?? ''), String(code ?? '')) ?? false,
+  /** Asks the service which code grants the role: checkRoleCode(answers.role, value) -> the code's id, or null. */
+  checkRoleCode: (role, code) => scope.checkRoleCode?.(String(role ?? ''), String(code ?? '')) ?? null,
+  // selected(), regex(), today()... of flows imported from XLSForm.
+  ...xlsformFunctions(() => scope),
 };
 J.addTransforms(TRANSFORMS);
 J.addFunctions(FUNCTIONS);

@@ -8,6 +8,8 @@ export const ENGINE_NAMESPACE = 'engine';
 
 const ENGINE_KEYS = [
   'hint.skip',
+  'hint.skip_reasons',
+  'hint.ways_out',
   'hint.choose',
   'hint.multi',
   'hint.yesno',
@@ -21,6 +23,8 @@ const ENGINE_KEYS = [
   'hint.text_max',
   'hint.selected',
   'button.skip',
+  'button.skip_unknown',
+  'button.skip_none',
   'button.done',
   'button.yes',
   'button.no',
@@ -31,14 +35,17 @@ const ENGINE_KEYS = [
   'error.text_too_long',
   'error.number',
   'error.integer',
+  'error.integer_fraction',
   'error.number_min',
   'error.number_max',
   'error.choice',
+  'error.choice_near',
   'error.multi_unknown',
   'error.multi_min',
   'error.multi_max',
   'error.yesno',
   'error.date',
+  'error.date_invalid',
   'error.date_future',
   'error.date_min',
   'error.date_max',
@@ -55,6 +62,9 @@ const ENGINE_KEYS = [
   'summary.title',
   'summary.question',
   'summary.skipped',
+  'summary.skipped_unknown',
+  'summary.skipped_none',
+  'summary.secret',
   'summary.photo',
   'change.prompt',
   'format.decimal_separator',
@@ -88,7 +98,10 @@ export function translationKeyUses(flow: Flow): KeyUse[] {
   add(flow.title, '(flow)', 'title');
   add(flow.description, '(flow)', 'description');
   add(flow.thanks, '(flow)', 'thanks');
+  if (flow.privacy) add(flow.privacy, '(flow)', 'privacy');
   const visit = (q: Question, where: string): void => {
+    // Calculations and metadata are never shown: no texts.
+    if (q.type === 'calculate' || q.type === 'meta') return;
     add(q.prompt, where, 'prompt');
     if (q.type === 'note') return;
     add(q.label, where, 'label');
@@ -99,6 +112,9 @@ export function translationKeyUses(flow: Flow): KeyUse[] {
     }
     if (q.constraintMessage) add(q.constraintMessage, where, 'constraintMessage');
     if (q.endMessage) add(q.endMessage, where, 'endMessage');
+    if (q.type === 'single' && q.unknownMessage) add(q.unknownMessage, where, 'unknownMessage');
+    if (q.hint) add(q.hint, where, 'hint');
+    if (q.requiredMessage) add(q.requiredMessage, where, 'requiredMessage');
     if ((q.type === 'single' || q.type === 'multi') && q.choices) {
       for (const c of q.choices) add(c.label, where, `choice ${c.id}`);
     }

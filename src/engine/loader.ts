@@ -61,7 +61,12 @@ export function parseFlow(yamlText: string, fileName: string): Flow {
   }
   const rawObj = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
   const baseName = fileName.replace(/^.*[\\/]/, '').replace(/\.ya?ml$/, '');
-  if (typeof rawObj.id === 'string' && rawObj.id !== baseName) {
+  // An archived version, flows/versions/<id>/v<N>.yaml, names its flow by its folder.
+  const archived = /(?:^|[\\/])versions[\\/]([^\\/]+)[\\/]v(\d+)\.ya?ml$/.exec(fileName);
+  if (archived && rawObj.version !== Number(archived[2])) report(FLOW, `version ${String(rawObj.version)} must equal the file name's ${archived[2]}`);
+  if (archived && typeof rawObj.id === 'string' && rawObj.id !== archived[1]) {
+    report(FLOW, `id "${rawObj.id}" must equal the folder name "${archived[1]}"`);
+  } else if (!archived && typeof rawObj.id === 'string' && rawObj.id !== baseName) {
     report(FLOW, `id "${rawObj.id}" must equal the file name "${baseName}"`);
   }
 
@@ -103,6 +108,7 @@ export function parseFlow(yamlText: string, fileName: string): Flow {
     title: h.title ?? 'title',
     description: h.description ?? 'description',
     thanks: h.thanks ?? 'thanks',
+    ...(h.privacy ? { privacy: h.privacy } : {}),
     roles: h.roles,
     questions,
     fileName,
@@ -173,9 +179,14 @@ function compileLeaf(raw: RawLeaf, scope: Scope, report: Report, where: string):
     return compiled;
   };
 
-  const relevant = expr('relevant', raw.relevant, rules(['answers'], false));
-  const prompt = raw.prompt ?? `${raw.id}.prompt`;
+  const relevant = expr('relevant', 'relevant' in raw ? raw.relevant : undefined, rules(['answers'], false));
+  const prompt = ('prompt' in raw ? raw.prompt : undefined) ?? `${raw.id}.prompt`;
   if (raw.type === 'note') return ok ? { id: raw.id, type: 'note', prompt, label: `${raw.id}.label`, relevant } : undefined;
+  if (raw.type === 'calculate') {
+    const calculation = expr('calculation', raw.calculation, rules(['answers'], false));
+    return ok && calculation ? { id: raw.id, type: 'calculate', prompt, label: `${raw.id}.label`, relevant, calculation } : undefined;
+  }
+  if (raw.type === 'meta') return ok ? { id: raw.id, type: 'meta', prompt, label: `${raw.id}.label`, meta: raw.meta } : undefined;
 
   const constraint = expr('constraint', raw.constraint, rules(['answers', 'value'], true));
   const endIf = expr('endIf', raw.endIf, rules(['answers', 'value'], true));
@@ -194,12 +205,17 @@ function compileLeaf(raw: RawLeaf, scope: Scope, report: Report, where: string):
     constraintMessage: raw.constraintMessage,
     endIf,
     endMessage: raw.endMessage,
+    hint: raw.hint,
+    requiredMessage: raw.requiredMessage,
+    default: raw.default,
+    ...(raw.skipReasons ? { skipReasons: true } : {}),
   };
 
   let q: LeafQuestion;
   switch (raw.type) {
     case 'text':
-      q = { ...common, type: 'text', maxLength: raw.maxLength ?? 500 };
+      if (raw.keepAs !== undefined && raw.constraint === undefined) problem('keepAs needs a constraint that returns what to keep');
+      q = { ...common, type: 'text', maxLength: raw.maxLength ?? 500, ...(raw.keepAs ? { keepAs: raw.keepAs } : {}) };
       break;
     case 'integer':
     case 'decimal':
@@ -211,7 +227,7 @@ function compileLeaf(raw: RawLeaf, scope: Scope, report: Report, where: string):
       const choices = checkChoices(raw, problem);
       const filter = expr('filter', raw.filter, rules(['answers', 'item'], false));
       if (raw.type === 'single') {
-        q = { ...common, type: 'single', choices, choicesFrom: raw.choicesFrom, filter };
+        q = { ...common, type: 'single', choices, choicesFrom: raw.choicesFrom, filter, unknownMessage: raw.unknownMessage };
       } else {
         const minSelected = raw.minSelected ?? 1;
         if (raw.maxSelected !== undefined && raw.maxSelected < minSelected) problem(`maxSelected ${raw.maxSelected} is below minSelected ${minSelected}`);
@@ -239,15 +255,15 @@ function checkChoices(
   raw: Extract<RawLeaf, { type: 'single' | 'multi' }>,
   problem: (m: string) => void,
 ): ChoiceDef[] | undefined {
-  if ((raw.choices === undefined) === (raw.choicesFrom === undefined)) problem('give either choices or choicesFrom (exactly one)');
-  if (raw.filter !== undefined && raw.choicesFrom === undefined) problem('filter only works with choicesFrom');
+  if (raw.choices === undefined && raw.choicesFrom === undefined) problem('give choices or choicesFrom');
+  // Both: the data list first, then these (e.g. __other__, "not in the list").
   if (!raw.choices) return undefined;
   const seen = new Set<string>();
   for (const c of raw.choices) {
     if (seen.has(c.id)) problem(`duplicate choice id "${c.id}"`);
     seen.add(c.id);
   }
-  return raw.choices.map((c) => ({ id: c.id, label: c.label ?? `${raw.id}.choices.${c.id}` }));
+  return raw.choices.map((c) => ({ id: c.id, label: c.label ?? `${raw.id}.choices.${c.id}`, ...(c.data ? { data: c.data } : {}) }));
 }
 
 function compileGroup(raw: RawGroup, answerIdsBefore: Set<string>, seenIds: Set<string>, report: Report): GroupQuestion | undefined {
@@ -258,6 +274,15 @@ function compileGroup(raw: RawGroup, answerIdsBefore: Set<string>, seenIds: Set<
   for (const p of problems) {
     ok = false;
     report(raw.id, `relevant: ${p}`);
+  }
+  let repeatCount: CompiledExpr | undefined;
+  if (raw.repeatCount !== undefined) {
+    const count = compileExpression(String(raw.repeatCount), { roots: ['answers'], answerIds: answerIdsBefore });
+    for (const p of count.problems) {
+      ok = false;
+      report(raw.id, `repeatCount: ${p}`);
+    }
+    repeatCount = count.compiled;
   }
   const groupIds = new Set<string>();
   const children: LeafQuestion[] = [];
@@ -295,6 +320,7 @@ function compileGroup(raw: RawGroup, answerIdsBefore: Set<string>, seenIds: Set<
     relevant,
     repeat: true,
     maxRepeats: raw.maxRepeats ?? 10,
+    ...(repeatCount ? { repeatCount } : {}),
     addAnother: raw.addAnother ?? `${raw.id}.add_another`,
     questions: children,
   };

@@ -1,17 +1,91 @@
 /**
  * Numbers as villagers type them. Indonesian style first: '.' groups thousands and ',' is the
  * decimal mark ("1.500" = 1500, "1,5" = 1.5). A plain "1.5" (not three digits after the dot)
- * is read as a decimal because it cannot be a thousands group.
+ * is read as a decimal because it cannot be a thousands group. Estimates are taken at their
+ * number ("sekitar 20", "± 20", "20an", "kurang lebih 20"), and so are numbers in words
+ * ("dua puluh lima", "seratus", "twenty five").
  */
+import { normalizeCommandWord } from './text.js';
+
+/** Words that only say the number is an estimate: "sekitar 20", "kurang lebih 20". */
+const ESTIMATE_BEFORE = /^(?:(?:sekitar|sekitaran|kira[- ]?kira|kira2|kurang lebih|lebih kurang|kurleb|k\.?l\.?|hampir|approx\.?|approximately|about|around|roughly)\s*|(?:±|\+\/?-|~)\s*)+/;
+/** "20an", "20-an", "20 lebih", "puluhan" end. */
+const ESTIMATE_AFTER = /(?:\s*-?an)?(?:\s+(?:lebih|an|more|or so))?$/;
 
 /** Parses one number, allowing a trailing unit word ("30 KK", "50%"). Returns undefined when unclear. */
 export function parseLocalNumber(input: string): number | undefined {
-  const m = /^\s*([+-]?)\s*(\d[\d.,]*)\s*(%|[a-zA-Z][a-zA-Z ]*)?\s*$/.exec(input);
-  if (!m) return undefined;
-  const sign = m[1] === '-' ? -1 : 1;
-  const body = m[2]!;
-  const n = parseDigits(body);
-  return n === undefined ? undefined : sign * n;
+  const text = normalizeCommandWord(input).replace(ESTIMATE_BEFORE, '').replace(/(\d)\s*-\s*an\b/, '$1an').trim();
+  const m = /^([+-]?)\s*(\d[\d.,]*)\s*(%|[a-z][a-z ]*)?$/.exec(text);
+  if (m) {
+    const sign = m[1] === '-' ? -1 : 1;
+    const n = parseDigits(m[2]!);
+    return n === undefined ? undefined : sign * n;
+  }
+  return parseNumberWords(text.replace(ESTIMATE_AFTER, ''));
+}
+
+const ID_UNITS: Record<string, number> = {
+  nol: 0, kosong: 0, satu: 1, dua: 2, tiga: 3, empat: 4, lima: 5, enam: 6, tujuh: 7, delapan: 8, sembilan: 9,
+};
+const EN_UNITS: Record<string, number> = {
+  zero: 0, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10,
+  eleven: 11, twelve: 12, thirteen: 13, fourteen: 14, fifteen: 15, sixteen: 16, seventeen: 17, eighteen: 18, nineteen: 19,
+  twenty: 20, thirty: 30, forty: 40, fifty: 50, sixty: 60, seventy: 70, eighty: 80, ninety: 90,
+};
+/** Whole numbers said with "se-": sepuluh, sebelas, seratus, seribu, sejuta. */
+const SE_WORDS: Record<string, number> = { sepuluh: 10, sebelas: 11, seratus: 100, seribu: 1000, sejuta: 1_000_000 };
+const SMALL_MULTIPLIERS: Record<string, number> = { puluh: 10, ratus: 100, hundred: 100 };
+const LARGE_MULTIPLIERS: Record<string, number> = { ribu: 1000, juta: 1_000_000, thousand: 1000, million: 1_000_000 };
+
+/** True when a word is, or is part of, a number said in words. */
+export function isNumberWord(word: string): boolean {
+  return word in ID_UNITS || word in EN_UNITS || word in SE_WORDS || word in SMALL_MULTIPLIERS || word in LARGE_MULTIPLIERS || word === 'belas';
+}
+
+/**
+ * "dua puluh lima" -> 25, "seratus" -> 100, "tiga ribu lima ratus" -> 3500, "twenty five" -> 25.
+ * Words after the number that are not number words are units ("dua puluh KK"). Undefined when unclear.
+ */
+export function parseNumberWords(input: string): number | undefined {
+  const words = normalizeCommandWord(input).replace(/-/g, ' ').split(' ').filter((w) => w !== '' && w !== 'and' && w !== 'dan');
+  let total = 0;
+  let group = 0;
+  let unit: number | undefined;
+  let i = 0;
+  for (; i < words.length; i++) {
+    const w = words[i]!;
+    const base = ID_UNITS[w] ?? EN_UNITS[w];
+    if (base !== undefined) {
+      if (unit !== undefined && !(unit >= 20 && unit % 10 === 0 && base < 10)) return undefined; // "dua tiga"
+      unit = (unit ?? 0) + base;
+    } else if (SE_WORDS[w] !== undefined) {
+      if (unit !== undefined) return undefined;
+      if (SE_WORDS[w] >= 1000) {
+        total += group + SE_WORDS[w];
+        group = 0;
+      } else group += SE_WORDS[w];
+    } else if (w === 'belas') {
+      if (unit === undefined || unit < 1 || unit > 9) return undefined;
+      group += 10 + unit;
+      unit = undefined;
+    } else if (SMALL_MULTIPLIERS[w] !== undefined) {
+      if (unit === undefined || unit < 1 || (w === 'puluh' && unit > 9)) return undefined;
+      group += unit * SMALL_MULTIPLIERS[w];
+      unit = undefined;
+    } else if (LARGE_MULTIPLIERS[w] !== undefined) {
+      const g = group + (unit ?? 0);
+      if (g === 0) return undefined;
+      total += g * LARGE_MULTIPLIERS[w];
+      group = 0;
+      unit = undefined;
+    } else {
+      break;
+    }
+  }
+  if (i === 0) return undefined;
+  // Anything after the number is a unit word, never another number ("tiga atau empat").
+  if (words.slice(i).some((w) => isNumberWord(w) || !/^[a-z%]+$/.test(w) || w === 'atau' || w === 'or' || w === 'sampai')) return undefined;
+  return total + group + (unit ?? 0);
 }
 
 function parseDigits(s: string): number | undefined {

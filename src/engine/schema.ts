@@ -3,13 +3,14 @@
  * Each question type has its own strict schema so messages name the exact field.
  */
 import { z } from 'zod';
-import { CHOICE_SOURCES, ROLES } from './types.js';
+import { CHOICE_SOURCES, META_NAMES, ROLES } from './types.js';
 
 /** i18n keys: dotted words, no namespace (the flow's namespace is implied). */
 const key = z.string().regex(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/, 'must be an i18n key like "name.prompt" (letters, digits, _ and dots)');
 /** Question ids are used in expressions (answers.<id>), so they are identifiers. */
-export const questionId = z.string().regex(/^[a-z][a-z0-9_]*$/, 'must start with a letter and use only a-z, 0-9 and _');
-const choiceId = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'must use only a-z, 0-9, _ and -');
+export const questionId = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'must start with a letter and use only letters, 0-9 and _');
+// __other__ is the one reserved id: "another, not in the list" beside choicesFrom (see OTHER_ID).
+const choiceId = z.string().regex(/^(?:[A-Za-z0-9][A-Za-z0-9_-]*|__other__)$/, 'must use only letters, 0-9, _ and -');
 const expression = z.string().min(1);
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date like 2024-09-17');
 
@@ -26,8 +27,14 @@ const answerable = {
   constraintMessage: key.optional(),
   endIf: expression.optional(),
   endMessage: key.optional(),
+  hint: key.optional(),
+  requiredMessage: key.optional(),
+  default: z.union([z.string(), z.number(), z.boolean()]).optional(),
+  skipReasons: z.boolean().optional(),
 };
-const choiceList = z.array(z.strictObject({ id: choiceId, label: key.optional() })).min(1);
+const choiceList = z
+  .array(z.strictObject({ id: choiceId, label: key.optional(), data: z.record(z.string(), z.union([z.string(), z.number()])).optional() }))
+  .min(1);
 const choiceFields = {
   choices: choiceList.optional(),
   choicesFrom: z.enum(CHOICE_SOURCES).optional(),
@@ -35,10 +42,15 @@ const choiceFields = {
 };
 
 export const leafSchemas = {
-  text: z.strictObject({ ...answerable, type: z.literal('text'), maxLength: z.number().int().min(1).max(4000).optional() }),
+  text: z.strictObject({
+    ...answerable,
+    type: z.literal('text'),
+    maxLength: z.number().int().min(1).max(4000).optional(),
+    keepAs: z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'must be an answer key like roleCodeId').optional(),
+  }),
   integer: z.strictObject({ ...answerable, type: z.literal('integer'), min: z.number().int().optional(), max: z.number().int().optional() }),
   decimal: z.strictObject({ ...answerable, type: z.literal('decimal'), min: z.number().optional(), max: z.number().optional() }),
-  single: z.strictObject({ ...answerable, ...choiceFields, type: z.literal('single') }),
+  single: z.strictObject({ ...answerable, ...choiceFields, type: z.literal('single'), unknownMessage: key.optional() }),
   multi: z.strictObject({
     ...answerable,
     ...choiceFields,
@@ -58,6 +70,9 @@ export const leafSchemas = {
   photo: z.strictObject({ ...answerable, type: z.literal('photo') }),
   // A note has no answer, so no label, required, constraint or endIf.
   note: z.strictObject({ id: questionId, prompt: key.optional(), relevant: expression.optional(), type: z.literal('note') }),
+  // Never asked (XLSForm calculate and metadata): no texts.
+  calculate: z.strictObject({ id: questionId, relevant: expression.optional(), type: z.literal('calculate'), calculation: expression }),
+  meta: z.strictObject({ id: questionId, type: z.literal('meta'), meta: z.enum(META_NAMES) }),
 } as const;
 
 export const groupSchema = z.strictObject({
@@ -66,6 +81,7 @@ export const groupSchema = z.strictObject({
   repeat: z.literal(true, { error: 'only repeat groups exist: set repeat: true' }),
   maxRepeats: z.number().int().min(1).max(50).optional(),
   addAnother: key.optional(),
+  repeatCount: z.union([expression, z.number().int().min(0)]).optional(),
   // Children are checked one by one with the leaf schemas (better messages than a union).
   questions: z.array(z.unknown()).min(1),
 });
@@ -76,7 +92,10 @@ export const flowHeaderSchema = z.strictObject({
   title: key.optional(),
   description: key.optional(),
   thanks: key.optional(),
-  namespace: z.string().regex(/^[a-z0-9][a-z0-9-]*$/).optional(),
+  /** Key of the full privacy notice, shown by the PRIVASI command (registration). */
+  privacy: key.optional(),
+  // "<id>@v<N>" for an archived version (flows/versions/<id>/v<N>.yaml).
+  namespace: z.string().regex(/^[a-z0-9][a-z0-9-]*(@v[0-9]+)?$/).optional(),
   roles: z.array(z.enum(ROLES)).min(1),
   questions: z.array(z.unknown()).min(1),
 });

@@ -12,6 +12,8 @@ export type ChoiceSource = (typeof CHOICE_SOURCES)[number];
 export interface ChoiceDef {
   id: string;
   label: string;
+  /** Extra fields a `filter` reads as item.<field> (an XLSForm choices sheet's own columns). */
+  data?: Record<string, string | number>;
 }
 
 interface QuestionBase {
@@ -25,19 +27,37 @@ interface QuestionBase {
 
 interface AnswerableBase extends QuestionBase {
   required: boolean;
+  /** Key of a line shown under the question. */
+  hint?: string;
+  /** Key of the message when a required question is skipped (else the engine's own). */
+  requiredMessage?: string;
+  /** Stored when the person skips (LEWATI) instead of answering. */
+  default?: string | number | boolean;
   constraint?: CompiledExpr;
   constraintMessage?: string;
   endIf?: CompiledExpr;
   endMessage?: string;
+  /** LEWATI offers "tidak tahu" and "tidak ada" (when the difference matters, e.g. village facilities). */
+  skipReasons?: boolean;
 }
 
-export interface TextQuestion extends AnswerableBase { type: 'text'; maxLength: number }
+export interface TextQuestion extends AnswerableBase {
+  type: 'text';
+  maxLength: number;
+  /**
+   * A secret (an access code): the typed text is never kept nor shown. What the constraint
+   * returned (e.g. the id of the code that matched) is kept instead, submitted under this key.
+   */
+  keepAs?: string;
+}
 export interface NumberQuestion extends AnswerableBase { type: 'integer' | 'decimal'; min?: number; max?: number }
 export interface SingleQuestion extends AnswerableBase {
   type: 'single';
   choices?: ChoiceDef[];
   choicesFrom?: ChoiceSource;
   filter?: CompiledExpr;
+  /** Key of the message when a typed name matches no choice; closest names of the whole list follow it. */
+  unknownMessage?: string;
 }
 export interface MultiQuestion extends AnswerableBase {
   type: 'multi';
@@ -53,6 +73,14 @@ export interface LocationQuestion extends AnswerableBase { type: 'location' }
 export interface PhotoQuestion extends AnswerableBase { type: 'photo' }
 /** A message only: shown, then the flow goes on. */
 export interface NoteQuestion extends QuestionBase { type: 'note' }
+/** Never asked: its value is computed from earlier answers when the walk passes it. */
+export interface CalculateQuestion extends QuestionBase { type: 'calculate'; calculation: CompiledExpr }
+export const META_NAMES = ['start', 'end', 'today', 'deviceid', 'username', 'phonenumber', 'email', 'subscriberid', 'simserial'] as const;
+export type MetaName = (typeof META_NAMES)[number];
+/** Never asked: filled from the run (start, today: when first passed; end: at submit; others from StepContext.meta). */
+export interface MetaQuestion extends QuestionBase { type: 'meta'; meta: MetaName }
+/** Questions that are never asked nor shown (XLSForm calculate and metadata). */
+export type HiddenQuestion = CalculateQuestion | MetaQuestion;
 
 export type AnswerQuestion =
   | TextQuestion
@@ -63,7 +91,7 @@ export type AnswerQuestion =
   | DateQuestion
   | LocationQuestion
   | PhotoQuestion;
-export type LeafQuestion = AnswerQuestion | NoteQuestion;
+export type LeafQuestion = AnswerQuestion | NoteQuestion | HiddenQuestion;
 
 /** A repeat group: its child questions are asked once per item; answers are an array of objects. */
 export interface GroupQuestion extends QuestionBase {
@@ -72,6 +100,8 @@ export interface GroupQuestion extends QuestionBase {
   maxRepeats: number;
   /** Key of the "add another?" yes/no question. */
   addAnother: string;
+  /** A fixed number of items (XLSForm repeat_count): no "add another?" asked. */
+  repeatCount?: CompiledExpr;
   questions: LeafQuestion[];
 }
 
@@ -86,6 +116,8 @@ export interface Flow {
   description: string;
   /** Key of the message sent after a submit. */
   thanks: string;
+  /** Key of the full privacy notice (the service's PRIVASI command shows it), if the flow has one. */
+  privacy?: string;
   roles: Role[];
   questions: Question[];
   /** Where it was loaded from, for error messages. */
@@ -121,7 +153,18 @@ export interface RunState {
   editing?: boolean;
   /** Ids answered in advance (StepContext.preset): never asked. */
   preset?: string[];
+  /**
+   * Answers set aside because their question left the path (a changed answer made it irrelevant).
+   * They come back if the question comes back; they are never submitted. Keys: the question id,
+   * or "<group>.<index>.<child>" inside a repeat group.
+   */
+  parked?: Record<string, unknown>;
+  /** Why an optional question was skipped, when the person said it. */
+  skipped?: Record<string, SkipReason>;
 }
+
+/** Why a question was skipped: "tidak tahu" (don't know) or "tidak ada" (there is none). */
+export type SkipReason = 'tidak-tahu' | 'tidak-ada';
 
 /** What the engine steps on: the service answers `unsupported` content itself. */
 export type EngineInput = Exclude<InboundContent, { kind: 'unsupported' }> | { kind: 'back' };
@@ -144,15 +187,31 @@ export interface StepContext {
     villages: VillageRecord[];
     activities: { id: string; title: string }[];
   };
-  checkRoleCode?: (role: string, code: string) => boolean;
+  /** The id of the access code that grants `role`, or null when the code grants nothing. */
+  checkRoleCode?: (role: string, code: string) => string | null;
   /** Answers known in advance; those questions are skipped. */
   preset?: Record<string, unknown>;
   /** startRun: the prompt number to count on from (the member's last one), so old runs' buttons are stale. */
   firstPromptSeq?: number;
+  /** Values of `meta` questions such as deviceid or username (XLSForm metadata). */
+  meta?: Partial<Record<MetaName, string>>;
 }
 
 export type Effect =
-  | { type: 'submit'; flowId: string; flowVersion: number; answers: Record<string, unknown> }
+  | {
+      type: 'submit';
+      flowId: string;
+      flowVersion: number;
+      /** Relevant answers only, by question id (ids of choices, ISO dates, numbers). */
+      answers: Record<string, unknown>;
+      /**
+       * What the person saw, in their language at the time, for each answer: option labels,
+       * formatted dates, group items as lists of { questionId: text }. Readable without joins.
+       */
+      display: Record<string, string | Record<string, string>[]>;
+      /** Optional questions skipped with a reason the person gave (answer null in `answers`). */
+      skipped?: Record<string, SkipReason>;
+    }
   | { type: 'ended'; outcome: 'submitted' | 'declined' | 'cancelled' };
 
 export interface StepResult {

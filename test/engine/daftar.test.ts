@@ -19,12 +19,22 @@ function untilSummary(chat: Chat): void {
 }
 
 describe('daftar', () => {
-  it('explains the data use before asking consent (UU 27/2022 Pasal 21)', () => {
+  it('greets, says what Suara Desa is and who runs it, and gives a short notice before consent (UU 27/2022 Pasal 21)', () => {
     const chat = new Chat(daftar);
     const [note, question] = chat.last.messages;
     expect(note!.expect).toBe('none');
-    for (const words of ['Yang disimpan', 'Untuk apa', 'Siapa yang melihat', '2 tahun', 'DATASAYA', 'HAPUSDATA', 'menarik persetujuan', 'UU 27/2022']) {
+    expect(note!.text).toMatch(/^Halo, selamat datang di Suara Desa!/);
+    for (const words of ['program BangKIT', 'Yayasan BaKTI', 'rencana penghidupan desa']) expect(note!.text.split('\n\n')[0]).toContain(words);
+    // Short: purpose, data, retention, rights, what stays after deletion; the full text one command away.
+    for (const words of ['Yang disimpan', '2 tahun', 'DATASAYA', 'HAPUSDATA', 'tarik persetujuan', 'Laporan risiko tetap disimpan sebagai data desa, tanpa nama Anda', 'UU 27/2022', 'Ketik PRIVASI untuk teks lengkap']) {
       expect(note!.text).toContain(words);
+    }
+    expect(note!.text.length).toBeLessThan(800);
+    // The full notice for PRIVASI: the flow names its key, both languages have it.
+    expect(daftar.privacy).toBe('consent.full');
+    for (const lang of ['id', 'en'] as const) {
+      const full = context({}, lang).t(`daftar:${daftar.privacy}`);
+      for (const words of ['BangKIT', 'BaKTI', 'UU 27/2022'.replace('UU', lang === 'id' ? 'UU' : 'Law'), 'DATASAYA', 'HAPUSDATA']) expect(full).toContain(words);
     }
     expect(question!.text).toContain('Apakah Anda setuju');
     expect(question!.choices).toEqual([
@@ -58,10 +68,17 @@ describe('daftar', () => {
       role: 'warga',
     });
     expect(chat.last.effects).toEqual([
-      { type: 'submit', flowId: 'daftar', flowVersion: 1, answers: chat.submitted },
+      {
+        type: 'submit',
+        flowId: 'daftar',
+        flowVersion: 1,
+        answers: chat.submitted,
+        // What the person saw, for a facilitator reading the submission without joins.
+        display: { consent: 'Ya', minor: 'Tidak', name: 'Budi Santoso', kecamatan: 'Teluk Waru', village: 'Tubir Wasiwang', role: 'Warga desa' },
+      },
       { type: 'ended', outcome: 'submitted' },
     ]);
-    expect(chat.text).toBe('Terima kasih, Budi Santoso! Anda sudah terdaftar di desa Tubir Wasiwang. Ketik MENU untuk mulai.');
+    expect(chat.text).toBe('Terima kasih, Budi Santoso! Pendaftaran Anda sudah tersimpan.');
     expect(chat.state).toMatchObject({ status: 'done', outcome: 'submitted', position: null, answers: {} });
   });
 
@@ -81,16 +98,75 @@ describe('daftar', () => {
     expect(chat.submitted?.village).toBe(code);
   });
 
-  it('refuses a village of another kecamatan or an unknown name', () => {
+  it('a village of another kecamatan: says where it is and how to change the kecamatan', () => {
     const chat = new Chat(daftar);
     untilName(chat);
     chat.answer('name', 'Ani');
     chat.answer('kecamatan', 'Gorom Timur');
     chat.answer('village', 'Solang');
     expect(chat.at).toBe('village');
-    expect(chat.text).toMatch(/^Pilihan itu tidak ada\./);
-    chat.answer('village', 'Ambon');
-    expect(chat.at).toBe('village');
+    expect(chat.text).toMatch(/^"Solang" tidak ada di daftar desa kecamatan ini\./);
+    expect(chat.text).toContain('Teluk Waru, Gorom Timur dan Pulau Panjang (Kabupaten Seram Bagian Timur)');
+    expect(chat.text).toContain('Yang mirip: Solang (Teluk Waru)');
+    expect(chat.text).toContain('Ketik KEMBALI untuk ganti kecamatan');
+    chat.back();
+    chat.answer('kecamatan', 'Teluk Waru');
+    chat.answer('village', 'Solang');
+    expect(chat.at).toBe('role');
+  });
+
+  it('"Kilmuri" typed in Gorom Timur: the closest names of every kecamatan, then "desa lain" with the name', () => {
+    const chat = new Chat(daftar);
+    untilName(chat);
+    chat.answer('name', 'Ani');
+    chat.answer('kecamatan', 'Gorom Timur');
+    const list = chat.message.choices!;
+    expect(list.at(-1)).toEqual({ id: '__other__', label: 'Desa lain (tidak ada di daftar)' });
+    expect(chat.text).toContain(`${list.length}. Desa lain (tidak ada di daftar)`);
+    chat.answer('village', 'Kilmuri');
+    expect(chat.at).toBe('village'); // no loop on "Pilihan itu tidak ada"
+    expect(chat.text).not.toContain('Pilihan itu tidak ada');
+    expect(chat.text).toContain(`Balas ${list.length} (Desa lain)`);
+    expect(chat.text).toMatch(/Yang mirip: .*Kiltufa \(Gorom Timur\)/);
+    chat.answer('village', String(list.length));
+    expect(chat.at).toBe('village_other');
+    chat.answer('village_other', 'Kilmuri, Kecamatan Kilmury');
+    chat.answer('role', 'warga');
+    expect(chat.text).toContain('Desa: Desa lain (tidak ada di daftar)\nNama desa: Kilmuri, Kecamatan Kilmury');
+    chat.press('send');
+    expect(chat.submitted).toMatchObject({ kecamatan: 'Gorom Timur', village: '__other__', village_other: 'Kilmuri, Kecamatan Kilmury' });
+  });
+
+  it('a kecamatan outside the list: says which area is covered, and registers with the village typed', () => {
+    const chat = new Chat(daftar);
+    untilName(chat);
+    chat.answer('name', 'Ani');
+    expect(chat.message.choices!.map((c) => c.id)).toEqual(['Pulau Panjang', 'Gorom Timur', 'Teluk Waru', '__other__']);
+    chat.answer('kecamatan', 'Kilmuri');
+    expect(chat.at).toBe('kecamatan');
+    expect(chat.text).toMatch(/^"Kilmuri" tidak ada di daftar\. Suara Desa sekarang untuk desa-desa di Kecamatan Teluk Waru, Gorom Timur dan Pulau Panjang \(Kabupaten Seram Bagian Timur\)\. Kalau kecamatan Anda lain, balas 4 \(Kecamatan lain\)\./);
+    chat.answer('kecamatan', '4');
+    // No list to pick from: straight to the village's name.
+    expect(chat.at).toBe('village_other');
+    chat.answer('village_other', 'Kilmuri');
+    chat.answer('role', 'warga');
+    chat.press('send');
+    expect(chat.submitted).toMatchObject({ kecamatan: '__other__', village: '__other__', village_other: 'Kilmuri' });
+  });
+
+  it('a name has letters and is not a yes/no word; emoji inside a name are fine', () => {
+    const chat = new Chat(daftar);
+    untilName(chat);
+    chat.answer('name', '🙂');
+    expect(chat.at).toBe('name');
+    expect(chat.text).toMatch(/^"🙂" sepertinya bukan nama\. Mohon tulis nama Anda dengan huruf/);
+    chat.answer('name', 'tidak');
+    expect(chat.at).toBe('name');
+    expect(chat.text).toMatch(/^"tidak" sepertinya bukan nama/);
+    chat.answer('name', '12345');
+    expect(chat.at).toBe('name');
+    chat.answer('name', 'Ani 🙂');
+    expect(chat.at).toBe('kecamatan');
   });
 
   it('"tidak" to consent ends the run and keeps nothing', () => {
@@ -138,8 +214,36 @@ describe('daftar', () => {
     expect(chat.text).toContain('Kode itu tidak cocok. Minta kode ke fasilitator Anda. Atau ketik KEMBALI lalu pilih Warga desa.');
     chat.answer('role_code', 'pokja-123');
     expect(chat.at).toBe('summary');
+    // The code is never shown back, nor kept: only which code granted the role.
+    expect(chat.text).toContain('Kode: (kode cocok)');
+    expect(chat.text).not.toMatch(/pokja-123/i);
+    expect(JSON.stringify(chat.state)).not.toMatch(/pokja-123/i);
     chat.send('kirim');
-    expect(chat.submitted).toMatchObject({ role: 'pokja', role_code: 'pokja-123' });
+    expect(chat.submitted).toMatchObject({ role: 'pokja', roleCodeId: 'code-pokja' });
+    expect(chat.submitted).not.toHaveProperty('role_code');
+    expect(JSON.stringify(chat.last.effects)).not.toMatch(/pokja-123/i);
+  });
+
+  it('a code refused is not echoed, and changing the role asks for a code again', () => {
+    const chat = new Chat(daftar);
+    untilSummary(chat);
+    chat.press('change');
+    chat.press('role');
+    chat.answer('role', 'pokja');
+    chat.answer('role_code', 'SECRET-77');
+    expect(chat.text).not.toContain('SECRET-77');
+    chat.answer('role_code', 'POKJA-123');
+    expect(chat.at).toBe('summary');
+    // A pokja code does not make a facilitator: the code is asked again for the new role.
+    chat.press('change');
+    chat.press('role');
+    chat.answer('role', 'fasilitator');
+    expect(chat.at).toBe('role_code');
+    chat.answer('role_code', 'POKJA-123');
+    expect(chat.at).toBe('role_code');
+    chat.answer('role_code', 'FAS-9');
+    chat.press('send');
+    expect(chat.submitted).toMatchObject({ role: 'fasilitator', roleCodeId: 'code-fas' });
   });
 
   it('without a code checker no code is accepted', () => {
@@ -197,12 +301,13 @@ describe('daftar', () => {
     expect(chat.text).not.toContain('Kode');
     chat.press('send');
     expect(chat.submitted).not.toHaveProperty('role_code');
+    expect(chat.submitted).not.toHaveProperty('roleCodeId');
   });
 
   it('speaks English when the member chose English', () => {
     const chat = new Chat(daftar, context({}, 'en'));
     expect(chat.last.messages[0]!.text).toContain('Before you register');
-    expect(chat.text).toBe('Do you agree that your data is kept for this?\nReply YES or NO.');
+    expect(chat.text).toBe('Do you agree that your data is kept for this?\nReply YES or NO.\nAt any question: type BACK for the previous one, or CANCEL to stop.');
     chat.answer('consent', 'yes');
     chat.answer('minor', 'no');
     chat.answer('name', 'Maria');
@@ -212,5 +317,6 @@ describe('daftar', () => {
     expect(chat.text).toContain('Please check your answers:\nAgreed: Yes\nUnder 17: No\nName: Maria');
     chat.send('send');
     expect(chat.text).toContain('Thank you, Maria!');
+    expect(chat.last.effects[0]).toMatchObject({ display: { consent: 'Yes', village: 'Miran', role: 'Villager' } });
   });
 });

@@ -173,7 +173,10 @@ describe('back', () => {
   it('at the first question there is nothing to go back to', () => {
     const chat = new Chat(daftar);
     chat.back();
-    expect(chat.text).toBe('Ini pertanyaan pertama, tidak bisa kembali lagi.\n\nApakah Anda setuju data Anda disimpan untuk itu?\nBalas YA atau TIDAK.');
+    expect(chat.text).toBe(
+      'Ini pertanyaan pertama, tidak bisa kembali lagi.\n\nApakah Anda setuju data Anda disimpan untuk itu?\nBalas YA atau TIDAK.\n' +
+        'Di setiap pertanyaan: ketik KEMBALI untuk ke pertanyaan sebelumnya, atau BATAL untuk berhenti.',
+    );
     expect(chat.at).toBe('consent');
   });
 

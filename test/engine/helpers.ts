@@ -105,7 +105,9 @@ export function context(overrides: Partial<StepContext> = {}, lang: 'id' | 'en' 
         { id: 'act-3', title: 'Kelompok simpan pinjam perempuan' },
       ],
     },
-    checkRoleCode: (role, code) => (role === 'pokja' && code.toUpperCase() === 'POKJA-123') || (role === 'fasilitator' && code === 'FAS-9'),
+    // The id of the code that grants the role, as the service answers from its access codes.
+    checkRoleCode: (role, code) =>
+      role === 'pokja' && code.toUpperCase() === 'POKJA-123' ? 'code-pokja' : role === 'fasilitator' && code === 'FAS-9' ? 'code-fas' : null,
     ...overrides,
   };
 }

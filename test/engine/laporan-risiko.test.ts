@@ -11,11 +11,14 @@ describe('laporan-risiko', () => {
     expect(chat.text).toContain('12. Lainnya');
     chat.answer('type', '1');
     expect(chat.at).toBe('date'); // no follow-up unless "lainnya"
-    expect(chat.text).toContain('Contoh: 17-09-2024');
+    // The example is a real recent date (three days before "today", 2024-09-20), not a fixed one.
+    expect(chat.text).toContain('Contoh: 17-09-2024. Bisa juga ketik HARI INI atau KEMARIN.');
     chat.answer('date', '17/9/24');
     chat.answer('place', 'Dusun Air Kecil');
     expect(chat.message.expect).toBe('location');
     expect(chat.message.choices).toEqual([{ id: '__skip', label: 'Lewati' }]);
+    // Only a shared location is asked here (the place's name was the question before), and how to send one.
+    expect(chat.text).toBe('Kalau Anda ada di tempat itu, kirim lokasinya.\nKirim lokasi: tekan 📎 lalu pilih Lokasi.\nKetik LEWATI kalau tidak tahu atau tidak ada.');
     chat.answer('location', { kind: 'location', latitude: -3.9, longitude: 130.8 });
     chat.answer('severity', 'berat');
     chat.answer('households', '1.200');
@@ -27,8 +30,9 @@ describe('laporan-risiko', () => {
     expect(chat.text).toContain('Kejadian: Banjir atau banjir bandang');
     expect(chat.text).toContain('Tanggal: 17 September 2024');
     expect(chat.text).toContain('Lokasi: -3.90000, 130.80000');
-    expect(chat.text).toContain('Keluarga kena: 1200');
-    expect(chat.text).toContain('Usaha kena: Ikan (nelayan), Pala');
+    expect(chat.text).toContain('Tingkat kerusakan: Berat / parah');
+    expect(chat.text).toContain('KK terdampak: 1200');
+    expect(chat.text).toContain('Usaha terdampak: Ikan (nelayan), Pala');
     expect(chat.text).toContain('Foto: Foto terkirim: jalan putus');
     chat.press('send');
     expect(chat.submitted).toEqual({
@@ -42,7 +46,17 @@ describe('laporan-risiko', () => {
       help: 'Air bersih dan beras',
       photo: { fileId: 'AgAD-123', caption: 'jalan putus' },
     });
-    expect(chat.text).toContain('laporan Anda sudah terkirim');
+    expect(chat.text).toContain('laporan Anda sudah tersimpan dan akan diperiksa fasilitator');
+    expect(chat.last.effects[0]).toMatchObject({
+      display: {
+        type: 'Banjir atau banjir bandang',
+        date: '17 September 2024',
+        location: '-3.90000, 130.80000',
+        severity: 'Berat / parah (rumah, kebun atau perahu rusak berat, ada yang mengungsi)',
+        households: '1200',
+        livelihoods: 'Ikan (nelayan), Pala',
+      },
+    });
   });
 
   it('asks what happened when "lainnya", and works without GPS or camera', () => {
@@ -52,20 +66,24 @@ describe('laporan-risiko', () => {
     chat.answer('type_other', 'Kebakaran hutan');
     chat.answer('date', 'kemarin');
     chat.answer('place', 'Kebun belakang kampung');
+    // A typed place at the location question: the place was asked already; say how to share, or skip.
     chat.answer('location', 'Dekat sungai Waru');
+    expect(chat.at).toBe('location');
+    expect(chat.text).toMatch(/^Mohon kirim lokasi: tekan 📎 lalu pilih Lokasi\. Kalau tidak bisa, ketik LEWATI\./);
+    chat.answer('location', 'lewati');
     chat.answer('severity', 'Sedang');
     chat.answer('households', 'lewati');
     chat.answer('livelihoods', { kind: 'choice', promptSeq: chat.state.promptSeq, choiceId: '__skip' });
     chat.answer('help', '/lewati');
     chat.answer('photo', 'Asap tebal, pohon cengkeh terbakar');
-    expect(chat.text).toContain('Keluarga kena: (dilewati)');
+    expect(chat.text).toContain('KK terdampak: (dilewati)');
     chat.send('kirim');
     expect(chat.submitted).toEqual({
       type: 'lainnya',
       type_other: 'Kebakaran hutan',
       date: '2024-09-19',
       place: 'Kebun belakang kampung',
-      location: { name: 'Dekat sungai Waru' },
+      location: null,
       severity: 'sedang',
       households: null,
       livelihoods: null,
@@ -80,7 +98,11 @@ describe('laporan-risiko', () => {
     chat.answer('date', '25-09-2024');
     expect(chat.text).toMatch(/^Tanggal itu belum terjadi\./);
     chat.answer('date', '31-02-2024');
-    expect(chat.text).toMatch(/^Tanggal tidak dikenali\./);
+    expect(chat.text).toMatch(/^Tanggal itu tidak ada\. Mohon periksa tanggal dan bulannya\. Contoh: 17-09-2024\./);
+    chat.answer('date', 'besok');
+    expect(chat.text).toMatch(/^Tanggal itu belum terjadi\./);
+    chat.answer('date', 'kapan ya');
+    expect(chat.text).toMatch(/^Tanggal tidak dikenali\. Contoh: 17-09-2024 atau 17 September 2024\./);
     chat.answer('date', '17 sept 2024');
     expect(chat.at).toBe('place');
     chat.back();
@@ -109,11 +131,49 @@ describe('laporan-risiko', () => {
     chat.answer('households', '6.000');
     expect(chat.text).toMatch(/^Angka terlalu besar\. Paling besar 5000\./);
     chat.answer('households', '2,5');
-    expect(chat.text).toMatch(/^Mohon tulis angka bulat saja/);
+    expect(chat.text).toMatch(/^2,5 bukan angka bulat\. Mohon tulis angka tanpa koma, contoh: 3/);
     chat.answer('households', 'banyak');
     expect(chat.text).toMatch(/^Mohon tulis angka bulat saja/);
     chat.answer('households', '45 KK');
     expect(chat.at).toBe('livelihoods');
+  });
+
+  it('understands estimates and numbers in words', () => {
+    for (const [typed, n] of [['sekitar 20', 20], ['± 20', 20], ['20an', 20], ['kurang lebih 20', 20], ['dua', 2], ['dua puluh lima', 25], ['seratus', 100], ['kira-kira 30 KK', 30]] as const) {
+      const chat = new Chat(laporan);
+      for (const [id, v] of [['type', 'banjir'], ['date', 'hari ini'], ['place', 'Waru'], ['location', 'lewati'], ['severity', 'ringan']] as const) chat.answer(id, v);
+      chat.answer('households', typed);
+      expect(chat.at, typed).toBe('livelihoods');
+      for (const [id, v] of [['livelihoods', 'lewati'], ['help', 'lewati'], ['photo', 'lewati']] as const) chat.answer(id, v);
+      chat.press('send');
+      expect(chat.submitted?.households, typed).toBe(n);
+    }
+  });
+
+  it('takes several livelihoods as people list them; a choice named twice counts once; words for choices', () => {
+    for (const [typed, ids] of [
+      ['1 2 dan 5', ['perikanan', 'cengkeh', 'kacang']],
+      ['1, 2 & 5', ['perikanan', 'cengkeh', 'kacang']],
+      ['satu dan tiga', ['perikanan', 'pala']],
+      ['pala, 3, pala', ['pala']],
+    ] as const) {
+      const chat = new Chat(laporan);
+      for (const [id, v] of [['type', 'banjir'], ['date', 'hari ini'], ['place', 'Waru'], ['location', 'lewati'], ['severity', 'ringan'], ['households', '5']] as const) chat.answer(id, v);
+      chat.answer('livelihoods', typed);
+      expect(chat.at, typed).toBe('help');
+      for (const [id, v] of [['help', 'lewati'], ['photo', 'lewati']] as const) chat.answer(id, v);
+      chat.press('send');
+      expect(chat.submitted?.livelihoods, typed).toEqual(ids);
+    }
+    // A single choice typed as its word: "dua" is the second, "sedang" and "parah" name one.
+    for (const [typed, id] of [['dua', 'sedang'], ['sedang', 'sedang'], ['parah', 'berat']] as const) {
+      const chat = new Chat(laporan);
+      for (const [q, v] of [['type', 'banjir'], ['date', 'hari ini'], ['place', 'Waru'], ['location', 'lewati']] as const) chat.answer(q, v);
+      chat.answer('severity', typed);
+      expect(chat.at, typed).toBe('households');
+      chat.back();
+      expect(chat.state.answers.severity, typed).toBe(id);
+    }
   });
 
   it('a photo question takes a photo, a description, or a skip; not a location', () => {

@@ -19,9 +19,10 @@ function problemsOf(yaml: string, file = 'demo.yaml'): string[] {
 const header = 'id: demo\nversion: 1\nroles: [warga]\nquestions:\n';
 
 describe('parseFlow', () => {
-  it('loads the four shipped flows', async () => {
+  it('loads the shipped flows', async () => {
     const flows = await loadFlows(FLOWS_DIR);
-    expect([...flows.keys()].sort()).toEqual(['daftar', 'kemajuan-kegiatan', 'laporan-risiko', 'profil-desa']);
+    // Other flows (schedules, announcements) may sit beside the four of the village plan.
+    expect([...flows.keys()]).toEqual(expect.arrayContaining(['daftar', 'kemajuan-kegiatan', 'laporan-risiko', 'profil-desa']));
     const daftar = flows.get('daftar')!;
     expect(daftar.version).toBe(1);
     expect(daftar.namespace).toBe('daftar');
@@ -85,9 +86,8 @@ describe('parseFlow', () => {
         '  - id: a\n    type: text\n',
     );
     expect(problems).toEqual([
-      'demo.yaml: a: filter only works with choicesFrom',
       'demo.yaml: a: duplicate choice id "x"',
-      'demo.yaml: b: give either choices or choicesFrom (exactly one)',
+      'demo.yaml: b: give choices or choicesFrom',
       'demo.yaml: c: constraint needs a constraintMessage key',
       'demo.yaml: c: min 5 is above max 1',
       'demo.yaml: d: endIf needs an endMessage key',

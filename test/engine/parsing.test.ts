@@ -1,7 +1,8 @@
 /** Small pure helpers: command words, Indonesian numbers, dates, choice matching. */
 import { describe, expect, it } from 'vitest';
 import { matchChoice, normalizeCommandWord, parseDateInput, parseLocalNumber, parseYesNo } from '../../src/engine/index.js';
-import { sourceItems } from '../../src/engine/choices.js';
+import { matchChoices, sourceItems } from '../../src/engine/choices.js';
+import { readDate } from '../../src/engine/dates.js';
 import { context } from './helpers.js';
 
 describe('normalizeCommandWord', () => {
@@ -42,7 +43,30 @@ describe('parseLocalNumber (Indonesian style)', () => {
     expect(parseLocalNumber(input)).toBe(expected);
   });
 
-  it.each(['', 'dua puluh', '3 atau 4', '1.50.0', '12,', 'sekitar 30', '1.5.2'])('refuses %j', (input) => {
+  it.each([
+    ['sekitar 20', 20],
+    ['± 20', 20],
+    ['+- 20', 20],
+    ['20an', 20],
+    ['20-an', 20],
+    ['kurang lebih 20', 20],
+    ['kira-kira 30 KK', 30],
+    ['20 lebih', 20],
+    ['dua', 2],
+    ['dua puluh', 20],
+    ['dua puluh lima', 25],
+    ['sebelas', 11],
+    ['tujuh belas', 17],
+    ['seratus', 100],
+    ['seratus dua puluh', 120],
+    ['tiga ribu lima ratus', 3500],
+    ['dua puluh KK', 20],
+    ['twenty five', 25],
+  ])('understands %j as %s', (input, expected) => {
+    expect(parseLocalNumber(input)).toBe(expected);
+  });
+
+  it.each(['', '3 atau 4', 'tiga atau empat', 'dua tiga', '1.50.0', '12,', '1.5.2', 'banyak', 'puluhan'])('refuses %j', (input) => {
     expect(parseLocalNumber(input)).toBeUndefined();
   });
 });
@@ -75,7 +99,32 @@ describe('parseDateInput', () => {
     expect(parseDateInput('25 desember', today, false)?.iso).toBe('2024-12-25');
   });
 
-  it.each(['31-02-2024', '17-13-2024', 'besok lusa', '17 bulan 2024', 'lusa', '2024'])('refuses %j', (input) => {
+  it.each([
+    ['besok', '2024-09-21'],
+    ['lusa', '2024-09-22'],
+    ['senin kemarin', '2024-09-16'], // 2024-09-20 is a Friday
+    ['senin lalu', '2024-09-16'],
+    ['hari minggu lalu', '2024-09-15'],
+    ['jumat lalu', '2024-09-13'], // "lalu" on the same weekday is a week ago
+    ["jum'at", '2024-09-20'],
+    ['minggu lalu', '2024-09-13'], // last week
+    ['seminggu yang lalu', '2024-09-13'],
+    ['2 minggu lalu', '2024-09-06'],
+    ['tgl 5', '2024-09-05'],
+    ['tanggal 25', '2024-08-25'], // not in the future: last month
+    ['5/11', '2023-11-05'], // not in the future: last year
+  ])('%s -> %s (past expected)', (input, iso) => {
+    expect(parseDateInput(input, today, true)?.iso).toBe(iso);
+  });
+
+  it('tells a date that does not exist from one not understood', () => {
+    expect(readDate('31-02-2026', today)).toEqual({ kind: 'invalid' });
+    expect(readDate('30 februari', today)).toEqual({ kind: 'invalid' });
+    expect(readDate('tgl 31', today)).toEqual({ kind: 'invalid' }); // September has 30 days
+    expect(readDate('kapan ya', today)).toEqual({ kind: 'unknown' });
+  });
+
+  it.each(['31-02-2024', '17-13-2024', '17 bulan 2024', '2024', 'besok pagi'])('refuses %j', (input) => {
     expect(parseDateInput(input, today)).toBeUndefined();
   });
 });
@@ -106,5 +155,54 @@ describe('matchChoice with the real village list', () => {
 
   it('takes the number shown', () => {
     expect(name('3')).toBe(items[2]!.label);
+  });
+});
+
+describe('matchChoices (several at once)', () => {
+  const items = ['Listrik', 'Air bersih', 'Sinyal HP', 'Pasar', 'Dermaga'].map((label, i) => ({ id: `c${i + 1}`, label, data: {} }));
+  const ids = (text: string): string[] | string[][] => {
+    const r = matchChoices(text, items);
+    return r.unknown.length > 0 ? [r.unknown] : r.items.map((i) => i.id);
+  };
+
+  it.each([
+    ['1 2 dan 5', ['c1', 'c2', 'c5']],
+    ['1, 2 & 5', ['c1', 'c2', 'c5']],
+    ['1,3', ['c1', 'c3']],
+    ['satu dan tiga', ['c1', 'c3']],
+    ['dua tiga', ['c2', 'c3']],
+    ['1, 1 dan 3', ['c1', 'c3']],
+    ['listrik dan pasar', ['c1', 'c4']],
+    ['pasar, 4', ['c4']],
+    ['listrik serta air bersih', ['c1', 'c2']],
+  ])('%j -> %j', (text, expected) => {
+    expect(ids(text)).toEqual(expected);
+  });
+
+  it('names what it could not match', () => {
+    expect(ids('1 dan kapal')).toEqual([['kapal']]);
+  });
+});
+
+describe('matchChoice: a choice typed as its word', () => {
+  const severity = ['Ringan (rugi sedikit)', 'Sedang (banyak yang rugi)', 'Berat / parah (rumah rusak)'].map((label, i) => ({ id: `s${i}`, label, data: {} }));
+  it.each([
+    ['dua', 's1'],
+    ['sedang', 's1'],
+    ['parah', 's2'],
+    ['tiga', 's2'],
+  ])('%j -> %s', (text, id) => {
+    expect(matchChoice(text, severity)?.id).toBe(id);
+  });
+
+  it('a word in two labels is not a guess', () => {
+    expect(matchChoice('rugi', severity)).toBeUndefined();
+  });
+
+  it('a label that is a number word wins over the position', () => {
+    const items = ['Satu', 'Dua', 'Tiga'].map((label, i) => ({ id: `n${i}`, label, data: {} }));
+    expect(matchChoice('tiga', items)?.id).toBe('n2');
+    // Where labels are number words, a number word is never taken as a position ("satu" is not "Dua").
+    expect(matchChoice('satu', items.slice(1))).toBeUndefined();
   });
 });

@@ -32,14 +32,14 @@ describe('profil-desa', () => {
     chat.answer('households', '320');
     chat.answer('school', 'SD');
     chat.answer('health', 'posyandu');
-    expect(chat.text).toMatch(/^Sumber penghidupan ke-1:\n\nWarga hidup dari apa\?/);
+    expect(chat.text).toMatch(/^Mata pencaharian ke-1:\n\nWarga hidup dari apa\?/);
     chat.answer('source', 'ikan');
     chat.answer('season', '2');
     chat.answer('share', 'hampir semua');
     expect(chat.at).toBe('more');
-    expect(chat.text).toBe('Ada sumber penghidupan lain di desa?\nBalas YA atau TIDAK.');
+    expect(chat.text).toBe('Ada mata pencaharian lain di desa?\nBalas YA atau TIDAK.');
     chat.press('yes');
-    expect(chat.text).toMatch(/^Sumber penghidupan ke-2:/);
+    expect(chat.text).toMatch(/^Mata pencaharian ke-2:/);
     chat.answer('source', 'pala');
     chat.answer('season', 'musim panen');
     chat.answer('share', 'banyak');
@@ -63,7 +63,7 @@ describe('profil-desa', () => {
     chat.answer('hard_season', 'musim angin');
     chat.answer('opportunity', 'Olah pala jadi minyak');
     expect(chat.at).toBe('summary');
-    expect(chat.text).toContain('Sumber penghidupan:\n  1) Ikan (nelayan), Musim teduh (laut tenang), Hampir semua\n  2) Pala, Hanya musim panen, Banyak');
+    expect(chat.text).toContain('Mata pencaharian:\n  1) Ikan (nelayan), Musim teduh (laut tenang), Hampir semua\n  2) Pala, Hanya musim panen, Banyak');
     chat.press('send');
     expect(chat.submitted).toEqual({
       households: 320,
@@ -108,8 +108,8 @@ describe('profil-desa', () => {
       chat.answer(id, v);
     }
     chat.press('change');
-    chat.answer('change', 'sumber penghidupan');
-    expect(chat.text).toMatch(/^Sumber penghidupan ke-1:/);
+    chat.answer('change', 'mata pencaharian');
+    expect(chat.text).toMatch(/^Mata pencaharian ke-1:/);
     fillSources(chat, [['sagu', '1', '2']]);
     // Fishing is gone, so the boats answer is dropped; nothing else is asked again.
     expect(chat.at).toBe('summary');

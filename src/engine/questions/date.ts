@@ -1,16 +1,17 @@
-import { formatDate, parseDateInput, toIso } from '../dates.js';
+import { addDays, formatDate, formatDateNumeric, readDate, toIso } from '../dates.js';
 import type { DateQuestion } from '../types.js';
 import { fail, ok, type QuestionEnv, type QuestionHandler } from './types.js';
 
 /** A calendar date typed the Indonesian way; stored as ISO yyyy-mm-dd. */
 export const dateQuestion: QuestionHandler<DateQuestion> = {
   render(_q, env) {
-    return { lines: [env.te('hint.date')], expect: 'text' };
+    return { lines: [env.te('hint.date', examples(env))], expect: 'text' };
   },
   parse(q, input, env) {
-    if (input.kind !== 'text') return fail(env.te('error.date'));
-    const parsed = parseDateInput(input.text, env.today, q.notFuture);
-    if (!parsed) return fail(env.te('error.date'));
+    if (input.kind !== 'text') return fail(env.te('error.date', examples(env)));
+    const parsed = readDate(input.text, env.today, q.notFuture);
+    if (parsed.kind === 'invalid') return fail(env.te('error.date_invalid', examples(env)));
+    if (parsed.kind === 'unknown') return fail(env.te('error.date', examples(env)));
     const iso = parsed.iso;
     if (q.notFuture && iso > toIso(env.today)) return fail(env.te('error.date_future'));
     if (q.min !== undefined && iso < q.min) return fail(env.te('error.date_min', { date: show(q.min, env) }));
@@ -21,6 +22,12 @@ export const dateQuestion: QuestionHandler<DateQuestion> = {
     return show(String(value), env);
   },
 };
+
+/** Examples are real, recent dates (a few days before today), typed two ways. */
+function examples(env: QuestionEnv): { example: string; example_long: string } {
+  const d = addDays(env.today, -3);
+  return { example: formatDateNumeric(d), example_long: show(toIso(d), env) };
+}
 
 export function show(iso: string, env: QuestionEnv): string {
   return formatDate(iso, env.te('format.months').split(','));

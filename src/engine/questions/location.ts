@@ -1,9 +1,10 @@
 import type { LocationAnswer, LocationQuestion } from '../types.js';
 import { fail, ok, type QuestionHandler } from './types.js';
 
-const MAX_NAME = 200;
-
-/** A shared location or, on phones without GPS, a typed place name. */
+/**
+ * A shared location (a point from the phone's GPS). A place's name is a text question of its
+ * own, asked before it, so the place is never asked twice; without GPS the person skips.
+ */
 export const locationQuestion: QuestionHandler<LocationQuestion> = {
   render(_q, env) {
     return { lines: [env.te('hint.location')], expect: 'location' };
@@ -14,14 +15,9 @@ export const locationQuestion: QuestionHandler<LocationQuestion> = {
       if (input.name) value.name = input.name;
       return ok(value);
     }
-    if (input.kind === 'text') {
-      const name = input.text.trim();
-      if (name === '') return fail(env.te('error.location'));
-      if ([...name].length > MAX_NAME) return fail(env.te('error.text_too_long', { length: [...name].length, max: MAX_NAME }));
-      return ok({ name } satisfies LocationAnswer);
-    }
     return fail(env.te('error.location'));
   },
+  // Answers from before (a typed name) still show.
   display(_q, value) {
     const v = value as Partial<{ latitude: number; longitude: number; name: string }>;
     if (typeof v.latitude === 'number' && typeof v.longitude === 'number') {

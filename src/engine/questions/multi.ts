@@ -18,6 +18,7 @@ export const multiQuestion: QuestionHandler<MultiQuestion> = {
     if (chosen.length > 0) lines.push(env.te('hint.selected', { list: chosen.join(', ') }));
     return {
       lines,
+      hint: lines.slice(1).join('\n'),
       choices: [...env.items.map((i) => ({ id: i.id, label: i.label })), { id: DONE_ID, label: env.te('button.done') }],
       multiple: { selected: [...env.selected] },
       expect: 'choice',

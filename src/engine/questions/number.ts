@@ -2,7 +2,7 @@ import { formatLocalNumber, parseLocalNumber } from '../numbers.js';
 import type { NumberQuestion } from '../types.js';
 import { fail, ok, type QuestionHandler } from './types.js';
 
-/** integer and decimal: Indonesian style input ("1.500" = 1500, "1,5" = 1.5), min/max. */
+/** integer and decimal: Indonesian style input ("1.500" = 1500, "1,5" = 1.5, "sekitar 20", "dua puluh"), min/max. */
 export const numberQuestion: QuestionHandler<NumberQuestion> = {
   render(q, env) {
     const sep = env.te('format.decimal_separator');
@@ -20,8 +20,11 @@ export const numberQuestion: QuestionHandler<NumberQuestion> = {
     if (input.kind !== 'text') return fail(env.te(errorKey));
     const n = parseLocalNumber(input.text);
     if (n === undefined || !Number.isFinite(n)) return fail(env.te(errorKey));
-    if (q.type === 'integer' && !Number.isInteger(n)) return fail(env.te('error.integer'));
     const sep = env.te('format.decimal_separator');
+    if (q.type === 'integer' && !Number.isInteger(n)) {
+      // "1,5" for a count: say why, with the nearest whole number as the example.
+      return fail(env.te('error.integer_fraction', { value: formatLocalNumber(n, sep), round: formatLocalNumber(Math.max(Math.round(n), q.min ?? -Infinity), sep) }));
+    }
     if (q.min !== undefined && n < q.min) return fail(env.te('error.number_min', { min: formatLocalNumber(q.min, sep) }));
     if (q.max !== undefined && n > q.max) return fail(env.te('error.number_max', { max: formatLocalNumber(q.max, sep) }));
     return ok(n);

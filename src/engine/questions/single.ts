@@ -7,6 +7,7 @@ export const singleQuestion: QuestionHandler<SingleQuestion> = {
   render(_q, env) {
     return {
       lines: [numberedLines(env.items).join('\n'), env.te('hint.choose')],
+      hint: env.te('hint.choose'),
       choices: env.items.map((i) => ({ id: i.id, label: i.label })),
       expect: 'choice',
     };

@@ -20,6 +20,8 @@ export interface QuestionEnv {
 export interface Rendered {
   /** Lines after the question text: the numbered choices, hints. */
   lines: string[];
+  /** The hint alone, when `lines` also hold the numbered choices (for the structured prompt). */
+  hint?: string;
   choices?: ChoiceOption[];
   multiple?: { selected: string[] };
   expect: NonNullable<OutboundMessage['expect']>;
