@@ -20,6 +20,16 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger({ level: config.LOG_LEVEL });
+  // No message may take the process down. A stray rejection is logged (redacted) and the service
+  // goes on; an uncaught exception leaves state unknown, so it is logged and the process exits
+  // non-zero for its supervisor to restart it (nothing acknowledged is lost: see the inbox).
+  process.on('unhandledRejection', (reason) => {
+    logger.error({ err: reason }, 'Unhandled rejection (the service goes on)');
+  });
+  process.on('uncaughtException', (err) => {
+    logger.fatal({ err }, 'Uncaught exception: exiting for a restart');
+    process.exit(1);
+  });
   let service;
   try {
     service = await startService(config, logger);

@@ -1,25 +1,30 @@
 /**
- * The composition root: wires configuration, database, seed, flows, the conversation
- * service, HTTP, channels and schedules into one running service, and takes it down
- * gracefully (stop taking work, finish what is in flight, close the database).
+ * The composition root: wires configuration, database, seed, flows, the pipeline (inbox,
+ * conversation service, outbox, dispatcher), HTTP, channels and schedules into one running
+ * service, and takes it down gracefully (stop taking work, finish what is in flight, close
+ * the database).
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import cron from 'node-cron';
 import { ConversationService } from './chat/conversation-service.js';
-import type { ChannelName, ChannelSender } from './chat/types.js';
+import type { ChatExtensions } from './chat/extensions.js';
+import { ChannelRegistry } from './channels/channel.js';
 import { createTelegramChannel, mountTelegramWebhook, type TelegramChannel, type TelegramTexts } from './channels/telegram/index.js';
 import { MongoPromptStore } from './channels/telegram/mongo-prompt-store.js';
+import { createTelegramOutbound } from './channels/telegram/outbound.js';
 import { createSimulatorRouter, WebInbox } from './channels/web/simulator.js';
 import type { Config } from './config/index.js';
 import { connectDatabase, type Database } from './db/connection.js';
-import { ProcessedMessageModel, TelegramPromptModel } from './db/models.js';
+import { InboxModel, MemberModel, TelegramPromptModel } from './db/models.js';
 import { seedVillages } from './db/seed.js';
 import { DONE_ID, loadFlows } from './engine/index.js';
 import { createApp, finishApp } from './http/app.js';
 import { createI18n, SUPPORTED_LANGUAGES } from './i18n.js';
 import type { Logger } from './logging/logger.js';
 import { flowsDir } from './paths.js';
+import { Dispatcher } from './pipeline/dispatcher.js';
+import { Inbox } from './pipeline/inbox.js';
 import { purgeExpiredPersonalData } from './privacy/retention.js';
 import { sweepRuns } from './schedule/run-reminders.js';
 
@@ -27,17 +32,26 @@ export interface RunningService {
   port: number;
   db: Database;
   conversations: ConversationService;
-  senders: Map<ChannelName, ChannelSender>;
+  inbox: Inbox;
+  dispatcher: Dispatcher;
+  channels: ChannelRegistry;
   telegram: TelegramChannel | null;
   /** Runs the reminder/expiry sweep now (the cron job runs it every 10 minutes). */
   sweep(now?: Date): Promise<{ reminded: number; expired: number }>;
   stop(): Promise<void>;
 }
 
-/** How long processed inbound ids are kept: longer than any platform retries (WhatsApp: 7 days). */
+export interface ServiceHooks {
+  /** Features that plug into chat (workshops, broadcasts, the workspace's commands). */
+  extensions?: ChatExtensions;
+  /** The clock, for tests. */
+  now?: () => Date;
+}
+
+/** How long handled inbound ids are kept as dedupe marks: longer than any platform retries (WhatsApp: 7 days). */
 const DEDUPE_RETENTION_MS = 14 * 24 * 3600_000;
 
-export async function startService(config: Config, logger: Logger): Promise<RunningService> {
+export async function startService(config: Config, logger: Logger, hooks: ServiceHooks = {}): Promise<RunningService> {
   // Flows first: a broken flow file must stop start-up before anything else happens.
   const flows = await loadFlows(flowsDir);
   const i18n = await createI18n();
@@ -47,41 +61,74 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const seeded = await seedVillages();
   logger.info({ inserted: seeded.inserted, total: seeded.total }, `Villages: ${seeded.total} in the seed, ${seeded.inserted} newly added`);
 
-  const conversations = new ConversationService({ flows, i18n, logger, timeZone: config.TIMEZONE, runExpiryHours: config.RUN_EXPIRY_HOURS });
-  const senders = new Map<ChannelName, ChannelSender>();
+  const channels = new ChannelRegistry();
+  const dispatcher = new Dispatcher({
+    channels,
+    logger,
+    ...(hooks.now ? { now: hooks.now } : {}),
+    onBlocked: async (channel, to) => {
+      conversations.invalidate(channel, to);
+      await MemberModel.updateOne({ channel, platformUserId: to }, { $set: { blocked: true }, $inc: { rev: 1 } });
+    },
+  });
+  const conversations: ConversationService = new ConversationService({
+    flows,
+    i18n,
+    logger,
+    timeZone: config.TIMEZONE,
+    runExpiryHours: config.RUN_EXPIRY_HOURS,
+    ...(hooks.now ? { now: hooks.now } : {}),
+    ...(hooks.extensions ? { extensions: hooks.extensions } : {}),
+    // Replies are written already claimed by this process's dispatcher and sent at once.
+    outbox: { claimFor: { owner: dispatcher.owner, leaseMs: 30_000 }, onEnqueued: (ids) => dispatcher.wake(ids) },
+  });
+  const inbox = new Inbox({ handle: (message) => conversations.handle(message), logger });
 
   let shuttingDown = false;
   const app = createApp({ logger, isReady: () => db.isReady(), isShuttingDown: () => shuttingDown });
   if (config.simulatorEnabled) {
-    const inbox = new WebInbox();
-    senders.set('web', inbox);
-    app.use(createSimulatorRouter(conversations, inbox));
+    const web = new WebInbox();
+    channels.register(web);
+    app.use(createSimulatorRouter(conversations, web));
   }
   let telegram: TelegramChannel | null = null;
   if (config.TELEGRAM_BOT_TOKEN) {
+    const textsByLanguage = Object.fromEntries(
+      SUPPORTED_LANGUAGES.map((lang) => [lang, i18n.getResourceBundle(lang, 'telegram') as Partial<TelegramTexts>]),
+    );
+    const promptStore = new MongoPromptStore();
     telegram = createTelegramChannel({
       token: config.TELEGRAM_BOT_TOKEN,
       apiRoot: config.TELEGRAM_API_ROOT,
-      handler: conversations,
+      inbox,
+      setBlocked: (address, blocked) => conversations.setBlocked(address, blocked),
       logger,
       webhookUrl: config.TELEGRAM_WEBHOOK_URL,
       webhookSecret: config.TELEGRAM_WEBHOOK_SECRET,
-      promptStore: new MongoPromptStore(),
-      textsByLanguage: Object.fromEntries(
-        SUPPORTED_LANGUAGES.map((lang) => [lang, i18n.getResourceBundle(lang, 'telegram') as Partial<TelegramTexts>]),
-      ),
+      promptStore,
+      textsByLanguage,
       doneChoiceId: DONE_ID,
     });
-    senders.set('telegram', telegram.sender);
+    channels.register(createTelegramOutbound({ api: telegram.api, logger, promptStore, textsByLanguage, doneChoiceId: DONE_ID }));
     if (telegram.mode === 'webhook') mountTelegramWebhook(app, telegram);
   }
   finishApp(app, logger);
 
-  const sweep = async (now = new Date()) => {
+  const sweep = async (now = hooks.now?.() ?? new Date()) => {
     // What TTL indexes do on real MongoDB, done by hand so the stand-in (no TTL) stays small too.
-    await ProcessedMessageModel.deleteMany({ receivedAt: { $lt: new Date(now.getTime() - DEDUPE_RETENTION_MS) } });
+    await InboxModel.deleteMany({ status: { $ne: 'pending' }, receivedAt: { $lt: new Date(now.getTime() - DEDUPE_RETENTION_MS) } });
     await TelegramPromptModel.deleteMany({ savedAt: { $lt: new Date(now.getTime() - 30 * 24 * 3600_000) } });
-    return sweepRuns(now, { senders, i18n, flows, timeZone: config.TIMEZONE, logger });
+    await dispatcher.deleteFinished(14);
+    return sweepRuns(now, {
+      i18n, flows, timeZone: config.TIMEZONE, logger,
+      onChanged: (keys, ids) => {
+        for (const key of keys) {
+          const at = key.indexOf(':');
+          conversations.invalidate(key.slice(0, at), key.slice(at + 1));
+        }
+        dispatcher.wake(ids);
+      },
+    });
   };
   // Every night at 03:00 (WIT by default): delete what the retention promise says must go.
   const retentionTask = cron.schedule(
@@ -90,6 +137,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       try {
         const purged = await purgeExpiredPersonalData(new Date(), { unregisteredAfterHours: config.RUN_EXPIRY_HOURS });
         if (purged.inactive || purged.unregistered) logger.info(purged, 'Retention: members deleted');
+        conversations.invalidate();
       } catch (err) {
         logger.error({ err }, 'Retention job failed');
       }
@@ -109,25 +157,36 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     { name: 'run-sweep', timezone: config.TIMEZONE, noOverlap: true },
   );
 
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.PORT, () => resolve(s));
-    s.once('error', reject);
-  }).catch(async (err: NodeJS.ErrnoException) => {
+  const stopTimers = async () => {
     await sweepTask.stop();
     await retentionTask.stop();
+  };
+
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.PORT, config.HOST, () => resolve(s));
+    s.once('error', reject);
+  }).catch(async (err: NodeJS.ErrnoException) => {
+    await stopTimers();
     await db.close();
-    throw new Error(err.code === 'EADDRINUSE' ? `PORT ${config.PORT} is already in use; set PORT to a free port` : err.message);
+    throw new Error(err.code === 'EADDRINUSE' ? `PORT ${config.PORT} is already in use; stop the other program or set PORT to a free port` : err.message);
   });
   const port = (server.address() as AddressInfo).port;
-  logger.info({ port }, `Listening on http://localhost:${port}`);
+  logger.info({ port, host: config.HOST }, `Listening on http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}`);
+
+  // Work left by an earlier run (a crash) goes first: pending inbound messages and unsent replies.
+  inbox.start();
+  dispatcher.start();
+  void inbox.recover().catch((err: unknown) => logger.warn({ err }, 'inbox: first recovery failed'));
+
   if (telegram) {
     try {
       await telegram.start();
       logger.info({ mode: telegram.mode }, `Telegram channel started (${telegram.mode === 'webhook' ? 'webhook' : 'long polling'})`);
     } catch (err) {
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await sweepTask.stop();
-      await retentionTask.stop();
+      await inbox.stop();
+      await dispatcher.stop();
+      await stopTimers();
       await db.close();
       throw new Error(`Telegram did not start: ${(err as Error).message}. Check TELEGRAM_BOT_TOKEN and TELEGRAM_API_ROOT.`);
     }
@@ -138,21 +197,23 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     port,
     db,
     conversations,
-    senders,
+    inbox,
+    dispatcher,
+    channels,
     telegram,
     sweep,
     async stop() {
       if (shuttingDown) return;
       shuttingDown = true;
-      await sweepTask.stop();
-      await retentionTask.stop();
-      // Stop fetching updates first; handlers in flight finish before the database closes.
+      await stopTimers();
+      // Stop fetching updates first; then let requests and handling in flight finish.
       await telegram?.stop();
-      // Stop taking new connections, let in-flight requests finish, then close the database.
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      await inbox.stop();
+      await dispatcher.stop();
       await db.close();
       logger.info('Stopped');
     },

@@ -14,9 +14,11 @@ export type GlobalCommand =
   | { name: 'stop' }
   | { name: 'start'; payload?: string }
   | { name: 'mydata' }
-  | { name: 'deletedata' };
+  | { name: 'deletedata' }
+  | { name: 'privacy' };
 
-const WORDS: Record<string, GlobalCommand['name']> = {
+/** Own keys only (a Map): "constructor" or "__proto__" are words, not commands. */
+const WORDS = new Map<string, GlobalCommand['name']>(Object.entries({
   menu: 'menu',
   batal: 'cancel',
   cancel: 'cancel',
@@ -38,7 +40,9 @@ const WORDS: Record<string, GlobalCommand['name']> = {
   'hapus data': 'deletedata',
   deletedata: 'deletedata',
   'delete my data': 'deletedata',
-};
+  privasi: 'privacy',
+  privacy: 'privacy',
+} satisfies Record<string, GlobalCommand['name']>));
 
 export function parseGlobalCommand(text: string): GlobalCommand | null {
   const normalized = normalizeCommandWord(text);
@@ -48,6 +52,6 @@ export function parseGlobalCommand(text: string): GlobalCommand | null {
     return { name: 'start', payload: text.trim().split(/\s+/)[1] };
   }
   const word = normalized.replace(/@\w+$/, '').replace(/[.!?]+$/, '');
-  const name = WORDS[word];
+  const name = WORDS.get(word);
   return name ? ({ name } as GlobalCommand) : null;
 }

@@ -3,6 +3,8 @@
  * Nothing outside src/channels/<name>/ knows a platform's own payloads.
  */
 
+import type { ReplyContext } from '../channels/channel.js';
+
 export type ChannelName = 'telegram' | 'whatsapp' | 'web';
 
 /** What a person sent, whatever the platform. */
@@ -27,6 +29,8 @@ export interface InboundMessage {
   /** The platform's language hint (e.g. Telegram's language_code). */
   languageHint?: string;
   content: InboundContent;
+  /** What the person pressed (the button's message, the callback query), handed to the reply's rendering. */
+  replyTo?: ReplyContext;
 }
 
 export interface ChoiceOption {
@@ -76,15 +80,6 @@ export interface PromptStructure {
 export interface Address {
   channel: ChannelName;
   platformUserId: string;
-}
-
-/** Result of a send from a channel adapter. `blocked` means the person blocked the bot: do not retry. */
-export type SendOutcome = { ok: true } | { ok: false; blocked: boolean; retryAfterSeconds?: number; error: string };
-
-/** Implemented by each channel adapter for proactive sends. */
-export interface ChannelSender {
-  readonly channel: ChannelName;
-  send(to: Address, messages: OutboundMessage[]): Promise<SendOutcome>;
 }
 
 /** Implemented by the conversation service; adapters call it for every inbound message. */

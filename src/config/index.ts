@@ -59,6 +59,8 @@ function url(protocols: string[], what: string) {
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: port,
+  /** Interface to listen on: loopback unless said otherwise (the simulator has no login). */
+  HOST: optionalString.transform((v) => v ?? '127.0.0.1'),
   MONGODB_URI: url(['mongodb:', 'mongodb+srv:'], 'a MongoDB connection string like mongodb://host:27017/suaradesa'),
   DATA_DIR: optionalString.transform((v) => v ?? './data'),
   LOG_LEVEL: z

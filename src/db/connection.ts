@@ -28,13 +28,40 @@ export async function ensureIndexes(): Promise<void> {
 export async function connectDatabase(
   config: Pick<Config, 'MONGODB_URI' | 'DATA_DIR'>,
   logger: Logger,
+  options: { onFatal?: (message: string) => void } = {},
 ): Promise<Database> {
   let localServer: LocalServer | null = null;
   let uri = config.MONGODB_URI;
+  let closing = false;
   if (!uri) {
-    localServer = await startLocalServer(resolveDataDir(config.DATA_DIR));
+    const dataDir = resolveDataDir(config.DATA_DIR);
+    localServer = await startLocalServer(dataDir);
     uri = localServer.uri;
-    logger.info({ database: localServer.kind, dataPath: localServer.dataPath }, `Started local database (${localServer.kind}), data in ${localServer.dataPath}`);
+    logger.info(
+      { database: localServer.kind, dataPath: localServer.dataPath, listening: uri },
+      `Started local database (${localServer.kind}) at ${uri} (open it with mongosh or Compass), data in ${localServer.dataPath}`,
+    );
+    // Supervised: if the local database dies, it is started again on the same port (the driver
+    // reconnects by itself); if that fails, one clear line and a non-zero exit for a supervisor.
+    const port = Number(new URL(uri.replace(/^mongodb:/, 'http:')).port);
+    const fatal = options.onFatal ?? ((message: string) => {
+      logger.fatal(message);
+      process.exit(1);
+    });
+    const watch = (server: LocalServer) =>
+      server.onUnexpectedExit((code, signal) => {
+        if (closing) return;
+        logger.error({ code, signal }, 'The local database stopped unexpectedly; starting it again');
+        startLocalServer(dataDir, { port }).then(
+          (restarted) => {
+            localServer = restarted;
+            watch(restarted);
+            logger.info({ database: restarted.kind }, 'The local database is running again');
+          },
+          (err: unknown) => fatal(`The local database stopped and could not be started again: ${(err as Error).message}`),
+        );
+      });
+    watch(localServer);
   }
   // Models are registered on import; importing here makes sure they exist before ensureIndexes.
   await import('./models.js');
@@ -61,6 +88,7 @@ export async function connectDatabase(
       }
     },
     async close() {
+      closing = true;
       await mongoose.disconnect();
       await localServer?.stop();
     },

@@ -8,7 +8,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { projectRoot, standInDir, standInLibDir } from '../paths.js';
 
@@ -19,6 +19,8 @@ export interface LocalServer {
   uri: string;
   /** Where the data lives, or 'memory'. */
   dataPath: string;
+  /** Called once if the server dies on its own (not through stop()). */
+  onUnexpectedExit(listener: (code: number | null, signal: string | null) => void): void;
   stop(): Promise<void>;
 }
 
@@ -67,7 +69,7 @@ async function startMongod(dataDir: string): Promise<LocalServer> {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   await waitForPort(port, child, 30_000);
-  return { kind: 'mongod', uri: `mongodb://127.0.0.1:${port}/suaradesa`, dataPath: dbPath, stop: () => stopChild(child, false) };
+  return { kind: 'mongod', uri: `mongodb://127.0.0.1:${port}/suaradesa`, dataPath: dbPath, ...supervise(child, false) };
 }
 
 async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
@@ -100,14 +102,15 @@ function ensureStandInJars(): void {
  * Starts mongo-java-server. `dataFile` undefined keeps everything in memory (tests).
  * The child stops when its stdin closes, so it never outlives this process.
  */
-export async function startStandIn(dataFile?: string): Promise<LocalServer> {
+export async function startStandIn(dataFile?: string, options: { port?: number; fsync?: boolean } = {}): Promise<LocalServer> {
   // StandIn.java runs through Java's single-file launcher, which compiles it: a JDK, not just a JRE.
   if (!commandExists('java', ['-version']) || !commandExists('javac', ['-version'])) {
     throw new LocalDatabaseError(`A Java 17 JDK (java and javac) was not found for the local MongoDB stand-in. ${HOW_TO_FIX}`);
   }
   ensureStandInJars();
-  const args = ['-Xss4m', '-cp', join(standInLibDir, '*'), join(standInDir, 'StandIn.java'), '0'];
+  const args = ['-Xss4m', '-cp', join(standInLibDir, '*'), join(standInDir, 'StandIn.java'), String(options.port ?? 0)];
   if (dataFile) args.push(dataFile);
+  if (options.fsync === false) args.push('--no-fsync');
   const child = spawn('java', args, { stdio: ['pipe', 'pipe', 'pipe'] });
   const stderrTail: string[] = [];
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -123,6 +126,14 @@ export async function startStandIn(dataFile?: string): Promise<LocalServer> {
         clearTimeout(timer);
         resolve(Number(match[1]));
       }
+      if (line.startsWith('IN_USE ')) {
+        clearTimeout(timer);
+        reject(new LocalDatabaseError(`The data folder ${dirname(dataFile ?? '.')} is in use by another Suara Desa (a second npm start?). Stop that one, or set DATA_DIR to another folder.`));
+      }
+      if (line.startsWith('PORT_IN_USE ')) {
+        clearTimeout(timer);
+        reject(new LocalDatabaseError(`The local database could not listen on port ${line.slice(12)}: it is taken.`));
+      }
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
@@ -135,13 +146,29 @@ export async function startStandIn(dataFile?: string): Promise<LocalServer> {
     kind: 'mongo-java-server',
     uri: `mongodb://127.0.0.1:${port}/suaradesa`,
     dataPath: dataFile ?? 'memory',
-    stop: () => stopChild(child, true),
+    ...supervise(child, true),
+  };
+}
+
+/** stop() for a child, and a way to hear when it dies on its own. */
+function supervise(child: ChildProcess, closeStdin: boolean): Pick<LocalServer, 'stop' | 'onUnexpectedExit'> {
+  let stopping = false;
+  const listeners: ((code: number | null, signal: string | null) => void)[] = [];
+  child.once('exit', (code, signal) => {
+    if (!stopping) for (const l of listeners) l(code, signal);
+  });
+  return {
+    onUnexpectedExit: (listener) => void listeners.push(listener),
+    stop: () => {
+      stopping = true;
+      return stopChild(child, closeStdin);
+    },
   };
 }
 
 /** Starts the best local server available, storing data under dataDir. */
-export async function startLocalServer(dataDir: string): Promise<LocalServer> {
+export async function startLocalServer(dataDir: string, options: { port?: number; fsync?: boolean } = {}): Promise<LocalServer> {
   mkdirSync(dataDir, { recursive: true });
   if (commandExists('mongod', ['--version'])) return startMongod(dataDir);
-  return startStandIn(join(dataDir, 'suaradesa.mv.db'));
+  return startStandIn(join(dataDir, 'suaradesa.mv.db'), options);
 }

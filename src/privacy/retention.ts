@@ -1,20 +1,67 @@
 /**
- * Retention, as the registration notice promises (UU 27/2022: keep only as long as needed):
- *  - a registered member inactive for two years is deleted with their runs and submissions;
+ * Deleting personal data, on request ("hapusdata") and as the registration notice promises
+ * (UU 27/2022: keep only as long as needed):
+ *  - a registered member inactive for two years is deleted;
  *  - someone who started registering but never finished (no consent on record) is deleted
- *    once their registration run has expired: without consent, nothing is kept.
+ *    once their registration has expired: without consent, nothing is kept.
+ * Reports (risk reports, profile answers, activity progress) are village facts: on deletion
+ * they stay, with the reporter removed (no name, no platform id, no member id). Registration
+ * answers, drafts, the member, and everything that still carries their chat id go.
  */
-import { MemberModel, RunModel, SubmissionModel } from '../db/models.js';
 import type { Types } from 'mongoose';
+import {
+  DataRequestModel, HelpRequestModel, InboxModel, MemberModel, OutboxModel, RunModel, SubmissionModel, TelegramPromptModel,
+} from '../db/models.js';
 
 export const RETENTION_INACTIVE_DAYS = 730;
 
-/** Deletes a member and everything they sent. Shared with "hapusdata". */
-export async function deleteMemberData(memberId: Types.ObjectId): Promise<void> {
+export interface DeletionResult {
+  /** Reports kept as village facts, without the reporter. */
+  reportsAnonymised: number;
+  /** Registration records, drafts, help requests, messages and button prompts deleted. */
+  deleted: { registrations: number; drafts: number; helpRequests: number; messages: number };
+}
+
+interface DeletableMember {
+  _id: Types.ObjectId;
+  channel: string;
+  platformUserId: string;
+}
+
+/** Deletes a member and what identifies them. Idempotent: a crash half-way is finished by a retry. */
+export async function deleteMemberData(
+  member: DeletableMember,
+  /** keepOutboxIds: the answer to the message that asked for the deletion, still to be sent. */
+  options: { keepReports: boolean; keepOutboxIds?: string[] },
+): Promise<DeletionResult> {
+  const memberId = member._id;
+  let reportsAnonymised = 0;
+  if (options.keepReports) {
+    const kept = await SubmissionModel.updateMany(
+      { memberId, flowId: { $ne: 'daftar' } },
+      { $set: { memberId: null, reporterRemovedAt: new Date() }, $unset: { 'answers.name': '', 'display.name': '' } },
+    );
+    reportsAnonymised = kept.modifiedCount;
+  }
   // Children first: a crash half-way leaves a member to retry, never orphans that can't be found.
-  await SubmissionModel.deleteMany({ memberId });
-  await RunModel.deleteMany({ memberId });
+  const registrations = await SubmissionModel.deleteMany({ memberId });
+  const drafts = await RunModel.deleteMany({ memberId });
+  const helpRequests = await HelpRequestModel.deleteMany({ memberId });
+  const key = `${member.channel}:${member.platformUserId}`;
+  const inbox = await InboxModel.deleteMany({ memberKey: key });
+  const outbox = await OutboxModel.deleteMany({ channel: member.channel, to: member.platformUserId, _id: { $nin: options.keepOutboxIds ?? [] } });
+  if (member.channel === 'telegram') await TelegramPromptModel.deleteMany({ _id: { $regex: `^${escapeRegex(member.platformUserId)}:` } });
+  // Access and earlier requests stay as proof they were honoured, no longer linked to the person.
+  await DataRequestModel.updateMany({ memberRef: String(memberId) }, { $set: { memberRef: 'deleted' } });
   await MemberModel.deleteOne({ _id: memberId });
+  return {
+    reportsAnonymised,
+    deleted: { registrations: registrations.deletedCount, drafts: drafts.deletedCount, helpRequests: helpRequests.deletedCount, messages: inbox.deletedCount + outbox.deletedCount },
+  };
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 export async function purgeExpiredPersonalData(
@@ -23,8 +70,10 @@ export async function purgeExpiredPersonalData(
 ): Promise<{ inactive: number; unregistered: number }> {
   const inactiveBefore = new Date(now.getTime() - (options.inactiveDays ?? RETENTION_INACTIVE_DAYS) * 24 * 3600_000);
   const unregisteredBefore = new Date(now.getTime() - options.unregisteredAfterHours * 3600_000);
-  const inactive = await MemberModel.find({ consent: { $ne: null }, lastInboundAt: { $lt: inactiveBefore } }, { _id: 1 }).lean();
-  const unregistered = await MemberModel.find({ consent: null, lastInboundAt: { $lt: unregisteredBefore } }, { _id: 1 }).lean();
-  for (const { _id } of [...inactive, ...unregistered]) await deleteMemberData(_id);
+  const fields = { _id: 1, channel: 1, platformUserId: 1 };
+  const inactive = await MemberModel.find({ consent: { $ne: null }, lastInboundAt: { $lt: inactiveBefore } }, fields).lean();
+  const unregistered = await MemberModel.find({ consent: null, lastInboundAt: { $lt: unregisteredBefore } }, fields).lean();
+  for (const m of inactive) await deleteMemberData(m, { keepReports: true });
+  for (const m of unregistered) await deleteMemberData(m, { keepReports: false });
   return { inactive: inactive.length, unregistered: unregistered.length };
 }

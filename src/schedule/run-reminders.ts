@@ -1,55 +1,84 @@
 /**
  * Unfinished conversations: one reminder a day before a run expires, then expiry. An
- * expired run keeps its answers (status 'expired') as a draft for facilitators.
- * Safe to run on several instances at once: each reminder is claimed atomically.
+ * expired run keeps its answers as a draft (runs collection) for facilitators.
+ * Safe on several instances at once: the reminder's outbox id is deterministic
+ * (`runrem:<run id>`), and every member write is guarded by rev.
  */
 import type { i18n as I18n } from 'i18next';
-import { MemberModel, RunModel } from '../db/models.js';
+import { archiveRun, type ActiveRun } from '../chat/conversation-service.js';
+import { MemberModel } from '../db/models.js';
 import type { Flow } from '../engine/index.js';
 import { translatorFor } from '../i18n.js';
-import type { ChannelName, ChannelSender } from '../chat/types.js';
 import type { Logger } from '../logging/logger.js';
+import { enqueue } from '../pipeline/outbox.js';
 
 export interface RunSweepDeps {
-  senders: Map<ChannelName, ChannelSender>;
   i18n: I18n;
   flows: Map<string, Flow>;
   timeZone: string;
   logger: Logger;
   /** How long before expiry the reminder goes out. */
   remindBeforeHours?: number;
+  /** Told after the sweep wrote to members (the service drops them from its cache) and queued messages. */
+  onChanged?: (memberKeys: string[], outboxIds: string[]) => void;
+}
+
+interface SweptMember {
+  _id: import('mongoose').Types.ObjectId;
+  channel: string;
+  platformUserId: string;
+  language?: string;
+  optedOut?: boolean;
+  blocked?: boolean;
+  rev: number;
+  run: ActiveRun;
 }
 
 export async function sweepRuns(now: Date, deps: RunSweepDeps): Promise<{ reminded: number; expired: number }> {
-  const expired = await RunModel.updateMany(
-    { status: 'active', expiresAt: { $lte: now } },
-    { $set: { status: 'expired' }, $inc: { rev: 1 } },
-  );
-
-  const remindFrom = new Date(now.getTime() + (deps.remindBeforeHours ?? 24) * 3600_000);
-  const due = await RunModel.find({ status: 'active', reminderSentAt: null, expiresAt: { $gt: now, $lte: remindFrom } }, { _id: 1 }).lean();
-  let reminded = 0;
-  for (const { _id } of due) {
-    // Claim: only one instance sends a given reminder.
-    const run = await RunModel.findOneAndUpdate({ _id, reminderSentAt: null, status: 'active' }, { $set: { reminderSentAt: now } }, { new: true });
-    if (!run) continue;
-    const member = await MemberModel.findById(run.memberId).lean();
-    const sender = member ? deps.senders.get(member.channel as ChannelName) : undefined;
-    if (!member || !sender || member.optedOut || member.blocked) continue;
-    const t = translatorFor(deps.i18n, member.language ?? 'id');
-    const flow = deps.flows.get(run.flowId);
-    const when = new Intl.DateTimeFormat(member.language === 'en' ? 'en-GB' : 'id-ID', {
-      timeZone: deps.timeZone, weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit',
-    }).format(run.expiresAt);
-    const outcome = await sender.send(
-      { channel: member.channel as ChannelName, platformUserId: member.platformUserId },
-      [{ text: t('bot:run.reminder', { flow: flow ? t(`${flow.namespace}:${flow.title}`) : run.flowId, when }), language: member.language ?? 'id' }],
-    );
-    if (outcome.ok) reminded++;
-    else {
-      if (outcome.blocked) await MemberModel.updateOne({ _id: member._id }, { $set: { blocked: true } });
-      deps.logger.warn({ runId: String(run._id), error: outcome.error }, 'Run reminder not delivered');
+  const changed: string[] = [];
+  const queued: string[] = [];
+  let expired = 0;
+  const dueToExpire = (await MemberModel.find({ 'run.expiresAt': { $lte: now } }, { channel: 1, platformUserId: 1, rev: 1, run: 1 }).lean()) as unknown as SweptMember[];
+  for (const m of dueToExpire) {
+    await archiveRun(m._id, m.run, now);
+    const res = await MemberModel.updateOne({ _id: m._id, rev: m.rev }, { $set: { run: null }, $inc: { rev: 1 } });
+    if (res.modifiedCount) {
+      expired++;
+      changed.push(`${m.channel}:${m.platformUserId}`);
     }
   }
-  return { reminded, expired: expired.modifiedCount };
+
+  const remindFrom = new Date(now.getTime() + (deps.remindBeforeHours ?? 24) * 3600_000);
+  const due = (await MemberModel.find(
+    { 'run.reminderSentAt': null, 'run.expiresAt': { $gt: now, $lte: remindFrom } },
+    { channel: 1, platformUserId: 1, language: 1, optedOut: 1, blocked: 1, rev: 1, run: 1 },
+  ).lean()) as unknown as SweptMember[];
+  let reminded = 0;
+  for (const m of due) {
+    if (!m.run || m.run.reminderSentAt) continue;
+    // Claim first (guarded by rev): a person answering right now wins, and gets no reminder.
+    const claim = await MemberModel.updateOne({ _id: m._id, rev: m.rev }, { $set: { 'run.reminderSentAt': now }, $inc: { rev: 1 } });
+    if (!claim.modifiedCount) continue;
+    changed.push(`${m.channel}:${m.platformUserId}`);
+    if (m.optedOut || m.blocked) continue;
+    const language = m.language ?? 'id';
+    const t = translatorFor(deps.i18n, language);
+    const flow = deps.flows.get(m.run.flowId);
+    const when = new Intl.DateTimeFormat(language === 'en' ? 'en-GB' : 'id-ID', {
+      timeZone: deps.timeZone, weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit',
+    }).format(m.run.expiresAt);
+    const ids = await enqueue([{
+      id: `runrem:${String(m.run.id)}`,
+      kind: 'reminder',
+      channel: m.channel,
+      to: m.platformUserId,
+      memberId: m._id,
+      messages: [{ text: t('bot:run.reminder', { flow: flow ? t(`${flow.namespace}:${flow.title}`) : m.run.flowId, when }), language }],
+      expiresAt: m.run.expiresAt,
+    }], { now });
+    queued.push(...ids);
+    reminded++;
+  }
+  if (changed.length || queued.length) deps.onChanged?.(changed, queued);
+  return { reminded, expired };
 }

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { freePort } from '../../src/db/local-server.js';
-import { MemberModel, SubmissionModel, RunModel } from '../../src/db/models.js';
+import { InboxModel, MemberModel, OutboxModel, SubmissionModel } from '../../src/db/models.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { startService, type RunningService } from '../../src/service.js';
 import { startFakeTelegram, type FakeChatMessage, type FakeTelegram } from '../fakes/telegram-bot-api.js';
@@ -170,8 +170,8 @@ for (const mode of ['polling', 'webhook'] as const) {
       }
       user.press('Tinarin', list);
       await user.expect(/ikut sebagai apa/);
-      const run = await RunModel.findOne({ flowId: 'daftar', status: 'active' }).sort({ createdAt: -1 }).lean();
-      expect(run?.state.answers).toMatchObject({ kecamatan: 'Gorom Timur', village: '81.05.11.2017', name: 'Pak Umar' });
+      const member = await MemberModel.findOne({ platformUserId: String(user.id) }).lean();
+      expect(member?.run?.state.answers).toMatchObject({ kecamatan: 'Gorom Timur', village: '81.05.11.2017', name: 'Pak Umar' });
     }, 60_000);
 
     it('a repeated update_id produces one reply and one stored answer', async () => {
@@ -183,13 +183,17 @@ for (const mode of ['polling', 'webhook'] as const) {
       const update = user.say('Mama Ani');
       fake.injectUpdate(structuredClone(update));
       await user.expect(/kecamatan mana/);
-      await new Promise((r) => setTimeout(r, 700));
+      // Wait for the repeat to have arrived and been settled, not for a while.
+      await expect.poll(async () => InboxModel.countDocuments({ _id: `telegram:tg:${update.update_id}`, status: 'done' }), { timeout: 5000 }).toBe(1);
+      await service.inbox.drained();
+      await service.dispatcher.drained();
       const asked = fake.chat(user.id).botMessages.filter((m) => /kecamatan mana/.test(m.text ?? ''));
       expect(asked).toHaveLength(1);
       const member = await MemberModel.findOne({ platformUserId: String(user.id) }).lean();
-      const run = await RunModel.findOne({ memberId: member?._id, status: 'active' }).lean();
+      const run = member?.run;
       expect(run?.state.answers.name).toBe('Mama Ani');
       expect(run?.state.history.filter((p: { id?: string }) => p.id === 'name')).toHaveLength(1);
+      expect(await OutboxModel.countDocuments({ _id: `reply:telegram:tg:${update.update_id}` })).toBe(1);
     }, 30_000);
 
     it('speaks English to a member who switched language, including its own button', async () => {
@@ -248,8 +252,9 @@ for (const mode of ['polling', 'webhook'] as const) {
       fake.blockBot(user.id);
       await fake.waitFor(async () => false, 10).catch(() => undefined);
       await expect.poll(async () => (await MemberModel.findOne({ platformUserId: String(user.id) }).lean())?.blocked, { timeout: 5000 }).toBe(true);
-      const outcome = await service.senders.get('telegram')!.send({ channel: 'telegram', platformUserId: String(user.id) }, [{ text: 'Pengingat' }]);
-      expect(outcome).toMatchObject({ ok: false, blocked: true });
+      const { enqueue } = await import('../../src/pipeline/outbox.js');
+      service.dispatcher.wake(await enqueue([{ id: 'test-reminder-5004', kind: 'reminder', channel: 'telegram', to: String(user.id), messages: [{ text: 'Pengingat' }] }]));
+      await expect.poll(async () => (await OutboxModel.findById('test-reminder-5004').lean())?.status, { timeout: 5000 }).toBe('blocked');
       const refused = fake.callsTo('sendMessage').filter((c) => c.params.chat_id === user.id && c.status === 403);
       expect(refused.map((c) => c.params.text)).toEqual(['Pengingat']);
     });

@@ -1,16 +1,22 @@
-/** A running Telegram channel against the fake Bot API, in polling or webhook mode, with a scripted handler. */
+/** A running Telegram channel and pipeline against the fake Bot API, in polling or webhook mode, with a scripted handler. */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { pino } from 'pino';
 import type { Address, ChoiceOption, InboundHandler, InboundMessage, OutboundMessage } from '../../src/chat/types.js';
+import { ChannelRegistry } from '../../src/channels/channel.js';
 import {
   createTelegramChannel,
-  mountTelegramWebhook,
+  MemoryPromptStore,
   MULTIPLE_DONE_CHOICE_ID,
   type TelegramChannel,
   type TelegramChannelOptions,
 } from '../../src/channels/telegram/index.js';
+import { createTelegramOutbound } from '../../src/channels/telegram/outbound.js';
+import { InboxModel, OutboxModel } from '../../src/db/models.js';
+import { Dispatcher } from '../../src/pipeline/dispatcher.js';
+import { Inbox } from '../../src/pipeline/inbox.js';
+import { enqueue } from '../../src/pipeline/outbox.js';
 import { startFakeTelegram, type FakeTelegram, type FakeTelegramOptions } from '../fakes/telegram-bot-api.js';
 
 export const TOKEN = '777000:harness-token-abcdefghijklmnopqrstuvwxyz';
@@ -93,48 +99,96 @@ export interface Harness {
   fake: FakeTelegram;
   channel: TelegramChannel;
   handler: ScriptedHandler;
+  inbox: Inbox;
+  dispatcher: Dispatcher;
   /** Webhook mode: the app's URL root. */
   appUrl?: string;
+  /** A new channel (fresh in-memory prompt store) on the same fake, as after a process restart. */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
+/**
+ * The real pipeline around a scripted handler: the channel records each update in the inbox
+ * (the test database: call useTestDatabase() in the file), the handler's replies go to the
+ * outbox, and the dispatcher sends them through the Telegram outbound to the fake.
+ */
 export async function startHarness(
   mode: 'polling' | 'webhook',
   opts: { fake?: FakeTelegramOptions; channel?: Partial<TelegramChannelOptions>; handler?: ScriptedHandler } = {},
 ): Promise<Harness> {
+  // Each fake Bot API counts update_ids from 1 again: start from an empty inbox and outbox.
+  await InboxModel.deleteMany({});
+  await OutboxModel.deleteMany({});
   const fake = await startFakeTelegram({ token: TOKEN, webhook: { retryBaseMs: 20, retryMaxMs: 200 }, ...opts.fake });
   const handler = opts.handler ?? new ScriptedHandler();
   const logger = pino({ level: 'silent' });
+  const channels = new ChannelRegistry();
+  const dispatcher = new Dispatcher({ channels, logger, pollIntervalMs: 100, backoff: { baseMs: 100, maxMs: 2000 } });
+  const inbox = new Inbox({
+    logger,
+    pollIntervalMs: 200,
+    handle: async (m) => {
+      const replies = await handler.handle(m);
+      if (!replies?.length) return;
+      const ids = await enqueue(
+        [{ id: `reply:${m.channel}:${m.messageId}`, kind: 'reply', channel: m.channel, to: m.platformUserId, messages: replies, replyTo: m.replyTo ?? null }],
+        { claimFor: { owner: dispatcher.owner, leaseMs: 30_000 } },
+      );
+      dispatcher.wake(ids);
+    },
+  });
   let server: Server | undefined;
   let appUrl: string | undefined;
+  const make = (store?: MemoryPromptStore) => {
+    const promptStore = store ?? new MemoryPromptStore();
+    const common = {
+      token: TOKEN,
+      apiRoot: fake.apiRoot,
+      inbox,
+      setBlocked: (address: Address, blocked: boolean) => handler.setBlocked(address, blocked),
+      logger,
+      promptStore,
+      ...opts.channel,
+    };
+    const channel =
+      mode === 'webhook'
+        ? createTelegramChannel({ ...common, webhookUrl: `${appUrl}/telegram/webhook`, webhookSecret: SECRET })
+        : createTelegramChannel({ ...common, pollingTimeoutSeconds: 2 });
+    channels.register(createTelegramOutbound({ api: channel.api, logger, promptStore: channel.promptStore }));
+    return channel;
+  };
   let channel: TelegramChannel;
+  const app = express();
   if (mode === 'webhook') {
-    const app = express();
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
     appUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    channel = createTelegramChannel({
-      token: TOKEN,
-      apiRoot: fake.apiRoot,
-      handler,
-      logger,
-      webhookUrl: `${appUrl}/telegram/webhook`,
-      webhookSecret: SECRET,
-      ...opts.channel,
-    });
-    mountTelegramWebhook(app, channel);
-  } else {
-    channel = createTelegramChannel({ token: TOKEN, apiRoot: fake.apiRoot, handler, logger, pollingTimeoutSeconds: 2, ...opts.channel });
   }
+  channel = make();
+  // One route that always calls the current channel, so a restart swaps it in place.
+  if (mode === 'webhook') app.post('/telegram/webhook', (req, res, next) => channel.webhookHandler()(req, res, next));
+  inbox.start();
+  dispatcher.start();
   await channel.start();
-  return {
+  const harness: Harness = {
     fake,
     channel,
     handler,
+    inbox,
+    dispatcher,
     ...(appUrl ? { appUrl } : {}),
+    async restart() {
+      await channel.stop();
+      channel = make();
+      harness.channel = channel;
+      await channel.start();
+    },
     async close() {
       await channel.stop();
+      await inbox.stop();
+      await dispatcher.stop();
       await fake.close();
       if (server) {
         const s = server;
@@ -145,4 +199,5 @@ export async function startHarness(
       }
     },
   };
+  return harness;
 }

@@ -1,12 +1,73 @@
-/** Maps Telegram messages to the normalized InboundMessage. */
-import type { Message, User } from 'grammy/types';
+/**
+ * Telegram updates in: parsed with a schema at the edge, then mapped to what the pipeline
+ * knows. What cannot be a real update (odd shapes, a callback whose sender and chat differ)
+ * is ignored, never stored; a location off the globe is kept as an "unsupported" message so
+ * the person hears why.
+ */
+import type { Message } from 'grammy/types';
+import { z } from 'zod';
 import type { InboundContent, InboundMessage } from '../../chat/types.js';
+import { decodeCallbackData } from './keyboard.js';
 
 export function updateMessageId(updateId: number): string {
   return `tg:${updateId}`;
 }
 
-export function profileOf(from: User | undefined): Pick<InboundMessage, 'profileName' | 'languageHint'> {
+const userSchema = z.object({
+  id: z.number().int().positive(),
+  is_bot: z.boolean().optional(),
+  first_name: z.string().max(256).optional(),
+  last_name: z.string().max(256).optional(),
+  language_code: z.string().max(35).optional(),
+});
+const chatSchema = z.object({ id: z.number().int(), type: z.string() });
+const messageSchema = z
+  .object({
+    message_id: z.number().int(),
+    date: z.number().int(),
+    chat: chatSchema,
+    from: userSchema.optional(),
+    text: z.string().optional(),
+    caption: z.string().optional(),
+    entities: z.array(z.object({ type: z.string(), offset: z.number().int(), length: z.number().int() })).optional(),
+    location: z.object({ latitude: z.number(), longitude: z.number() }).loose().optional(),
+    venue: z.object({ title: z.string() }).loose().optional(),
+    photo: z.array(z.object({ file_id: z.string().min(1), width: z.number(), height: z.number() }).loose()).optional(),
+    document: z.object({ file_id: z.string().min(1), mime_type: z.string().optional() }).loose().optional(),
+  })
+  .loose();
+const callbackSchema = z.object({
+  id: z.string().min(1),
+  from: userSchema,
+  message: z.object({ message_id: z.number().int(), chat: chatSchema }).loose().optional(),
+  data: z.string().max(64).optional(),
+});
+const memberUpdateSchema = z.object({
+  chat: chatSchema,
+  from: userSchema.optional(),
+  new_chat_member: z.object({ status: z.string() }).loose(),
+});
+export const updateSchema = z
+  .object({
+    update_id: z.number().int().nonnegative(),
+    message: messageSchema.optional(),
+    callback_query: callbackSchema.optional(),
+    my_chat_member: memberUpdateSchema.optional(),
+  })
+  .loose();
+export type ParsedUpdate = z.infer<typeof updateSchema>;
+
+/** What an update means for the bot. */
+export type TelegramEvent =
+  | { type: 'inbound'; message: InboundMessage }
+  /** ◀ ▶ on a long list: redrawn by the adapter, the conversation is not involved. */
+  | { type: 'page'; chatId: number; messageId: number; promptSeq: number; page: number; callbackQueryId: string; languageCode?: string }
+  /** A button the bot can't read any more (old scheme, missing data): answered, nothing else. */
+  | { type: 'answer-only'; callbackQueryId: string }
+  | { type: 'blocked'; chatId: number; blocked: boolean }
+  | { type: 'ignore'; reason: string };
+
+export function profileOf(from: { first_name?: string | undefined; last_name?: string | undefined; language_code?: string | undefined } | undefined): Pick<InboundMessage, 'profileName' | 'languageHint'> {
   const out: Pick<InboundMessage, 'profileName' | 'languageHint'> = {};
   const name = [from?.first_name, from?.last_name].filter(Boolean).join(' ').trim();
   if (name) out.profileName = name;
@@ -14,10 +75,74 @@ export function profileOf(from: User | undefined): Pick<InboundMessage, 'profile
   return out;
 }
 
+/** Parses a raw update body; every shape that isn't a real private-chat update becomes `ignore`. */
+export function mapUpdate(raw: unknown): TelegramEvent {
+  const parsed = updateSchema.safeParse(raw);
+  if (!parsed.success) return { type: 'ignore', reason: `not an update: ${parsed.error.issues[0]?.path.join('.') || 'body'} ${parsed.error.issues[0]?.message ?? ''}` };
+  const update = parsed.data;
+  if (update.message) {
+    const m = update.message;
+    if (m.chat.type !== 'private') return { type: 'ignore', reason: 'not a private chat' };
+    if (!m.from || m.from.id !== m.chat.id) return { type: 'ignore', reason: 'sender and chat differ' };
+    const content = mapMessageContent(m as unknown as Message);
+    if (!content) return { type: 'ignore', reason: 'service message' };
+    return {
+      type: 'inbound',
+      message: {
+        channel: 'telegram',
+        platformUserId: String(m.from.id),
+        messageId: updateMessageId(update.update_id),
+        receivedAt: new Date(m.date * 1000),
+        ...profileOf(m.from),
+        content,
+      },
+    };
+  }
+  if (update.callback_query) {
+    const cq = update.callback_query;
+    if (cq.message && cq.message.chat.type !== 'private') return { type: 'answer-only', callbackQueryId: cq.id };
+    if (cq.message && cq.message.chat.id !== cq.from.id) return { type: 'ignore', reason: 'callback sender and chat differ' };
+    const action = cq.data ? decodeCallbackData(cq.data) : null;
+    if (!action || action.type === 'noop') return { type: 'answer-only', callbackQueryId: cq.id };
+    const messageId = cq.message?.message_id;
+    if (action.type === 'page') {
+      if (messageId === undefined) return { type: 'answer-only', callbackQueryId: cq.id };
+      return { type: 'page', chatId: cq.from.id, messageId, promptSeq: action.promptSeq, page: action.page, callbackQueryId: cq.id, ...(cq.from.language_code ? { languageCode: cq.from.language_code } : {}) };
+    }
+    const content: InboundContent =
+      action.type === 'choice'
+        ? { kind: 'choice', promptSeq: action.promptSeq, choiceId: action.choiceId }
+        : // An index button: resolved to the choice id from the stored prompt by the channel before recording.
+          { kind: 'choice', promptSeq: action.promptSeq, choiceId: `#${action.index}` };
+    return {
+      type: 'inbound',
+      message: {
+        channel: 'telegram',
+        platformUserId: String(cq.from.id),
+        messageId: updateMessageId(update.update_id),
+        receivedAt: new Date(),
+        ...profileOf(cq.from),
+        content,
+        replyTo: { callbackQueryId: cq.id, promptSeq: action.promptSeq, ...(messageId !== undefined ? { sourceMessageId: String(messageId) } : {}) },
+      },
+    };
+  }
+  if (update.my_chat_member) {
+    const change = update.my_chat_member;
+    if (change.chat.type !== 'private') return { type: 'ignore', reason: 'not a private chat' };
+    const status = change.new_chat_member.status;
+    if (status === 'kicked') return { type: 'blocked', chatId: change.chat.id, blocked: true };
+    if (status === 'member') return { type: 'blocked', chatId: change.chat.id, blocked: false };
+    return { type: 'ignore', reason: `chat member status ${status}` };
+  }
+  return { type: 'ignore', reason: 'update type not used' };
+}
+
 /**
  * The content of a private-chat message: what the bot reads, `unsupported` for what a person
- * sent but the bot can't read (voice, stickers...), or null for service messages (joins...). Commands pass through as text with any `@BotName`
- * suffix removed from the command, so `/start@SuaraDesaBot 81_05` reads `/start 81_05`.
+ * sent but the bot can't read (voice, stickers...), or null for service messages (joins...).
+ * Commands pass through as text with any `@BotName` suffix removed from the command, so
+ * `/start@SuaraDesaBot 81_05` reads `/start 81_05`.
  */
 export function mapMessageContent(message: Message): InboundContent | null {
   if (typeof message.text === 'string') {
@@ -30,7 +155,9 @@ export function mapMessageContent(message: Message): InboundContent | null {
     return { kind: 'text', text };
   }
   if (message.location) {
-    const content: InboundContent = { kind: 'location', latitude: message.location.latitude, longitude: message.location.longitude };
+    const { latitude, longitude } = message.location;
+    if (!(Math.abs(latitude) <= 90 && Math.abs(longitude) <= 180)) return { kind: 'unsupported', what: 'invalid-location' };
+    const content: InboundContent = { kind: 'location', latitude, longitude };
     if (message.venue?.title) content.name = message.venue.title;
     return content;
   }
@@ -53,15 +180,8 @@ export function mapMessageContent(message: Message): InboundContent | null {
   return null;
 }
 
+/** @deprecated kept for callers that map a single message; prefer mapUpdate. */
 export function mapMessage(message: Message, updateId: number): InboundMessage | null {
-  const content = mapMessageContent(message);
-  if (!content || !message.from) return null;
-  return {
-    channel: 'telegram',
-    platformUserId: String(message.from.id),
-    messageId: updateMessageId(updateId),
-    receivedAt: new Date(message.date * 1000),
-    ...profileOf(message.from),
-    content,
-  };
+  const event = mapUpdate({ update_id: updateId, message });
+  return event.type === 'inbound' ? event.message : null;
 }

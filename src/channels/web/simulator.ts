@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import express, { type Router } from 'express';
 import { z } from 'zod';
 import { AccessCodeModel, MemberModel, ROLES } from '../../db/models.js';
-import type { Address, ChannelSender, InboundHandler, OutboundMessage, SendOutcome } from '../../chat/types.js';
+import type { InboundHandler, OutboundMessage } from '../../chat/types.js';
+import type { ChannelCapabilities, ChannelRateLimits, OutboundChannel, SendRequest, SendResult } from '../channel.js';
 import { projectRoot } from '../../paths.js';
 
 const sessionId = z.string().regex(/^[A-Za-z0-9-]{8,64}$/, 'sessionId must be 8-64 letters, digits or dashes');
@@ -28,17 +29,27 @@ const sendSchema = z.object({
   language: z.enum(['id', 'en']).optional(),
 });
 
-/** Messages sent to simulator users outside a reply (reminders, broadcasts), kept until the page fetches them. */
-export class WebInbox implements ChannelSender {
-  readonly channel = 'web' as const;
+/**
+ * The web channel's outbound side. Replies reach the page in the answer to its POST, so the
+ * dispatcher's copy of a reply is only acknowledged here; proactive messages (reminders,
+ * broadcasts) are kept until the page fetches them.
+ */
+export class WebInbox implements OutboundChannel {
+  readonly name = 'web' as const;
+  readonly capabilities: ChannelCapabilities = {
+    buttons: true, maxButtons: 50, lists: false, maxListRows: 0, editing: false, maxButtonTitle: 200, maxText: 10_000, templates: false,
+  };
+  readonly rateLimits: ChannelRateLimits = { perSecond: 1000, perChatPerSecond: 100, perChatBurst: 100 };
   private readonly boxes = new Map<string, { seq: number; message: OutboundMessage }[]>();
   private seq = 0;
 
-  async send(to: Address, messages: OutboundMessage[]): Promise<SendOutcome> {
-    const box = this.boxes.get(to.platformUserId) ?? [];
-    for (const message of messages) box.push({ seq: ++this.seq, message });
-    this.boxes.set(to.platformUserId, box.slice(-100));
-    return { ok: true };
+  async send(request: SendRequest): Promise<SendResult> {
+    if (request.kind !== 'reply') {
+      const box = this.boxes.get(request.to) ?? [];
+      for (const message of request.messages.slice(request.alreadySent)) box.push({ seq: ++this.seq, message });
+      this.boxes.set(request.to, box.slice(-100));
+    }
+    return { ok: true, platformMessageIds: [] };
   }
 
   since(platformUserId: string, after: number): { seq: number; message: OutboundMessage }[] {

@@ -8,6 +8,11 @@ const accessCodeSchema = new Schema(
     villageCode: { type: String, default: null },
     expiresAt: { type: Date, default: null },
     createdBy: { type: Schema.Types.ObjectId, ref: 'Member', default: null },
+    /** How many people may register with it (null: no limit). Default 1 for fasilitator. */
+    maxUses: { type: Number, default: null },
+    uses: { type: Number, default: 0 },
+    /** Members who registered with it: a replayed registration does not count twice. */
+    usedBy: { type: [Schema.Types.ObjectId], default: [] },
     /** Codes the chat simulator hands out: valid in the simulator only, never on a real platform. */
     simulatorOnly: { type: Boolean, default: false },
   },

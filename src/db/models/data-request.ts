@@ -9,6 +9,8 @@ const dataRequestSchema = new Schema(
     memberRef: { type: String, required: true },
     requestedAt: { type: Date, required: true },
     completedAt: { type: Date, default: null },
+    /** For deletions: what was deleted and what stays without the person's name (counts only). */
+    detail: { type: Schema.Types.Mixed, default: null },
   },
   { timestamps: true },
 );

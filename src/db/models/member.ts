@@ -16,6 +16,26 @@ const consentSchema = new Schema(
   { _id: false },
 );
 
+/**
+ * The conversation a member is in, kept on the member document itself: one read finds it by
+ * the member's unique key, and one guarded update moves it on together with the "handled"
+ * mark of the message that moved it (see src/chat/conversation-service.ts). Finished runs
+ * leave: a submission holds what was sent, an expired run is archived as a draft (runs).
+ */
+const activeRunSchema = new Schema(
+  {
+    id: { type: Schema.Types.ObjectId, required: true },
+    flowId: { type: String, required: true },
+    flowVersion: { type: Number, required: true },
+    state: { type: Schema.Types.Mixed, required: true },
+    startedAt: { type: Date, required: true },
+    lastActivityAt: { type: Date, required: true },
+    expiresAt: { type: Date, required: true },
+    reminderSentAt: { type: Date, default: null },
+  },
+  { _id: false, minimize: false },
+);
+
 /** A person who talks to the bot on one channel. The same human on two channels is two members. */
 const memberSchema = new Schema(
   {
@@ -34,12 +54,26 @@ const memberSchema = new Schema(
     blocked: { type: Boolean, default: false },
     lastInboundAt: { type: Date, default: null },
     /** A question the service asked outside any flow and waits on, e.g. "really delete your data?". */
-    pendingConfirmation: { type: String, enum: ['deletedata', null], default: null },
+    pendingConfirmation: { type: String, enum: ['deletedata', 'cancel', null], default: null },
+    /** Registered with "desa lain": the village name as typed, for a facilitator to match. */
+    villageOther: { type: String, default: null, maxlength: 80 },
+    /** The access code (by id, never the code itself) that granted a role above warga. */
+    roleCodeId: { type: Schema.Types.ObjectId, default: null },
+    /** Wrong access codes in the current hour (at most 5 an hour are checked). */
+    codeFailures: { count: { type: Number, default: 0 }, since: { type: Date, default: null } },
+    run: { type: activeRunSchema, default: null },
+    /** The last prompt number used in any run: a new run counts on, so old buttons are stale. */
+    promptSeq: { type: Number, default: 0 },
+    /** Ids of the last inbound messages handled: written with the state they changed (exactly once). */
+    handled: { type: [String], default: [] },
+    /** Every write to a member increments rev; the service's update is guarded by it. */
+    rev: { type: Number, default: 0 },
   },
-  { timestamps: true },
+  { timestamps: true, minimize: false },
 );
 memberSchema.index({ channel: 1, platformUserId: 1 }, { unique: true });
 memberSchema.index({ villageCode: 1, role: 1 });
+memberSchema.index({ 'run.expiresAt': 1 });
 
 export type Member = InferSchemaType<typeof memberSchema>;
 export const MemberModel = model('Member', memberSchema);

@@ -1,28 +1,28 @@
 import { Schema, model, type InferSchemaType } from 'mongoose';
 
-export const RUN_STATUSES = ['active', 'done', 'cancelled', 'declined', 'expired'] as const;
+export const RUN_STATUSES = ['expired'] as const;
 
 /**
- * A member's conversation in a flow. The engine state is stored as is, so a restart or a
- * reply two days later continues where the person was. `rev` guards against two writers.
- * An expired run keeps its answers as a draft.
+ * Drafts: runs that expired unfinished, archived from the member document with their answers
+ * for facilitators (the _id is the run's own id, so archiving twice is a no-op). Active runs
+ * live on the member (member.run); submitted runs live on as their submission; cancelled
+ * runs keep nothing.
  */
 const runSchema = new Schema(
   {
+    _id: { type: Schema.Types.ObjectId, required: true },
     memberId: { type: Schema.Types.ObjectId, ref: 'Member', required: true },
     flowId: { type: String, required: true },
     flowVersion: { type: Number, required: true },
-    status: { type: String, enum: RUN_STATUSES, default: 'active' },
+    status: { type: String, enum: RUN_STATUSES, default: 'expired' },
     state: { type: Schema.Types.Mixed, required: true },
-    rev: { type: Number, default: 0 },
+    startedAt: { type: Date, required: true },
     lastActivityAt: { type: Date, required: true },
-    expiresAt: { type: Date, required: true },
-    reminderSentAt: { type: Date, default: null },
+    expiredAt: { type: Date, required: true },
   },
-  { timestamps: true, minimize: false },
+  { versionKey: false, minimize: false },
 );
-runSchema.index({ memberId: 1, status: 1 });
-runSchema.index({ status: 1, expiresAt: 1 });
+runSchema.index({ memberId: 1 });
 
 export type Run = InferSchemaType<typeof runSchema>;
 export const RunModel = model('Run', runSchema);

@@ -20,12 +20,14 @@ const reviewNoteSchema = new Schema(
 const submissionSchema = new Schema(
   {
     runId: { type: Schema.Types.ObjectId, ref: 'Run', required: true },
-    memberId: { type: Schema.Types.ObjectId, ref: 'Member', required: true },
+    memberId: { type: Schema.Types.ObjectId, ref: 'Member', default: null },
     villageCode: { type: String, default: null },
     flowId: { type: String, required: true },
     flowVersion: { type: Number, required: true },
     channel: { type: String, required: true },
     answers: { type: Schema.Types.Mixed, required: true },
+    /** Set when the reporter deleted their data: the report stays as a village fact, without them. */
+    reporterRemovedAt: { type: Date, default: null },
     submittedAt: { type: Date, required: true },
     /** Answers as the person saw them (labels in their language), by question id. Set by the chat side. */
     display: { type: Schema.Types.Mixed, default: null },

@@ -1,0 +1,74 @@
+/**
+ * How features outside the conversation core (workshops, broadcasts, alerts, the workspace)
+ * hook into chat without the service knowing them. Registered at start-up in src/service.ts.
+ *
+ * Replay rule: the service calls these BEFORE it commits the step (the member's state and its
+ * "handled" mark go in one update afterwards). A crash between the two replays the step, so
+ * every write a hook makes must be idempotent, keyed by ids it is given (the submission id,
+ * the inbound message id): e.g. an outbox entry `alert:<submissionId>:<memberId>`.
+ */
+import type { Types } from 'mongoose';
+import type { Role } from '../db/models.js';
+import type { Translate } from '../i18n.js';
+import type { OutboundMessage } from './types.js';
+
+/** What a hook knows about the person (a plain, read-only snapshot). */
+export interface MemberSnapshot {
+  _id: Types.ObjectId;
+  channel: string;
+  platformUserId: string;
+  name: string | null;
+  villageCode: string | null;
+  role: Role;
+  language: 'id' | 'en';
+}
+
+export interface HookContext {
+  member: MemberSnapshot;
+  /** The member's language. */
+  t: Translate;
+  now: Date;
+  /** Id of the inbound message being handled: a stable key for idempotent writes. */
+  inboundId: string;
+}
+
+export interface SubmissionInfo {
+  id: Types.ObjectId;
+  flowId: string;
+  flowVersion: number;
+  villageCode: string | null;
+  answers: Record<string, unknown>;
+  display?: Record<string, unknown>;
+}
+
+/** A command typed in chat, e.g. "jadwal", "siaran", "laporan", "ringkasan", "masuk". */
+export interface ChatCommand {
+  /** Words that call it (lower case, without "/"); Indonesian first. */
+  words: string[];
+  /** Who may use it; others get "not for your role". */
+  roles: Role[];
+  /** Returns replies, or asks the service to start a flow (e.g. the `jadwal` flow). */
+  run(ctx: HookContext & { args: string }): Promise<OutboundMessage[] | { startFlow: string }>;
+}
+
+export interface ChatExtensions {
+  /**
+   * After a submission is stored, before the step commits. May return extra messages for the
+   * submitter (e.g. "the facilitator was told"), appended after the flow's thank-you.
+   */
+  onSubmit?: (ctx: HookContext, submission: SubmissionInfo) => Promise<OutboundMessage[] | void>;
+  /**
+   * Button presses outside any flow: a choice with promptSeq ACTION_PROMPT_SEQ and an id
+   * "<prefix>:<rest>" goes to actions[prefix] (e.g. "rsvp:<workshopId>:hadir").
+   */
+  actions?: Record<string, (ctx: HookContext, rest: string) => Promise<OutboundMessage[]>>;
+  commands?: ChatCommand[];
+  /**
+   * A person asked to be contacted ("minta dihubungi" in BANTUAN); the request is stored with
+   * id `help:<inbound id>`. Returns messages for the person when a facilitator was told.
+   */
+  onHelpRequest?: (ctx: HookContext, request: { id: string; context: string | null }) => Promise<OutboundMessage[] | void>;
+}
+
+/** Buttons of extension actions carry this prompt number (the menu is 0, confirmations -1). */
+export const ACTION_PROMPT_SEQ = -2;

@@ -1,0 +1,207 @@
+/**
+ * The inbound half of the pipeline: record first, acknowledge, then handle.
+ *
+ *   const result = await inbox.receive(message);   // 'recorded' | 'duplicate'; throws InboxUnavailable
+ *   // only now answer the platform (webhook 200, long-poll offset confirmed)
+ *
+ * An item is written pre-leased to this process and handed to a per-person queue at once, so
+ * an idle service answers within milliseconds. Items whose handling failed (database away)
+ * stay pending and are tried again with backoff; items a crashed process left behind are
+ * picked up by the recovery poll once their lease expires. Handling is exactly once because
+ * the conversation service writes the "handled" mark with the state it changed; this module
+ * only guarantees that every recorded item is handled at least once, in order per person.
+ */
+import { randomUUID } from 'node:crypto';
+import type { InboundMessage } from '../chat/types.js';
+import { InboxModel } from '../db/models.js';
+import type { Logger } from '../logging/logger.js';
+
+export class InboxUnavailable extends Error {
+  override name = 'InboxUnavailable';
+}
+
+export interface InboundHandlerFn {
+  (message: InboundMessage): Promise<unknown>;
+}
+
+export interface InboxOptions {
+  handle: InboundHandlerFn;
+  logger: Logger;
+  owner?: string;
+  /** How long an item stays with this process before another may take it over (default 60 s). */
+  leaseMs?: number;
+  /** Give up recording after this long, so a webhook can answer 503 quickly (default 2 s). */
+  recordTimeoutMs?: number;
+  /** Recovery poll interval (default 2 s). */
+  pollIntervalMs?: number;
+  now?: () => Date;
+}
+
+interface QueueItem {
+  id: string;
+  message: InboundMessage;
+  attempts: number;
+}
+
+export class Inbox {
+  readonly owner: string;
+  private readonly leaseMs: number;
+  private readonly recordTimeoutMs: number;
+  private readonly pollIntervalMs: number;
+  private readonly now: () => Date;
+  private readonly queues = new Map<string, QueueItem[]>();
+  private readonly running = new Set<string>();
+  /** Items known to this process (queued or running), so the recovery poll doesn't take them twice. */
+  private readonly known = new Set<string>();
+  private pollTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private idleWaiters: (() => void)[] = [];
+  private seqCounter = 0;
+
+  constructor(private readonly options: InboxOptions) {
+    this.owner = options.owner ?? `inbox-${randomUUID().slice(0, 8)}`;
+    this.leaseMs = options.leaseMs ?? 60_000;
+    this.recordTimeoutMs = options.recordTimeoutMs ?? 2_000;
+    this.pollIntervalMs = options.pollIntervalMs ?? 2_000;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** Records the message durably; resolves once it is safe to acknowledge it to the platform. */
+  async receive(message: InboundMessage): Promise<'recorded' | 'duplicate'> {
+    if (this.stopped) throw new InboxUnavailable('shutting down');
+    const id = `${message.channel}:${message.messageId}`;
+    const now = this.now();
+    const doc = {
+      _id: id,
+      memberKey: `${message.channel}:${message.platformUserId}`,
+      message,
+      status: 'pending',
+      seq: now.getTime() * 1000 + (this.seqCounter++ % 1000),
+      receivedAt: now,
+      leaseOwner: this.owner,
+      leaseUntil: new Date(now.getTime() + this.leaseMs),
+      attempts: 0,
+      lastError: null,
+      doneAt: null,
+    };
+    try {
+      await withTimeout(InboxModel.collection.insertOne(doc as never), this.recordTimeoutMs);
+    } catch (err) {
+      if ((err as { code?: number }).code === 11000) return 'duplicate';
+      throw new InboxUnavailable(`could not record the message: ${(err as Error).message}`);
+    }
+    this.enqueue({ id, message, attempts: 0 });
+    return 'recorded';
+  }
+
+  /** Starts the recovery poll (items left pending by a crash or a failed attempt). */
+  start(): void {
+    this.stopped = false;
+    const tick = () => {
+      this.pollTimer = setTimeout(() => {
+        this.recover()
+          .catch((err: unknown) => this.options.logger.debug({ err }, 'inbox: recovery poll failed'))
+          .finally(() => {
+            if (!this.stopped) tick();
+          });
+      }, this.pollIntervalMs);
+      this.pollTimer.unref();
+    };
+    tick();
+  }
+
+  /** Stops taking new items; resolves when the items in hand are handled or given back. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+    await this.drained();
+  }
+
+  /** Resolves when nothing is queued or running in this process. */
+  drained(): Promise<void> {
+    if (this.running.size === 0 && [...this.queues.values()].every((q) => q.length === 0)) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Takes over pending items whose lease expired (a crashed process, or failed attempts). */
+  async recover(): Promise<number> {
+    const now = this.now();
+    const stale = await InboxModel.collection
+      .find({ status: 'pending', leaseUntil: { $lt: now } }, { projection: { _id: 1, message: 1, leaseUntil: 1, attempts: 1, seq: 1 } })
+      .sort({ seq: 1 })
+      .limit(200)
+      .toArray();
+    let taken = 0;
+    for (const item of stale) {
+      const id = String(item._id);
+      if (this.known.has(id) || !item.message) continue;
+      const claimed = await InboxModel.collection.updateOne(
+        { _id: id as never, status: 'pending', leaseUntil: item.leaseUntil },
+        { $set: { leaseOwner: this.owner, leaseUntil: new Date(now.getTime() + this.leaseMs) } },
+      );
+      if (claimed.modifiedCount !== 1) continue;
+      taken++;
+      this.enqueue({ id, message: item.message as InboundMessage, attempts: (item.attempts as number) ?? 0 });
+    }
+    if (taken) this.options.logger.info({ taken }, 'inbox: took over pending messages');
+    return taken;
+  }
+
+  private enqueue(item: QueueItem): void {
+    const key = `${item.message.channel}:${item.message.platformUserId}`;
+    this.known.add(item.id);
+    const queue = this.queues.get(key) ?? [];
+    queue.push(item);
+    this.queues.set(key, queue);
+    if (!this.running.has(key)) void this.work(key);
+  }
+
+  /** Handles one person's items strictly in order; a failing item holds back the ones after it. */
+  private async work(key: string): Promise<void> {
+    this.running.add(key);
+    try {
+      const queue = this.queues.get(key)!;
+      while (queue.length > 0) {
+        const item = queue[0]!;
+        try {
+          await this.options.handle(item.message);
+          await this.markDone(item.id);
+          queue.shift();
+          this.known.delete(item.id);
+        } catch (err) {
+          item.attempts++;
+          this.options.logger.warn({ err, attempts: item.attempts, channel: item.message.channel }, 'inbox: handling failed; will try again');
+          if (this.stopped) {
+            // Left pending in the database: the next start (or another instance) takes it over.
+            queue.length = 0;
+            break;
+          }
+          await new Promise((r) => setTimeout(r, Math.min(30_000, 250 * 2 ** Math.min(item.attempts, 7))).unref?.());
+        }
+      }
+      this.queues.delete(key);
+    } finally {
+      this.running.delete(key);
+      if (this.running.size === 0 && this.queues.size === 0) {
+        const waiters = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const w of waiters) w();
+      }
+    }
+  }
+
+  private async markDone(id: string): Promise<void> {
+    // The payload goes (it may hold personal data); the id stays as the dedupe mark.
+    await InboxModel.collection.updateOne({ _id: id as never }, { $set: { status: 'done', message: null, doneAt: this.now(), leaseOwner: null, leaseUntil: null } });
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer from the database within ${ms} ms`)), ms);
+    promise.then(
+      (v) => (clearTimeout(timer), resolve(v)),
+      (e: unknown) => (clearTimeout(timer), reject(e as Error)),
+    );
+  });
+}

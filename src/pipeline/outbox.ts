@@ -1,0 +1,80 @@
+/**
+ * Writing to the outbox. Everything the service says to a person goes through here: replies,
+ * reminders, workshop news, alerts, broadcasts. The dispatcher sends it.
+ *
+ *   await enqueue([{ id: `reply:${inboxId}`, kind: 'reply', channel, to, memberId, messages }]);
+ *   dispatcher.wake();
+ *
+ * Entries with a deterministic id are written at most once: a second enqueue of the same id
+ * (a replayed step, a restarted scheduler) is a no-op.
+ */
+import type { Types } from 'mongoose';
+import type { OutboundMessage } from '../chat/types.js';
+import type { ReplyContext } from '../channels/channel.js';
+import { OutboxModel, type OutboxKind } from '../db/models.js';
+
+export interface OutboxItem {
+  id: string;
+  kind: OutboxKind;
+  channel: string;
+  to: string;
+  memberId?: Types.ObjectId | string | null;
+  messages: OutboundMessage[];
+  replyTo?: ReplyContext | null;
+  /** Not before this moment (default now). */
+  availableAt?: Date;
+  /** Give up after this moment (recorded as skipped). */
+  expiresAt?: Date | null;
+  broadcastId?: Types.ObjectId | string | null;
+}
+
+let lastSeq = 0;
+/** Strictly increasing within this process; across processes ordered by time. */
+export function nextSeq(now = Date.now()): number {
+  lastSeq = Math.max(lastSeq + 1, now * 1000);
+  return lastSeq;
+}
+
+export interface EnqueueOptions {
+  now?: Date;
+  /** Write the entries already claimed by this dispatcher (saves the claim round trip for replies). */
+  claimFor?: { owner: string; leaseMs: number };
+}
+
+/** Inserts the entries; ids already present are left as they are. Returns the ids newly written. */
+export async function enqueue(items: OutboxItem[], options: EnqueueOptions = {}): Promise<string[]> {
+  if (items.length === 0) return [];
+  const now = options.now ?? new Date();
+  const docs = items.map((item) => ({
+    _id: item.id,
+    kind: item.kind,
+    channel: item.channel,
+    to: item.to,
+    memberId: item.memberId ?? null,
+    messages: item.messages,
+    replyTo: item.replyTo ?? null,
+    status: options.claimFor ? 'sending' : 'pending',
+    seq: nextSeq(now.getTime()),
+    availableAt: item.availableAt ?? now,
+    leaseOwner: options.claimFor?.owner ?? null,
+    leaseUntil: options.claimFor ? new Date(now.getTime() + options.claimFor.leaseMs) : null,
+    attempts: 0,
+    sentCount: 0,
+    platformMessageIds: [],
+    lastError: null,
+    expiresAt: item.expiresAt ?? null,
+    broadcastId: item.broadcastId ?? null,
+    createdAt: now,
+    doneAt: null,
+  }));
+  try {
+    await OutboxModel.collection.insertMany(docs as never[], { ordered: false });
+    return docs.map((d) => d._id);
+  } catch (err) {
+    const e = err as { code?: number; writeErrors?: { index: number; code: number }[]; result?: unknown };
+    const writeErrors = e.writeErrors ?? (e.code === 11000 ? [{ index: 0, code: 11000 }] : null);
+    if (!writeErrors || writeErrors.some((w) => w.code !== 11000)) throw err;
+    const duplicate = new Set(writeErrors.map((w) => w.index));
+    return docs.filter((_, i) => !duplicate.has(i)).map((d) => d._id);
+  }
+}
