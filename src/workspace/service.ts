@@ -10,6 +10,7 @@ import {
   VillagePlanModel, WorkshopModel, type ReviewStatus,
 } from '../db/models.js';
 import type { Flow } from '../engine/index.js';
+import { RISK_FLOW } from '../reports/summary.js';
 import { flowTranslator, labelSubmission, type Lang, type LabelledSubmission, type Lookups } from '../reports/labels.js';
 import { assertAdmin, assertVillage, canSeeVillage, villageFilter, type Actor } from './access.js';
 import { audit } from './audit.js';
@@ -17,9 +18,7 @@ import { createApiKey } from './auth.js';
 import { badRequest, notFound } from './errors.js';
 import type * as S from './schemas.js';
 
-export const RISK_FLOW = 'laporan-risiko';
-export const PROFILE_FLOW = 'profil-desa';
-export const PROGRESS_FLOW = 'kemajuan-kegiatan';
+export { RISK_FLOW };
 
 export interface Notifier {
   (memberId: string, message: { key: string; params?: Record<string, unknown> }): Promise<void>;
