@@ -242,6 +242,8 @@ class Turn {
     if (v === null || v === undefined) return !q.required;
     // A secret holds what its check returned, not the text: dropped when what it was checked against changes.
     if (q.type === 'text' && q.keepAs) return true;
+    // "Another" taken by itself (an empty list) is asked once the list has something (another kecamatan chosen).
+    if (this.state.auto?.includes(q.id) && !this.onlyOther(q)) return false;
     if (q.type === 'single' || q.type === 'multi') {
       const ids = new Set(this.env(q).items.map((i) => i.id));
       const values = Array.isArray(v) ? v : [v];
@@ -337,6 +339,7 @@ class Turn {
         if (this.onlyOther(q)) {
           // Nothing in the list (a plan without activities): "another" is the answer, its name is asked next.
           answers[q.id] = OTHER_ID;
+          if (!this.state.auto?.includes(q.id)) (this.state.auto ??= []).push(q.id);
           cur = next;
           continue;
         }
@@ -656,6 +659,7 @@ class Turn {
       const before = this.state.answers[q.id];
       this.state.answers[q.id] = value;
       if (this.state.skipped?.[q.id]) delete this.state.skipped[q.id];
+      if (this.state.auto) this.state.auto = this.state.auto.filter((id) => id !== q.id);
       if (JSON.stringify(before) !== JSON.stringify(value)) this.dropSecretsChecked(q.id);
     }
     this.remember(pos);
@@ -796,6 +800,7 @@ class Turn {
     delete this.state.editing;
     delete this.state.parked;
     delete this.state.skipped;
+    delete this.state.auto;
     this.effects.push({ type: 'ended', outcome });
   }
 

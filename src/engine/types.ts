@@ -161,6 +161,8 @@ export interface RunState {
   parked?: Record<string, unknown>;
   /** Why an optional question was skipped, when the person said it. */
   skipped?: Record<string, SkipReason>;
+  /** Questions answered "another" by themselves because their list was empty. */
+  auto?: string[];
 }
 
 /** Why a question was skipped: "tidak tahu" (don't know) or "tidak ada" (there is none). */

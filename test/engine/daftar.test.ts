@@ -154,6 +154,24 @@ describe('daftar', () => {
     expect(chat.submitted).toMatchObject({ kecamatan: '__other__', village: '__other__', village_other: 'Kilmuri' });
   });
 
+  it('a kecamatan changed from "lain" to one on the list asks the village from the list', () => {
+    const chat = new Chat(daftar);
+    untilName(chat);
+    chat.answer('name', 'Ani');
+    chat.answer('kecamatan', '4');
+    chat.answer('village_other', 'Kilmuri');
+    chat.answer('role', 'warga');
+    chat.press('change');
+    chat.answer('change', 'Kecamatan');
+    chat.answer('kecamatan', 'Teluk Waru');
+    expect(chat.at).toBe('village');
+    chat.answer('village', 'Solang');
+    expect(chat.at).toBe('summary');
+    expect(chat.text).not.toContain('Kilmuri');
+    chat.press('send');
+    expect(chat.submitted).toEqual({ consent: true, minor: false, name: 'Ani', kecamatan: 'Teluk Waru', village: '81.05.15.2004', role: 'warga' });
+  });
+
   it('a name has letters and is not a yes/no word; emoji inside a name are fine', () => {
     const chat = new Chat(daftar);
     untilName(chat);
