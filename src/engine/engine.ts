@@ -420,7 +420,8 @@ class Turn {
         heading = this.tf(loc.group.prompt, { n: pos.group.index + 1 });
         parts.push(heading);
       }
-      const rendered = handlerFor(q).render(q, this.env(q, item));
+      const env = this.env(q, item);
+      const rendered = handlerFor(q).render(q, env);
       const question = this.tf(q.prompt, this.groupVars(loc.group, item));
       const lines = [question, ...(q.hint ? [this.tf(q.hint)] : []), ...rendered.lines];
       const hints = [...(q.hint ? [this.tf(q.hint)] : []), ...(rendered.hint !== undefined ? [rendered.hint] : rendered.lines)];
@@ -448,7 +449,7 @@ class Turn {
       const multiple = rendered.multiple && q.type === 'multi'
         ? { selected: rendered.multiple.selected, min: q.minSelected, ...(q.maxSelected !== undefined ? { max: q.maxSelected } : {}) }
         : undefined;
-      prompt = { ...(heading ? { heading } : {}), question, hint: hints.join('\n'), ...(choices ? { choices: this.describe(choices, q, item) } : {}), ...(multiple ? { multiple } : {}) };
+      prompt = { ...(heading ? { heading } : {}), question, hint: hints.join('\n'), ...(choices ? { choices: described(choices, env.items) } : {}), ...(multiple ? { multiple } : {}) };
     } else if (pos.at === 'more') {
       const group = locate(this.flow, pos.group)!.q as GroupQuestion;
       const rendered = yesNoRender({ te: (k, o) => this.te(k, o) });
@@ -479,15 +480,6 @@ class Turn {
   /** The first question a run asks (no answer given yet): where the ways out are said. */
   private isFirstQuestion(): boolean {
     return !this.state.history.some((p) => p.at === 'question');
-  }
-
-  /** Choices for the structured prompt: a village's kecamatan as its description. */
-  private describe(choices: ChoiceOption[], q: AnswerQuestion, item?: Record<string, unknown>): PromptStructure['choices'] {
-    const items = q.type === 'single' || q.type === 'multi' ? this.env(q, item).items : [];
-    return choices.map((c) => {
-      const description = items.find((i) => i.id === c.id)?.description;
-      return description ? { ...c, description } : { ...c };
-    });
   }
 
   // ---- answers kept aside ----
@@ -829,6 +821,15 @@ class Turn {
     if (!loc || loc.q.type === 'group' || loc.q.type === 'note') return false;
     return Boolean(loc.group) === Boolean(pos.group) && (!pos.group || loc.group?.id === pos.group.id);
   }
+}
+
+/** Choices for the structured prompt: a village's kecamatan as its description. */
+function described(choices: ChoiceOption[], items: ChoiceItem[]): PromptStructure['choices'] {
+  const byId = new Map(items.map((i) => [i.id, i.description]));
+  return choices.map((c) => {
+    const description = byId.get(c.id);
+    return description ? { ...c, description } : { ...c };
+  });
 }
 
 function toOption(item: ChoiceItem): ChoiceOption {
