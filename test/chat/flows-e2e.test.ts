@@ -6,7 +6,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AccessCodeModel, MemberModel, SubmissionModel, VillagePlanModel } from '../../src/db/models.js';
 import { seedVillages } from '../../src/db/seed.js';
-import { ChatUser, createService, registerAsWarga } from '../helpers/chat.js';
+import { SEND_ID } from '../../src/engine/index.js';
+import { ChatUser, createService, register, registerAsWarga } from '../helpers/chat.js';
 import { useTestDatabase } from '../helpers/db.js';
 
 useTestDatabase();
@@ -23,7 +24,7 @@ describe('profil-desa', () => {
   it('walks the five assets with a repeat group and skip logic, and stores the profile', async () => {
     const user = new ChatUser(await createService());
     await registerAsWarga(user, 'Pak Hasan');
-    await user.press('Profil desa');
+    await user.pressId('profil-desa');
     // The note is shown and the first question follows without waiting.
     expect(user.last[0]?.text).toContain('15 pertanyaan pendek');
     expect(user.prompt.text).toContain('kepala keluarga');
@@ -31,20 +32,21 @@ describe('profil-desa', () => {
     // Invalid answers are re-asked; the third failure in a row offers a way out.
     await user.say('banyak sekali');
     expect(user.lastText).toContain('tulis angka');
-    await user.say('dua ratus');
     await user.say('entah');
+    await user.say('tidak jelas');
+    expect(await user.at()).toBe('households');
     expect(user.lastText).toMatch(/LEWATI.*BANTUAN.*BATAL/s);
     await user.say('1.250'); // Indonesian thousands separator
     await user.press('SMP');
     await user.press('Posyandu saja');
 
     // Repeat group: two livelihood sources, each with the same follow-up questions.
-    expect(user.prompt.text).toContain('Sumber penghidupan ke-1');
+    expect(user.prompt.text).toContain('ke-1');
     await user.press('Ikan (nelayan)');
     await user.press('Musim teduh');
     await user.press('Banyak');
     await user.press('Ya'); // add another
-    expect(user.prompt.text).toContain('Sumber penghidupan ke-2');
+    expect(user.prompt.text).toContain('ke-2');
     await user.press('Cengkeh');
     await user.press('Hanya musim panen');
     await user.press('Kira-kira setengah');
@@ -65,7 +67,7 @@ describe('profil-desa', () => {
     await user.press('Musim angin dan ombak');
     await user.say('Budidaya rumput laut di teluk');
     expect(user.prompt.text).toContain('Periksa jawaban');
-    await user.press('Kirim');
+    await user.pressId(SEND_ID);
     expect(user.lastText).toContain('Terima kasih');
 
     const [profile] = await submissionsOf(user, 'profil-desa');
@@ -94,7 +96,7 @@ describe('profil-desa', () => {
   it('does not ask about boats when nobody fishes', async () => {
     const user = new ChatUser(await createService());
     await registerAsWarga(user, 'Ibu Wa');
-    await user.press('Profil desa');
+    await user.pressId('profil-desa');
     await user.say('lewati');
     await user.press('SD');
     await user.press('Tidak ada');
@@ -103,35 +105,39 @@ describe('profil-desa', () => {
     await user.press('Hampir semua');
     await user.press('Tidak');
     await user.press('Masih banyak');
-    expect(user.prompt.text).toContain('jalan ke kota kecamatan');
+    expect(await user.at()).toBe('road');
+    expect((await user.run())?.state.answers.boats).toBeUndefined();
   });
 });
 
 describe('laporan-risiko', () => {
-  it('stores a report with a typed place instead of a location, after changing one answer', async () => {
+  it('stores a report without a location, after changing one answer', async () => {
     const user = new ChatUser(await createService());
     await registerAsWarga(user, 'Ibu Fatima');
-    await user.press('Laporan risiko');
-    await user.press('Lainnya');
+    await user.pressId('laporan-risiko');
+    await user.pressId('lainnya');
     expect(user.prompt.text).toContain('Tulis singkat');
     await user.say('Kapal tidak datang dua minggu');
-    await user.say('besok lusa');
-    expect(user.lastText).toContain('Tanggal tidak dikenali');
+    await user.say('entah kapan');
+    expect(await user.at()).toBe('date'); // not a date: asked again
+    expect((await user.run())?.state.answers.date).toBeUndefined();
     await user.say('17 September 2024');
     await user.say('Dusun Kilbat');
-    await user.say('Tanjung dekat dermaga'); // a typed place for the optional location
-    await user.press('Ringan');
+    expect(await user.at()).toBe('location');
+    await user.say('lewati'); // the optional location: only a shared location counts
+    await user.pressId('ringan');
     await user.say('lewati');
     await user.say('lewati');
     await user.say('Beras dan BBM');
     await user.say('lewati'); // no photo
     expect(user.prompt.text).toContain('Periksa jawaban');
     expect(user.prompt.text).toContain('Tanggal: 17 September 2024');
-    await user.press('Ubah');
-    await user.press('Parah');
-    await user.press('Sedang');
+    await user.pressId('change');
+    await user.pressId('severity');
+    expect(await user.at()).toBe('severity');
+    await user.pressId('sedang');
     expect(user.prompt.text).toContain('Periksa jawaban');
-    await user.press('Kirim');
+    await user.pressId(SEND_ID);
 
     const [report] = await submissionsOf(user, 'laporan-risiko');
     expect(report?.answers).toMatchObject({
@@ -139,11 +145,11 @@ describe('laporan-risiko', () => {
       type_other: 'Kapal tidak datang dua minggu',
       date: '2024-09-17',
       place: 'Dusun Kilbat',
-      location: { name: 'Tanjung dekat dermaga' },
       severity: 'sedang',
       help: 'Beras dan BBM',
     });
     expect(report?.answers.households ?? null).toBeNull();
+    expect(report?.answers.location ?? null).toBeNull();
   }, 30_000);
 });
 
@@ -157,27 +163,24 @@ describe('kemajuan-kegiatan', () => {
     });
     await AccessCodeModel.create({ code: 'POKJA-E2E', role: 'pokja' });
     const user = new ChatUser(await createService());
-    await user.say('halo');
-    await user.press('Ya');
-    await user.press('Tidak');
-    await user.say('Pak Yusuf');
-    await user.press('Teluk Waru');
-    await user.say('Solang');
-    await user.press('Pokja');
-    await user.say('POKJA-E2E');
-    await user.press('Kirim');
+    await register(user, { name: 'Pak Yusuf', role: 'pokja', code: 'POKJA-E2E' });
+    expect((await user.member())?.role).toBe('pokja');
 
-    await user.press('Kemajuan kegiatan');
-    expect(user.prompt.choices?.map((c) => c.label)).toEqual(['Pelatihan pengolahan kacang tanah', 'Bibit kacang unggul']);
+    await user.pressId('kemajuan-kegiatan');
+    // The plan's activities, in order (an "other activity" way out may follow them).
+    expect(user.prompt.choices?.map((c) => c.label).slice(0, 2)).toEqual(['Pelatihan pengolahan kacang tanah', 'Bibit kacang unggul']);
+    expect(user.prompt.choices?.slice(0, 2).map((c) => c.id)).toEqual(plan.activities.map((a) => String(a._id)));
     await user.press('Bibit kacang');
     await user.press('Terhambat');
-    await user.say('100');
-    expect(user.lastText).toContain('Kalau sudah 100 persen');
+    expect(await user.at()).toBe('percent');
+    await user.say('150'); // out of 0-100: refused
+    expect(await user.at()).toBe('percent');
     await user.say('60');
+    expect(await user.at()).toBe('obstacles');
     await user.say('Bibit terlambat datang dari Bula');
     await user.say('Minta jadwal kapal ke dinas');
     await user.send({ kind: 'photo', fileId: 'photo-file-1' });
-    await user.press('Kirim');
+    await user.pressId(SEND_ID);
 
     const [report] = await submissionsOf(user, 'kemajuan-kegiatan');
     const activityId = String(plan.activities[1]!._id);
@@ -191,7 +194,7 @@ describe('kemajuan-kegiatan', () => {
   it('is not offered to residents', async () => {
     const user = new ChatUser(await createService());
     await registerAsWarga(user);
-    expect(user.prompt.choices?.some((c) => /kemajuan/i.test(c.label))).toBe(false);
+    expect(user.prompt.choices?.some((c) => c.id === 'kemajuan-kegiatan')).toBe(false);
     await user.say('kemajuan-kegiatan');
     expect(user.lastText).toContain('belum mengerti');
   });

@@ -1,6 +1,7 @@
 /** Retention: what the registration notice promises is what the nightly job deletes. */
+import { Types } from 'mongoose';
 import { describe, expect, it } from 'vitest';
-import { MemberModel, RunModel, SubmissionModel } from '../../src/db/models.js';
+import { MemberModel, OutboxModel, RunModel, SubmissionModel } from '../../src/db/models.js';
 import { purgeExpiredPersonalData } from '../../src/privacy/retention.js';
 import { useTestDatabase } from '../helpers/db.js';
 
@@ -9,6 +10,7 @@ useTestDatabase();
 const now = new Date('2026-11-27T00:00:00Z');
 const daysAgo = (d: number) => new Date(now.getTime() - d * 24 * 3600_000);
 
+/** A member with an expired draft, a registration record and a risk report. */
 async function member(platformUserId: string, lastInboundAt: Date, registered: boolean) {
   const m = await MemberModel.create({
     channel: 'telegram',
@@ -16,9 +18,18 @@ async function member(platformUserId: string, lastInboundAt: Date, registered: b
     lastInboundAt,
     ...(registered ? { name: 'X', consent: { version: 'daftar v1', givenAt: daysAgo(1000) }, registeredAt: daysAgo(1000) } : {}),
   });
-  const run = await RunModel.create({ memberId: m._id, flowId: registered ? 'laporan-risiko' : 'daftar', flowVersion: 1, state: { answers: { name: 'X' } }, lastActivityAt: lastInboundAt, expiresAt: lastInboundAt, status: 'expired' });
-  await SubmissionModel.create({ runId: run._id, memberId: m._id, flowId: 'laporan-risiko', flowVersion: 1, channel: 'telegram', answers: {}, submittedAt: lastInboundAt });
-  return m;
+  await RunModel.create({
+    _id: new Types.ObjectId(), memberId: m._id, flowId: registered ? 'laporan-risiko' : 'daftar', flowVersion: 1,
+    state: { answers: { name: 'X' } }, startedAt: lastInboundAt, lastActivityAt: lastInboundAt, expiredAt: lastInboundAt,
+  });
+  const registration = await SubmissionModel.create({
+    runId: new Types.ObjectId(), memberId: m._id, flowId: 'daftar', flowVersion: 1, channel: 'telegram', answers: { name: 'X' }, submittedAt: lastInboundAt,
+  });
+  const report = await SubmissionModel.create({
+    runId: new Types.ObjectId(), memberId: m._id, flowId: 'laporan-risiko', flowVersion: 1, channel: 'telegram', answers: { type: 'rob' }, submittedAt: lastInboundAt,
+  });
+  await OutboxModel.create({ _id: `reply:telegram:${platformUserId}-1`, kind: 'reply', channel: 'telegram', to: platformUserId, memberId: m._id, messages: [{ text: 'x' }], seq: 1, availableAt: now, createdAt: now });
+  return { member: m, registration, report };
 }
 
 describe('retention', () => {
@@ -31,13 +42,24 @@ describe('retention', () => {
     expect(await purgeExpiredPersonalData(now, { unregisteredAfterHours: 168 })).toEqual({ inactive: 1, unregistered: 1 });
 
     for (const gone of [old, abandoned]) {
-      expect(await MemberModel.countDocuments({ _id: gone._id })).toBe(0);
-      expect(await RunModel.countDocuments({ memberId: gone._id })).toBe(0);
-      expect(await SubmissionModel.countDocuments({ memberId: gone._id })).toBe(0);
+      expect(await MemberModel.countDocuments({ _id: gone.member._id })).toBe(0);
+      expect(await RunModel.countDocuments({ memberId: gone.member._id })).toBe(0);
+      expect(await SubmissionModel.countDocuments({ memberId: gone.member._id })).toBe(0);
+      expect(await SubmissionModel.countDocuments({ _id: gone.registration._id })).toBe(0);
+      expect(await OutboxModel.countDocuments({ to: gone.member.platformUserId })).toBe(0);
     }
-    for (const kept of [active, registering]) {
-      expect(await MemberModel.countDocuments({ _id: kept._id })).toBe(1);
-      expect(await SubmissionModel.countDocuments({ memberId: kept._id })).toBe(1);
+    // A registered person's reports are village facts: kept, without them.
+    const kept = await SubmissionModel.findById(old.report._id).lean();
+    expect(kept).toMatchObject({ memberId: null, answers: { type: 'rob' } });
+    expect(kept?.reporterRemovedAt).toBeInstanceOf(Date);
+    // Without consent nothing was ever theirs to keep.
+    expect(await SubmissionModel.countDocuments({ _id: abandoned.report._id })).toBe(0);
+
+    for (const stays of [active, registering]) {
+      expect(await MemberModel.countDocuments({ _id: stays.member._id })).toBe(1);
+      expect(await SubmissionModel.countDocuments({ memberId: stays.member._id })).toBe(2);
+      expect(await RunModel.countDocuments({ memberId: stays.member._id })).toBe(1);
+      expect(await OutboxModel.countDocuments({ to: stays.member.platformUserId })).toBe(1);
     }
     expect(await purgeExpiredPersonalData(now, { unregisteredAfterHours: 168 })).toEqual({ inactive: 0, unregistered: 0 });
   });

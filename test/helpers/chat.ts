@@ -1,13 +1,17 @@
 /**
  * Plays a person talking to the real conversation service (real flows, translations and
  * database), as the web channel would deliver their messages. Reads what they would see.
+ *
+ * Buttons are pressed by id where the id is stable (yes/no, send, a flow id, a village code),
+ * so texts being reworded elsewhere don't break these tests.
  */
 import { randomUUID } from 'node:crypto';
 import type { i18n as I18n } from 'i18next';
 import { ConversationService } from '../../src/chat/conversation-service.js';
 import type { ChannelName, InboundContent, OutboundMessage } from '../../src/chat/types.js';
-import { loadFlows, type Flow } from '../../src/engine/index.js';
-import { createI18n } from '../../src/i18n.js';
+import { MemberModel, OutboxModel } from '../../src/db/models.js';
+import { loadFlows, NO_ID, SEND_ID, YES_ID, type Flow } from '../../src/engine/index.js';
+import { createI18n, translatorFor, type Translate } from '../../src/i18n.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { flowsDir } from '../../src/paths.js';
 
@@ -16,6 +20,11 @@ let shared: { flows: Map<string, Flow>; i18n: I18n } | null = null;
 export async function loadRealFlows(): Promise<{ flows: Map<string, Flow>; i18n: I18n }> {
   shared ??= { flows: await loadFlows(flowsDir), i18n: await createI18n() };
   return shared;
+}
+
+/** The real translations, to assert on the bot's own texts rather than copies of them. */
+export async function translator(language = 'id'): Promise<Translate> {
+  return translatorFor((await loadRealFlows()).i18n, language);
 }
 
 /** A settable clock, so a test can let two days pass. */
@@ -37,6 +46,8 @@ export class ChatUser {
   /** Everything the bot said to this person, in order. */
   readonly seen: OutboundMessage[] = [];
   last: OutboundMessage[] = [];
+  /** The id of the last message this person sent. */
+  lastMessageId = '';
 
   constructor(
     public service: ConversationService,
@@ -48,6 +59,7 @@ export class ChatUser {
   }
 
   async send(content: InboundContent, messageId: string = randomUUID()): Promise<OutboundMessage[] | null> {
+    this.lastMessageId = messageId;
     const replies = await this.service.handle({
       channel: this.channel, platformUserId: this.id, messageId, receivedAt: new Date(), languageHint: this.languageHint, content,
     });
@@ -78,25 +90,79 @@ export class ChatUser {
     return this.send({ kind: 'choice', promptSeq: prompt.promptSeq ?? 0, choiceId: choice.id });
   }
 
+  /** Presses the button with this id on the last prompt (it must be offered). */
   pressId(choiceId: string) {
-    return this.send({ kind: 'choice', promptSeq: this.prompt.promptSeq ?? 0, choiceId });
+    const prompt = this.prompt;
+    if (!prompt.choices?.some((c) => c.id === choiceId)) {
+      throw new Error(`no button "${choiceId}" in: ${JSON.stringify(prompt.choices?.map((c) => c.id))} (${prompt.text})`);
+    }
+    return this.send({ kind: 'choice', promptSeq: prompt.promptSeq ?? 0, choiceId });
+  }
+
+  yes() {
+    return this.pressId(YES_ID);
+  }
+
+  no() {
+    return this.pressId(NO_ID);
   }
 
   /** All text of the last replies, joined. */
   get lastText(): string {
     return this.last.map((m) => m.text).join('\n---\n');
   }
+
+  /** The member document as stored (null when there is none). */
+  member() {
+    return MemberModel.findOne({ channel: this.channel, platformUserId: this.id }).lean();
+  }
+
+  /** The active run as stored on the member (null when there is none). */
+  async run() {
+    return (await this.member())?.run ?? null;
+  }
+
+  /** Where the active run stands: a question id, 'summary', 'more', 'change', or null without a run. */
+  async at(): Promise<string | null> {
+    const p = (await this.run())?.state.position as { at: string; id?: string } | null | undefined;
+    if (!p) return null;
+    return p.at === 'question' ? p.id! : p.at;
+  }
+
+  /** Outbox entries addressed to this person. */
+  outbox() {
+    return OutboxModel.find({ channel: this.channel, to: this.id }).lean();
+  }
+}
+
+export interface Registration {
+  name?: string;
+  kecamatan?: string;
+  /** Typed, so a list being reordered or renumbered doesn't matter. */
+  village?: string;
+  role?: 'warga' | 'pokja' | 'fasilitator';
+  code?: string;
+}
+
+/** Answers the registration up to its summary (not sent). */
+export async function registerUntilSummary(user: ChatUser, r: Registration = {}) {
+  await user.say('halo');
+  await user.yes(); // consent
+  await user.no(); // not under 17
+  await user.say(r.name ?? 'Ibu Siti');
+  await user.press(r.kecamatan ?? 'Teluk Waru');
+  await user.say(r.village ?? 'Solang');
+  await user.pressId(r.role ?? 'warga');
+  if (r.code !== undefined) await user.say(r.code);
+}
+
+/** Registers a person (a resident of Solang by default); returns with the user at the main menu. */
+export async function register(user: ChatUser, r: Registration = {}) {
+  await registerUntilSummary(user, r);
+  await user.pressId(SEND_ID);
 }
 
 /** Registers a resident of Solang; returns the user at the main menu. */
 export async function registerAsWarga(user: ChatUser, name = 'Ibu Siti') {
-  await user.say('halo');
-  await user.press('Ya'); // consent
-  await user.press('Tidak'); // not under 17
-  await user.say(name);
-  await user.press('Teluk Waru');
-  await user.say('Solan'); // a field spelling of Solang
-  await user.press('Warga desa');
-  await user.press('Kirim');
+  await register(user, { name });
 }
-
