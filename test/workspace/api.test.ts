@@ -105,7 +105,8 @@ describe('reports and review', () => {
   it('lists reports with labels in the chosen language', async () => {
     const id = await get(facS, `/api/reports/${reportA}`).expect(200);
     const type = id.body.labelled.answers.find((a: { id: string }) => a.id === 'type');
-    expect(type).toMatchObject({ label: 'Kejadian', value: 'Banjir atau banjir bandang' });
+    const t = h.i18n.getFixedT('id', 'laporan-risiko');
+    expect(type).toMatchObject({ label: t('type.label'), value: t('type.choices.banjir') });
     const en = await get(facS, `/api/reports/${reportA}?lang=en`).expect(200);
     expect(en.body.labelled.answers.find((a: { id: string }) => a.id === 'type').value).not.toBe(type.value);
     expect(id.body.location).toEqual({ latitude: -3.95, longitude: 131.1 });
@@ -135,7 +136,7 @@ describe('reports and review', () => {
     const fresh = await makeReport(resident.id, VILLAGE_A, { type: 'gelombang' });
     const list = await h.ws.listNewReports(fac.id);
     expect(list!.items.map((i) => i.id)).toContain(fresh);
-    expect(list!.items.find((i) => i.id === fresh)!.text).toContain('Gelombang tinggi');
+    expect(list!.items.find((i) => i.id === fresh)!.text).toContain(h.i18n.getFixedT('id', 'laporan-risiko')('type.choices.gelombang'));
     expect(await h.ws.listNewReports(resident.id)).toBeNull();
     h.notices.length = 0;
     expect(await h.ws.setReportStatus({ memberId: fac.id, reportId: fresh, status: 'ditindaklanjuti' })).toEqual({ ok: true, status: 'ditindaklanjuti' });
