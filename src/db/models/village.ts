@@ -11,8 +11,10 @@ const villageSchema = new Schema(
     /** Spellings seen in the field (Tubir Masiwang for Tubir Wasiwang). */
     aliases: { type: [String], default: [] },
     assisted: { type: Boolean, default: false },
-    /** Date of this year's livelihood-plan update, if scheduled. */
+    /** Next livelihood-plan update (local midnight of the day), if known: the campaign reminds before it. */
     planUpdateDate: { type: Date, default: null },
+    /** When the date was first seeded or set; a date cleared after that is not seeded again. */
+    planUpdateSeededAt: { type: Date, default: null },
     timeZone: { type: String, default: 'Asia/Jayapura' },
   },
   { timestamps: true },

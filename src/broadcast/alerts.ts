@@ -1,0 +1,209 @@
+/**
+ * Alerts to facilitators: a risk report or a help request ("minta dihubungi") reaches the
+ * facilitators of the person's village. Severity "berat" goes at once, at any hour. Others go
+ * at once in daylight when the facilitator had no alert in the last minutes; else they wait
+ * (quiet hours, or a burst) and go out together as one digest (runAlertDigests).
+ *
+ * One Alert document per (source, facilitator), `_id` `<source id>:<facilitator id>`; the
+ * message's outbox id is `alert:<source id>:<facilitator id>` for one alert alone, or the
+ * digest's id, claimed on the alerts before queueing, so nothing is said twice.
+ */
+import type { Types } from 'mongoose';
+import { AlertModel, OutboxModel, VillageModel } from '../db/models.js';
+import type { HookContext, SubmissionInfo } from '../chat/extensions.js';
+import type { Translate } from '../i18n.js';
+import { formatClock, formatDay, isQuiet, nextAllowed } from '../schedule/time.js';
+import { nowOf, type FacilitatorDeps } from './deps.js';
+import { itemFor, queue } from './queue.js';
+import { facilitatorsOf, reachableByIds, translators, type Recipient } from './recipients.js';
+
+export interface AlertData {
+  reporterName: string | null;
+  villageCode: string | null;
+  villageName: string | null;
+  kecamatan: string | null;
+  channel: string;
+  platformUserId: string;
+  /** Risk reports: the answers that matter (choice ids, rendered in the facilitator's language). */
+  type?: string | null;
+  typeOther?: string | null;
+  date?: string | null;
+  place?: string | null;
+  severity?: string | null;
+  households?: number | null;
+  help?: string | null;
+  /** Help requests: where the person was (a flow / question). */
+  context?: string | null;
+}
+
+export interface AlertOutcome {
+  /** Facilitators who will hear of it. */
+  facilitators: number;
+  /** Queued to go out now (else: at the end of the quiet hours, or in the next digest). */
+  now: boolean;
+  /** When it will go out at the latest, if not now. */
+  at: Date | null;
+}
+
+type AlertKind = 'risk' | 'help';
+
+async function villageOf(code: string | null): Promise<{ name: string | null; kecamatan: string | null }> {
+  if (!code) return { name: null, kecamatan: null };
+  const v = await VillageModel.findOne({ code }, { name: 1, kecamatan: 1 }).lean();
+  return { name: v?.name ?? null, kecamatan: v?.kecamatan ?? null };
+}
+
+/** After a risk report is stored (onSubmit of laporan-risiko). */
+export async function alertRiskReport(ctx: Pick<HookContext, 'member'>, submission: SubmissionInfo, deps: FacilitatorDeps): Promise<AlertOutcome> {
+  const a = submission.answers;
+  const village = await villageOf(submission.villageCode ?? ctx.member.villageCode);
+  const str = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : null);
+  const data: AlertData = {
+    reporterName: ctx.member.name, villageCode: submission.villageCode ?? ctx.member.villageCode, villageName: village.name, kecamatan: village.kecamatan,
+    channel: ctx.member.channel, platformUserId: ctx.member.platformUserId,
+    type: str(a.type), typeOther: str(a.type_other), date: str(a.date), place: str(a.place), severity: str(a.severity),
+    households: typeof a.households === 'number' ? a.households : null, help: str(a.help),
+  };
+  return raise('risk', String(submission.id), data, data.severity === 'berat', ctx.member._id, deps);
+}
+
+/** After a help request is stored (onHelpRequest): id `help:<inbound id>`. */
+export async function alertHelpRequest(ctx: Pick<HookContext, 'member'>, request: { id: string; context: string | null }, deps: FacilitatorDeps): Promise<AlertOutcome> {
+  const village = await villageOf(ctx.member.villageCode);
+  const data: AlertData = {
+    reporterName: ctx.member.name, villageCode: ctx.member.villageCode, villageName: village.name, kecamatan: village.kecamatan,
+    channel: ctx.member.channel, platformUserId: ctx.member.platformUserId, context: request.context,
+  };
+  return raise('help', request.id, data, false, ctx.member._id, deps);
+}
+
+async function raise(kind: AlertKind, sourceId: string, data: AlertData, urgent: boolean, from: Types.ObjectId, deps: FacilitatorDeps): Promise<AlertOutcome> {
+  const now = nowOf(deps);
+  if (!data.villageCode) return { facilitators: 0, now: false, at: null };
+  const facilitators = (await facilitatorsOf(data.villageCode)).filter((f) => String(f._id) !== String(from));
+  if (facilitators.length === 0) return { facilitators: 0, now: false, at: null };
+  await AlertModel.bulkWrite(
+    facilitators.map((f) => ({
+      updateOne: {
+        filter: { _id: `${sourceId}:${String(f._id)}` },
+        update: { $setOnInsert: { facilitatorId: f._id, kind, sourceId, villageCode: data.villageCode, urgent, data, createdAt: now, status: 'pending', outboxId: null, queuedAt: null } },
+        upsert: true,
+      },
+    })),
+    { ordered: false },
+  );
+  const quiet = isQuiet(now, deps.quietHours, deps.timeZone);
+  let allNow = true;
+  for (const f of facilitators) {
+    const alertId = `${sourceId}:${String(f._id)}`;
+    const recent = urgent
+      ? false
+      : await AlertModel.exists({ facilitatorId: f._id, queuedAt: { $gt: new Date(now.getTime() - deps.reminders.alertDigestMinutes * 60_000) }, _id: { $ne: alertId } });
+    if (urgent || (!quiet && !recent)) await flush(f, `alert:${alertId}`, [alertId], now, deps);
+    else allNow = false;
+  }
+  const later = quiet ? nextAllowed(now, deps.quietHours, deps.timeZone) : new Date(now.getTime() + deps.reminders.alertDigestMinutes * 60_000);
+  return { facilitators: facilitators.length, now: allNow, at: allNow ? null : later };
+}
+
+/** Queues one message for these alerts (one alone, or a digest) under `outboxId`, then marks them queued. */
+async function flush(f: Recipient, outboxId: string, alertIds: string[], now: Date, deps: FacilitatorDeps): Promise<void> {
+  await AlertModel.updateMany({ _id: { $in: alertIds }, status: 'pending' }, { $set: { outboxId } });
+  const alerts = await AlertModel.find({ _id: { $in: alertIds } }).sort({ createdAt: 1 }).lean();
+  if (alerts.length === 0) return;
+  const t = translators(deps.i18n)(f.language);
+  const text = alerts.length === 1
+    ? renderAlert(alerts[0]!.kind as AlertKind, alerts[0]!.data as AlertData, !!alerts[0]!.urgent, t, f.language)
+    : [t('broadcast:alert.digest', { count: alerts.length }), ...alerts.map((a, i) => `${i + 1}. ${renderAlert(a.kind as AlertKind, a.data as AlertData, !!a.urgent, t, f.language)}`)].join('\n\n');
+  // Urgent ones go at any hour; the rest never in quiet hours.
+  const urgent = alerts.some((a) => a.urgent);
+  const availableAt = urgent ? now : nextAllowed(now, deps.quietHours, deps.timeZone);
+  await queue([itemFor(f, outboxId, 'alert', [{ text }], { availableAt })], deps);
+  await AlertModel.updateMany({ _id: { $in: alertIds } }, { $set: { status: 'queued', queuedAt: now } });
+}
+
+function contactOf(d: AlertData): string {
+  if (d.channel === 'telegram') return `tg://user?id=${d.platformUserId}`;
+  if (d.channel === 'whatsapp') return `https://wa.me/${d.platformUserId.replace(/\D/g, '')}`;
+  return d.channel;
+}
+
+export function renderAlert(kind: AlertKind, d: AlertData, urgent: boolean, t: Translate, language: string): string {
+  const village = d.villageName ? (d.kecamatan ? `${d.villageName} (${d.kecamatan})` : d.villageName) : (d.villageCode ?? '-');
+  const name = d.reporterName ?? t('broadcast:alert.noName');
+  if (kind === 'help') {
+    return [
+      t('broadcast:alert.help', { name, village }),
+      ...(d.context ? [t('broadcast:alert.helpContext', { context: d.context })] : []),
+      t('broadcast:alert.contact', { contact: contactOf(d) }),
+    ].join('\n');
+  }
+  const type = d.type === 'lainnya' && d.typeOther ? d.typeOther : d.type ? t(`laporan-risiko:type.choices.${d.type}`) : '-';
+  const severity = d.severity ? t(`laporan-risiko:severity.choices.${d.severity}`) : '-';
+  const date = d.date && /^\d{4}-\d{2}-\d{2}$/.test(d.date) ? formatDay(new Date(`${d.date}T12:00:00Z`), language, 'UTC') : (d.date ?? '-');
+  const lines = [
+    t(urgent ? 'broadcast:alert.riskUrgent' : 'broadcast:alert.risk', { village, type, severity }),
+    t('broadcast:alert.where', { place: d.place ?? '-', date }),
+  ];
+  if (d.households !== null && d.households !== undefined) lines.push(t('broadcast:alert.households', { count: d.households }));
+  if (d.help) lines.push(t('broadcast:alert.helpNeeded', { help: d.help }));
+  lines.push(t('broadcast:alert.reporter', { name, contact: contactOf(d) }));
+  return lines.join('\n');
+}
+
+/**
+ * Sends the alerts still waiting: each facilitator's, once quiet hours are over and no alert
+ * went to them in the last minutes; one waiting alert alone, several as one digest.
+ */
+export async function runAlertDigests(deps: FacilitatorDeps): Promise<number> {
+  const now = nowOf(deps);
+  const pending = await AlertModel.find({ status: 'pending' }).sort({ createdAt: 1 }).lean();
+  if (pending.length === 0) return 0;
+  const quiet = isQuiet(now, deps.quietHours, deps.timeZone);
+  const byFacilitator = new Map<string, typeof pending>();
+  for (const a of pending) {
+    const list = byFacilitator.get(String(a.facilitatorId)) ?? [];
+    list.push(a);
+    byFacilitator.set(String(a.facilitatorId), list);
+  }
+  const reachable = new Map((await reachableByIds(pending.map((a) => a.facilitatorId))).map((f) => [String(f._id), f]));
+  let sent = 0;
+  for (const [facilitatorId, alerts] of byFacilitator) {
+    const f = reachable.get(facilitatorId);
+    if (!f) {
+      // Stopped, blocked or gone since: nobody to tell.
+      await AlertModel.updateMany({ _id: { $in: alerts.map((a) => a._id) } }, { $set: { status: 'queued', outboxId: null, queuedAt: now } });
+      continue;
+    }
+    // Already queued by a call interrupted before it marked them, or claimed by an interrupted digest.
+    const claimed = new Map<string, string[]>();
+    const free: string[] = [];
+    for (const a of alerts) {
+      const direct = `alert:${a._id}`;
+      if (a.outboxId) claimed.set(a.outboxId, [...(claimed.get(a.outboxId) ?? []), a._id]);
+      else if (await OutboxModel.exists({ _id: direct })) claimed.set(direct, [a._id]);
+      else free.push(a._id);
+    }
+    for (const [outboxId, ids] of claimed) {
+      await flush(f, outboxId, ids, now, deps);
+      sent++;
+    }
+    if (free.length === 0) continue;
+    const urgent = alerts.some((a) => a.urgent && free.includes(a._id));
+    if (quiet && !urgent) continue;
+    const recent = await AlertModel.exists({ facilitatorId: f._id, queuedAt: { $gt: new Date(now.getTime() - deps.reminders.alertDigestMinutes * 60_000) } });
+    if (recent && !urgent) continue;
+    const outboxId = free.length === 1 ? `alert:${free[0]}` : `digest:${facilitatorId}:${now.toISOString()}`;
+    await flush(f, outboxId, free, now, deps);
+    sent++;
+  }
+  return sent;
+}
+
+/** What the reporter is told about the facilitators. */
+export function outcomeMessage(outcome: AlertOutcome, t: Translate, language: string, timeZone: string): string | null {
+  if (outcome.facilitators === 0) return null;
+  if (outcome.now) return t('broadcast:alert.told');
+  if (outcome.at) return t('broadcast:alert.willTell', { time: formatClock(outcome.at, language, timeZone) });
+  return null;
+}

@@ -1,0 +1,251 @@
+/**
+ * Broadcasts (siaran) by a facilitator or an admin, never a resident: a draft with a preview
+ * (how many people, by channel, and how many are left out and why), a confirm, sending through
+ * the outbox at the platform's pace, cancelling while it runs, and a report when done: sent,
+ * failed (with the platform's reason), blocked, skipped (stopped or no consent).
+ *
+ * One outbox entry per recipient, id `bc:<broadcast>:<member>`, carrying the broadcast's id:
+ * a crash while queueing is finished by the next run of `runBroadcasts` with the same ids, and
+ * progress is counted from the outbox itself.
+ */
+import { Types } from 'mongoose';
+import { BroadcastModel, OutboxModel } from '../db/models.js';
+import type { Translate } from '../i18n.js';
+import { nextAllowed } from '../schedule/time.js';
+import { nowOf, type FacilitatorDeps } from './deps.js';
+import { itemFor, queue } from './queue.js';
+import { countAudience, reachableByIds, reachableMembers, translators, type AudienceCount } from './recipients.js';
+
+export interface BroadcastInput {
+  /** The message per language ({ id } at least); a reader without their language gets `id`. */
+  text: Record<string, string>;
+  villageCodes: string[];
+  /** Empty: every role. */
+  roles?: string[];
+  createdBy?: Types.ObjectId | string | null;
+  createdByName?: string | null;
+  /** Not before this moment (default: when confirmed). */
+  scheduledAt?: Date;
+}
+
+export interface BroadcastProgress {
+  status: string;
+  recipients: number;
+  sent: number;
+  failed: number;
+  blocked: number;
+  /** Left out or given up: stopped (berhenti), no consent, or expired in the outbox. */
+  skipped: number;
+  cancelled: number;
+  pending: number;
+  failedReasons: Record<string, number>;
+  excluded: { optedOut: number; blocked: number; noConsent: number };
+}
+
+export class BroadcastError extends Error {
+  override name = 'BroadcastError';
+  constructor(
+    readonly reason: 'not-found' | 'invalid' | 'not-draft',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const BROADCAST_MAX_LENGTH = 1000;
+
+/** Makes a draft and returns it with its preview. With `id`, a repeat returns the same draft. */
+export async function createBroadcastDraft(
+  input: BroadcastInput,
+  deps: FacilitatorDeps,
+  options: { id?: Types.ObjectId | string } = {},
+): Promise<{ id: Types.ObjectId; preview: AudienceCount }> {
+  const idText = input.text.id?.trim();
+  if (!idText) throw new BroadcastError('invalid', 'A broadcast needs a text.');
+  if (Object.values(input.text).some((t) => t.length > BROADCAST_MAX_LENGTH)) throw new BroadcastError('invalid', `At most ${BROADCAST_MAX_LENGTH} characters.`);
+  if (input.villageCodes.length === 0) throw new BroadcastError('invalid', 'A broadcast needs at least one village.');
+  const _id = new Types.ObjectId(options.id ?? undefined);
+  const now = nowOf(deps);
+  await BroadcastModel.updateOne(
+    { _id },
+    {
+      $setOnInsert: {
+        kind: 'announcement', text: Object.fromEntries(Object.entries(input.text).map(([k, v]) => [k, v.trim()])),
+        audience: { villageCodes: [...new Set(input.villageCodes)].sort(), roles: input.roles ?? [] },
+        scheduledAt: input.scheduledAt ?? now, status: 'draft',
+        createdBy: input.createdBy ? new Types.ObjectId(input.createdBy) : null, createdByName: input.createdByName ?? null,
+      },
+    },
+    { upsert: true },
+  );
+  const b = await BroadcastModel.findById(_id).lean();
+  return { id: _id, preview: await countAudience(b!.audience?.villageCodes ?? [], b!.audience?.roles ?? []) };
+}
+
+export async function previewBroadcast(id: Types.ObjectId | string): Promise<AudienceCount> {
+  const b = await BroadcastModel.findById(id).lean();
+  if (!b) throw new BroadcastError('not-found', 'No such broadcast.');
+  return countAudience(b.audience?.villageCodes ?? [], b.audience?.roles ?? []);
+}
+
+/**
+ * Confirms a draft: it is queued now (or from its scheduledAt when that is later). A second
+ * confirm (a double tap) is a no-op. Returns when the first message may go out.
+ */
+export async function confirmBroadcast(id: Types.ObjectId | string, deps: FacilitatorDeps): Promise<{ recipients: number; availableAt: Date }> {
+  const confirmed = await BroadcastModel.findOneAndUpdate({ _id: id, status: 'draft' }, { $set: { status: 'scheduled' } }, { new: true }).lean();
+  const b = confirmed ?? (await BroadcastModel.findById(id).lean());
+  if (!b) throw new BroadcastError('not-found', 'No such broadcast.');
+  if (!confirmed) throw new BroadcastError('not-draft', `The broadcast is ${b.status}.`);
+  const now = nowOf(deps);
+  if (b.scheduledAt.getTime() > now.getTime()) return { recipients: 0, availableAt: nextAllowed(b.scheduledAt, deps.quietHours, deps.timeZone) };
+  return startSending(b._id, deps);
+}
+
+/** Drops a draft that was not confirmed. */
+export async function discardBroadcast(id: Types.ObjectId | string): Promise<boolean> {
+  return (await BroadcastModel.updateOne({ _id: id, status: 'draft' }, { $set: { status: 'cancelled', cancelledAt: new Date() } })).modifiedCount === 1;
+}
+
+/** Queues a scheduled (or interrupted) broadcast for every reachable recipient. */
+async function startSending(id: Types.ObjectId, deps: FacilitatorDeps): Promise<{ recipients: number; availableAt: Date }> {
+  const now = nowOf(deps);
+  const b = await BroadcastModel.findOneAndUpdate({ _id: id, status: { $in: ['scheduled', 'sending'] } }, { $set: { status: 'sending' } }, { new: true }).lean();
+  const availableAt = nextAllowed(new Date(Math.max(now.getTime(), b?.scheduledAt.getTime() ?? 0)), deps.quietHours, deps.timeZone);
+  if (!b) return { recipients: 0, availableAt };
+  const villageCodes = b.audience?.villageCodes ?? [];
+  const roles = b.audience?.roles ?? [];
+  const audience = await countAudience(villageCodes, roles);
+  const recipients = await reachableMembers(villageCodes, roles);
+  const text = b.text instanceof Map ? Object.fromEntries(b.text) : (b.text as Record<string, string>);
+  const tr = translators(deps.i18n);
+  const items = recipients.map((r) => {
+    const t = tr(r.language);
+    const body = text[r.language] ?? text.id ?? Object.values(text)[0] ?? '';
+    const header = b.createdByName ? t('broadcast:siaran.header', { name: b.createdByName }) : t('broadcast:siaran.headerAnonymous');
+    return itemFor(r, `bc:${String(b._id)}:${String(r._id)}`, 'broadcast', [{ text: `${header}\n\n${body}` }], { availableAt, broadcastId: b._id });
+  });
+  const stillOn = async () => (await BroadcastModel.exists({ _id: b._id, status: 'sending' })) !== null;
+  await queue(items, deps, stillOn);
+  await BroadcastModel.updateOne(
+    { _id: b._id },
+    { $set: { queuedAt: now, recipientCount: recipients.length, excluded: { optedOut: audience.optedOut, blocked: audience.blocked, noConsent: audience.noConsent } } },
+  );
+  // Cancelled while queueing: what was written after the cancel is cancelled too.
+  if (!(await stillOn())) await cancelPending(b._id, now);
+  return { recipients: recipients.length, availableAt };
+}
+
+async function cancelPending(id: Types.ObjectId, now: Date): Promise<number> {
+  return (await OutboxModel.updateMany({ broadcastId: id, status: 'pending' }, { $set: { status: 'cancelled', doneAt: now } })).modifiedCount;
+}
+
+/** Stops a broadcast: nothing still waiting goes out. Returns false when it had already finished. */
+export async function cancelBroadcast(id: Types.ObjectId | string, deps: FacilitatorDeps): Promise<boolean> {
+  const now = nowOf(deps);
+  const b = await BroadcastModel.findOneAndUpdate(
+    { _id: id, status: { $in: ['draft', 'scheduled', 'sending'] } },
+    { $set: { status: 'cancelled', cancelledAt: now } },
+    { new: true },
+  ).lean();
+  if (!b) return false;
+  await cancelPending(b._id, now);
+  deps.wake?.();
+  return true;
+}
+
+export async function broadcastProgress(id: Types.ObjectId | string): Promise<BroadcastProgress> {
+  const b = await BroadcastModel.findById(id).lean();
+  if (!b) throw new BroadcastError('not-found', 'No such broadcast.');
+  const rows = await OutboxModel.aggregate<{ _id: { status: string; error: string | null }; n: number }>([
+    { $match: { broadcastId: b._id } },
+    { $group: { _id: { status: '$status', error: '$lastError' }, n: { $sum: 1 } } },
+  ]);
+  const excluded = { optedOut: b.excluded?.optedOut ?? 0, blocked: b.excluded?.blocked ?? 0, noConsent: b.excluded?.noConsent ?? 0 };
+  const p: BroadcastProgress = {
+    status: b.status, recipients: b.recipientCount ?? 0, sent: 0, failed: 0, blocked: excluded.blocked, skipped: excluded.optedOut + excluded.noConsent,
+    cancelled: 0, pending: 0, failedReasons: {}, excluded,
+  };
+  for (const r of rows) {
+    const s = r._id.status;
+    if (s === 'sent') p.sent += r.n;
+    else if (s === 'failed') {
+      p.failed += r.n;
+      const reason = r._id.error ?? '?';
+      p.failedReasons[reason] = (p.failedReasons[reason] ?? 0) + r.n;
+    } else if (s === 'blocked') p.blocked += r.n;
+    else if (s === 'skipped') p.skipped += r.n;
+    else if (s === 'cancelled') p.cancelled += r.n;
+    else p.pending += r.n;
+  }
+  return p;
+}
+
+/**
+ * The broadcasts job: starts scheduled broadcasts whose time has come, finishes queueing any
+ * interrupted by a crash, and when one has nothing left in the outbox marks it done and tells
+ * its author the figures.
+ */
+export async function runBroadcasts(deps: FacilitatorDeps): Promise<number> {
+  const now = nowOf(deps);
+  let touched = 0;
+  const due = await BroadcastModel.find(
+    { $or: [{ status: 'scheduled', scheduledAt: { $lte: now } }, { status: 'sending', queuedAt: null }] },
+    { _id: 1 },
+  ).lean();
+  for (const { _id } of due) {
+    await startSending(_id, deps);
+    touched++;
+  }
+  const open = await BroadcastModel.find(
+    { $or: [{ status: 'sending', queuedAt: { $ne: null } }, { status: 'cancelled', reportedAt: null, queuedAt: { $ne: null } }] },
+    { _id: 1 },
+  ).lean();
+  for (const { _id } of open) {
+    const progress = await broadcastProgress(_id);
+    if (progress.pending > 0) continue;
+    const finished = await BroadcastModel.findOneAndUpdate(
+      { _id, status: { $in: ['sending', 'cancelled'] }, reportedAt: null },
+      { $set: { reportedAt: now, finishedAt: now, result: { ...progress }, ...(progress.status === 'sending' ? { status: 'done' } : {}) } },
+      { new: true },
+    ).lean();
+    if (!finished) continue;
+    touched++;
+    await report(finished, progress, deps);
+  }
+  return touched;
+}
+
+async function report(
+  b: { _id: Types.ObjectId; createdBy?: Types.ObjectId | null; text: unknown; status: string },
+  p: BroadcastProgress,
+  deps: FacilitatorDeps,
+): Promise<void> {
+  if (!b.createdBy) return;
+  const [author] = await reachableByIds([b.createdBy]);
+  if (!author) return;
+  const t = translators(deps.i18n)(author.language);
+  await queue([itemFor(author, `bc-report:${String(b._id)}`, 'notice', [{ text: progressText(b, p, t) }])], deps);
+}
+
+export function progressText(b: { text: unknown; status: string }, p: BroadcastProgress, t: Translate): string {
+  const text = b.text instanceof Map ? (b.text.get('id') as string | undefined) : (b.text as Record<string, string>).id;
+  const excerpt = (text ?? '').length > 60 ? `${(text ?? '').slice(0, 57)}...` : (text ?? '');
+  const head = p.status === 'cancelled' ? 'broadcast:siaran.reportCancelled' : p.pending > 0 ? 'broadcast:siaran.reportRunning' : 'broadcast:siaran.reportDone';
+  const reasons = Object.entries(p.failedReasons).sort((a, b2) => b2[1] - a[1]).slice(0, 3).map(([r, n]) => `${r} (${n})`).join('; ');
+  const lines = [
+    t(head, { excerpt }),
+    t('broadcast:siaran.sent', { count: p.sent }),
+    t('broadcast:siaran.failed', { count: p.failed }) + (reasons ? ` - ${reasons}` : ''),
+    t('broadcast:siaran.blocked', { count: p.blocked }),
+    t('broadcast:siaran.skipped', { count: p.skipped }),
+  ];
+  if (p.cancelled) lines.push(t('broadcast:siaran.cancelledCount', { count: p.cancelled }));
+  if (p.pending) lines.push(t('broadcast:siaran.pending', { count: p.pending }));
+  return lines.join('\n');
+}
+
+/** A member's recent broadcasts (newest first), for the `siaran` command. */
+export async function recentBroadcasts(createdBy: Types.ObjectId, limit = 3): Promise<{ _id: Types.ObjectId; status: string; text: unknown }[]> {
+  return BroadcastModel.find({ createdBy, status: { $ne: 'draft' } }, { status: 1, text: 1 }).sort({ _id: -1 }).limit(limit).lean();
+}

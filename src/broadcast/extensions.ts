@@ -1,0 +1,291 @@
+/**
+ * The facilitator's voice in chat, as ChatExtensions the conversation service registers:
+ *   commands  JADWAL (upcoming workshops with answers; JADWAL BARU starts the `jadwal` flow),
+ *             SIARAN (starts the `siaran` flow; SIARAN STATUS shows progress with a stop button)
+ *   onSubmit  jadwal -> a draft workshop and its preview; siaran -> a draft broadcast and its
+ *             preview; laporan-risiko -> alerts to the village's facilitators
+ *   actions   rsvp:<workshop>:<hadir|tidak|mungkin>, ws:<workshop>:<announce|discard|cancel|cancel-yes|cancel-no>,
+ *             bc:<broadcast>:<send|discard|stop>
+ *   onHelpRequest  "minta dihubungi" -> alerts to the village's facilitators
+ * Every write is keyed by the submission, workshop or broadcast id, so a replayed step is a no-op.
+ */
+import { Types } from 'mongoose';
+import { BroadcastModel, VillageModel, WorkshopModel, RSVP_ANSWERS, type RsvpAnswer } from '../db/models.js';
+import { ACTION_PROMPT_SEQ, type ChatExtensions, type HookContext, type MemberSnapshot, type SubmissionInfo } from '../chat/extensions.js';
+import type { OutboundMessage } from '../chat/types.js';
+import type { Translate } from '../i18n.js';
+import { isQuiet, nextAllowed, formatClock, parseClockTime, zonedTime } from '../schedule/time.js';
+import { alertHelpRequest, alertRiskReport, outcomeMessage } from './alerts.js';
+import {
+  broadcastProgress, BroadcastError, cancelBroadcast, confirmBroadcast, createBroadcastDraft, discardBroadcast, progressText, recentBroadcasts,
+} from './broadcasts.js';
+import type { FacilitatorDeps } from './deps.js';
+import { villageNames } from './queue.js';
+import { countAudience, villagesOf, type AudienceCount } from './recipients.js';
+import {
+  announceWorkshop, answerRsvp, cancelWorkshop, createWorkshop, details, discardDraft, rsvpCounts, upcomingWorkshops, WorkshopError,
+} from './workshops.js';
+
+const STAFF = ['fasilitator', 'admin'] as const;
+const CHANNEL_LABELS: Record<string, string> = { telegram: 'Telegram', whatsapp: 'WhatsApp', web: 'Web' };
+
+const isStaff = (m: MemberSnapshot) => m.role === 'fasilitator' || m.role === 'admin';
+
+function buttons(items: { id: string; label: string }[]): Pick<OutboundMessage, 'choices' | 'promptSeq' | 'expect'> {
+  return { choices: items, promptSeq: ACTION_PROMPT_SEQ, expect: 'choice' };
+}
+
+function audienceLine(a: AudienceCount, t: Translate): string {
+  const byChannel = Object.entries(a.byChannel).sort().map(([c, n]) => `${CHANNEL_LABELS[c] ?? c} ${n}`).join(', ');
+  const lines = [t('broadcast:preview.recipients', { count: a.reachable, channels: byChannel || '-' })];
+  if (a.optedOut + a.blocked + a.noConsent > 0) {
+    lines.push(t('broadcast:preview.excluded', { optedOut: a.optedOut, blocked: a.blocked, noConsent: a.noConsent }));
+  }
+  return lines.join('\n');
+}
+
+/** A time typed as a decimal ("9", "13.30" -> 13.3): hour and minutes. */
+function timeOf(value: unknown): { hour: number; minute: number } | null {
+  if (typeof value === 'number' && Number.isFinite(value)) {
+    const hour = Math.floor(value);
+    const minute = Math.round((value - hour) * 100);
+    return hour >= 0 && hour < 24 && minute >= 0 && minute < 60 ? { hour, minute } : null;
+  }
+  return typeof value === 'string' ? parseClockTime(value) : null;
+}
+
+function dateParts(value: unknown): { y: number; m: number; d: number } | null {
+  const match = typeof value === 'string' ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(value) : null;
+  return match ? { y: Number(match[1]), m: Number(match[2]), d: Number(match[3]) } : null;
+}
+
+/** The villages an answer set names (kecamatan or one by one), within the facilitator's own. */
+async function chosenVillages(answers: Record<string, unknown>, scope: string, member: MemberSnapshot): Promise<string[]> {
+  const mine = new Set(await villagesOf(member));
+  const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : []);
+  let codes: string[];
+  if (scope === 'kecamatan') {
+    codes = (await VillageModel.find({ kecamatan: { $in: list(answers.kecamatan) } }, { code: 1 }).lean()).map((v) => v.code);
+  } else if (scope === 'desa') {
+    codes = list(answers.villages);
+  } else {
+    codes = [...mine];
+  }
+  return [...new Set(codes.filter((c) => mine.has(c)))].sort();
+}
+
+export function createFacilitatorExtensions(deps: FacilitatorDeps): ChatExtensions {
+  const tz = deps.timeZone;
+
+  // ---- jadwal -----------------------------------------------------------------------------
+
+  async function listWorkshops(ctx: HookContext): Promise<OutboundMessage[]> {
+    const { t, member } = ctx;
+    const villages = member.role === 'admin' ? 'all' : await villagesOf(member);
+    const workshops = await upcomingWorkshops(villages, ctx.now);
+    if (workshops.length === 0) return [{ text: `${t('broadcast:jadwal.none')}\n${t('broadcast:jadwal.newHint')}` }];
+    const counts = await rsvpCounts(workshops.map((w) => w._id));
+    const names = await villageNames([...new Set(workshops.flatMap((w) => w.villageCodes))]);
+    const out: OutboundMessage[] = [{ text: t('broadcast:jadwal.head', { count: workshops.length }) }];
+    for (const w of workshops) {
+      const c = counts.get(String(w._id))!;
+      const mineToCancel = member.role === 'admin' || String(w.createdBy ?? '') === String(member._id);
+      out.push({
+        text: `${details(w, t, member.language, names, tz)}\n${t('broadcast:jadwal.counts', { ...c })}`,
+        ...(mineToCancel ? buttons([{ id: `ws:${String(w._id)}:cancel`, label: t('broadcast:jadwal.cancelButton') }]) : {}),
+      });
+    }
+    out.push({ text: t('broadcast:jadwal.newHint') });
+    return out;
+  }
+
+  async function workshopFromSubmission(ctx: HookContext, s: SubmissionInfo): Promise<OutboundMessage[]> {
+    const { t, member } = ctx;
+    const a = s.answers;
+    const villageCodes = await chosenVillages(a, String(a.scope ?? ''), member);
+    if (villageCodes.length === 0) return [{ text: t('broadcast:jadwal.noVillages') }];
+    const start = dateParts(a.start_date);
+    const end = dateParts(a.end_date) ?? start;
+    const startTime = timeOf(a.start_time);
+    const endTime = timeOf(a.end_time);
+    if (!start || !end || !startTime || !endTime) return [{ text: t('broadcast:jadwal.badTime') }];
+    const startsAt = zonedTime(start.y, start.m, start.d, startTime.hour, startTime.minute, tz);
+    const endsAt = zonedTime(end.y, end.m, end.d, endTime.hour, endTime.minute, tz);
+    if (startsAt.getTime() <= ctx.now.getTime()) return [{ text: t('broadcast:jadwal.past') }];
+    if (endsAt.getTime() <= startsAt.getTime()) return [{ text: t('broadcast:jadwal.endBeforeStart') }];
+    const w = await createWorkshop(
+      { title: String(a.acara ?? ''), villageCodes, startsAt, endsAt, place: String(a.place ?? ''), note: typeof a.note === 'string' ? a.note : null, createdBy: member._id },
+      { ...deps, now: () => ctx.now },
+      { id: s.id, draft: true },
+    );
+    if (w.status !== 'draft') return [{ text: t('broadcast:jadwal.alreadyAnnounced') }];
+    const names = await villageNames(w.villageCodes);
+    const audience = await countAudience(w.villageCodes);
+    return [{
+      text: `${t('broadcast:jadwal.preview')}\n\n${details(w, t, member.language, names, tz)}\n\n${audienceLine(audience, t)}\n${t('broadcast:jadwal.confirm')}`,
+      ...buttons([
+        { id: `ws:${String(w._id)}:announce`, label: t('broadcast:jadwal.announceButton') },
+        { id: `ws:${String(w._id)}:discard`, label: t('broadcast:cancelButton') },
+      ]),
+    }];
+  }
+
+  async function workshopAction(ctx: HookContext, rest: string): Promise<OutboundMessage[]> {
+    const { t, member } = ctx;
+    const [id, verb] = rest.split(':');
+    if (!isStaff(member) || !id || !Types.ObjectId.isValid(id)) return [{ text: t('broadcast:stale') }];
+    const w = await WorkshopModel.findById(id).lean();
+    if (!w || (member.role !== 'admin' && String(w.createdBy ?? '') !== String(member._id))) return [{ text: t('broadcast:stale') }];
+    const local = { ...deps, now: () => ctx.now };
+    try {
+      switch (verb) {
+        case 'announce': {
+          await announceWorkshop(id, local);
+          const c = (await rsvpCounts([w._id])).get(id)!;
+          return [{ text: t('broadcast:jadwal.announced', { title: w.title, count: c.invited }) }];
+        }
+        case 'discard':
+          await discardDraft(id);
+          return [{ text: t('broadcast:jadwal.discarded') }];
+        case 'cancel':
+          if (w.status === 'cancelled') return [{ text: t('broadcast:jadwal.alreadyCancelled', { title: w.title }) }];
+          return [{
+            text: t('broadcast:jadwal.cancelAsk', { title: w.title }),
+            ...buttons([
+              { id: `ws:${id}:cancel-yes`, label: t('broadcast:jadwal.cancelYes') },
+              { id: `ws:${id}:cancel-no`, label: t('broadcast:jadwal.cancelNo') },
+            ]),
+          }];
+        case 'cancel-yes':
+          if (w.status === 'cancelled') return [{ text: t('broadcast:jadwal.alreadyCancelled', { title: w.title }) }];
+          await cancelWorkshop(id, local);
+          return [{ text: t('broadcast:jadwal.cancelledDone', { title: w.title }) }];
+        case 'cancel-no':
+          return [{ text: t('broadcast:jadwal.cancelKept') }];
+        default:
+          return [{ text: t('broadcast:stale') }];
+      }
+    } catch (err) {
+      if (err instanceof WorkshopError) return [{ text: t(err.reason === 'cancelled' ? 'broadcast:jadwal.alreadyCancelled' : 'broadcast:stale', { title: w.title }) }];
+      throw err;
+    }
+  }
+
+  async function rsvpAction(ctx: HookContext, rest: string): Promise<OutboundMessage[]> {
+    const { t, member } = ctx;
+    const [id, answer] = rest.split(':');
+    if (!id || !RSVP_ANSWERS.includes(answer as RsvpAnswer)) return [{ text: t('broadcast:stale') }];
+    const result = await answerRsvp(id, member, answer as RsvpAnswer, ctx.now);
+    if (!result.ok) return [{ text: t(`broadcast:rsvp.${result.reason}`) }];
+    return [{ text: t(`broadcast:rsvp.thanks.${answer}`, { title: result.workshop.title, place: result.workshop.place }) }];
+  }
+
+  // ---- siaran -----------------------------------------------------------------------------
+
+  async function broadcastFromSubmission(ctx: HookContext, s: SubmissionInfo): Promise<OutboundMessage[]> {
+    const { t, member } = ctx;
+    const a = s.answers;
+    const target = String(a.target ?? '');
+    const villageCodes = await chosenVillages(a, target === 'peran' ? 'semua' : target, member);
+    if (villageCodes.length === 0) return [{ text: t('broadcast:siaran.noVillages') }];
+    const roles = target === 'peran' && Array.isArray(a.roles) ? a.roles.map(String) : [];
+    const text = String(a.message ?? '').trim();
+    const { id, preview } = await createBroadcastDraft(
+      { text: { [member.language]: text, id: text }, villageCodes, roles, createdBy: member._id, createdByName: member.name },
+      { ...deps, now: () => ctx.now },
+      { id: s.id },
+    );
+    const b = await BroadcastModel.findById(id, { status: 1 }).lean();
+    if (b?.status !== 'draft') return [{ text: t('broadcast:siaran.alreadySent') }];
+    const header = member.name ? t('broadcast:siaran.header', { name: member.name }) : t('broadcast:siaran.headerAnonymous');
+    const quiet = isQuiet(ctx.now, deps.quietHours, tz)
+      ? `\n${t('broadcast:preview.quiet', { time: formatClock(nextAllowed(ctx.now, deps.quietHours, tz), member.language, tz) })}`
+      : '';
+    return [{
+      text: `${t('broadcast:siaran.preview')}\n\n${header}\n\n${text}\n\n${audienceLine(preview, t)}${quiet}\n${t('broadcast:siaran.confirm')}`,
+      ...buttons([
+        { id: `bc:${String(id)}:send`, label: t('broadcast:siaran.sendButton') },
+        { id: `bc:${String(id)}:discard`, label: t('broadcast:cancelButton') },
+      ]),
+    }];
+  }
+
+  async function broadcastAction(ctx: HookContext, rest: string): Promise<OutboundMessage[]> {
+    const { t, member } = ctx;
+    const [id, verb] = rest.split(':');
+    if (!isStaff(member) || !id || !Types.ObjectId.isValid(id)) return [{ text: t('broadcast:stale') }];
+    const b = await BroadcastModel.findById(id, { createdBy: 1, status: 1 }).lean();
+    if (!b || (member.role !== 'admin' && String(b.createdBy ?? '') !== String(member._id))) return [{ text: t('broadcast:stale') }];
+    const local = { ...deps, now: () => ctx.now };
+    switch (verb) {
+      case 'send':
+        try {
+          const { recipients } = await confirmBroadcast(id, local);
+          return [{
+            text: t('broadcast:siaran.sending', { count: recipients }),
+            ...buttons([{ id: `bc:${id}:stop`, label: t('broadcast:siaran.stopButton') }]),
+          }];
+        } catch (err) {
+          if (err instanceof BroadcastError) return [{ text: t(b.status === 'cancelled' ? 'broadcast:siaran.discarded' : 'broadcast:siaran.alreadySent') }];
+          throw err;
+        }
+      case 'discard':
+        await discardBroadcast(id);
+        return [{ text: t(b.status === 'draft' || b.status === 'cancelled' ? 'broadcast:siaran.discarded' : 'broadcast:siaran.alreadySent') }];
+      case 'stop': {
+        const stopped = await cancelBroadcast(id, local);
+        if (!stopped) return [{ text: t('broadcast:siaran.alreadyDone') }];
+        const p = await broadcastProgress(id);
+        return [{ text: t('broadcast:siaran.stopped', { sent: p.sent, cancelled: p.cancelled }) }];
+      }
+      default:
+        return [{ text: t('broadcast:stale') }];
+    }
+  }
+
+  async function broadcastStatus(ctx: HookContext): Promise<OutboundMessage[]> {
+    const { t, member } = ctx;
+    const recent = await recentBroadcasts(member._id);
+    if (recent.length === 0) return [{ text: t('broadcast:siaran.noneYet') }];
+    const out: OutboundMessage[] = [];
+    for (const b of recent) {
+      const p = await broadcastProgress(b._id);
+      out.push({
+        text: progressText(b, p, t),
+        ...(p.status === 'sending' ? buttons([{ id: `bc:${String(b._id)}:stop`, label: t('broadcast:siaran.stopButton') }]) : {}),
+      });
+    }
+    return out;
+  }
+
+  return {
+    commands: [
+      {
+        words: ['jadwal', 'schedule'],
+        roles: [...STAFF],
+        run: async (ctx) => (/^(baru|new|buat)\b/.test(ctx.args.trim()) ? { startFlow: 'jadwal' } : listWorkshops(ctx)),
+      },
+      {
+        words: ['siaran', 'broadcast'],
+        roles: [...STAFF],
+        run: async (ctx) => (/^(status|progress|kemajuan)\b/.test(ctx.args.trim()) ? broadcastStatus(ctx) : { startFlow: 'siaran' }),
+      },
+    ],
+    actions: { rsvp: rsvpAction, ws: workshopAction, bc: broadcastAction },
+    async onSubmit(ctx, submission) {
+      if (submission.flowId === 'jadwal' && isStaff(ctx.member)) return workshopFromSubmission(ctx, submission);
+      if (submission.flowId === 'siaran' && isStaff(ctx.member)) return broadcastFromSubmission(ctx, submission);
+      if (submission.flowId === 'laporan-risiko') {
+        const outcome = await alertRiskReport(ctx, submission, { ...deps, now: () => ctx.now });
+        const text = outcomeMessage(outcome, ctx.t, ctx.member.language, tz);
+        return text ? [{ text }] : [];
+      }
+      return [];
+    },
+    async onHelpRequest(ctx, request) {
+      const outcome = await alertHelpRequest(ctx, request, { ...deps, now: () => ctx.now });
+      const text = outcomeMessage(outcome, ctx.t, ctx.member.language, tz);
+      return text ? [{ text }] : [];
+    },
+  };
+}
