@@ -86,7 +86,7 @@ async function raise(kind: AlertKind, sourceId: string, data: AlertData, urgent:
     facilitators.map((f) => ({
       updateOne: {
         filter: { _id: `${sourceId}:${String(f._id)}` },
-        update: { $setOnInsert: { facilitatorId: f._id, kind, sourceId, villageCode: data.villageCode, urgent, data, createdAt: now, status: 'pending', outboxId: null, queuedAt: null } },
+        update: { $setOnInsert: { facilitatorId: f._id, fromMemberId: from, kind, sourceId, villageCode: data.villageCode, urgent, data, createdAt: now, status: 'pending', outboxId: null, queuedAt: null } },
         upsert: true,
       },
     })),

@@ -53,6 +53,8 @@ describe('risk report alerts', () => {
     expect(en.text).toMatch(/^Risk report from Solang \(Teluk Waru\)/);
     for (const nobody of [otherVillage, stopped, reporter]) expect(alerts.some((a) => String(a.memberId) === String(nobody._id))).toBe(false);
     expect(alerts[0]!.availableAt.toISOString()).toBe(clock.now().toISOString());
+    // Kept with who it is about, so deleting their data (hapusdata) can find it.
+    expect((await AlertModel.find({}).lean()).map((a) => String(a.fromMemberId))).toEqual([String(reporter._id), String(reporter._id)]);
   });
 
   it('a replayed submission alerts nobody twice', async () => {

@@ -10,6 +10,8 @@ const alertSchema = new Schema(
   {
     _id: { type: String, required: true },
     facilitatorId: { type: Schema.Types.ObjectId, ref: 'Member', required: true },
+    /** Who reported or asked (their name and address are in `data`): deleted with their data. */
+    fromMemberId: { type: Schema.Types.ObjectId, ref: 'Member', default: null },
     kind: { type: String, enum: ['risk', 'help'], required: true },
     sourceId: { type: String, required: true },
     villageCode: { type: String, default: null },
@@ -26,6 +28,7 @@ const alertSchema = new Schema(
 );
 alertSchema.index({ status: 1, facilitatorId: 1 });
 alertSchema.index({ facilitatorId: 1, queuedAt: -1 });
+alertSchema.index({ fromMemberId: 1 });
 
 export type Alert = InferSchemaType<typeof alertSchema>;
 export const AlertModel = model('Alert', alertSchema, 'alerts');
