@@ -89,7 +89,7 @@ async function benchService(): Promise<void> {
       await send(user, { kind: 'text', text: '1' }); // menu: laporan risiko
       let last: OutboundMessage[] = [];
       for (const c of REPORT) last = await send(user, c);
-      if (!last.some((m) => m.text.includes('sudah terkirim'))) throw new Error(`report of ${user} not sent: ${last.map((m) => m.text).join(' | ')}`);
+      if (!last.some((m) => m.text.includes('sudah tersimpan'))) throw new Error(`report of ${user} not sent: ${last.map((m) => m.text).join(' | ')}`);
     }),
   );
   const ms = performance.now() - started;

@@ -18,7 +18,8 @@ import type { Config } from './config/index.js';
 import { connectDatabase, type Database } from './db/connection.js';
 import { InboxModel, MemberModel, TelegramPromptModel } from './db/models.js';
 import { seedVillages } from './db/seed.js';
-import { DONE_ID, loadFlows } from './engine/index.js';
+import { DONE_ID } from './engine/index.js';
+import { loadFlowVersions } from './engine/versions.js';
 import { createApp, finishApp } from './http/app.js';
 import { createI18n, SUPPORTED_LANGUAGES } from './i18n.js';
 import type { Logger } from './logging/logger.js';
@@ -53,7 +54,8 @@ const DEDUPE_RETENTION_MS = 14 * 24 * 3600_000;
 
 export async function startService(config: Config, logger: Logger, hooks: ServiceHooks = {}): Promise<RunningService> {
   // Flows first: a broken flow file must stop start-up before anything else happens.
-  const flows = await loadFlows(flowsDir);
+  const versions = await loadFlowVersions(flowsDir);
+  const flows = versions.current;
   const i18n = await createI18n();
   logger.info({ flows: [...flows.keys()] }, `Loaded ${flows.size} flows`);
 
@@ -79,6 +81,7 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
     runExpiryHours: config.RUN_EXPIRY_HOURS,
     ...(hooks.now ? { now: hooks.now } : {}),
     ...(hooks.extensions ? { extensions: hooks.extensions } : {}),
+    flowForRun: (flowId, version) => versions.flowForRun(flowId, version),
     // Replies are written already claimed by this process's dispatcher and sent at once.
     outbox: { claimFor: { owner: dispatcher.owner, leaseMs: 30_000 }, onEnqueued: (ids) => dispatcher.wake(ids) },
   });

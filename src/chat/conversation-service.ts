@@ -86,6 +86,8 @@ export interface ConversationServiceOptions {
   /** The clock, injectable so tests can jump days ahead. */
   now?: () => Date;
   extensions?: ChatExtensions;
+  /** Older versions of flows (re-imported forms): a run finishes on the version it started with. */
+  flowForRun?: (flowId: string, version: number) => Flow | undefined;
   /** How replies are written to the outbox (pre-claimed for this process's dispatcher) and announced. */
   outbox?: { claimFor?: EnqueueOptions['claimFor']; onEnqueued?: (ids: string[]) => void };
 }
@@ -564,7 +566,7 @@ export class ConversationService implements InboundHandler {
       role = 'warga'; // choosing "warga" when correcting gives the higher role up
     }
     const village = typeof a.village === 'string' && a.village !== '__other__' ? a.village : null;
-    const villageOther = typeof a.villageOther === 'string' ? a.villageOther : null;
+    const villageOther = typeof a.village_other === 'string' ? a.village_other : null;
     const { role_code: _code, ...answers } = a; // the code itself is never kept
     const stored = { ...submit, answers };
     await this.storeSubmission({ ...turn.view, villageCode: village }, run, stored, message);
@@ -625,7 +627,9 @@ export class ConversationService implements InboundHandler {
 
   /** Every flow in menu order (registration last); a member sees those their role may start. */
   private menuFlows(): Flow[] {
-    const rank = (f: Flow) => (f.id === REGISTRATION_FLOW ? 1000 : MENU_ORDER.includes(f.id) ? MENU_ORDER.indexOf(f.id) : 100);
+    // Residents' flows first, then registration, then staff-only flows: a resident's numbers have no gaps.
+    const rank = (f: Flow) =>
+      MENU_ORDER.includes(f.id) ? MENU_ORDER.indexOf(f.id) : f.id === REGISTRATION_FLOW ? 1000 : canStart(f, 'warga') || canStart(f, 'pokja') ? 100 : 2000;
     return [...this.flows.values()].sort((a, b) => rank(a) - rank(b) || a.id.localeCompare(b.id));
   }
 
@@ -740,9 +744,9 @@ export class ConversationService implements InboundHandler {
     return flow;
   }
 
-  /** The flow a run was started with. A run of an older version goes on with the loaded one. */
+  /** The flow a run was started with: its own version when it is still on disk, else the current one. */
   private flowForRun(run: ActiveRun): Flow {
-    return this.flow(run.flowId);
+    return this.options.flowForRun?.(run.flowId, run.flowVersion) ?? this.flow(run.flowId);
   }
 
   private flowTitle(flowId: string, t: Translate): string {

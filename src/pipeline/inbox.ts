@@ -87,7 +87,10 @@ export class Inbox {
     try {
       await withTimeout(InboxModel.collection.insertOne(doc as never), this.recordTimeoutMs);
     } catch (err) {
-      if ((err as { code?: number }).code === 11000) return 'duplicate';
+      if ((err as { code?: number }).code === 11000) {
+        await this.adoptOrphan(id);
+        return 'duplicate';
+      }
       throw new InboxUnavailable(`could not record the message: ${(err as Error).message}`);
     }
     this.enqueue({ id, message, attempts: 0 });
@@ -121,6 +124,25 @@ export class Inbox {
   drained(): Promise<void> {
     if (this.running.size === 0 && [...this.queues.values()].every((q) => q.length === 0)) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * A repeat of an item that is recorded but in nobody's hands: an earlier attempt whose insert
+   * went through after we had already answered 503 (the database came back late). This process
+   * holds its lease (or the lease ran out), so it is handled now instead of after the lease.
+   */
+  private async adoptOrphan(id: string): Promise<void> {
+    if (this.known.has(id)) return;
+    const now = this.now();
+    const item = await withTimeout(
+      InboxModel.collection.findOneAndUpdate(
+        { _id: id as never, status: 'pending', $or: [{ leaseOwner: this.owner }, { leaseUntil: { $lt: now } }] },
+        { $set: { leaseOwner: this.owner, leaseUntil: new Date(now.getTime() + this.leaseMs) } },
+        { returnDocument: 'after' },
+      ),
+      this.recordTimeoutMs,
+    ).catch(() => null);
+    if (item?.message && !this.known.has(id)) this.enqueue({ id, message: item.message as InboundMessage, attempts: (item.attempts as number) ?? 0 });
   }
 
   /** Takes over pending items whose lease expired (a crashed process, or failed attempts). */

@@ -48,7 +48,8 @@ export async function deleteMemberData(
   const drafts = await RunModel.deleteMany({ memberId });
   const helpRequests = await HelpRequestModel.deleteMany({ memberId });
   const key = `${member.channel}:${member.platformUserId}`;
-  const inbox = await InboxModel.deleteMany({ memberKey: key });
+  // The message being handled keeps its dedupe mark (its payload is dropped when it is marked done).
+  const inbox = await InboxModel.deleteMany({ memberKey: key, _id: { $nin: (options.keepOutboxIds ?? []).map((id) => id.replace(/^reply:/, '')) } });
   const outbox = await OutboxModel.deleteMany({ channel: member.channel, to: member.platformUserId, _id: { $nin: options.keepOutboxIds ?? [] } });
   if (member.channel === 'telegram') await TelegramPromptModel.deleteMany({ _id: { $regex: `^${escapeRegex(member.platformUserId)}:` } });
   // Access and earlier requests stay as proof they were honoured, no longer linked to the person.

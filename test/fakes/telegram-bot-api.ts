@@ -135,6 +135,8 @@ export interface WebhookDelivery {
   status?: number;
   error?: string;
   at: number;
+  /** How long the webhook took to answer. */
+  durationMs?: number;
 }
 
 export interface CallbackAnswer {
@@ -722,6 +724,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
           clearTimeout(timer);
           inflight.delete(ac);
         }
+        rec.durationMs = Date.now() - rec.at;
         webhookDeliveries.push(rec);
         changed();
         if (closed || webhook !== hook) break;

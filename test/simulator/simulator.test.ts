@@ -63,7 +63,7 @@ describe.skipIf(!haveBrowser)('web chat simulator in Chromium', () => {
     await type('Ibu Rahma');
     await waitForBot(/kecamatan mana/);
     await tap('Teluk Waru');
-    await waitForBot(/Desa Anda apa/);
+    await waitForBot(/Apa nama desa Anda/);
     await tap('Waru');
     await waitForBot(/ikut sebagai apa/);
     await tap('Warga desa');
@@ -98,7 +98,7 @@ describe.skipIf(!haveBrowser)('web chat simulator in Chromium', () => {
     await waitForBot(/Sudah benar/);
     await tap('Kirim');
     await waitForBot(/Mau melakukan apa/);
-    expect(await page.getByTestId('log').textContent()).toContain('laporan Anda sudah terkirim');
+    expect(await page.getByTestId('log').textContent()).toContain('laporan Anda sudah tersimpan');
 
     const member = await MemberModel.findOne({ channel: 'web', name: 'Ibu Rahma' }).lean();
     expect(member?.villageCode).toBe('81.05.15.2001');
