@@ -3,6 +3,7 @@
  * into a typed object. A wrong value stops start-up with one line naming the variable.
  */
 import { z } from 'zod';
+import { parseClockTime, parseQuietHours } from '../schedule/time.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -56,6 +57,15 @@ function url(protocols: string[], what: string) {
   });
 }
 
+/** A local time of day like 16:00. */
+function clockTime(defaultValue: string) {
+  return optionalString.transform((v, ctx) => {
+    const t = parseClockTime(v ?? defaultValue);
+    if (!t) ctx.addIssue({ code: 'custom', message: `expects a time of day like ${defaultValue}, got "${v}"` });
+    return t ?? z.NEVER;
+  });
+}
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: port,
@@ -85,6 +95,27 @@ const schema = z.object({
     .enum(['auto', 'on', 'off'], { message: 'expects auto, on or off' })
     .optional()
     .default('auto'),
+  // Facilitator features (src/broadcast, src/schedule): all local times are in TIMEZONE.
+  QUIET_HOURS: optionalString.transform((v, ctx) => {
+    if (v === undefined) return parseQuietHours('21:00-06:00');
+    if (v === 'off') return null;
+    const q = parseQuietHours(v);
+    if (!q) ctx.addIssue({ code: 'custom', message: `expects a local time span like 21:00-06:00, or off, got "${v}"` });
+    return q ?? z.NEVER;
+  }),
+  WORKSHOP_REMINDER_EVE: clockTime('16:00'),
+  WORKSHOP_REMINDER_MORNING: clockTime('07:00'),
+  PLAN_REMINDER_DAYS: optionalString.transform((v, ctx) => {
+    if (v === undefined) return [30, 14, 7, 1];
+    const days = v.split(',').map((d) => Number(d.trim()));
+    if (days.some((d) => !Number.isInteger(d) || d < 1 || d > 365)) {
+      ctx.addIssue({ code: 'custom', message: `expects days before the plan update, comma-separated (e.g. 30,14,7,1), got "${v}"` });
+      return z.NEVER;
+    }
+    return [...new Set(days)].sort((a, b) => b - a);
+  }),
+  PLAN_REMINDER_TIME: clockTime('08:00'),
+  ALERT_DIGEST_MINUTES: positiveNumber(15, 'minutes within which alerts to one facilitator are batched'),
 });
 
 export type Config = z.output<typeof schema> & {
