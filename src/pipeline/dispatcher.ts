@@ -203,6 +203,8 @@ export class Dispatcher {
   private moreDue = false;
   /** Chats whose next entry waits for the one of theirs in flight here: poll when it is done. */
   private readonly waitingChats = new Set<string>();
+  /** Addresses held back at the last poll (an earlier entry elsewhere): left out of the next one, so a long queue for one person cannot fill every batch. */
+  private heldBack = new Set<string>();
 
   constructor(options: DispatcherOptions) {
     this.channels = options.channels;
@@ -344,7 +346,8 @@ export class Dispatcher {
 
   private prefetchTarget(): number {
     let total = 0;
-    for (const name of this.channels.names()) total += this.paceOf(this.channels.get(name)!).global.perSecond * 1.5;
+    // About 3 s of work claimed ahead: a slow database round never leaves the pace idle.
+    for (const name of this.channels.names()) total += this.paceOf(this.channels.get(name)!).global.perSecond * 3;
     return Math.max(10, Math.ceil(total));
   }
 
@@ -362,7 +365,10 @@ export class Dispatcher {
         const room = target - this.ready.size;
         if (this.pollNow || (this.moreDue && room >= target / 2)) {
           this.pollNow = false;
-          this.moreDue = await this.fill(Math.max(1, room));
+          // Idle until now: claim a few first so the first message leaves at once, the rest right after.
+          const idle = this.ready.size === 0 && this.inFlight.size === 0;
+          this.moreDue = await this.fill(Math.max(1, idle ? Math.min(room, 10) : room));
+          if (idle && this.moreDue) this.kick.notify();
         }
         if (this.dbFailures > 0) {
           this.logger.info({ failures: this.dbFailures }, 'dispatcher: database reachable again, sending resumes');
@@ -387,9 +393,14 @@ export class Dispatcher {
   /** Reads due entries and claims up to `room` of them. Returns true when more may be due. */
   private async fill(room: number): Promise<boolean> {
     const now = this.now();
+    // Chats busy here or held back last time can't send now: leave them out of the batch.
+    const skip = new Set(this.heldBack);
+    for (const key of this.busyChats) skip.add(key.slice(key.indexOf('\u0000') + 1));
+    this.heldBack = new Set();
     const candidates = (await OutboxModel.find(
       {
         channel: { $in: this.channelNames() },
+        ...(skip.size > 0 ? { to: { $nin: [...skip].slice(0, 2000) } } : {}),
         $or: [
           { status: 'pending', availableAt: { $lte: now } },
           { status: 'sending', leaseUntil: { $lt: now } },
@@ -457,6 +468,7 @@ export class Dispatcher {
     let roomFull = false;
     for (const c of firsts) {
       if ((holdsBack.get(chatKeyOf(c)) ?? Infinity) < c.seq) {
+        this.heldBack.add(c.to);
         if (woken && c.leaseOwner === this.owner && c.status === 'sending') await this.release(c._id);
         continue;
       }
@@ -469,24 +481,37 @@ export class Dispatcher {
 
     // Entries written pre-claimed by us and read whole need no claim round trip.
     const preclaimed = (c: Candidate): c is Entry => woken && c.status === 'sending' && c.leaseOwner === this.owner && 'messages' in c;
-    const claimed = await mapLimit(toClaim, 8, (c) => (preclaimed(c) ? Promise.resolve(c) : this.claim(c, woken)));
-    for (const e of claimed) {
-      if (!e) continue;
+    // Entries not pre-claimed are claimed together: one guarded updateMany (atomic per entry)
+    // marking them with a lease end unique to this claim, then one read of what we got.
+    const others = toClaim.filter((c) => !preclaimed(c));
+    const got = others.length > 0 ? await this.claimMany(others.map((c) => c._id)) : [];
+    this.stats.claimConflicts += others.length - got.length;
+    const claimed = [...toClaim.filter(preclaimed), ...got].sort((a, b) => a.seq - b.seq);
+    await mapLimit(claimed, 8, async (e) => {
       const key = chatKeyOf(e);
-      if (!this.running || this.busyChats.has(key)) {
-        await this.release(e._id);
-        continue;
-      }
-      if (e.expiresAt && e.expiresAt <= this.now()) {
-        this.busyChats.add(key);
-        this.record(e, { status: 'skipped', lastError: 'expired before it could be sent' }, 'skipped');
-        continue;
-      }
+      if (!this.running || this.busyChats.has(key)) return void (await this.release(e._id));
       this.busyChats.add(key);
+      if (e.expiresAt && e.expiresAt <= this.now()) {
+        return void this.record(e, { status: 'skipped', lastError: 'expired before it could be sent' }, 'skipped');
+      }
       this.ready.set(e._id, e);
-    }
-    this.schedule(0);
+      this.schedule(0);
+    });
     return roomFull;
+  }
+
+  private lastMarker = 0;
+
+  private async claimMany(ids: string[]): Promise<Entry[]> {
+    const now = this.now();
+    const marker = Math.max(now.getTime() + this.leaseMs, this.lastMarker + 1);
+    this.lastMarker = marker;
+    const leaseUntil = new Date(marker);
+    await OutboxModel.updateMany(
+      { _id: { $in: ids }, $or: [{ status: 'pending', availableAt: { $lte: now } }, { status: 'sending', leaseUntil: { $lt: now } }] },
+      { $set: { status: 'sending', leaseOwner: this.owner, leaseUntil } },
+    );
+    return (await OutboxModel.find({ _id: { $in: ids }, status: 'sending', leaseOwner: this.owner, leaseUntil }).lean()) as unknown as Entry[];
   }
 
   private async claim(c: Candidate, woken: boolean): Promise<Entry | null> {
@@ -533,7 +558,7 @@ export class Dispatcher {
       const limits = channel.rateLimits;
       const rate = limits.perSecond * this.headroom;
       p = {
-        global: new TokenBucket({ perSecond: rate, capacity: Math.max(1, Math.floor(rate / 6)) }),
+        global: new TokenBucket({ perSecond: rate, capacity: Math.max(1, Math.floor(rate / 3)) }),
         chats: new BucketMap({ perSecond: limits.perChatPerSecond * 0.95, capacity: Math.max(1, limits.perChatBurst) }),
         recent429: [],
         share: 1,
@@ -557,7 +582,7 @@ export class Dispatcher {
       if (share !== pace.share) {
         pace.share = share;
         const rate = (channel.rateLimits.perSecond * this.headroom) / share;
-        pace.global.setRate(rate, Math.max(1, Math.floor(rate / 6)));
+        pace.global.setRate(rate, Math.max(1, Math.floor(rate / 3)));
         this.logger.debug({ channel: name, dispatchers: share }, 'dispatcher: channel rate shared');
       }
     }

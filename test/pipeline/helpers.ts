@@ -32,6 +32,14 @@ export interface TelegramSetup {
   close(): Promise<void>;
 }
 
+/** A registry with the Telegram outbound channel on a Bot API root. */
+export function telegramChannels(apiRoot: string, rateLimits?: Partial<ChannelRateLimits>): ChannelRegistry {
+  const channels = new ChannelRegistry();
+  const api = new Api(TOKEN, { apiRoot, timeoutSeconds: 10 });
+  channels.register(createTelegramOutbound({ api, logger: captureLogger().logger, ...(rateLimits ? { rateLimits } : {}) }));
+  return channels;
+}
+
 export async function telegramSetup(options: { fake?: FakeTelegramOptions; rateLimits?: Partial<ChannelRateLimits> } = {}): Promise<TelegramSetup> {
   const fake = await startFakeTelegram({ token: TOKEN, ...options.fake });
   const api = new Api(TOKEN, { apiRoot: fake.apiRoot, timeoutSeconds: 10 });
