@@ -68,7 +68,7 @@ describe('npm start on a fresh machine', () => {
     for (const round of [1, 2]) {
       const service = await start(bareEnv({ PORT: '0' }));
       const startedDb = service.logs.find((l) => l.database);
-      expect(startedDb?.msg).toMatch(/Started local database \((mongod|mongo-java-server)\), data in /);
+      expect(startedDb?.msg).toMatch(/Started local database \((mongod|mongo-java-server)\) at mongodb:\/\/127\.0\.0\.1:\d+\/suaradesa .*data in /);
       expect(String(startedDb?.dataPath)).toContain(dataDir);
       const ready = await fetch(`http://127.0.0.1:${service.port}/readyz`);
       expect(ready.status).toBe(200);
