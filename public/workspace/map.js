@@ -9,19 +9,21 @@
   var data = JSON.parse(src.textContent || '{}');
   var points = data.points || [];
   if (!points.length) return;
-  var map = L.map(el, { attributionControl: !!data.tiles, preferCanvas: true });
+  var map = L.map(el, { attributionControl: !!data.tiles });
   var colours = { baru: '#d9822b', diverifikasi: '#2f6f4f', ditindaklanjuti: '#1d5c8f', selesai: '#2f6f4f', ditolak: '#8a8f8c' };
   var bounds = L.latLngBounds(points.map(function (p) { return [p.lat, p.lng]; })).pad(0.25);
+  // The view first: layers (tooltips above all) need a map that has one.
+  map.fitBounds(bounds);
   function grid() {
     var south = bounds.getSouth(), north = bounds.getNorth(), west = bounds.getWest(), east = bounds.getEast();
     var span = Math.max(north - south, east - west, 0.01);
     var step = Math.pow(10, Math.floor(Math.log10(span))) / 2;
     var lines = L.layerGroup();
-    for (var lat = Math.floor(south / step) * step; lat <= north + step; lat += step) {
-      L.polyline([[lat, west - span], [lat, east + span]], { color: '#b8c4be', weight: 1, interactive: false }).addTo(lines);
+    for (var lat = Math.floor((south - 2 * span) / step) * step; lat <= north + 2 * span; lat += step) {
+      L.polyline([[lat, west - 10 * span], [lat, east + 10 * span]], { color: '#b8c4be', weight: 1, interactive: false }).addTo(lines);
     }
-    for (var lng = Math.floor(west / step) * step; lng <= east + step; lng += step) {
-      L.polyline([[south - span, lng], [north + span, lng]], { color: '#b8c4be', weight: 1, interactive: false }).addTo(lines);
+    for (var lng = Math.floor((west - 3 * span) / step) * step; lng <= east + 3 * span; lng += step) {
+      L.polyline([[south - 10 * span, lng], [north + 10 * span, lng]], { color: '#b8c4be', weight: 1, interactive: false }).addTo(lines);
     }
     // Village names at the middle of their points.
     var byVillage = {};
@@ -55,6 +57,5 @@
       })
       .addTo(map);
   });
-  map.fitBounds(bounds);
   el.setAttribute('data-points', String(points.length));
 })();

@@ -72,7 +72,7 @@ function layout(s: Shell, body: string): string {
     ? `<form method="post" action="/keluar" class="inline"><input type="hidden" name="_csrf" value="${esc(auth.csrfToken ?? '')}"><button type="submit" class="link">${esc(t('nav.sign_out'))}</button></form>`
     : '';
   return `<!doctype html><html lang="${s.lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">`
-    + `<title>${esc(s.title)} · Suara Desa</title><link rel="stylesheet" href="/app/static/workspace.css">${s.head ?? ''}</head><body>`
+    + `<title>${esc(s.title)} · Suara Desa</title><link rel="icon" href="data:,"><link rel="stylesheet" href="/app/static/workspace.css">${s.head ?? ''}</head><body>`
     + `<header><div class="top"><a class="brand" href="/app">Suara Desa</a><span class="who">${auth ? esc(`${auth.actor.name} · ${t(`role.${auth.actor.role}`)}`) : ''}</span>`
     + `<a class="lang" href="${esc(s.path.replace(/([?&])lang=\w+&?/, '$1'))}${sep}lang=${other}" hreflang="${other}">${other === 'en' ? 'English' : 'Bahasa Indonesia'}</a>${signOut}</div>`
     + (nav ? `<nav>${nav}</nav>` : '') + `</header><main><h1>${esc(s.title)}</h1>${body}</main>`
@@ -140,7 +140,8 @@ function summaryHtml(data: SummaryData, t: T, lang: Lang, mapTileUrl: string | n
       : `<p>${esc(t('summary.no_plan'))}</p>`) + `</section>`);
   const roles = ['warga', 'pokja', 'fasilitator', 'admin'];
   parts.push(`<section><h2>${esc(t('summary.coverage'))}</h2>`
-    + barChart(roles.map((r) => ({ label: `${t(`role.${r}`)}: ${t('summary.registered')} / ${t('summary.answered')}`, value: data.coverage.byRole[r] ?? 0 })), { title: t('summary.registered') })
+    + `<p class="muted">${esc(t('summary.registered'))}</p>`
+    + barChart(roles.map((r) => ({ label: t(`role.${r}`), value: data.coverage.byRole[r] ?? 0 })), { title: t('summary.registered') })
     + `<table><thead><tr><th>${esc(t('summary.role'))}</th><th>${esc(t('summary.registered'))}</th><th>${esc(t('summary.answered'))}</th></tr></thead><tbody>`
     + roles.map((r) => `<tr><td>${esc(t(`role.${r}`))}</td><td>${data.coverage.byRole[r] ?? 0}</td><td>${data.coverage.answeredBy[r] ?? 0}</td></tr>`).join('')
     + `</tbody></table><p class="muted">${esc(data.coverage.byGender ? '' : t('summary.gender_not_collected'))}</p>`

@@ -1,0 +1,152 @@
+/**
+ * Headless Chromium at a phone's 360x740 and a laptop's 1280x800: sign in with a link from
+ * chat, open a village summary with its charts and map, review a report (with its photo
+ * from GridFS) and change its status; the reporter is told. Every page stays under 300 KB
+ * transferred and asks nothing of another host. Screenshots go to test-artifacts/.
+ */
+import { mkdir } from 'node:fs/promises';
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import mongoose, { Types } from 'mongoose';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SubmissionModel, VillagePlanModel } from '../../src/db/models.js';
+import { projectRoot } from '../../src/paths.js';
+import { useTestDatabase } from '../helpers/db.js';
+import { VILLAGE_A, buildHarness, makeMember, type Harness } from './harness.js';
+
+useTestDatabase();
+
+const ARTIFACTS = join(projectRoot, 'test-artifacts');
+const LIMIT = 300 * 1024;
+
+let h: Harness;
+let server: Server;
+let origin: string;
+let browser: Browser;
+
+beforeAll(async () => {
+  await mkdir(ARTIFACTS, { recursive: true });
+  server = (await import('node:http')).createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  h = await buildHarness({ publicBaseUrl: origin });
+  server.on('request', h.app);
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--no-first-run', '--disable-component-update', '--disable-sync'],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+/** Bytes transferred (headers + encoded bodies) and any request to another host, per navigation. */
+function meter(page: Page) {
+  const state = { bytes: 0, foreign: [] as string[], pending: [] as Promise<void>[] };
+  page.on('requestfinished', (req) => {
+    if (!req.url().startsWith(origin) && !req.url().startsWith('data:')) state.foreign.push(req.url());
+    state.pending.push(req.sizes().then((s) => { state.bytes += s.responseBodySize + s.responseHeadersSize + s.requestHeadersSize; }));
+  });
+  page.on('requestfailed', (req) => { if (!req.url().startsWith(origin)) state.foreign.push(req.url()); });
+  return {
+    async measure(label: string, go: () => Promise<unknown>): Promise<number> {
+      state.bytes = 0;
+      state.pending = [];
+      await go();
+      await page.waitForLoadState('load');
+      await Promise.all(state.pending);
+      expect(state.foreign, `${label}: requests to other hosts`).toEqual([]);
+      expect(state.bytes, `${label}: transferred bytes`).toBeLessThan(LIMIT);
+      return state.bytes;
+    },
+  };
+}
+
+async function setUp(tag: string) {
+  const fac = await makeMember('fasilitator', VILLAGE_A, `Fasilitator ${tag}`);
+  const reporter = await makeMember('warga', VILLAGE_A, `Pelapor ${tag}`);
+  // A photo in GridFS, as the chat side stores it: 2000x1500, served resized.
+  const bucket = new mongoose.mongo.GridFSBucket(mongoose.connection.db!, { bucketName: 'media' });
+  const jpeg = await sharp({ create: { width: 2000, height: 1500, channels: 3, background: { r: 40, g: 110, b: 160 } } }).jpeg().toBuffer();
+  const mediaId = new Types.ObjectId();
+  const upload = bucket.openUploadStreamWithId(mediaId, 'photo.jpg');
+  upload.end(jpeg);
+  await once(upload, 'finish');
+  const report = await SubmissionModel.create({
+    runId: new Types.ObjectId(), memberId: reporter.id, villageCode: VILLAGE_A, flowId: 'laporan-risiko', flowVersion: 1, channel: 'telegram', submittedAt: h.clock.now,
+    answers: {
+      type: 'gelombang', date: h.clock.now.toISOString().slice(0, 10), place: 'Pantai Solang', severity: 'berat', households: 14,
+      location: { latitude: -3.274, longitude: 130.512 }, help: 'Karung pasir untuk talud', photo: { fileId: 'tg-file', caption: 'Talud rusak', mediaId: String(mediaId) },
+    },
+  });
+  for (const [i, type] of ['banjir', 'harga_turun', 'harga_turun'].entries()) {
+    await SubmissionModel.create({
+      runId: new Types.ObjectId(), memberId: reporter.id, villageCode: VILLAGE_A, flowId: 'laporan-risiko', flowVersion: 1, channel: 'telegram',
+      submittedAt: new Date(h.clock.now.getTime() - (i + 1) * 35 * 86_400_000), answers: { type, location: { latitude: -3.27 - i * 0.01, longitude: 130.5 + i * 0.01 } },
+    });
+  }
+  await VillagePlanModel.updateOne({ villageCode: VILLAGE_A, year: h.clock.now.getUTCFullYear() }, {
+    $setOnInsert: { goals: [{ title: 'Pendapatan nelayan naik' }], challenges: [], activities: [{ title: 'Talud pantai', owner: 'Pemerintah negeri', status: 'berjalan', percentDone: 30 }, { title: 'Kelompok simpan pinjam', status: 'selesai', percentDone: 100 }] },
+  }, { upsert: true });
+  return { fac, reporter, reportId: String(report._id) };
+}
+
+describe.each([
+  { name: 'phone', width: 360, height: 740 },
+  { name: 'laptop', width: 1280, height: 800 },
+])('workspace in Chromium on a $name ($width x $height)', ({ name, width, height }) => {
+  it('signs in from a chat link, shows the summary with charts and map, reviews a report', async () => {
+    const { fac, reporter, reportId } = await setUp(name);
+    const link = await h.ws.createLoginLink(fac.id);
+    const context = await browser.newContext({ viewport: { width, height }, locale: 'id-ID' });
+    const page = await context.newPage();
+    const m = meter(page);
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    page.on('console', (msg) => { if (msg.type() === 'error') errors.push(msg.text()); });
+    const shot = (step: string) => page.screenshot({ path: join(ARTIFACTS, `${name}-${step}.png`), fullPage: true });
+
+    await m.measure('sign-in page', () => page.goto(link!.url));
+    await shot('1-masuk');
+    await m.measure('villages', () => page.getByRole('button', { name: 'Masuk' }).click());
+    expect(new URL(page.url()).pathname).toBe('/app');
+    await expect.poll(() => page.getByRole('link', { name: 'Solang' }).count()).toBe(1);
+
+    const summaryBytes = await m.measure('summary', () => page.getByRole('link', { name: 'Solang' }).click());
+    await page.locator('#map[data-points]').waitFor();
+    expect(Number(await page.locator('#map').getAttribute('data-points'))).toBeGreaterThanOrEqual(4);
+    expect(await page.locator('svg.chart').count()).toBeGreaterThanOrEqual(3);
+    expect(await page.locator('#map .leaflet-interactive').count()).toBeGreaterThanOrEqual(4);
+    expect(await page.locator('#map').getAttribute('data-mode')).toBe('grid');
+    expect(await page.locator('.map-label').first().textContent()).toBe('Solang');
+    // Nothing wider than the screen.
+    expect(await page.locator('html').evaluate((el) => el.scrollWidth)).toBeLessThanOrEqual(width);
+    await shot('2-ringkasan');
+
+    await m.measure('report', () => page.goto(`${origin}/app/laporan/${reportId}`));
+    const photo = page.locator('img.photo');
+    await expect.poll(() => photo.evaluate((img) => (img as unknown as { complete: boolean; naturalWidth: number }).complete && (img as unknown as { naturalWidth: number }).naturalWidth)).toBe(800);
+    await page.getByLabel('Ditindaklanjuti').check();
+    await page.getByLabel('Catatan (dikirim ke pelapor)').fill('Karung pasir diantar besok.');
+    h.notices.length = 0;
+    await m.measure('review saved', () => page.getByRole('button', { name: 'Simpan dan beri tahu pelapor' }).click());
+    expect(page.url()).toContain(`/app/laporan/${reportId}?saved=1`);
+    await page.getByText('Karung pasir diantar besok.').waitFor();
+    await shot('3-laporan');
+    expect(h.notices).toEqual([{ memberId: reporter.id, message: { key: 'workspace:notice.report_status.ditindaklanjuti', params: expect.objectContaining({ note: 'Karung pasir diantar besok.' }) } }]);
+    expect((await SubmissionModel.findById(reportId).lean())!.review?.status).toBe('ditindaklanjuti');
+
+    await m.measure('english', () => page.getByRole('link', { name: 'English' }).click());
+    await page.getByRole('heading', { name: 'Risk report' }).waitFor();
+    expect(errors).toEqual([]);
+    await context.close();
+    expect(summaryBytes).toBeGreaterThan(10_000);
+  }, 60_000);
+});
