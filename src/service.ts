@@ -31,6 +31,8 @@ import { sweepRuns } from './schedule/run-reminders.js';
 
 export interface RunningService {
   port: number;
+  /** The HTTP server (tests wait on its 'request' event). */
+  server: Server;
   db: Database;
   conversations: ConversationService;
   inbox: Inbox;
@@ -198,6 +200,7 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
 
   return {
     port,
+    server,
     db,
     conversations,
     inbox,

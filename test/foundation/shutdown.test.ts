@@ -1,4 +1,5 @@
 /** Graceful shutdown: work in flight finishes, then nothing new is taken and the database closes. */
+import { once } from 'node:events';
 import mongoose from 'mongoose';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
@@ -15,7 +16,7 @@ describe('graceful shutdown', () => {
       headers: { 'content-type': 'application/json', connection: 'close' },
       body: JSON.stringify({ sessionId: 'shutdown-test-1', messageId: 'message-0001', content: { kind: 'text', text: 'halo' } }),
     });
-    await new Promise((r) => setTimeout(r, 5)); // the request is on its way
+    await once(service.server, 'request'); // the request has reached the service
     const stopped = service.stop();
     const response = await inFlight;
     expect(response.status).toBe(200);

@@ -74,7 +74,7 @@ describe.skipIf(!haveBrowser)('web chat simulator in Chromium', () => {
     // Old buttons are disabled once answered.
     expect(await page.getByRole('button', { name: 'Teluk Waru' }).isDisabled()).toBe(true);
 
-    await tap('Laporan risiko');
+    await tap('2. Laporan risiko');
     await waitForBot(/Apa yang terjadi/);
     await tap('Gelombang tinggi atau abrasi');
     await waitForBot(/Kapan/);
@@ -84,7 +84,7 @@ describe.skipIf(!haveBrowser)('web chat simulator in Chromium', () => {
     await waitForBot(/lokasi/i);
     await page.getByTestId('send-location').click();
     await waitForBot(/Seberapa parah/);
-    await tap('Berat (rumah, kebun atau perahu rusak berat, ada yang mengungsi)');
+    await tap('Berat / parah (rumah, kebun atau perahu rusak berat, ada yang mengungsi)');
     await waitForBot(/berapa keluarga/i);
     await type('35');
     await waitForBot(/Usaha apa/);
