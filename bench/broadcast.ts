@@ -10,21 +10,13 @@
  * Database: MONGODB_URI, else the stand-in in memory. Quiet hours are off here (a bench at 22:00
  * WIT would otherwise wait for 06:00).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { Api } from 'grammy';
-import mongoose from 'mongoose';
 import { broadcastProgress, confirmBroadcast, createBroadcastDraft, runBroadcasts } from '../src/broadcast/broadcasts.js';
 import { DEFAULT_REMINDERS, type FacilitatorDeps } from '../src/broadcast/deps.js';
-import { ChannelRegistry } from '../src/channels/channel.js';
-import { createTelegramOutbound } from '../src/channels/telegram/outbound.js';
-import { ensureIndexes } from '../src/db/connection.js';
-import { startStandIn, type LocalServer } from '../src/db/local-server.js';
 import { BroadcastModel, MemberModel, OutboxModel } from '../src/db/models.js';
 import { seedVillages } from '../src/db/seed.js';
 import { createI18n } from '../src/i18n.js';
-import { Dispatcher } from '../src/pipeline/dispatcher.js';
+import { benchDatabase, dispatcherFor as dispatcherWith, exited, runDispatcherChildIfAsked, spawnDispatcher } from './support/dispatchers.js';
 import { startFakeTelegram, type FakeTelegram } from '../test/fakes/telegram-bot-api.js';
 
 const TOKEN = '555002:bench-broadcast-token-abcdefghijklmnopqrstuvwxyz';
@@ -32,33 +24,11 @@ const N = Number(process.env.BENCH_MEMBERS ?? 2000);
 const CHAT0 = 2_000_000;
 const FACILITATOR_CHAT = CHAT0 - 1;
 const VILLAGE = '81.05.15.2004'; // Solang
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
-function dispatcherFor(apiRoot: string, leaseMs?: number): Dispatcher {
-  const channels = new ChannelRegistry();
-  channels.register(createTelegramOutbound({ api: new Api(TOKEN, { apiRoot, timeoutSeconds: 10 }), logger: silent }));
-  return new Dispatcher({ channels, logger: silent, pollIntervalMs: 200, ...(leaseMs ? { leaseMs } : {}) });
-}
+await runDispatcherChildIfAsked(TOKEN);
 
-// ---- child process: one dispatcher until drained (or killed) ---------------------------------
-if (process.argv.includes('--child')) {
-  await mongoose.connect(process.env.BENCH_DB_URI!);
-  const d = dispatcherFor(process.env.BENCH_API_ROOT!, Number(process.env.BENCH_LEASE_MS ?? 30_000));
-  d.start();
-  d.wake();
-  await d.drained();
-  await d.stop();
-  await mongoose.disconnect();
-  process.exit(0);
-}
-
-function child(uri: string, apiRoot: string, leaseMs: number): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child'], {
-    env: { ...process.env, BENCH_DB_URI: uri, BENCH_API_ROOT: apiRoot, BENCH_LEASE_MS: String(leaseMs) },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-}
-const exited = (p: ChildProcess) => new Promise<void>((r) => (p.exitCode !== null || p.signalCode !== null ? r() : p.once('exit', () => r())));
+const dispatcherFor = (apiRoot: string, leaseMs?: number) => dispatcherWith(TOKEN, apiRoot, leaseMs);
+const child = (uri: string, apiRoot: string, leaseMs?: number) => spawnDispatcher(fileURLToPath(import.meta.url), uri, apiRoot, leaseMs);
 
 interface Round {
   name: string;
@@ -67,17 +37,8 @@ interface Round {
 }
 
 async function main() {
-  let server: LocalServer | null = null;
-  let base = process.env.MONGODB_URI?.trim();
-  if (!base) {
-    server = await startStandIn();
-    base = server.uri;
-  }
-  const url = new URL(base);
-  url.pathname = `/bench_broadcast_${randomUUID().slice(0, 8)}`;
-  const uri = url.toString();
-  await mongoose.connect(uri);
-  await ensureIndexes();
+  const db = await benchDatabase('bench_broadcast');
+  const uri = db.uri;
   await seedVillages();
   const consent = { version: 'daftar v1', givenAt: new Date() };
   const facilitator = await MemberModel.create({
@@ -87,7 +48,7 @@ async function main() {
     Array.from({ length: N }, (_, i) => ({ channel: 'telegram', platformUserId: String(CHAT0 + i), name: `Warga ${i}`, villageCode: VILLAGE, role: 'warga', language: i % 10 === 0 ? 'en' : 'id', consent, registeredAt: new Date() })),
   );
   const deps: FacilitatorDeps = { i18n: await createI18n(), timeZone: 'Asia/Jayapura', quietHours: null, reminders: DEFAULT_REMINDERS };
-  console.log(`bench:broadcast: a broadcast to ${N} Telegram members (+ the facilitator), local Bot API at 30 msg/s overall, 1/s per chat; database: ${server ? 'stand-in (memory)' : 'MONGODB_URI'}`);
+  console.log(`bench:broadcast: a broadcast to ${N} Telegram members (+ the facilitator), local Bot API at 30 msg/s overall, 1/s per chat; database: ${db.label}`);
 
   const rounds: Round[] = [
     {
@@ -169,9 +130,7 @@ async function main() {
     );
     await fake.close();
   }
-  await mongoose.connection.db?.dropDatabase();
-  await mongoose.disconnect();
-  await server?.stop();
+  await db.close();
 }
 
 await main();

@@ -7,72 +7,30 @@
  * Prints messages/s, 429s, duplicates, losses and the time from wake to the first message.
  * Targets: >= 28.5 messages/s, 0 duplicates, 0 losses. Database: MONGODB_URI, else the stand-in.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import mongoose from 'mongoose';
-import { Api } from 'grammy';
-import { ChannelRegistry } from '../src/channels/channel.js';
-import { createTelegramOutbound } from '../src/channels/telegram/outbound.js';
-import { ensureIndexes } from '../src/db/connection.js';
-import { startStandIn, type LocalServer } from '../src/db/local-server.js';
 import { OutboxModel } from '../src/db/models.js';
-import { Dispatcher } from '../src/pipeline/dispatcher.js';
 import { enqueue, type OutboxItem } from '../src/pipeline/outbox.js';
+import { benchDatabase, dispatcherFor as dispatcherWith, exited, runDispatcherChildIfAsked, spawnDispatcher, started } from './support/dispatchers.js';
 import { startFakeTelegram, type FakeTelegram } from '../test/fakes/telegram-bot-api.js';
 
 const TOKEN = '555001:bench-dispatch-token-abcdefghijklmnopqrstuvwxyz';
 const N = Number(process.env.BENCH_MESSAGES ?? 2000);
 const CHAT0 = 1_000_000;
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
-function dispatcherFor(apiRoot: string, leaseMs?: number): Dispatcher {
-  const channels = new ChannelRegistry();
-  channels.register(createTelegramOutbound({ api: new Api(TOKEN, { apiRoot, timeoutSeconds: 10 }), logger: silent }));
-  return new Dispatcher({ channels, logger: silent, pollIntervalMs: 200, ...(leaseMs ? { leaseMs } : {}) });
-}
+await runDispatcherChildIfAsked(TOKEN);
 
-// ---- child process: one dispatcher until drained (or killed) ---------------------------------
-if (process.argv.includes('--child')) {
-  await mongoose.connect(process.env.BENCH_DB_URI!);
-  const d = dispatcherFor(process.env.BENCH_API_ROOT!, Number(process.env.BENCH_LEASE_MS ?? 30_000));
-  d.start();
-  d.wake();
-  process.stdout.write('ready\n');
-  await d.drained();
-  await d.stop();
-  await mongoose.disconnect();
-  process.exit(0);
-}
+const dispatcherFor = (apiRoot: string, leaseMs?: number) => dispatcherWith(TOKEN, apiRoot, leaseMs);
+const child = (uri: string, apiRoot: string, leaseMs?: number) => spawnDispatcher(fileURLToPath(import.meta.url), uri, apiRoot, leaseMs);
 
 interface Round {
   name: string;
   run(fake: FakeTelegram, wokenAt: () => void): Promise<void>;
 }
 
-function child(uri: string, apiRoot: string, leaseMs = 30_000): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child'], {
-    env: { ...process.env, BENCH_DB_URI: uri, BENCH_API_ROOT: apiRoot, BENCH_LEASE_MS: String(leaseMs) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-}
-/** Resolves when the child's dispatcher has started (process start-up and tsx are not the dispatcher's time). */
-const started = (p: ChildProcess) => new Promise<void>((r) => p.stdout!.on('data', (b: Buffer) => b.toString().includes('ready') && r()));
-const exited = (p: ChildProcess) => new Promise<void>((r) => (p.exitCode !== null || p.signalCode !== null ? r() : p.once('exit', () => r())));
-
 async function main() {
-  let server: LocalServer | null = null;
-  let base = process.env.MONGODB_URI?.trim();
-  if (!base) {
-    server = await startStandIn();
-    base = server.uri;
-  }
-  const url = new URL(base);
-  url.pathname = `/bench_dispatch_${randomUUID().slice(0, 8)}`;
-  const uri = url.toString();
-  await mongoose.connect(uri);
-  await ensureIndexes();
-  console.log(`bench:dispatch: ${N} messages to ${N} chats, local Bot API at 30 msg/s overall, 1/s per chat (burst 3); database: ${server ? 'stand-in (memory)' : 'MONGODB_URI'}`);
+  const db = await benchDatabase('bench_dispatch');
+  const uri = db.uri;
+  console.log(`bench:dispatch: ${N} messages to ${N} chats, local Bot API at 30 msg/s overall, 1/s per chat (burst 3); database: ${db.label}`);
 
   const rounds: Round[] = [
     {
@@ -160,9 +118,7 @@ async function main() {
     );
     await fake.close();
   }
-  await mongoose.connection.db?.dropDatabase();
-  await mongoose.disconnect();
-  await server?.stop();
+  await db.close();
 }
 
 await main();

@@ -85,7 +85,7 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
     ...(hooks.extensions ? { extensions: hooks.extensions } : {}),
     flowForRun: (flowId, version) => versions.flowForRun(flowId, version),
     // Replies are written already claimed by this process's dispatcher and sent at once.
-    outbox: { claimFor: { owner: dispatcher.owner, leaseMs: 30_000 }, onEnqueued: (ids) => dispatcher.wake(ids) },
+    outbox: { claimFor: dispatcher.claimFor, onEnqueued: (ids) => dispatcher.wake(ids) },
   });
   const inbox = new Inbox({ handle: (message) => conversations.handle(message), logger });
 

@@ -13,7 +13,7 @@
 import type { i18n as I18n } from 'i18next';
 import { Types } from 'mongoose';
 import {
-  AccessCodeModel, DataRequestModel, HelpRequestModel, MemberModel, RunModel, SubmissionModel,
+  AccessCodeModel, DataRequestModel, HelpRequestModel, MemberModel, OutboxModel, RunModel, SubmissionModel,
   VillageModel, VillagePlanModel, type Language, type Role,
 } from '../db/models.js';
 import { cancelRun, canStart, repromptRun, startRun, step, type Effect, type EngineInput, type Flow, type RunState, type StepContext, type StepResult } from '../engine/index.js';
@@ -237,7 +237,6 @@ export class ConversationService implements InboundHandler {
   }
 
   private async withdrawReply(replyId: string): Promise<void> {
-    const { OutboxModel } = await import('../db/models.js');
     await OutboxModel.deleteOne({ _id: replyId, sentCount: 0, status: { $in: ['pending', 'sending'] } });
   }
 
@@ -306,7 +305,7 @@ export class ConversationService implements InboundHandler {
     const run = member.run;
     if (run && run.expiresAt.getTime() <= now.getTime()) {
       // The sweep may not have run yet: expire it now, answers kept as a draft.
-      await this.archiveExpired(member, run, now);
+      await archiveRun(member._id, run, now);
       turn.update({ run: null });
       turn.say({ text: t('bot:run.expired') });
       if (this.isRegistered(member)) turn.say(...this.menu(turn.view));
@@ -482,9 +481,9 @@ export class ConversationService implements InboundHandler {
     const ctx = await this.context(member, flow);
     const result = step(flow, run.state, input, ctx);
     if (atCode && input.kind === 'text' && result.state.failures > run.state.failures) {
-      const since = member.codeFailures?.since && this.now().getTime() - member.codeFailures.since.getTime() < 3600_000 ? member.codeFailures.since : this.now();
-      const count = since === member.codeFailures?.since ? (member.codeFailures?.count ?? 0) + 1 : 1;
-      turn.update({ codeFailures: { count, since } });
+      // Counted within the hour that began with the first wrong code.
+      const count = this.codeFailuresThisHour(member);
+      turn.update({ codeFailures: count ? { count: count + 1, since: member.codeFailures!.since } : { count: 1, since: this.now() } });
     }
     await this.afterStep(turn, { ...run, state: result.state }, result, message);
   }
@@ -526,7 +525,7 @@ export class ConversationService implements InboundHandler {
           flowVersion: submit.flowVersion,
           villageCode: member.villageCode,
           answers: submit.answers,
-          ...(displayOf(submit) ? { display: displayOf(submit)! } : {}),
+          display: submit.display,
         });
         if (extra) turn.say(...extra);
       }
@@ -554,7 +553,8 @@ export class ConversationService implements InboundHandler {
     let role: Role = a.role === 'pokja' || a.role === 'fasilitator' ? (a.role as Role) : 'warga';
     let roleCodeId: Types.ObjectId | null = null;
     if (role !== 'warga') {
-      const codeId = typeof a.roleCodeId === 'string' ? a.roleCodeId : this.codeIdFor(role, typeof a.role_code === 'string' ? a.role_code : '', member, a.village);
+      // The flow keeps the granting code's id (keepAs: roleCodeId), never the code itself.
+      const codeId = typeof a.roleCodeId === 'string' ? a.roleCodeId : null;
       roleCodeId = codeId && Types.ObjectId.isValid(codeId) ? await this.consumeCode(codeId, member._id, role, a.village) : null;
       if (!roleCodeId) {
         // Used up or expired between the question and "kirim": registered as a resident, and told.
@@ -567,9 +567,7 @@ export class ConversationService implements InboundHandler {
     }
     const village = typeof a.village === 'string' && a.village !== '__other__' ? a.village : null;
     const villageOther = typeof a.village_other === 'string' ? a.village_other : null;
-    const { role_code: _code, ...answers } = a; // the code itself is never kept
-    const stored = { ...submit, answers };
-    await this.storeSubmission({ ...turn.view, villageCode: village }, run, stored, message);
+    await this.storeSubmission({ ...turn.view, villageCode: village }, run, submit, message);
     turn.update({
       name: typeof a.name === 'string' ? a.name : null,
       villageCode: village,
@@ -598,7 +596,7 @@ export class ConversationService implements InboundHandler {
           channel: message.channel,
           language: member.language,
           answers: submit.answers,
-          display: displayOf(submit) ?? null,
+          display: submit.display,
           submittedAt: this.now(),
           review: { status: 'baru', note: null, reviewedAt: null },
           createdAt: this.now(),
@@ -615,12 +613,8 @@ export class ConversationService implements InboundHandler {
     const run = turn.view.run;
     if (!run) return;
     const flow = this.flowForRun(run);
-    cancelRun(flow, run.state, this.syncContext(turn.view, flow));
+    cancelRun(flow, run.state, this.syncContext(turn.view));
     turn.update({ run: null });
-  }
-
-  private async archiveExpired(member: MemberState, run: ActiveRun, now: Date): Promise<void> {
-    await archiveRun(member._id, run, now);
   }
 
   // ---- menu -------------------------------------------------------------------------
@@ -636,12 +630,7 @@ export class ConversationService implements InboundHandler {
   private availableFlows(member: MemberState): { flow: Flow; number: number }[] {
     return this.menuFlows()
       .map((flow, i) => ({ flow, number: i + 1 }))
-      .filter(({ flow }) => flow.id === REGISTRATION_FLOW || (canStart(flow, member.role) && this.canComplete(flow, member)));
-  }
-
-  /** Never offer what can't be completed (e.g. a flow for one village when no village is set). */
-  private canComplete(_flow: Flow, _member: MemberState): boolean {
-    return true;
+      .filter(({ flow }) => flow.id === REGISTRATION_FLOW || canStart(flow, member.role));
   }
 
   private menu(member: MemberState, intro?: string): OutboundMessage[] {
@@ -812,7 +801,8 @@ export class ConversationService implements InboundHandler {
     return null;
   }
 
-  private syncContext(member: MemberState, _flow: Flow): StepContext {
+  /** Enough context for cancelling (no lookups needed). */
+  private syncContext(member: MemberState): StepContext {
     return {
       now: this.now(),
       timeZone: this.options.timeZone,
@@ -837,8 +827,7 @@ export class ConversationService implements InboundHandler {
       await this.accessCodes();
       const village = member.run?.state.answers.village;
       // Returns the granting code's id (truthy) or null; a code bound to a village works only there.
-      const check = (role: string, code: string) => this.codeIdFor(role, code, member, village);
-      ctx.checkRoleCode = check as unknown as StepContext['checkRoleCode'];
+      ctx.checkRoleCode = (role, code) => this.codeIdFor(role, code, member, village);
     }
     return ctx;
   }
@@ -874,10 +863,6 @@ function normalizeMember(doc: MemberState): MemberState {
 function hasAnswers(run: ActiveRun): boolean {
   const preset = new Set(run.state.preset ?? []);
   return Object.keys(run.state.answers).some((k) => !preset.has(k));
-}
-
-function displayOf(submit: Extract<Effect, { type: 'submit' }>): Record<string, unknown> | undefined {
-  return (submit as { display?: Record<string, unknown> }).display;
 }
 
 /** Indonesian first: English only for a platform set to English. */

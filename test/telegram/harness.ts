@@ -133,7 +133,7 @@ export async function startHarness(
       if (!replies?.length) return;
       const ids = await enqueue(
         [{ id: `reply:${m.channel}:${m.messageId}`, kind: 'reply', channel: m.channel, to: m.platformUserId, messages: replies, replyTo: m.replyTo ?? null }],
-        { claimFor: { owner: dispatcher.owner, leaseMs: 30_000 } },
+        { claimFor: dispatcher.claimFor },
       );
       dispatcher.wake(ids);
     },

@@ -13,41 +13,18 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import express from 'express';
-import { Bot, GrammyError, type Api } from 'grammy';
+import { Bot, type Api } from 'grammy';
 import type { Update, UserFromGetMe } from 'grammy/types';
 import type { Address, InboundMessage } from '../../chat/types.js';
-import type { Logger } from '../../logging/logger.js';
 import { mapUpdate, type TelegramEvent } from './inbound.js';
-import { buildChoiceKeyboard, pageCount, type KeyboardLabels } from './keyboard.js';
+import { buildChoiceKeyboard, pageCount } from './keyboard.js';
 import { MemoryPromptStore, type TelegramPromptStore } from './prompt-store.js';
+import { isNotModified, MULTIPLE_DONE_CHOICE_ID, textsResolver, type TelegramLogger, type TelegramTexts } from './texts.js';
 
 export const TELEGRAM_WEBHOOK_PATH = '/telegram/webhook';
 /** The update types the bot asks Telegram for; everything else is not even delivered. */
 export const TELEGRAM_ALLOWED_UPDATES = ['message', 'callback_query', 'my_chat_member'] as const;
-/** The choice id the done button of a multiple-choice question sends (unless the prompt offers its own). */
-export const MULTIPLE_DONE_CHOICE_ID = '__done__';
-
-export type TelegramLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
-
-/** Texts the adapter adds itself. The service's messages arrive translated; these are short and neutral. */
-export interface TelegramTexts extends KeyboardLabels {
-  /** The reply-keyboard button that shares the location. */
-  shareLocation: string;
-  /** Placeholder in the input field while the location keyboard shows: the typed alternative. */
-  locationPlaceholder: string;
-  /** Toast when a button can no longer be resolved (e.g. paging after a restart). */
-  expired: string;
-}
-
-export const DEFAULT_TELEGRAM_TEXTS: TelegramTexts = {
-  done: '✔️ Selesai',
-  previous: '◀',
-  next: '▶',
-  selectedPrefix: '✅ ',
-  shareLocation: '📍 Kirim lokasi saya',
-  locationPlaceholder: 'atau ketik nama dusun / tempat',
-  expired: 'Tombol ini sudah tidak berlaku. Silakan jawab pertanyaan terakhir.',
-};
+export { DEFAULT_TELEGRAM_TEXTS, MULTIPLE_DONE_CHOICE_ID, type TelegramLogger, type TelegramTexts } from './texts.js';
 
 /** Where inbound messages go: recorded durably, or a throw when that is impossible right now. */
 export interface InboundRecorder {
@@ -102,8 +79,6 @@ export interface TelegramChannel {
   accept(update: unknown): Promise<void>;
 }
 
-const isNotModified = (e: unknown) => e instanceof GrammyError && /message is not modified/i.test(e.description);
-
 export function createTelegramChannel(options: TelegramChannelOptions): TelegramChannel {
   const { logger } = options;
   const mode = options.mode ?? (options.webhookUrl ? 'webhook' : 'polling');
@@ -112,11 +87,7 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
       throw new Error('Telegram webhook mode needs webhookSecret: 1-256 characters of A-Z, a-z, 0-9, _ and -');
     }
   }
-  const texts: TelegramTexts = { ...DEFAULT_TELEGRAM_TEXTS, ...options.texts };
-  const textsFor = (language: string | undefined): TelegramTexts => {
-    const own = language ? options.textsByLanguage?.[language.slice(0, 2).toLowerCase()] : undefined;
-    return own ? { ...texts, ...own } : texts;
-  };
+  const { textsFor } = textsResolver(options.texts, options.textsByLanguage);
   const store = options.promptStore ?? new MemoryPromptStore();
   const doneChoiceId = options.doneChoiceId ?? MULTIPLE_DONE_CHOICE_ID;
   const pageSize = options.pageSize ?? 8;

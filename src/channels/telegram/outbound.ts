@@ -19,7 +19,7 @@
 import { GrammyError, type Api } from 'grammy';
 import type { ChannelCapabilities, ChannelRateLimits, OutboundChannel, SendRequest, SendResult } from '../channel.js';
 import type { OutboundMessage } from '../../chat/types.js';
-import { DEFAULT_TELEGRAM_TEXTS, MULTIPLE_DONE_CHOICE_ID, type TelegramLogger, type TelegramTexts } from './channel.js';
+import { isNotModified, MULTIPLE_DONE_CHOICE_ID, textsResolver, type TelegramLogger, type TelegramTexts } from './texts.js';
 import { escapeHtml, splitText } from './format.js';
 import { buildChoiceKeyboard, type StoredPrompt } from './keyboard.js';
 import { MemoryPromptStore, type TelegramPromptStore } from './prompt-store.js';
@@ -62,15 +62,9 @@ export interface TelegramOutbound extends OutboundChannel {
 
 type SendOther = NonNullable<Parameters<Api['sendMessage']>[2]>;
 
-const isNotModified = (e: unknown) => e instanceof GrammyError && /message is not modified/i.test(e.description);
-
 export function createTelegramOutbound(options: TelegramOutboundOptions): TelegramOutbound {
   const { api, logger } = options;
-  const texts: TelegramTexts = { ...DEFAULT_TELEGRAM_TEXTS, ...options.texts };
-  const textsFor = (language: string | undefined): TelegramTexts => {
-    const own = language ? options.textsByLanguage?.[language.slice(0, 2).toLowerCase()] : undefined;
-    return own ? { ...texts, ...own } : texts;
-  };
+  const { texts, textsFor } = textsResolver(options.texts, options.textsByLanguage);
   const store = options.promptStore ?? new MemoryPromptStore();
   const doneChoiceId = options.doneChoiceId ?? MULTIPLE_DONE_CHOICE_ID;
   const pageSize = options.pageSize ?? 8;
