@@ -7,8 +7,10 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import cron from 'node-cron';
+import { facilitatorDepsFromConfig } from './broadcast/deps.js';
+import { createFacilitatorExtensions } from './broadcast/extensions.js';
 import { ConversationService } from './chat/conversation-service.js';
-import type { ChatExtensions } from './chat/extensions.js';
+import { combineExtensions, type ChatExtensions } from './chat/extensions.js';
 import { ChannelRegistry } from './channels/channel.js';
 import { createTelegramChannel, mountTelegramWebhook, type TelegramChannel, type TelegramTexts } from './channels/telegram/index.js';
 import { MongoPromptStore } from './channels/telegram/mongo-prompt-store.js';
@@ -27,7 +29,11 @@ import { flowsDir } from './paths.js';
 import { Dispatcher } from './pipeline/dispatcher.js';
 import { Inbox } from './pipeline/inbox.js';
 import { purgeExpiredPersonalData } from './privacy/retention.js';
+import { startSchedules, type Schedules } from './schedule/index.js';
+import { seedPlanUpdateDates } from './schedule/plan-update.js';
 import { sweepRuns } from './schedule/run-reminders.js';
+import { createWorkspaceExtensions, outboxNotifier } from './workspace/chat.js';
+import { createWorkspace, type Workspace } from './workspace/index.js';
 
 export interface RunningService {
   port: number;
@@ -39,16 +45,22 @@ export interface RunningService {
   dispatcher: Dispatcher;
   channels: ChannelRegistry;
   telegram: TelegramChannel | null;
+  /** The facilitator's workspace (pages, API, and its chat commands). */
+  workspace: Workspace;
+  /** Workshop reminders, the plan-update campaign, alert digests, broadcasts (tests call runDue). */
+  schedules: Schedules;
   /** Runs the reminder/expiry sweep now (the cron job runs it every 10 minutes). */
   sweep(now?: Date): Promise<{ reminded: number; expired: number }>;
   stop(): Promise<void>;
 }
 
 export interface ServiceHooks {
-  /** Features that plug into chat (workshops, broadcasts, the workspace's commands). */
+  /** More features that plug into chat, beside the facilitator's and the workspace's own. */
   extensions?: ChatExtensions;
   /** The clock, for tests. */
   now?: () => Date;
+  /** Start node-cron's timers for the facilitator's schedules (default true; tests drive schedules.runDue). */
+  cron?: boolean;
 }
 
 /** How long handled inbound ids are kept as dedupe marks: longer than any platform retries (WhatsApp: 7 days). */
@@ -64,6 +76,8 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
   const db = await connectDatabase(config, logger);
   const seeded = await seedVillages();
   logger.info({ inserted: seeded.inserted, total: seeded.total }, `Villages: ${seeded.total} in the seed, ${seeded.inserted} newly added`);
+  const planDates = await seedPlanUpdateDates(hooks.now?.() ?? new Date(), config.TIMEZONE);
+  if (planDates) logger.info(`Plan-update dates set for ${planDates} villages`);
 
   const channels = new ChannelRegistry();
   const dispatcher = new Dispatcher({
@@ -75,6 +89,22 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
       await MemberModel.updateOne({ channel, platformUserId: to }, { $set: { blocked: true }, $inc: { rev: 1 } });
     },
   });
+  // The facilitator's voice (workshops, broadcasts, alerts, reminders) and the workspace.
+  const facilitator = facilitatorDepsFromConfig(config, {
+    i18n, logger, wake: () => dispatcher.wake(), ...(hooks.now ? { now: hooks.now } : {}),
+  });
+  const workspace = createWorkspace({
+    logger, flows, i18n,
+    publicBaseUrl: config.PUBLIC_BASE_URL ?? `http://localhost:${config.PORT}`,
+    notifyMember: outboxNotifier(facilitator),
+    ...(hooks.now ? { now: hooks.now } : {}),
+    ...(config.MAP_TILE_URL ? { mapTileUrl: config.MAP_TILE_URL } : {}),
+  });
+  const extensions = combineExtensions(
+    createFacilitatorExtensions(facilitator),
+    createWorkspaceExtensions(workspace),
+    ...(hooks.extensions ? [hooks.extensions] : []),
+  );
   const conversations: ConversationService = new ConversationService({
     flows,
     i18n,
@@ -82,7 +112,7 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
     timeZone: config.TIMEZONE,
     runExpiryHours: config.RUN_EXPIRY_HOURS,
     ...(hooks.now ? { now: hooks.now } : {}),
-    ...(hooks.extensions ? { extensions: hooks.extensions } : {}),
+    extensions,
     flowForRun: (flowId, version) => versions.flowForRun(flowId, version),
     // Replies are written already claimed by this process's dispatcher and sent at once.
     outbox: { claimFor: dispatcher.claimFor, onEnqueued: (ids) => dispatcher.wake(ids) },
@@ -91,6 +121,7 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
 
   let shuttingDown = false;
   const app = createApp({ logger, isReady: () => db.isReady(), isShuttingDown: () => shuttingDown });
+  app.use(workspace.router);
   if (config.simulatorEnabled) {
     const web = new WebInbox();
     channels.register(web);
@@ -162,9 +193,12 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
     { name: 'run-sweep', timezone: config.TIMEZONE, noOverlap: true },
   );
 
+  const schedules = startSchedules(facilitator, { cron: hooks.cron !== false });
+
   const stopTimers = async () => {
     await sweepTask.stop();
     await retentionTask.stop();
+    await schedules.stop();
   };
 
   const server = await new Promise<Server>((resolve, reject) => {
@@ -207,6 +241,8 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
     dispatcher,
     channels,
     telegram,
+    workspace,
+    schedules,
     sweep,
     async stop() {
       if (shuttingDown) return;
