@@ -41,6 +41,28 @@ interface Layout {
   buttons: (Box & { clipped: boolean; text: string })[];
 }
 
+/** Runs in the page (a string: the tests are type-checked without the DOM library). */
+const MEASURE = `(() => {
+  const box = (el) => { const r = el.getBoundingClientRect(); return { top: r.top, bottom: r.bottom, left: r.left, right: r.right }; };
+  const log = document.getElementById('log');
+  const bots = document.querySelectorAll('[data-testid="bot-message"]');
+  const last = bots[bots.length - 1] || null;
+  return {
+    pageWidth: Math.max(document.documentElement.scrollWidth, document.body.scrollWidth),
+    logOverflowX: log.scrollWidth - log.clientWidth,
+    header: box(document.querySelector('header')),
+    note: box(document.getElementById('note')),
+    log: box(log),
+    composer: box(document.getElementById('composer')),
+    input: box(document.getElementById('text')),
+    send: box(document.querySelector('[data-testid="send"]')),
+    last: last ? box(last) : null,
+    buttons: last ? [...last.querySelectorAll('.choices button, .choices label')].map((b) => ({
+      ...box(b), clipped: b.scrollWidth > b.clientWidth + 1, text: b.textContent || '',
+    })) : [],
+  };
+})()`;
+
 describe.skipIf(!haveBrowser)('web chat simulator in Chromium at 360x740', () => {
   let service: RunningService;
   let browser: Browser;
@@ -92,31 +114,7 @@ describe.skipIf(!haveBrowser)('web chat simulator in Chromium at 360x740', () =>
   }
 
   async function layout(): Promise<Layout> {
-    return page.evaluate(() => {
-      const box = (el: Element | null) => {
-        const r = el!.getBoundingClientRect();
-        return { top: r.top, bottom: r.bottom, left: r.left, right: r.right };
-      };
-      const log = document.getElementById('log')!;
-      const bots = document.querySelectorAll('[data-testid="bot-message"]');
-      const last = bots[bots.length - 1] ?? null;
-      return {
-        pageWidth: Math.max(document.documentElement.scrollWidth, document.body.scrollWidth),
-        logOverflowX: log.scrollWidth - log.clientWidth,
-        header: box(document.querySelector('header')),
-        note: box(document.getElementById('note')),
-        log: box(log),
-        composer: box(document.getElementById('composer')),
-        input: box(document.getElementById('text')),
-        send: box(document.querySelector('[data-testid="send"]')),
-        last: last ? box(last) : null,
-        buttons: last
-          ? [...last.querySelectorAll('.choices button, .choices label')].map((b) => ({
-            ...box(b), clipped: b.scrollWidth > b.clientWidth + 1, text: b.textContent ?? '',
-          }))
-          : [],
-      };
-    });
+    return page.evaluate<Layout>(MEASURE);
   }
 
   const inViewport = (b: Box) => b.top >= 0 && b.left >= 0 && b.bottom <= HEIGHT + 0.5 && b.right <= WIDTH + 0.5;
@@ -246,7 +244,7 @@ describe.skipIf(!haveBrowser)('web chat simulator in Chromium at 360x740', () =>
       picker: await page.getByTestId('language').inputValue(),
       send: await page.getByTestId('send').textContent(),
       placeholder: await page.getByTestId('text').getAttribute('placeholder'),
-      lang: await page.evaluate(() => document.documentElement.lang),
+      lang: await page.locator('html').getAttribute('lang'),
     });
     await type('bahasa');
     await expect.poll(async () => (await page.getByTestId('log').textContent()) ?? '').toContain('Language changed to English');
@@ -282,10 +280,10 @@ describe.skipIf(!haveBrowser)('web chat simulator in Chromium at 360x740', () =>
   });
 
   it('a session the server did not issue is replaced by a new one', async () => {
-    await page.evaluate(() => localStorage.setItem('suaradesa.session', 'AAAAAAAAAAAAAAAAAAAAAA'));
+    await page.evaluate("localStorage.setItem('suaradesa.session', 'AAAAAAAAAAAAAAAAAAAAAA')");
     await open(true);
     expect(await page.getByTestId('warning').textContent()).toContain(idWords.newSession);
-    const issued = await page.evaluate(() => localStorage.getItem('suaradesa.session'));
+    const issued = await page.evaluate<string | null>("localStorage.getItem('suaradesa.session')");
     expect(issued).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(issued).not.toBe('AAAAAAAAAAAAAAAAAAAAAA');
     await type('mulai');
