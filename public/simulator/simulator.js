@@ -164,8 +164,8 @@
     if (notice) warn(notice);
   }
 
-  async function post(content, messageId) {
-    const body = { sessionId, messageId, content, language: lang };
+  async function post(content, messageId, hint) {
+    const body = { sessionId, messageId, content, language: hint };
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         return await call('POST', '/simulator/api/send', body);
@@ -176,16 +176,17 @@
     return null;
   }
 
-  async function send(content, shown) {
+  /** `hint`: the language a person new to the bot starts in. */
+  async function send(content, shown, hint = lang) {
     disableOldButtons();
     bubble(shown, 'me');
-    let result = await post(content, newId());
+    let result = await post(content, newId(), hint);
     if (result && result.data.error === 'unknown_session') {
       // The server no longer knows this session (a new database): start again and resend.
       try {
         await startOver(word('newSession'));
         bubble(shown, 'me');
-        result = await post(content, newId());
+        result = await post(content, newId(), hint);
       } catch {
         result = null;
       }
@@ -220,10 +221,11 @@
     applyWords();
     try {
       if (!sessionId) await newSession();
-      let result = await call('GET', '/simulator/api/transcript?sessionId=' + encodeURIComponent(sessionId));
+      const transcript = () => call('GET', '/simulator/api/transcript?sessionId=' + encodeURIComponent(sessionId) + '&lang=' + lang);
+      let result = await transcript();
       if (result.data.error === 'unknown_session') {
         await startOver(word('newSession'));
-        result = await call('GET', '/simulator/api/transcript?sessionId=' + encodeURIComponent(sessionId));
+        result = await transcript();
       }
       if (!result.ok) return warn(result.data.message || String(result.status));
       render(result.data.entries);
@@ -250,7 +252,8 @@
   languageSelect.addEventListener('change', () => {
     const wanted = languageSelect.value;
     setLanguage(wanted);
-    if (memberLanguage && memberLanguage !== wanted) send({ kind: 'text', text: 'bahasa' }, 'bahasa');
+    // (Hinting the old language: should the bot have forgotten the person meanwhile, BAHASA still ends in the one picked.)
+    if (memberLanguage && memberLanguage !== wanted) send({ kind: 'text', text: 'bahasa' }, 'bahasa', memberLanguage);
   });
 
   for (const role of ['pokja', 'fasilitator']) {
@@ -275,7 +278,7 @@
   setInterval(async () => {
     if (!sessionId || !document.body.dataset.ready) return;
     try {
-      const { ok, data } = await call('GET', '/simulator/api/inbox?sessionId=' + encodeURIComponent(sessionId) + '&after=' + inboxSeq);
+      const { ok, data } = await call('GET', '/simulator/api/inbox?sessionId=' + encodeURIComponent(sessionId) + '&after=' + inboxSeq + '&lang=' + lang);
       if (!ok) return;
       for (const entry of data.messages) {
         inboxSeq = Math.max(inboxSeq, entry.seq);

@@ -127,13 +127,15 @@ describe.skipIf(!haveBrowser)('web chat simulator in Chromium at 360x740', () =>
     expect(l.logOverflowX, `${name}: chat overflows sideways`).toBeLessThanOrEqual(0);
     expect(l.note.bottom - l.header.top, `${name}: header and notice taller than 15%`).toBeLessThanOrEqual(HEIGHT * 0.15);
     expect(inViewport(l.input) && inViewport(l.send), `${name}: input or send button off screen`).toBe(true);
+    // Only the chat scrolls: the page itself never does, so the header stays in place.
+    expect(l.header.top, `${name}: the page scrolled`).toBe(0);
     if (l.last) {
       const fits = l.last.bottom - l.last.top <= l.log.bottom - l.log.top;
       // The whole question when it fits in the chat, and always all its buttons, above the input bar.
       if (fits) expect(l.last.top >= l.log.top - 0.5 && l.last.bottom <= l.log.bottom + 0.5, `${name}: question not fully in view`).toBe(true);
       for (const b of l.buttons) {
         expect(b.top >= l.log.top - 0.5 && b.bottom <= l.composer.top + 0.5, `${name}: button "${b.text}" not in view`).toBe(true);
-        expect(inViewport(b) && !b.clipped, `${name}: button "${b.text}" cut off`).toBe(true);
+        expect(inViewport(b) && !b.clipped && b.left >= l.last.left && b.right <= l.last.right + 0.5, `${name}: button "${b.text}" cut off`).toBe(true);
       }
     }
     return l;
