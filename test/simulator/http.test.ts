@@ -9,7 +9,7 @@ import type { i18n as I18n } from 'i18next';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { InboundHandler, InboundMessage, OutboundMessage } from '../../src/chat/types.js';
-import { addressOf } from '../../src/channels/web/sessions.js';
+import { addressOf, forgetIdleSessions } from '../../src/channels/web/sessions.js';
 import { createSimulatorRouter, WebInbox, type SimulatorLimits } from '../../src/channels/web/simulator.js';
 import { SimulatorSessionModel } from '../../src/db/models.js';
 import { createApp, finishApp } from '../../src/http/app.js';
@@ -114,6 +114,12 @@ describe('sessions', () => {
       expect(res.body.message).toMatch(/tidak dikenal/);
       await request(app).get('/simulator/api/transcript').query({ sessionId: made }).expect(401);
     }
+    // A session unused for 30 days is forgotten (the page then asks for a new one).
+    await SimulatorSessionModel.updateOne({ _id: b }, { $set: { lastSeenAt: new Date(Date.now() - 31 * 24 * 3600_000) } });
+    expect(await forgetIdleSessions(new Date())).toBe(1);
+    await send(app, b).expect(401);
+    await send(app, a).expect(200);
+
     const missing = await request(app).post('/simulator/api/send').send({ messageId: 'msg-aaaaaaaa', content: { kind: 'text', text: 'halo' } }).expect(400);
     expect(missing.body.message).toContain('sessionId');
     await request(app).get('/simulator/api/transcript').expect(400);

@@ -281,6 +281,23 @@ describe.skipIf(!haveBrowser)('web chat simulator in Chromium at 360x740', () =>
     await waitForBot(/Apa yang terjadi/);
   });
 
+  it('a message sent again (its answer lost on the way) gets the same answer, once in the transcript', async () => {
+    const api = (path: string, body?: unknown) => fetch(`http://127.0.0.1:${service.port}/simulator/api/${path}`, body
+      ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }
+      : {}).then(async (r) => ({ status: r.status, body: await r.json() as Record<string, unknown> }));
+    const { body: { sessionId } } = await api('session', {});
+    const message = { sessionId, messageId: 'again-0000000001', content: { kind: 'text', text: 'mulai' } };
+    const first = await api('send', message);
+    const again = await api('send', message);
+    expect(first.status).toBe(200);
+    expect(again.body.duplicate).toBe(true);
+    expect(again.body.replies).toEqual(first.body.replies);
+    expect(JSON.stringify(first.body.replies)).toContain('Apakah Anda setuju');
+    const transcript = await api(`transcript?sessionId=${String(sessionId)}`);
+    expect((transcript.body.entries as { from: string }[]).filter((e) => e.from === 'person')).toHaveLength(1);
+    expect(transcript.body.language).toBe('id');
+  });
+
   it('a session the server did not issue is replaced by a new one', async () => {
     await page.evaluate("localStorage.setItem('suaradesa.session', 'AAAAAAAAAAAAAAAAAAAAAA')");
     await open(true);
