@@ -241,6 +241,28 @@ describe.skipIf(!haveBrowser)('web chat simulator in Chromium at 360x740', () =>
     });
   }, 120_000);
 
+  it('every question of the village profile fits the screen with its buttons', async () => {
+    await tap('1. Profil desa');
+    // Answer whatever comes: finish or send when offered, stop adding items, else the first choice, else a number.
+    for (let i = 1; i <= 40; i++) {
+      const text = (await lastBot().textContent()) ?? '';
+      if (/Mau melakukan apa/.test(text) && i > 1) break;
+      await step(`profile-${String(i).padStart(2, '0')}`);
+      const enabled = lastBot().locator('.choices button:not(:disabled)');
+      const labels = await enabled.allTextContents();
+      const selected = await lastBot().locator('.choices button.selected').count();
+      const pick = labels.find((l) => l === 'Kirim') ?? (selected ? labels.find((l) => l === 'Selesai') : undefined)
+        ?? labels.find((l) => l === 'Tidak') ?? labels.find((l) => !/^(Lewati|Kembali|Batal|Ubah)/.test(l));
+      const before = await page.getByTestId('bot-message').count();
+      if (pick) await tap(pick);
+      else await type('10');
+      await expect.poll(() => page.getByTestId('bot-message').count(), { timeout: 10_000 }).toBeGreaterThan(before);
+      expect(i, 'the village profile did not end').toBeLessThan(40);
+    }
+    await waitForBot(/Mau melakukan apa/);
+    expect(await page.getByTestId('log').textContent()).toMatch(/Terima kasih/);
+  }, 90_000);
+
   it('the language picker follows BAHASA, and picking a language does what BAHASA does', async () => {
     const words = async () => ({
       picker: await page.getByTestId('language').inputValue(),
