@@ -207,6 +207,8 @@ describe('rate limits', () => {
     const limited = await send(app, busy).expect(429);
     expect(limited.body).toMatchObject({ error: 'rate_limited', message: expect.stringMatching(/^Terlalu banyak pesan/) });
     expect(limited.headers['ratelimit-policy']).toBeDefined();
+    expect(limited.body.retryAfterSeconds).toBeGreaterThan(0);
+    expect(limited.body.retryAfterSeconds).toBeLessThanOrEqual(60);
     const english = await send(app, busy, { kind: 'text', text: 'hi' }, { language: 'en' }).expect(429);
     expect(english.body.message).toMatch(/^Too many messages/);
     await send(app, calm).expect(200);

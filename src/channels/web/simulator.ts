@@ -127,10 +127,11 @@ export function createSimulatorRouter(deps: SimulatorDeps): Router {
     legacyHeaders: false,
     ...(options.key ? { keyGenerator: options.key } : {}),
     handler: (req, res, _next, used) => {
+      const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
       res.status(used.statusCode).json({
         error: 'rate_limited',
         message: t(req)(`simulator:errors.${options.error}`),
-        retryAfterSeconds: Math.ceil(options.windowMs / 1000),
+        retryAfterSeconds: Math.max(1, Math.ceil(((reset?.getTime() ?? Date.now() + options.windowMs) - Date.now()) / 1000)),
       });
     },
   });
