@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
-import { MemberModel, SubmissionModel } from '../../src/db/models.js';
+import { MemberModel, SimulatorSessionModel, SubmissionModel } from '../../src/db/models.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { projectRoot } from '../../src/paths.js';
 import { startService, type RunningService } from '../../src/service.js';
@@ -330,6 +330,16 @@ describe.skipIf(!haveBrowser)('web chat simulator in Chromium at 360x740', () =>
     await type('mulai');
     await waitForBot(/Apakah Anda setuju/);
     await step('new-session');
+
+    // The server forgets the session in the middle of a conversation: the page asks for a new one and sends again.
+    await SimulatorSessionModel.deleteOne({ _id: issued });
+    await type('halo');
+    await waitForBot(/Apakah Anda setuju/);
+    expect(await page.getByTestId('warning').textContent()).toContain(idWords.newSession);
+    const renewed = await page.evaluate<string | null>("localStorage.getItem('suaradesa.session')");
+    expect(renewed).not.toBe(issued);
+    expect(await SimulatorSessionModel.countDocuments({ _id: renewed })).toBe(1);
+    await step('session-renewed-while-sending');
   });
 
   it('"Orang baru" starts an empty conversation; the menu fits the screen', async () => {
