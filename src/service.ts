@@ -15,6 +15,7 @@ import { ChannelRegistry } from './channels/channel.js';
 import { createTelegramChannel, mountTelegramWebhook, type TelegramChannel, type TelegramTexts } from './channels/telegram/index.js';
 import { MongoPromptStore } from './channels/telegram/mongo-prompt-store.js';
 import { createTelegramOutbound } from './channels/telegram/outbound.js';
+import { forgetIdleSessions } from './channels/web/sessions.js';
 import { createSimulatorRouter, WebInbox } from './channels/web/simulator.js';
 import type { Config } from './config/index.js';
 import { connectDatabase, type Database } from './db/connection.js';
@@ -123,9 +124,9 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
   const app = createApp({ logger, isReady: () => db.isReady(), isShuttingDown: () => shuttingDown });
   app.use(workspace.router);
   if (config.simulatorEnabled) {
-    const web = new WebInbox();
+    const web = new WebInbox(hooks.now);
     channels.register(web);
-    app.use(createSimulatorRouter(conversations, web));
+    app.use(createSimulatorRouter({ handler: conversations, i18n, ...(hooks.now ? { now: hooks.now } : {}) }));
   }
   let telegram: TelegramChannel | null = null;
   if (config.TELEGRAM_BOT_TOKEN) {
@@ -155,6 +156,7 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
     await InboxModel.deleteMany({ status: { $ne: 'pending' }, receivedAt: { $lt: new Date(now.getTime() - DEDUPE_RETENTION_MS) } });
     await TelegramPromptModel.deleteMany({ savedAt: { $lt: new Date(now.getTime() - 30 * 24 * 3600_000) } });
     await dispatcher.deleteFinished(14);
+    await forgetIdleSessions(now);
     return sweepRuns(now, {
       i18n, flows, timeZone: config.TIMEZONE, logger,
       onChanged: (keys, ids) => {

@@ -11,7 +11,7 @@
 import type { Types } from 'mongoose';
 import {
   AlertModel, ApiKeyModel, DataRequestModel, FacilitatorAssignmentModel, HelpRequestModel, InboxModel, LoginLinkModel, MemberModel, OutboxModel,
-  RunModel, SubmissionModel, TelegramPromptModel, WorkshopInviteModel, WorkspaceSessionModel,
+  RunModel, SimulatorSessionModel, SubmissionModel, TelegramPromptModel, WorkshopInviteModel, WorkspaceSessionModel,
 } from '../db/models.js';
 
 export const RETENTION_INACTIVE_DAYS = 730;
@@ -60,6 +60,8 @@ export async function deleteMemberData(
   const inbox = await InboxModel.deleteMany({ memberKey: key, _id: { $nin: (options.keepOutboxIds ?? []).map((id) => id.replace(/^reply:/, '')) } });
   const outbox = await OutboxModel.deleteMany({ channel: member.channel, to: member.platformUserId, _id: { $nin: options.keepOutboxIds ?? [] } });
   if (member.channel === 'telegram') await TelegramPromptModel.deleteMany({ _id: { $regex: `^${escapeRegex(member.platformUserId)}:` } });
+  // The simulator's transcript of the conversation (the session itself stays usable).
+  if (member.channel === 'web') await SimulatorSessionModel.updateMany({ address: member.platformUserId }, { $set: { entries: [] } });
   // Access and earlier requests stay as proof they were honoured, no longer linked to the person.
   await DataRequestModel.updateMany({ memberRef: String(memberId) }, { $set: { memberRef: 'deleted' } });
   await MemberModel.deleteOne({ _id: memberId });
