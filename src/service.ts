@@ -98,6 +98,7 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
     logger, flows, i18n,
     publicBaseUrl: config.PUBLIC_BASE_URL ?? `http://localhost:${config.PORT}`,
     notifyMember: outboxNotifier(facilitator),
+    timeZone: config.TIMEZONE,
     ...(hooks.now ? { now: hooks.now } : {}),
     ...(config.MAP_TILE_URL ? { mapTileUrl: config.MAP_TILE_URL } : {}),
   });

@@ -18,5 +18,6 @@ export { InboxModel, type InboxEntry } from './models/inbox.js';
 export {
   LoginLinkModel, WorkspaceSessionModel, ApiKeyModel, FacilitatorAssignmentModel, AuditLogModel, WorkspaceSettingModel, type AuditLog,
 } from './models/workspace-auth.js';
-export { HelpRequestModel, type HelpRequest } from './models/help-request.js';
+export { HelpRequestModel, HELP_STATUSES, type HelpRequest, type HelpStatus } from './models/help-request.js';
+export { ProxyDraftModel, type ProxyDraft } from './models/proxy-draft.js';
 export { SimulatorSessionModel, type SimulatorSession } from './models/simulator-session.js';

@@ -8,6 +8,8 @@ import { z } from 'zod';
 import { REVIEW_STATUSES } from '../db/models.js';
 import { exportCsv, exportXlsx } from '../reports/export.js';
 import { audit } from './audit.js';
+import * as people from './people.js';
+import { submitProxyAnswers } from './proxy.js';
 import { authOf } from './auth.js';
 import { WorkspaceError, forbidden, notFound } from './errors.js';
 import * as S from './schemas.js';
@@ -35,6 +37,8 @@ export interface RouteDef {
   adminOnly?: boolean;
   /** 200 JSON unless said otherwise. */
   success?: { status: number; contentType?: string };
+  /** Error answers beside 400/401/403/404, documented with their reason (e.g. 409). */
+  errors?: Record<string, string>;
   /** Raw body (plan import: CSV or XLSX). */
   rawBody?: string[];
   handle(ctx: Ctx, actor: Actor, input: Input, req: Request, res: Response): Promise<unknown>;
@@ -62,6 +66,11 @@ export function apiRoutes(): RouteDef[] {
       handle: async (c, a, i) => summaryFor(c, a, 'kecamatan', String(i.params.code), any<{ lang?: 'id' | 'en' }>(i.query).lang ?? a.language) },
     { method: 'get', path: '/api/members', tag: 'members', summary: 'Registered members (no phone numbers, no platform ids)', query: S.membersQuery,
       handle: async (_c, a, i) => svc.listMembers(a, any(i.query)) },
+    { method: 'get', path: '/api/members/unmatched', tag: 'members', summary: 'People registered with a village not in the list ("desa lain"), waiting for a village (admins: all; facilitators: those of their kecamatan)', query: S.unmatchedQuery,
+      handle: async (_c, a, i) => people.listUnmatched(a, any(i.query)) },
+    { method: 'put', path: '/api/members/:id/village', tag: 'members', summary: 'Give a person registered with "desa lain" a village from the list (admin); the person is told', params: S.idParams, body: S.memberVillageBody, adminOnly: true,
+      errors: { '409': 'The person already has a village from the list' },
+      handle: async (c, a, i) => people.setMemberVillage(c, a, String(i.params.id), any<{ villageCode: string }>(i.body).villageCode) },
     { method: 'put', path: '/api/facilitators/:id/villages', tag: 'members', summary: 'Assign villages to a facilitator (admin)', params: S.idParams, body: S.assignmentBody, adminOnly: true,
       handle: async (_c, a, i) => svc.setAssignment(a, String(i.params.id), any<{ villageCodes: string[] }>(i.body).villageCodes) },
     { method: 'get', path: '/api/plans', tag: 'plans', summary: 'Village plans', query: S.plansQuery,
@@ -80,6 +89,11 @@ export function apiRoutes(): RouteDef[] {
       handle: async (_c, a, i) => svc.patchActivity(a, String(i.params.code), Number(i.params.year), String(i.params.activityId), any(i.body)) },
     { method: 'get', path: '/api/submissions', tag: 'submissions', summary: 'Submissions of any flow, labelled', query: S.submissionsQuery,
       handle: async (c, a, i) => svc.listSubmissions(c, a, any(i.query)) },
+    { method: 'post', path: '/api/submissions/proxy', tag: 'submissions', summary: 'Enter a resident\'s flow on their behalf (they agreed aloud): every answer parsed by the flow engine; 400 names the question whose answer does not parse', body: S.proxyBody, success: { status: 201 },
+      handle: async (c, a, i) => {
+        const created = await submitProxyAnswers(c, a, any(i.body));
+        return svc.getSubmission(c, a, created.id);
+      } },
     { method: 'get', path: '/api/submissions/:id', tag: 'submissions', summary: 'One submission, labelled', params: S.idParams, query: S.summaryQuery,
       handle: async (c, a, i) => svc.getSubmission(c, a, String(i.params.id), any<{ lang?: 'id' | 'en' }>(i.query).lang) },
     { method: 'get', path: '/api/reports', tag: 'reports', summary: 'Risk reports with their review', query: S.reportsQuery,
@@ -91,8 +105,15 @@ export function apiRoutes(): RouteDef[] {
         const b = any<{ status: (typeof REVIEW_STATUSES)[number]; note?: string }>(i.body);
         return svc.setReportStatus(c, a, String(i.params.id), b.status, b.note);
       } },
-    { method: 'get', path: '/api/help-requests', tag: 'reports', summary: 'Risk reports asking for help', query: S.helpQuery,
-      handle: async (c, a, i) => svc.listHelpRequests(c, a, any(i.query)) },
+    { method: 'get', path: '/api/help-requests', tag: 'help', summary: 'Help requests ("Minta dihubungi" in chat) of the caller\'s villages: who, village, when, where they were in the chat, status', query: S.helpQuery,
+      handle: async (c, a, i) => people.listHelpRequests(c, a, any(i.query)) },
+    { method: 'patch', path: '/api/help-requests/:id', tag: 'help', summary: 'Set a help request\'s status (baru, dihubungi, selesai) with a note', params: S.helpRequestParams, body: S.helpStatusBody,
+      handle: async (c, a, i) => {
+        const b = any<z.infer<typeof S.helpStatusBody>>(i.body);
+        return people.setHelpStatus(c, a, String(i.params.id), b.status, b.note);
+      } },
+    { method: 'get', path: '/api/help-requests/from-reports', tag: 'help', summary: 'Risk reports whose "help needed" answer is filled (not contact requests)', query: S.helpReportsQuery,
+      handle: async (c, a, i) => svc.listReportHelp(c, a, any(i.query)) },
     { method: 'get', path: '/api/workshops', tag: 'workshops', summary: 'Workshops with attendance', query: S.workshopsQuery,
       handle: async (_c, a, i) => svc.listWorkshops(a, any(i.query)) },
     { method: 'post', path: '/api/workshops', tag: 'workshops', summary: 'Schedule a workshop', body: S.workshopBody, success: { status: 201 },

@@ -36,6 +36,8 @@ export interface WorkspaceDeps {
   /** Sends a chat message (a `workspace:` i18next key) to a member through the outbox. */
   notifyMember(memberId: string, message: { key: string; params?: Record<string, unknown> }): Promise<void>;
   now?: () => Date;
+  /** The programme's time zone (config TIMEZONE): answers entered in the pages read dates in it. Default Asia/Jayapura. */
+  timeZone?: string;
   /** Optional map tile URL template (e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png). Unset: no tiles, a grid with village names. */
   mapTileUrl?: string;
 }
@@ -77,7 +79,7 @@ function leafletDist(): string {
 
 export function createWorkspace(deps: WorkspaceDeps): Workspace {
   const now = deps.now ?? (() => new Date());
-  const ctx: Ctx = { flows: deps.flows, i18n: deps.i18n, now, notifyMember: (id, m) => deps.notifyMember(id, m), logger: deps.logger };
+  const ctx: Ctx = { flows: deps.flows, i18n: deps.i18n, now, timeZone: deps.timeZone ?? 'Asia/Jayapura', notifyMember: (id, m) => deps.notifyMember(id, m), logger: deps.logger };
   const secureCookie = deps.publicBaseUrl.startsWith('https:');
   const router = express.Router();
   const paths = ['/app', '/api', '/masuk', '/keluar'];

@@ -43,6 +43,7 @@ export function openApiDocument(serverUrl: string): Json {
       '401': err('Not signed in and no API key'),
       ...(r.adminOnly || r.method !== 'get' ? { '403': err('Not allowed (admins only, or a missing CSRF token on a cookie session)') } : {}),
       '404': err('Not found, or a village outside the caller\'s villages'),
+      ...Object.fromEntries(Object.entries(r.errors ?? {}).map(([code, why]) => [code, err(why)])),
     };
     const op: Json = {
       operationId: `${r.method}${r.path.replace(/[/:{}-]+(\w)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,

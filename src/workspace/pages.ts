@@ -24,10 +24,12 @@ import { importPlanFile } from './plan-import.js';
 import * as S from './schemas.js';
 import * as svc from './service.js';
 import type { Ctx, SubmissionView } from './service.js';
+import { mountPeoplePages } from './pages-people.js';
+import { mountProxyPages } from './pages-proxy.js';
 import { summaryFor } from './shared.js';
 
-type Lang = 'id' | 'en';
-type T = (key: string, options?: Record<string, unknown>) => string;
+export type Lang = 'id' | 'en';
+export type T = (key: string, options?: Record<string, unknown>) => string;
 
 const LANG_COOKIE = 'sd_lang';
 
@@ -41,7 +43,7 @@ function tFor(i18n: I18n, lang: Lang): T {
   return (key, options) => t(key, options ?? {}) as string;
 }
 
-interface Shell {
+export interface Shell {
   t: T;
   lang: Lang;
   auth: AuthState | null;
@@ -59,10 +61,13 @@ function layout(s: Shell, body: string): string {
     ? [
         ['villages', '/app', t('nav.villages')],
         ['reports', '/app/laporan', t('nav.reports')],
+        ['help', '/app/bantuan', t('nav.help')],
+        ['proxy', '/app/isi', t('nav.proxy')],
         ['plans', '/app/rencana', t('nav.plans')],
         ['workshops', '/app/lokakarya', t('nav.workshops')],
         ['exports', '/app/ekspor', t('nav.exports')],
         ['audit', '/app/audit', t('nav.audit')],
+        ['unmatched', '/app/desa-lain', t('nav.unmatched')],
         ...(auth.actor.role === 'admin' ? [['keys', '/app/kunci', t('nav.keys')]] : []),
       ].map(([id, href, label]) => `<a href="${href}"${s.active === id ? ' aria-current="page"' : ''}>${esc(label!)}</a>`).join('')
     : '';
@@ -79,18 +84,18 @@ function layout(s: Shell, body: string): string {
     + (s.scripts ?? []).map((src) => `<script src="${src}" defer></script>`).join('') + `</body></html>`;
 }
 
-function csrfField(auth: AuthState): string {
+export function csrfField(auth: AuthState): string {
   return `<input type="hidden" name="_csrf" value="${esc(auth.csrfToken ?? '')}">`;
 }
 
-function fmtDate(iso: string | null | undefined, lang: Lang, withTime = false): string {
+export function fmtDate(iso: string | null | undefined, lang: Lang, withTime = false): string {
   if (!iso) return '-';
   return new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : 'id-ID', {
     timeZone: 'Asia/Jayapura', day: 'numeric', month: 'short', year: 'numeric', ...(withTime ? { hour: '2-digit', minute: '2-digit' } : {}),
   }).format(new Date(iso));
 }
 
-function pager(page: number, limit: number, total: number, base: string, t: T): string {
+export function pager(page: number, limit: number, total: number, base: string, t: T): string {
   const pages = Math.max(1, Math.ceil(total / limit));
   if (pages <= 1) return '';
   const sep = base.includes('?') ? '&' : '?';
@@ -116,7 +121,7 @@ export function renderError(i18n: I18n, req: Request, status: number, message: s
 
 const STATUS_CLASS: Record<string, string> = { baru: 'new', diverifikasi: 'ok', ditindaklanjuti: 'act', selesai: 'done', ditolak: 'no' };
 
-function statusBadge(status: string, t: T): string {
+export function statusBadge(status: string, t: T): string {
   return `<span class="badge ${STATUS_CLASS[status] ?? ''}">${esc(t(`status.${status}`))}</span>`;
 }
 
@@ -180,6 +185,16 @@ const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 2 *
 
 const langQuery = z.object({ lang: S.lang.optional() });
 
+/** What the page modules (people, proxy entry) need from the page machinery. */
+export interface PageKit {
+  ctx: Ctx;
+  page(req: Request, res: Response, s: Omit<Shell, 't' | 'lang' | 'auth' | 'path'>, body: string): void;
+  T(req: Request): T;
+  langOf(req: Request): Lang;
+  wrap(fn: (req: Request, res: Response) => Promise<void>): express.RequestHandler;
+  actorOf(res: Response): Actor;
+}
+
 export function mountPages(router: express.Router, ctx: Ctx, opts: { now: () => Date; mapTileUrl: string | null }): void {
   const { i18n } = ctx;
   const page = (req: Request, res: Response, s: Omit<Shell, 't' | 'lang' | 'auth' | 'path'>, body: string): void => {
@@ -204,6 +219,9 @@ export function mountPages(router: express.Router, ctx: Ctx, opts: { now: () => 
   }));
 
   const actorOf = (res: Response): Actor => authOf(res).actor;
+  const kit: PageKit = { ctx, page, T, langOf, wrap, actorOf };
+  mountPeoplePages(router, kit);
+  mountProxyPages(router, kit);
 
   // Villages with coverage, grouped by kecamatan.
   router.get('/app', wrap(async (req, res) => {
@@ -247,7 +265,8 @@ export function mountPages(router: express.Router, ctx: Ctx, opts: { now: () => 
     const rows = list.items.map((r) => {
       const type = r.labelled.answers.find((a) => a.id === 'type')?.value ?? '';
       const sev = r.labelled.answers.find((a) => a.id === 'severity')?.value.split(' (')[0] ?? '';
-      return `<tr><td><a href="/app/laporan/${r.id}">${esc(fmtDate(r.submittedAt, lang))}</a></td><td>${esc(r.villageName ?? '')}</td><td>${esc(type)}${sev ? ` · ${esc(sev)}` : ''}</td><td>${statusBadge(r.review?.status ?? 'baru', t)}</td></tr>`;
+      const proxy = r.proxy ? ` <span class="badge proxy">${esc(t('report.proxy_short', { name: r.proxy.forName }))}</span>` : '';
+      return `<tr><td><a href="/app/laporan/${r.id}">${esc(fmtDate(r.submittedAt, lang))}</a></td><td>${esc(r.villageName ?? '')}</td><td>${esc(type)}${sev ? ` · ${esc(sev)}` : ''}${proxy}</td><td>${statusBadge(r.review?.status ?? 'baru', t)}</td></tr>`;
     }).join('');
     const base = `/app/laporan?${new URLSearchParams(Object.entries({ status: q.status ?? '', village: q.village ?? '' }).filter(([, v]) => v)).toString()}`;
     page(req, res, { title: t('nav.reports'), active: 'reports' }, filter

@@ -4,7 +4,7 @@
  * "field[$gt]" query key) is a 400, never a query operator.
  */
 import { z } from 'zod';
-import { ACTIVITY_STATUSES, REVIEW_STATUSES, ROLES } from '../db/models.js';
+import { ACTIVITY_STATUSES, HELP_STATUSES, REVIEW_STATUSES, ROLES } from '../db/models.js';
 
 export const villageCode = z.string().regex(/^\d{2}\.\d{2}\.\d{2}\.\d{4}$/, 'a Kemendagri village code such as 81.05.15.2004');
 export const kecamatanCode = z.string().regex(/^\d{2}\.\d{2}\.\d{2}$/, 'a Kemendagri kecamatan code such as 81.05.15');
@@ -85,6 +85,18 @@ export const reportsQuery = z.strictObject({
   lang: lang.optional(),
   ...paging,
 });
+/** A resident's name as said aloud: letters, as the chat's name question wants. */
+export const residentName = z.string().trim().min(2).max(60).regex(/\p{L}/u, 'a name with letters');
+/** Answering for someone who can't type: the whole flow's answers, walked by the engine. */
+export const proxyBody = z.strictObject({
+  flowId,
+  villageCode,
+  forName: residentName,
+  consentAloud: z.literal(true, { error: 'The resident must agree aloud first (consentAloud: true).' }),
+  lang: lang.optional(),
+  /** By question id, in the stored shapes: a choice id, a list of ids, true/false, a number, text, YYYY-MM-DD, HH:MM, { latitude, longitude }; a repeat group as a list of objects; null skips. */
+  answers: z.record(z.string().regex(/^[A-Za-z0-9_]{1,60}$/, 'a question id'), z.unknown()),
+});
 export const reviewBody = z.strictObject({
   status: reviewStatus,
   note: z.string().trim().max(1000).optional(),
@@ -112,7 +124,16 @@ export const broadcastBody = z.strictObject({
   workshopId: objectId.optional(),
 });
 
-export const helpQuery = z.strictObject({ village: villageCode.optional(), ...paging });
+export const helpStatus = z.enum(HELP_STATUSES);
+/** A help request's id: `help:<channel>:<message id>` as the chat side stores it. */
+export const helpRequestParams = z.strictObject({ id: z.string().regex(/^help:[a-z]+:[\x21-\x7e]{1,200}$/, 'a help request id such as help:telegram:123') });
+export const helpQuery = z.strictObject({ village: villageCode.optional(), status: helpStatus.optional(), ...paging });
+export const helpReportsQuery = z.strictObject({ village: villageCode.optional(), ...paging });
+export const helpStatusBody = z.strictObject({ status: helpStatus, note: z.string().trim().max(1000).optional() });
+
+/** People who registered with "desa lain" (a village not in the list), waiting for a real village. */
+export const unmatchedQuery = z.strictObject({ ...paging });
+export const memberVillageBody = z.strictObject({ villageCode });
 export const auditQuery = z.strictObject({ village: villageCode.optional(), ...paging });
 
 export const exportQuery = z.strictObject({

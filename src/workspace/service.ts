@@ -28,6 +28,8 @@ export interface Ctx {
   flows: Map<string, Flow>;
   i18n: I18n;
   now: () => Date;
+  /** For dates in answers ("kemarin") and their display, e.g. Asia/Jayapura. */
+  timeZone: string;
   notifyMember: Notifier;
   logger: { warn(obj: unknown, msg?: string): void };
 }
@@ -429,8 +431,11 @@ export async function setReportStatus(
   return getSubmission(ctx, actor, reportId);
 }
 
-/** Risk reports that ask for help (the "help" answer), newest first. */
-export async function listHelpRequests(ctx: Ctx, actor: Actor, q: z.infer<typeof S.helpQuery>): Promise<Page<SubmissionView>> {
+/**
+ * Risk reports whose "help needed" answer is filled, newest first. Not contact requests: those
+ * are the help requests (src/workspace/people.ts).
+ */
+export async function listReportHelp(ctx: Ctx, actor: Actor, q: z.infer<typeof S.helpReportsQuery>): Promise<Page<SubmissionView>> {
   const filter: Record<string, unknown> = { ...(villageFilter(actor, 'villageCode', q.village) ?? NOTHING), flowId: RISK_FLOW, 'answers.help': { $exists: true, $nin: [null, ''] } };
   const [rows, total] = await Promise.all([
     SubmissionModel.find(filter).sort({ submittedAt: -1 }).skip((q.page - 1) * q.limit).limit(q.limit).lean<SubDoc[]>(),

@@ -127,9 +127,12 @@ describe('reports and review', () => {
     expect(log.body.items.some((e: { action: string }) => e.action === 'report.review')).toBe(true);
   });
 
-  it('help requests are risk reports that ask for help', async () => {
-    const res = await get(facS, '/api/help-requests').expect(200);
+  it('risk reports that say what help is needed are listed apart from help requests', async () => {
+    const res = await get(facS, '/api/help-requests/from-reports').expect(200);
     expect(res.body.items.map((r: { id: string }) => r.id)).toEqual([reportA]);
+    // Help requests are the "Minta dihubungi" requests from chat (test/workspace/people.test.ts), not reports.
+    const requests = await get(facS, '/api/help-requests').expect(200);
+    expect(requests.body.items).toEqual([]);
   });
 
   it('the chat side lists new reports and sets a status', async () => {

@@ -1,7 +1,7 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { VillagePlanModel, WorkshopModel } from '../../src/db/models.js';
+import { HelpRequestModel, MemberModel, SubmissionModel, VillagePlanModel, WorkshopModel } from '../../src/db/models.js';
 import { useTestDatabase } from '../helpers/db.js';
 import { VILLAGE_A, buildHarness, makeMember, makeReport, signIn, type Harness } from './harness.js';
 
@@ -28,6 +28,11 @@ beforeAll(async () => {
   ids.activity = String(plan.activities[0]!._id);
   ids.workshop = String(workshop._id);
   ids.facilitator = fac.id;
+  ids.help = 'help:telegram:4242';
+  await HelpRequestModel.create({ _id: ids.help, memberId: resident.id, villageCode: VILLAGE_A, channel: 'telegram', context: 'laporan-risiko/type', requestedAt: new Date() });
+  const unmatched = await MemberModel.create({ channel: 'telegram', platformUserId: 'tg-unmatched', name: 'Ibu Kilmuri', villageOther: 'Kilmuri', consent: { version: 'daftar v1', givenAt: new Date() }, registeredAt: new Date() });
+  await SubmissionModel.create({ runId: unmatched._id, memberId: unmatched._id, flowId: 'daftar', flowVersion: 1, channel: 'telegram', submittedAt: new Date(), answers: { kecamatan: 'Teluk Waru', village: '__other__', village_other: 'Kilmuri' } });
+  ids.unmatched = String(unmatched._id);
 });
 
 /** A valid example for each path parameter and request body, so every documented route can be called. */
@@ -41,6 +46,8 @@ function paramFor(path: string, name: string): string {
       if (path.startsWith('/api/workshops')) return ids.workshop!;
       if (path.startsWith('/api/facilitators')) return ids.facilitator!;
       if (path.startsWith('/api/api-keys')) return spare;
+      if (path.startsWith('/api/help-requests')) return ids.help!;
+      if (path.startsWith('/api/members')) return ids.unmatched!;
       return ids.report!;
     default: throw new Error(`no example for ${name}`);
   }
@@ -57,6 +64,12 @@ const bodies: Record<string, unknown> = {
   'put /api/workshops/{id}/attendance': { attendance: [{ villageCode: VILLAGE_A, total: 5 }] },
   'post /api/broadcasts': { text: { id: 'Halo' }, villageCodes: [VILLAGE_A], scheduledAt: '2026-09-16T08:00:00+09:00' },
   'post /api/api-keys': { name: 'k' },
+  'patch /api/help-requests/{id}': { status: 'dihubungi', note: 'Sudah ditelepon' },
+  'put /api/members/{id}/village': { villageCode: VILLAGE_A },
+  'post /api/submissions/proxy': {
+    flowId: 'laporan-risiko', villageCode: VILLAGE_A, forName: 'Ibu Maria', consentAloud: true,
+    answers: { type: 'banjir', date: 'kemarin', place: 'Dusun Kota', severity: 'sedang' },
+  },
 };
 const queries: Record<string, string> = { 'get /api/exports/{format}': '?flow=laporan-risiko' };
 
@@ -92,7 +105,7 @@ describe('OpenAPI document', () => {
       const anon = await request(h.app)[method as 'get'](url);
       expect(anon.status, `${method} ${url} without credentials`).toBe(path === '/api/openapi.json' ? 200 : 401);
     }
-    expect(called.length).toBeGreaterThanOrEqual(25);
+    expect(called.length).toBeGreaterThanOrEqual(30);
   });
 
   it('an undocumented path under /api is 404', async () => {

@@ -1,5 +1,20 @@
 import { Schema, model, type InferSchemaType } from 'mongoose';
 
+export const HELP_STATUSES = ['baru', 'dihubungi', 'selesai'] as const;
+export type HelpStatus = (typeof HELP_STATUSES)[number];
+
+/** A status change or a note by a facilitator (workspace), newest last. */
+const helpNoteSchema = new Schema(
+  {
+    text: { type: String, default: null, maxlength: 1000 },
+    status: { type: String, enum: HELP_STATUSES, required: true },
+    by: { type: Schema.Types.ObjectId, ref: 'Member', default: null },
+    byName: { type: String, default: null },
+    at: { type: Date, required: true },
+  },
+  { _id: false },
+);
+
 /** "Minta dihubungi": a person asks a facilitator of their village to get in touch. */
 const helpRequestSchema = new Schema(
   {
@@ -10,13 +25,19 @@ const helpRequestSchema = new Schema(
     channel: { type: String, required: true },
     /** Where the person was (a flow and question), so the facilitator knows what they were stuck on. */
     context: { type: String, default: null },
-    status: { type: String, enum: ['baru', 'dihubungi', 'selesai'], default: 'baru' },
+    /** baru -> dihubungi (a facilitator got in touch) -> selesai, set in the workspace. */
+    status: { type: String, enum: HELP_STATUSES, default: 'baru' },
     requestedAt: { type: Date, required: true },
     handledAt: { type: Date, default: null },
+    handledBy: { type: Schema.Types.ObjectId, ref: 'Member', default: null },
+    /** Latest note, for quick display; every change is in `notes`. */
+    note: { type: String, default: null, maxlength: 1000 },
+    notes: { type: [helpNoteSchema], default: [] },
   },
   { versionKey: false },
 );
 helpRequestSchema.index({ villageCode: 1, status: 1 });
+helpRequestSchema.index({ requestedAt: -1 });
 
 export type HelpRequest = InferSchemaType<typeof helpRequestSchema>;
 export const HelpRequestModel = model('HelpRequest', helpRequestSchema);
