@@ -11,7 +11,7 @@
 import type { Types } from 'mongoose';
 import {
   AlertModel, ApiKeyModel, DataRequestModel, FacilitatorAssignmentModel, HelpRequestModel, InboxModel, LoginLinkModel, MemberModel, OutboxModel,
-  RunModel, SimulatorSessionModel, SubmissionModel, TelegramPromptModel, WorkshopInviteModel, WorkspaceSessionModel,
+  ProxyDraftModel, RunModel, SimulatorSessionModel, SubmissionModel, TelegramPromptModel, WorkshopInviteModel, WorkspaceSessionModel,
 } from '../db/models.js';
 
 export const RETENTION_INACTIVE_DAYS = 730;
@@ -47,6 +47,8 @@ export async function deleteMemberData(
   // Children first: a crash half-way leaves a member to retry, never orphans that can't be found.
   const registrations = await SubmissionModel.deleteMany({ memberId });
   const drafts = await RunModel.deleteMany({ memberId });
+  // A facilitator's form half filled for a resident ("Isi untuk warga") holds that resident's answers.
+  await ProxyDraftModel.deleteMany({ actorId: memberId });
   const helpRequests = await HelpRequestModel.deleteMany({ memberId });
   // Alerts carry the reporter's name and address; workshop answers and workspace access name the person.
   await AlertModel.deleteMany({ $or: [{ fromMemberId: memberId }, { facilitatorId: memberId }] });

@@ -302,7 +302,7 @@ export interface SubmissionView {
   submittedAt: string;
   channel: string;
   reporter: { id: string; name: string | null; role: string | null } | null;
-  proxy: { enteredBy: string; forName: string; consentAloud: boolean } | null;
+  proxy: { enteredBy: string; enteredByName: string | null; forName: string; consentAloud: boolean } | null;
   review: { status: string; note: string | null; reviewedAt: string | null; notes: { text: string; status: string | null; byName: string | null; at: string }[] } | null;
   location: { latitude: number; longitude: number } | null;
   labelled: LabelledSubmission;
@@ -339,7 +339,7 @@ async function views(ctx: Ctx, docs: SubDoc[], lang: Lang): Promise<SubmissionVi
   const codes = [...new Set(docs.map((d) => d.villageCode).filter((c): c is string => !!c))];
   const [lookups, members] = await Promise.all([
     lookupsFor(codes),
-    MemberModel.find({ _id: { $in: docs.map((d) => d.memberId) } }, { name: 1, role: 1 }).lean(),
+    MemberModel.find({ _id: { $in: [...docs.map((d) => d.memberId), ...docs.map((d) => (d.proxy as { enteredBy?: Types.ObjectId } | null)?.enteredBy)].filter(Boolean) } }, { name: 1, role: 1 }).lean(),
   ]);
   return docs.map((d) => {
     const flow = ctx.flows.get(d.flowId);
@@ -354,7 +354,7 @@ async function views(ctx: Ctx, docs: SubDoc[], lang: Lang): Promise<SubmissionVi
       submittedAt: d.submittedAt.toISOString(),
       channel: d.channel,
       reporter: member ? { id: String(member._id), name: member.name ?? null, role: member.role ?? null } : null,
-      proxy: proxy ? { enteredBy: String(proxy.enteredBy), forName: proxy.forName, consentAloud: proxy.consentAloud } : null,
+      proxy: proxy ? { enteredBy: String(proxy.enteredBy), enteredByName: members.find((m) => String(m._id) === String(proxy.enteredBy))?.name ?? null, forName: proxy.forName, consentAloud: proxy.consentAloud } : null,
       review: d.flowId === RISK_FLOW && review ? {
         status: review.status ?? 'baru',
         note: review.note ?? null,

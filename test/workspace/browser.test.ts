@@ -150,3 +150,98 @@ describe.each([
     expect(summaryBytes).toBeGreaterThan(10_000);
   }, 60_000);
 });
+
+describe('answering for someone who can\'t type, in Chromium on a phone (360 x 740)', () => {
+  it('a facilitator fills a risk report for Ibu Maria one question at a time; it shows in the review list marked for her', async () => {
+    const width = 360;
+    const fac = await makeMember('fasilitator', VILLAGE_A, 'Fasilitator isi');
+    const link = await h.ws.createLoginLink(fac.id);
+    const context = await browser.newContext({ viewport: { width, height: 740 }, locale: 'id-ID' });
+    const page = await context.newPage();
+    const m = meter(page);
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    let n = 0;
+    const shot = async (step: string) => {
+      await page.screenshot({ path: join(ARTIFACTS, `phone-isi-${String(++n).padStart(2, '0')}-${step}.png`), fullPage: true });
+      // Nothing wider than the phone.
+      expect(await page.locator('html').evaluate((el) => el.scrollWidth), step).toBeLessThanOrEqual(width);
+    };
+    const t = h.i18n.getFixedT('id', 'laporan-risiko');
+    const next = () => m.measure('step', () => page.getByRole('button', { name: 'Lanjut' }).click());
+    const skip = () => m.measure('skip', () => page.getByRole('button', { name: 'Lewati' }).click());
+
+    await page.goto(link!.url);
+    await page.getByRole('button', { name: 'Masuk' }).click();
+    await page.waitForURL(`${origin}/app`);
+    await m.measure('start form', () => page.getByRole('link', { name: 'Isi untuk warga' }).click());
+    await shot('mulai');
+    await page.getByLabel('Nama warga').fill('Ibu Maria');
+    await page.getByLabel('Laporan risiko').check();
+    await page.getByText('UU 27/2022').waitFor();
+    // The consent box is required: the browser does not send the form without it.
+    await page.getByRole('button', { name: 'Mulai' }).click();
+    expect(await page.getByLabel('Warga sudah setuju secara lisan').evaluate((el) => (el as unknown as { validity: { valid: boolean } }).validity.valid)).toBe(false);
+    await page.getByLabel('Warga sudah setuju secara lisan').check();
+    await m.measure('first question', () => page.getByRole('button', { name: 'Mulai' }).click());
+    await page.getByText('Diisi untuk Ibu Maria').waitFor();
+    await shot('jenis');
+
+    await page.getByLabel(t('type.choices.banjir')).check();
+    await next();
+    await page.getByText(t('date.prompt')).waitFor();
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Jayapura' }).format(h.clock.now);
+    await page.locator('input[type=date]').fill(today);
+    await shot('tanggal');
+    await next();
+    await page.getByLabel(t('place.prompt')).fill('Dusun Kota');
+    await next();
+    // A reload (a phone that slept) continues at the same question.
+    await page.getByText(t('location.prompt')).waitFor();
+    await page.reload();
+    await page.getByText(t('location.prompt')).waitFor();
+    await shot('lokasi');
+    await skip();
+    await page.getByLabel(t('severity.choices.berat')).check();
+    // Back and forth: Kembali returns to the location, Lewati again.
+    await m.measure('back', () => page.getByRole('button', { name: 'Kembali' }).click());
+    await page.getByText(t('location.prompt')).waitFor();
+    await skip();
+    await page.getByLabel(t('severity.choices.berat')).check();
+    await next();
+    await page.locator('input[type=number]').fill('12');
+    await next();
+    await page.getByLabel(t('livelihoods.choices.pala')).check();
+    await page.getByLabel(t('livelihoods.choices.perikanan')).check();
+    await shot('usaha');
+    await next();
+    await page.getByLabel(t('help.prompt')).fill('Terpal dan beras');
+    await next();
+    await page.getByText(t('photo.prompt')).waitFor();
+    await skip();
+    const send = page.getByRole('button', { name: 'Kirim' });
+    await send.waitFor();
+    await shot('ringkasan');
+    const box = await send.boundingBox();
+    expect(box!.x + box!.width).toBeLessThanOrEqual(width);
+    await m.measure('sent', () => send.click());
+    await page.getByText('Terkirim untuk Ibu Maria').waitFor();
+    await shot('terkirim');
+
+    await m.measure('review list', () => page.getByRole('link', { name: 'Laporan', exact: true }).click());
+    const marked = page.getByText('diisi untuk Ibu Maria');
+    await marked.waitFor();
+    expect(await marked.count()).toBe(1);
+    await shot('daftar-laporan');
+    const doc = await SubmissionModel.findOne({ 'proxy.forName': 'Ibu Maria' }).lean();
+    expect(doc).toMatchObject({
+      memberId: null, channel: 'workspace', villageCode: VILLAGE_A, proxy: { consentAloud: true },
+      answers: { type: 'banjir', date: today, place: 'Dusun Kota', location: null, severity: 'berat', households: 12, livelihoods: ['perikanan', 'pala'], help: 'Terpal dan beras' },
+    });
+    await m.measure('report', () => marked.locator('xpath=ancestor::tr').getByRole('link').click());
+    await page.getByText('Diisi oleh fasilitator/Pokja untuk Ibu Maria').waitFor();
+    await shot('laporan');
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 90_000);
+});

@@ -5,7 +5,8 @@
  */
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AuditLogModel, ProxyDraftModel, SubmissionModel } from '../../src/db/models.js';
+import { AuditLogModel, MemberModel, ProxyDraftModel, SubmissionModel } from '../../src/db/models.js';
+import { deleteMemberData } from '../../src/privacy/retention.js';
 import { useTestDatabase } from '../helpers/db.js';
 import { VILLAGE_A, VILLAGE_B, buildHarness, makeMember, signIn, type Harness, type Session } from './harness.js';
 
@@ -196,5 +197,15 @@ describe('"Isi untuk warga" in the pages', () => {
     expect(await ProxyDraftModel.countDocuments()).toBe(0);
     expect((await page('/app/isi?batal=1').expect(200)).text).toContain('Isian dibatalkan');
     expect(await AuditLogModel.countDocuments({ action: 'proxy.cancel' })).toBe(1);
+  });
+
+  it('a facilitator who deletes their data takes their half-filled draft (a resident\'s answers) with them', async () => {
+    const other = await makeMember('fasilitator', VILLAGE_A, 'Fasilitator pergi');
+    const s = await signIn(h, other.id);
+    await form(s, '/app/isi', { forName: 'Ibu Sara', villageCode: VILLAGE_A, flowId: 'laporan-risiko', consentAloud: '1' }).expect(303);
+    expect(await ProxyDraftModel.countDocuments({ actorId: other.id })).toBe(1);
+    const member = await MemberModel.findById(other.id).lean();
+    await deleteMemberData(member!, { keepReports: true });
+    expect(await ProxyDraftModel.countDocuments({ actorId: other.id })).toBe(0);
   });
 });
