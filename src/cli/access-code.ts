@@ -29,7 +29,8 @@ async function main(): Promise<void> {
 
   dotenv.config({ quiet: true });
   const config = loadConfig();
-  const db = await connectDatabase(config, createLogger({ level: 'warn' }));
+  // While `npm start` runs, its database is used (its files are locked); else one is started for this command.
+  const db = await connectDatabase(config, createLogger({ level: 'warn' }), { role: 'client' });
   try {
     if (values.village && !(await VillageModel.exists({ code: values.village }))) throw new Error(`No village with code ${values.village}`);
     const code = newAccessCode();

@@ -35,7 +35,8 @@ async function main(): Promise<void> {
   if (!command || !['link', 'key', 'revoke-key', 'assign'].includes(command)) throw new Error(USAGE);
   dotenv.config({ quiet: true });
   const config = loadConfig();
-  const db = await connectDatabase(config, createLogger({ level: 'warn' }));
+  // While `npm start` runs, its database is used (its files are locked); else one is started for this command.
+  const db = await connectDatabase(config, createLogger({ level: 'warn' }), { role: 'client' });
   const cli = { memberId: '', name: 'command line', via: 'cli' as const };
   try {
     if (command === 'link') {

@@ -15,7 +15,8 @@ const { values } = parseArgs({ options: { demo: { type: 'boolean', default: fals
 dotenv.config({ quiet: true });
 const config = loadConfig();
 const logger = createLogger({ level: config.LOG_LEVEL });
-const db = await connectDatabase(config, logger);
+// While `npm start` runs, its database is used (its files are locked); else one is started for this command.
+const db = await connectDatabase(config, logger, { role: 'client' });
 try {
   const { inserted, total } = await seedVillages();
   logger.info(`Villages: ${total} in the seed, ${inserted} newly added`);

@@ -1,7 +1,15 @@
 /**
  * Opens the database: MONGODB_URI when set, else an embedded local server (see local-server.ts).
  * Builds the indexes the code relies on (unique keys are how idempotency is enforced).
+ *
+ * The embedded server's files are locked while it runs, so a second process can't open them.
+ * The service therefore publishes the running server's address in DATA_DIR
+ * (`local-database.json`, removed on stop), and the command-line tools (`npm run access-code`,
+ * `npm run admin`, `npm run seed`) connect to that server when it answers; they start their
+ * own only when no service runs.
  */
+import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import mongoose from 'mongoose';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
@@ -25,14 +33,101 @@ export async function ensureIndexes(): Promise<void> {
   await Promise.all(Object.values(mongoose.models).map((model) => model.init()));
 }
 
+/** Where a running service says which embedded database it runs (in DATA_DIR). */
+export const RUNNING_DATABASE_FILE = 'local-database.json';
+
+interface RunningDatabase {
+  uri: string;
+  pid: number;
+  kind: string;
+  startedAt: string;
+}
+
+export function runningDatabaseFile(dataDir: string): string {
+  return join(dataDir, RUNNING_DATABASE_FILE);
+}
+
+/** Written whole (a temporary file renamed), readable by the owner only. */
+function publishRunning(dataDir: string, server: LocalServer): void {
+  const file = runningDatabaseFile(dataDir);
+  const entry: RunningDatabase = { uri: server.uri, pid: process.pid, kind: server.kind, startedAt: new Date().toISOString() };
+  writeFileSync(`${file}.${process.pid}.tmp`, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
+  renameSync(`${file}.${process.pid}.tmp`, file);
+}
+
+/** Removes the address, if it is still this process's (another service may have taken over). */
+function unpublishRunning(dataDir: string): void {
+  const file = runningDatabaseFile(dataDir);
+  try {
+    const entry = JSON.parse(readFileSync(file, 'utf8')) as Partial<RunningDatabase>;
+    if (entry.pid === process.pid) unlinkSync(file);
+  } catch {
+    // Not there, or not readable: nothing to remove.
+  }
+}
+
+function processAlive(pid: unknown): boolean {
+  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: alive, but another user's.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Connects to the embedded database a running service published, if its process lives and
+ * the server answers a ping. Returns its URI, connected; null when none runs (a stale file,
+ * left by a service that was killed, is ignored).
+ */
+export async function connectToRunning(dataDir: string): Promise<string | null> {
+  let entry: Partial<RunningDatabase>;
+  try {
+    entry = JSON.parse(readFileSync(runningDatabaseFile(dataDir), 'utf8')) as Partial<RunningDatabase>;
+  } catch {
+    return null;
+  }
+  if (typeof entry.uri !== 'string' || !/^mongodb:\/\/(127\.0\.0\.1|localhost):\d+\//.test(entry.uri) || !processAlive(entry.pid)) return null;
+  try {
+    await mongoose.connect(entry.uri, { serverSelectionTimeoutMS: 3_000 });
+    await mongoose.connection.db!.admin().ping();
+    return entry.uri;
+  } catch {
+    await mongoose.disconnect().catch(() => undefined);
+    return null;
+  }
+}
+
 export async function connectDatabase(
   config: Pick<Config, 'MONGODB_URI' | 'DATA_DIR'>,
   logger: Logger,
-  options: { onFatal?: (message: string) => void } = {},
+  options: {
+    onFatal?: (message: string) => void;
+    /**
+     * 'service' (default) runs the embedded database and publishes its address; 'client'
+     * (the command-line tools) uses the running service's database when there is one.
+     */
+    role?: 'service' | 'client';
+  } = {},
 ): Promise<Database> {
   let localServer: LocalServer | null = null;
   let uri = config.MONGODB_URI;
   let closing = false;
+  let published: string | null = null;
+  if (!uri && options.role === 'client') {
+    const dataDir = resolveDataDir(config.DATA_DIR);
+    const running = await connectToRunning(dataDir);
+    if (running) {
+      await import('./models.js');
+      await ensureIndexes();
+      logger.info({ database: 'running', listening: running }, `Using the database of the running service at ${running}`);
+      return databaseHandle(null, async () => {
+        await mongoose.disconnect();
+      });
+    }
+  }
   if (!uri) {
     const dataDir = resolveDataDir(config.DATA_DIR);
     localServer = await startLocalServer(dataDir);
@@ -56,6 +151,7 @@ export async function connectDatabase(
           (restarted) => {
             localServer = restarted;
             watch(restarted);
+            if (published) publishRunning(published, restarted);
             logger.info({ database: restarted.kind }, 'The local database is running again');
           },
           (err: unknown) => fatal(`The local database stopped and could not be started again: ${(err as Error).message}`),
@@ -74,7 +170,20 @@ export async function connectDatabase(
   }
   await ensureIndexes();
   if (!localServer) logger.info({ database: 'external', host: safeHost(uri) }, `Connected to MongoDB at ${safeHost(uri)}`);
+  if (localServer && options.role !== 'client') {
+    published = resolveDataDir(config.DATA_DIR);
+    publishRunning(published, localServer);
+  }
 
+  return databaseHandle(localServer, async () => {
+    closing = true;
+    if (published) unpublishRunning(published);
+    await mongoose.disconnect();
+    await localServer?.stop();
+  });
+}
+
+function databaseHandle(localServer: LocalServer | null, close: () => Promise<void>): Database {
   return {
     connection: mongoose.connection,
     localServer,
@@ -87,11 +196,7 @@ export async function connectDatabase(
         return false;
       }
     },
-    async close() {
-      closing = true;
-      await mongoose.disconnect();
-      await localServer?.stop();
-    },
+    close,
   };
 }
 
