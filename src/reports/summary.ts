@@ -4,7 +4,7 @@
  * and the points for the map. Plain data; the pages draw it, the chat gets a short text.
  */
 import type { i18n as I18n } from 'i18next';
-import { MemberModel, SubmissionModel, VillageModel, VillagePlanModel, WorkshopModel } from '../db/models.js';
+import { HelpRequestModel, MemberModel, SubmissionModel, VillageModel, VillagePlanModel, WorkshopModel } from '../db/models.js';
 import type { Flow, LeafQuestion } from '../engine/index.js';
 import { flowTranslator, formatAnswer, leafQuestions, type Lang, type Lookups } from './labels.js';
 
@@ -18,7 +18,10 @@ export interface SummaryData {
   risks: { total: number; byType: { id: string; label: string; value: number }[]; byMonth: { month: string; value: number }[]; byStatus: Record<string, number> };
   activities: { villageCode: string; title: string; owner: string | null; status: string; percentDone: number; targetDate: string | null }[];
   coverage: { members: number; byRole: Record<string, number>; answeredBy: Record<string, number>; byGender: Record<string, number> | null; submissions: Record<string, number> };
+  /** The "help needed" answers of risk reports (not contact requests). */
   help: { id: string; villageCode: string | null; date: string; text: string }[];
+  /** "Minta dihubungi" requests from the chat, by status (baru, dihubungi, selesai). */
+  helpRequests: { total: number; byStatus: Record<string, number> };
   workshops: { title: string; startsAt: string; place: string; total: number; women: number | null }[];
   points: { id: string; lat: number; lng: number; label: string; village: string; date: string; status: string }[];
 }
@@ -130,6 +133,9 @@ export async function buildSummary(opts: { codes: string[]; flows: Map<string, F
   const byRole = Object.fromEntries(byRoleRows.map((r) => [r._id, r.n]));
 
   const workshops = await WorkshopModel.find({ villageCodes: { $in: codes } }).sort({ startsAt: -1 }).limit(10).lean();
+  const helpRows = await HelpRequestModel.aggregate<{ _id: string; n: number }>([
+    { $match: { villageCode: { $in: codes } } }, { $group: { _id: '$status', n: { $sum: 1 } } },
+  ]);
   return {
     villages: villages.map((v) => ({ code: v.code, name: v.name, kecamatan: v.kecamatan })),
     profile,
@@ -145,6 +151,7 @@ export async function buildSummary(opts: { codes: string[]; flows: Map<string, F
       submissions: Object.fromEntries(subCounts.map((r) => [r._id, r.n])),
     },
     help,
+    helpRequests: { total: helpRows.reduce((a, r) => a + r.n, 0), byStatus: Object.fromEntries(helpRows.map((r) => [r._id, r.n])) },
     workshops: workshops.map((w) => {
       const rows = (w.attendance ?? []).filter((a) => codes.includes(a.villageCode));
       const women = rows.some((a) => typeof a.women === 'number') ? rows.reduce((s, a) => s + (a.women ?? 0), 0) : null;
@@ -168,6 +175,8 @@ export function summaryText(data: SummaryData, i18n: I18n, lang: Lang): string {
   const running = data.activities.filter((a) => a.status === 'berjalan').length;
   const stuck = data.activities.filter((a) => a.status === 'terhambat').length;
   lines.push(t('chat.summary_activities', { total: data.activities.length, done, running, stuck }));
+  const waiting = data.helpRequests.byStatus.baru ?? 0;
+  if (waiting) lines.push(t('chat.summary_help_requests', { count: waiting }));
   if (data.help[0]) lines.push(t('chat.summary_help', { text: data.help[0].text.slice(0, 120) }));
   return lines.join('\n');
 }

@@ -156,7 +156,10 @@ function summaryHtml(data: SummaryData, t: T, lang: Lang, mapTileUrl: string | n
       + data.profile.map((p) => `<tr${p.changed ? ' class="changed"' : ''}><td>${esc(p.label)}</td><td>${esc(p.value)}</td><td>${esc(p.previous ?? '-')}${p.changed ? ` <strong>${esc(t('summary.changed'))}</strong>` : ''}</td></tr>`).join('')
       + `</tbody></table></section>`);
   }
-  parts.push(`<section><h2>${esc(t('summary.help'))} <small>(${data.help.length})</small></h2>`
+  const helpLink = `/app/bantuan${data.villages.length === 1 ? `?village=${data.villages[0]!.code}` : ''}`;
+  parts.push(`<section><h2>${esc(t('summary.help'))} <small>(${data.helpRequests.total})</small></h2>`
+    + `<p><a href="${helpLink}">${esc(t('summary.help_requests'))}</a>: ${(['baru', 'dihubungi', 'selesai'] as const).map((s) => `${esc(t(`help.statuses.${s}`))} ${data.helpRequests.byStatus[s] ?? 0}`).join(' · ')}</p>`
+    + `<h3>${esc(t('summary.help_from_reports'))} <small>(${data.help.length})</small></h3>`
     + (data.help.length ? `<ul>${data.help.map((h) => `<li><a href="/app/laporan/${h.id}">${esc(fmtDate(h.date, lang))}</a>: ${esc(h.text)}</li>`).join('')}</ul>` : `<p>-</p>`) + `</section>`);
   parts.push(`<section><h2>${esc(t('summary.workshops'))}</h2>`
     + (data.workshops.length ? `<table><thead><tr><th>${esc(t('workshop.title'))}</th><th>${esc(t('workshop.date'))}</th><th>${esc(t('workshop.attendance'))}</th></tr></thead><tbody>${data.workshops.map((w) => `<tr><td>${esc(w.title)}</td><td>${esc(fmtDate(w.startsAt, lang))}</td><td>${w.total}${w.women !== null ? ` (${esc(t('workshop.women'))}: ${w.women})` : ''}</td></tr>`).join('')}</tbody></table>` : '<p>-</p>')

@@ -197,3 +197,17 @@ describe('registrations with a village not in the list', () => {
     expect(await MemberModel.findById(elsewhere).lean()).toMatchObject({ villageCode: VILLAGE_B, villageOther: null });
   });
 });
+
+describe('help requests in the village summary', () => {
+  it('counts them by status beside the reports\' "help needed" answers, in the API, the page and the chat summary', async () => {
+    await HelpRequestModel.updateOne({ _id: HELP_A }, { $set: { status: 'baru' } });
+    const res = await get(facS, `/api/villages/${VILLAGE_A}/summary`).expect(200);
+    expect(res.body.helpRequests).toEqual({ total: 1, byStatus: { baru: 1 } });
+    expect(res.body.help.map((x: { id: string }) => x.id)).toEqual([reportA]);
+    const page = await get(facS, `/app/desa/${VILLAGE_A}`).expect(200);
+    expect(page.text).toContain(`href="/app/bantuan?village=${VILLAGE_A}"`);
+    expect(page.text).toContain('Bantuan yang dibutuhkan (dari laporan risiko)');
+    expect(await h.ws.villageSummaryText(VILLAGE_A, 'id')).toContain('Minta dihubungi: 1 belum dihubungi');
+    expect(await h.ws.villageSummaryText(VILLAGE_A, 'en')).toContain('Asked to be contacted: 1');
+  });
+});
