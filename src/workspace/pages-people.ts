@@ -60,14 +60,14 @@ export function mountPeoplePages(router: express.Router, kit: PageKit): void {
     }).join('');
     const body = `<p>${esc(t('help.intro'))}</p>${filter}${items || `<p>${esc(t('help.none'))}</p>`}${pager(q.page, q.limit, list.total, base, t)}`
       + `<section><h2>${esc(t('help.from_reports'))} <small>(${fromReports.total})</small></h2><p class="muted">${esc(t('help.from_reports_intro'))}</p>`
-      + `<table><thead><tr><th>${esc(t('report.date'))}</th><th>${esc(t('village.name'))}</th><th>${esc(t('help.note'))}</th></tr></thead><tbody>${reportRows || '<tr><td colspan="3">-</td></tr>'}</tbody></table></section>`;
+      + `<table><thead><tr><th>${esc(t('report.date'))}</th><th>${esc(t('village.name'))}</th><th>${esc(String(ctx.i18n.getFixedT(lang, svc.RISK_FLOW)('help.label')))}</th></tr></thead><tbody>${reportRows || '<tr><td colspan="3">-</td></tr>'}</tbody></table></section>`;
     page(req, res, { title: t('nav.help'), active: 'help' }, body);
   }));
 
   router.post('/app/bantuan/status', wrap(async (req, res) => {
     const b = z.strictObject({ id: S.helpRequestParams.shape.id, status: S.helpStatus, note: z.string().max(1000).optional(), _csrf: z.string() }).parse(req.body);
     await people.setHelpStatus(ctx, actorOf(res), b.id, b.status, b.note);
-    res.redirect(303, `/app/bantuan?saved=1#${encodeURIComponent(b.id)}`);
+    res.redirect(303, `/app/bantuan#${encodeURIComponent(b.id)}`);
   }));
 
   router.get('/app/desa-lain', wrap(async (req, res) => {
@@ -100,6 +100,6 @@ export function mountPeoplePages(router: express.Router, kit: PageKit): void {
     const { id } = S.idParams.parse(req.params);
     const b = z.strictObject({ villageCode: S.villageCode, _csrf: z.string() }).parse(req.body);
     await people.setMemberVillage(ctx, actorOf(res), id, b.villageCode);
-    res.redirect(303, '/app/desa-lain?saved=1');
+    res.redirect(303, '/app/desa-lain');
   }));
 }

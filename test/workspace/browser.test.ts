@@ -13,7 +13,7 @@ import mongoose, { Types } from 'mongoose';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SubmissionModel, VillagePlanModel } from '../../src/db/models.js';
+import { HelpRequestModel, SubmissionModel, VillagePlanModel } from '../../src/db/models.js';
 import { projectRoot } from '../../src/paths.js';
 import { useTestDatabase } from '../helpers/db.js';
 import { VILLAGE_A, buildHarness, makeMember, type Harness } from './harness.js';
@@ -241,6 +241,19 @@ describe('answering for someone who can\'t type, in Chromium on a phone (360 x 7
     await m.measure('report', () => marked.locator('xpath=ancestor::tr').getByRole('link').click());
     await page.getByText('Diisi oleh fasilitator/Pokja untuk Ibu Maria').waitFor();
     await shot('laporan');
+
+    // Help requests on the same phone: who asked, where they were, and the status form.
+    const asker = await makeMember('warga', VILLAGE_A, 'Ibu Sara');
+    await HelpRequestModel.create({ _id: `help:telegram:${asker.id}`, memberId: asker.id, villageCode: VILLAGE_A, channel: 'telegram', context: 'laporan-risiko/date', requestedAt: h.clock.now });
+    await m.measure('help requests', () => page.getByRole('link', { name: 'Bantuan' }).click());
+    const request = page.locator('section.help', { hasText: 'Ibu Sara' });
+    await request.getByText(t('date.label')).waitFor();
+    await request.getByLabel('Sudah dihubungi').check();
+    await request.getByLabel('Catatan').fill('Ditelepon, datang besok');
+    await m.measure('help saved', () => request.getByRole('button', { name: 'Simpan' }).click());
+    await page.locator('section.help', { hasText: 'Ditelepon, datang besok' }).waitFor();
+    await shot('bantuan');
+    expect((await HelpRequestModel.findById(`help:telegram:${asker.id}`).lean())!.status).toBe('dihubungi');
     expect(errors).toEqual([]);
     await context.close();
   }, 90_000);

@@ -120,7 +120,9 @@ describe('help requests in the pages', () => {
     expect(page.text).not.toContain('Warga B');
     expect(page.text).toContain('Terpal dan beras');
     await request(h.app).post('/app/bantuan/status').set('cookie', facS.cookie).type('form').send({ id: HELP_A, status: 'baru' }).expect(403);
-    await request(h.app).post('/app/bantuan/status').set('cookie', facS.cookie).type('form').send({ id: HELP_A, status: 'baru', note: 'Dibuka lagi', _csrf: facS.csrf }).expect(303);
+    const saved = await request(h.app).post('/app/bantuan/status').set('cookie', facS.cookie).type('form').send({ id: HELP_A, status: 'baru', note: 'Dibuka lagi', _csrf: facS.csrf }).expect(303);
+    const back = await get(facS, saved.headers.location!.split('#')[0]!).expect(200);
+    expect(back.text).toContain('Dibuka lagi');
     expect((await HelpRequestModel.findById(HELP_A).lean())!).toMatchObject({ status: 'baru', note: 'Dibuka lagi' });
     await request(h.app).post('/app/bantuan/status').set('cookie', facS.cookie).type('form').send({ id: HELP_B, status: 'selesai', _csrf: facS.csrf }).expect(404);
     const filtered = await get(facS, '/app/bantuan?status=selesai&lang=en').expect(200);
@@ -193,7 +195,8 @@ describe('registrations with a village not in the list', () => {
     expect(page.text).toContain('Geser, Seram Timur');
     expect(page.text).toContain('name="villageCode"');
     await request(h.app).post(`/app/desa-lain/${elsewhere}`).set('cookie', facS.cookie).type('form').send({ villageCode: VILLAGE_B, _csrf: facS.csrf }).expect(403);
-    await request(h.app).post(`/app/desa-lain/${elsewhere}`).set('cookie', adminS.cookie).type('form').send({ villageCode: VILLAGE_B, _csrf: adminS.csrf }).expect(303);
+    const done = await request(h.app).post(`/app/desa-lain/${elsewhere}`).set('cookie', adminS.cookie).type('form').send({ villageCode: VILLAGE_B, _csrf: adminS.csrf }).expect(303);
+    expect((await get(adminS, done.headers.location!).expect(200)).text).not.toContain('Geser, Seram Timur');
     expect(await MemberModel.findById(elsewhere).lean()).toMatchObject({ villageCode: VILLAGE_B, villageOther: null });
   });
 });
