@@ -190,13 +190,33 @@ describe('"Isi untuk warga" in the pages', () => {
     expect(await SubmissionModel.countDocuments({ 'proxy.forName': 'Ibu Maria', 'answers.severity': 'berat' })).toBe(1);
   });
 
+  it('shows a flow\'s notes and a repeat group\'s "add another?" as buttons (village profile)', async () => {
+    await form(facS, '/app/isi', { forName: 'Pak Umar', villageCode: VILLAGE_A, flowId: 'profil-desa', consentAloud: '1' }).expect(303);
+    let html = (await page().expect(200)).text;
+    const p = h.i18n.getFixedT('id', 'profil-desa');
+    expect(html).toContain(`<p class="note">${p('intro.prompt')}</p>`);
+    expect(html).toContain('type="number"');
+    for (const value of ['120', 'sd', 'posyandu', 'perikanan', 'musim_teduh', 'banyak']) {
+      await form(facS, '/app/isi/jawab', { rev: rev(html), action: 'answer', value }).expect(303);
+      html = (await page().expect(200)).text;
+      // The note was said once, at the start.
+      expect(html).not.toContain('class="note"');
+    }
+    expect(html).toContain(p('sources.add_another'));
+    expect(html).toContain('value="choice:yes"');
+    await form(facS, '/app/isi/jawab', { rev: rev(html), action: 'choice:no' }).expect(303);
+    html = (await page().expect(200)).text;
+    expect(html).toContain('value="sedikit"');
+    await form(facS, '/app/isi/batal', {}).expect(303);
+  });
+
   it('cancelling drops the draft and keeps nothing', async () => {
     await form(facS, '/app/isi', { forName: 'Pak Ali', villageCode: VILLAGE_A, flowId: 'profil-desa', consentAloud: '1' }).expect(303);
     expect(await ProxyDraftModel.countDocuments()).toBe(1);
     await form(facS, '/app/isi/batal', {}).expect(303);
     expect(await ProxyDraftModel.countDocuments()).toBe(0);
     expect((await page('/app/isi?batal=1').expect(200)).text).toContain('Isian dibatalkan');
-    expect(await AuditLogModel.countDocuments({ action: 'proxy.cancel' })).toBe(1);
+    expect(await AuditLogModel.countDocuments({ action: 'proxy.cancel', 'details.forName': 'Pak Ali' })).toBe(1);
   });
 
   it('a facilitator who deletes their data takes their half-filled draft (a resident\'s answers) with them', async () => {
