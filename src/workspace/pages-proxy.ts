@@ -154,6 +154,11 @@ export function mountProxyPages(router: express.Router, kit: PageKit): void {
 
   router.post('/app/isi', wrap(async (req, res) => {
     const t = T(req);
+    const parsed = startForm.safeParse(req.body);
+    if (!parsed.success && parsed.error.issues.some((i) => i.path[0] === 'forName')) {
+      res.status(400);
+      return startPage(req, res, `<p class="notice error" role="alert">${esc(t('proxy.name_invalid'))}</p>`);
+    }
     const b = startForm.parse(req.body);
     if (b.consentAloud !== '1') {
       res.status(400);

@@ -137,6 +137,8 @@ describe('"Isi untuk warga" in the pages', () => {
     expect(start.text).not.toContain('value="kemajuan-kegiatan"');
     const refused = await form(facS, '/app/isi', { forName: 'Ibu Maria', villageCode: VILLAGE_A, flowId: 'laporan-risiko' }).expect(400);
     expect(refused.text).toContain('Warga harus setuju dulu');
+    const unnamed = await form(facS, '/app/isi', { forName: '12', villageCode: VILLAGE_A, flowId: 'laporan-risiko', consentAloud: '1' }).expect(400);
+    expect(unnamed.text).toContain('Tulis nama warga dengan huruf');
     expect(await ProxyDraftModel.countDocuments()).toBe(0);
     await form(facS, '/app/isi', { forName: 'Ibu Maria', villageCode: VILLAGE_B, flowId: 'laporan-risiko', consentAloud: '1' }).expect(404);
     await request(h.app).post('/app/isi').set('cookie', facS.cookie).type('form').send({ forName: 'Ibu Maria', villageCode: VILLAGE_A, flowId: 'laporan-risiko', consentAloud: '1' }).expect(403);
