@@ -11,7 +11,7 @@ import { facilitatorDepsFromConfig } from './broadcast/deps.js';
 import { createFacilitatorExtensions } from './broadcast/extensions.js';
 import { ConversationService } from './chat/conversation-service.js';
 import { combineExtensions, type ChatExtensions } from './chat/extensions.js';
-import { ChannelRegistry } from './channels/channel.js';
+import { ChannelRegistry, type ChannelRateLimits } from './channels/channel.js';
 import { createTelegramChannel, mountTelegramWebhook, type TelegramChannel, type TelegramTexts } from './channels/telegram/index.js';
 import { MongoPromptStore } from './channels/telegram/mongo-prompt-store.js';
 import { createTelegramOutbound } from './channels/telegram/outbound.js';
@@ -62,6 +62,8 @@ export interface ServiceHooks {
   now?: () => Date;
   /** Start node-cron's timers for the facilitator's schedules (default true; tests drive schedules.runDue). */
   cron?: boolean;
+  /** Tests against a local Bot API configured with a bigger per-chat burst say so here. */
+  telegramRateLimits?: Partial<ChannelRateLimits>;
 }
 
 /** How long handled inbound ids are kept as dedupe marks: longer than any platform retries (WhatsApp: 7 days). */
@@ -146,7 +148,10 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
       textsByLanguage,
       doneChoiceId: DONE_ID,
     });
-    channels.register(createTelegramOutbound({ api: telegram.api, logger, promptStore, textsByLanguage, doneChoiceId: DONE_ID }));
+    channels.register(createTelegramOutbound({
+      api: telegram.api, logger, promptStore, textsByLanguage, doneChoiceId: DONE_ID,
+      ...(hooks.telegramRateLimits ? { rateLimits: hooks.telegramRateLimits } : {}),
+    }));
     if (telegram.mode === 'webhook') mountTelegramWebhook(app, telegram);
   }
   finishApp(app, logger);
