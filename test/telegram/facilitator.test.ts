@@ -162,6 +162,12 @@ describe('the facilitator on Telegram', () => {
     const page = await fetch(url!.replace('localhost', '127.0.0.1'));
     expect(page.status).toBe(200);
 
+    // Filling a form for a resident who can't type starts with the resident's name.
+    fac.say('isi untuk warga');
+    await fac.expect(/Siapa nama warga yang Anda bantu/);
+    fac.say('batal');
+    await fac.expect(/Mau melakukan apa|dibatalkan|Batalkan/);
+
     fac.say('ringkasan');
     const summary = await fac.expect(/Ringkasan Solang/);
     expect(summary.text).toContain('Laporan risiko: 1 (0 baru)');
