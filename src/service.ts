@@ -14,6 +14,7 @@ import { createTelegramChannel, mountTelegramWebhook, type TelegramChannel, type
 import { MongoPromptStore } from './channels/telegram/mongo-prompt-store.js';
 import { createTelegramOutbound } from './channels/telegram/outbound.js';
 import { createSimulatorRouter, WebInbox } from './channels/web/simulator.js';
+import { setUpWhatsApp, type WhatsAppSetup } from './channels/whatsapp/setup.js';
 import type { Config } from './config/index.js';
 import { connectDatabase, type Database } from './db/connection.js';
 import { InboxModel, MemberModel, TelegramPromptModel } from './db/models.js';
@@ -39,6 +40,8 @@ export interface RunningService {
   dispatcher: Dispatcher;
   channels: ChannelRegistry;
   telegram: TelegramChannel | null;
+  /** The WhatsApp channel (webhook, Graph API client, photo downloads), when WHATSAPP_ACCESS_TOKEN is set. */
+  whatsapp: WhatsAppSetup | null;
   /** Runs the reminder/expiry sweep now (the cron job runs it every 10 minutes). */
   sweep(now?: Date): Promise<{ reminded: number; expired: number }>;
   stop(): Promise<void>;
@@ -117,6 +120,10 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
     channels.register(createTelegramOutbound({ api: telegram.api, logger, promptStore, textsByLanguage, doneChoiceId: DONE_ID }));
     if (telegram.mode === 'webhook') mountTelegramWebhook(app, telegram);
   }
+  // WhatsApp Cloud API: webhook at /whatsapp/webhook, sending through the dispatcher.
+  const whatsapp = config.WHATSAPP_ACCESS_TOKEN
+    ? setUpWhatsApp({ app, config, inbox, channels, i18n, logger, ...(hooks.now ? { now: hooks.now } : {}) })
+    : null;
   finishApp(app, logger);
 
   const sweep = async (now = hooks.now?.() ?? new Date()) => {
@@ -207,6 +214,7 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
     dispatcher,
     channels,
     telegram,
+    whatsapp,
     sweep,
     async stop() {
       if (shuttingDown) return;

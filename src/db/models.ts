@@ -19,3 +19,4 @@ export {
   LoginLinkModel, WorkspaceSessionModel, ApiKeyModel, FacilitatorAssignmentModel, AuditLogModel, WorkspaceSettingModel, type AuditLog,
 } from './models/workspace-auth.js';
 export { HelpRequestModel, type HelpRequest } from './models/help-request.js';
+export { DeliveryStatusModel, type DeliveryStatus } from './models/delivery-status.js';
