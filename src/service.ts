@@ -15,6 +15,7 @@ import { MongoPromptStore } from './channels/telegram/mongo-prompt-store.js';
 import { createTelegramOutbound } from './channels/telegram/outbound.js';
 import { createSimulatorRouter, WebInbox } from './channels/web/simulator.js';
 import { setUpWhatsApp, type WhatsAppSetup } from './channels/whatsapp/setup.js';
+import { MediaDownloader } from './media/store.js';
 import type { Config } from './config/index.js';
 import { connectDatabase, type Database } from './db/connection.js';
 import { InboxModel, MemberModel, TelegramPromptModel } from './db/models.js';
@@ -42,6 +43,8 @@ export interface RunningService {
   telegram: TelegramChannel | null;
   /** The WhatsApp channel (webhook, Graph API client, photo downloads), when WHATSAPP_ACCESS_TOKEN is set. */
   whatsapp: WhatsAppSetup | null;
+  /** Photo downloads into GridFS (tests: `await media.idle()`). */
+  media: MediaDownloader;
   /** Runs the reminder/expiry sweep now (the cron job runs it every 10 minutes). */
   sweep(now?: Date): Promise<{ reminded: number; expired: number }>;
   stop(): Promise<void>;
@@ -99,6 +102,8 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
     channels.register(web);
     app.use(createSimulatorRouter(conversations, web));
   }
+  // Photos from any channel go into GridFS soon after they arrive (src/media/store.ts).
+  const media = new MediaDownloader({ logger });
   let telegram: TelegramChannel | null = null;
   if (config.TELEGRAM_BOT_TOKEN) {
     const textsByLanguage = Object.fromEntries(
@@ -116,13 +121,14 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
       promptStore,
       textsByLanguage,
       doneChoiceId: DONE_ID,
+      media,
     });
     channels.register(createTelegramOutbound({ api: telegram.api, logger, promptStore, textsByLanguage, doneChoiceId: DONE_ID }));
     if (telegram.mode === 'webhook') mountTelegramWebhook(app, telegram);
   }
   // WhatsApp Cloud API: webhook at /whatsapp/webhook, sending through the dispatcher.
   const whatsapp = config.WHATSAPP_ACCESS_TOKEN
-    ? setUpWhatsApp({ app, config, inbox, channels, i18n, logger, ...(hooks.now ? { now: hooks.now } : {}) })
+    ? setUpWhatsApp({ app, config, inbox, channels, i18n, logger, media, ...(hooks.now ? { now: hooks.now } : {}) })
     : null;
   finishApp(app, logger);
 
@@ -215,6 +221,7 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
     channels,
     telegram,
     whatsapp,
+    media,
     sweep,
     async stop() {
       if (shuttingDown) return;
