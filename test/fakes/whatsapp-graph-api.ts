@@ -314,6 +314,9 @@ export async function startFakeWhatsApp(options: FakeWhatsAppOptions = {}): Prom
         }
         const parts = url.pathname.split('/').filter(Boolean);
         if (!/^v\d+\.\d+$/.test(parts[0] ?? '')) throw new Refusal(400, 2500, 'Unknown path components', undefined, 'OAuthException');
+        if (req.method === 'GET' && parts[1] === phoneNumberId) {
+          return answer(200, { id: phoneNumberId, display_phone_number: '+62 811-0000-0000', verified_name: 'Suara Desa' });
+        }
         if (req.method === 'GET' && parts.length === 2) {
           const m = media.get(parts[1]!);
           if (!m) throw new Refusal(400, 100, 'Unsupported get request. Object does not exist', undefined, 'GraphMethodException');
