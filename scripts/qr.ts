@@ -63,7 +63,7 @@ const POSTER_CSS = `@page{size:A4;margin:14mm}*{box-sizing:border-box}body{margi
 .poster{height:269mm;display:flex;flex-direction:column;align-items:center;justify-content:space-between;text-align:center;page-break-after:always;break-after:page;padding:4mm 0}
 .poster:last-child{page-break-after:auto;break-after:auto}h1{font-size:30pt;margin:0}h2{font-size:40pt;margin:2mm 0 0}
 .codes{display:flex;gap:12mm;justify-content:center;width:100%}.code{flex:1;max-width:85mm;border:1.5mm solid #111;border-radius:6mm;padding:5mm}
-.code svg{width:100%;height:auto;display:block}.code h3{font-size:24pt;margin:0 0 2mm}.code p{font-size:12pt;margin:2mm 0 0;word-break:break-all}
+.code svg{width:100%;height:auto;display:block}.code h3{font-size:24pt;margin:0 0 2mm}.code p{font-size:12pt;margin:2mm 0 0;overflow-wrap:break-word}
 ol{font-size:17pt;text-align:left;max-width:170mm;line-height:1.35;margin:0;padding-left:9mm}
 @media screen{body{background:#ddd}.poster{background:#fff;width:210mm;margin:8mm auto;padding:14mm;height:297mm}}`;
 
