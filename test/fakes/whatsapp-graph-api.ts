@@ -41,6 +41,8 @@ export interface FakeWhatsAppOptions {
   statusWebhooks?: boolean;
   /** The fake's clock, for the window. */
   now?: () => number;
+  /** Port to listen on (default a free one). */
+  port?: number;
 }
 
 export interface SeenMessage {
@@ -344,7 +346,7 @@ export async function startFakeWhatsApp(options: FakeWhatsAppOptions = {}): Prom
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', () => resolve()));
   const port = (server.address() as AddressInfo).port;
 
   function textOf(m: SeenMessage): string {

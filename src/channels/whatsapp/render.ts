@@ -163,16 +163,17 @@ export function renderMessage(message: OutboundMessage, texts: WhatsAppTexts = D
 }
 
 function buttons(message: OutboundMessage, rows: Row[], texts: WhatsAppTexts): GraphMessage[] {
+  const base = bodyOf(message);
   const titles: string[] = [];
   const full: string[] = [];
   for (const [i, r] of rows.entries()) {
     let title = shorten(r.label, WA_LIMITS.buttonTitle);
-    if (title !== r.label.trim()) full.push(r.label.trim());
+    // A shortened label is said whole in the body, unless the body says it already (the menu's list).
+    if (title !== r.label.trim() && !base.includes(r.label.trim())) full.push(r.label.trim());
     // Titles must be unique: a clash after shortening gets its number.
     if (titles.includes(title)) title = shorten(`${i + 1}. ${r.label}`, WA_LIMITS.buttonTitle);
     titles.push(title);
   }
-  const base = bodyOf(message);
   const withFull = full.length > 0 ? `${base}\n\n${texts.fullLabels}\n${full.map((f) => `• ${f}`).join('\n')}` : base;
   const { before, body } = fitBody(message, withFull, WA_LIMITS.buttonBody);
   return [
