@@ -66,6 +66,9 @@ export const webhookSchema = z.object({
 
 export type WhatsAppMessage = z.infer<typeof messageSchema>;
 
+/** Message types that are not a person saying something to the bot. */
+const SILENT_TYPES = new Set(['reaction', 'system', 'ephemeral', 'request_welcome']);
+
 /** A delivery report for a message the bot sent. */
 export interface StatusEvent {
   /** The wamid of the bot's message. */
@@ -107,6 +110,11 @@ export function mapWebhook(raw: unknown, phoneNumberId?: string): MappedWebhook 
         const platformUserId = m.from ?? m.from_user_id;
         if (!platformUserId) {
           out.ignored.push('message without sender');
+          continue;
+        }
+        if (SILENT_TYPES.has(m.type)) {
+          // A reaction, or WhatsApp saying a number or id changed: nothing to answer.
+          out.ignored.push(`type ${m.type}`);
           continue;
         }
         const contact = value.contacts?.find((c) => c.wa_id === platformUserId || c.user_id === platformUserId) ?? value.contacts?.[0];
