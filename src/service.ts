@@ -18,7 +18,7 @@ import { setUpWhatsApp, type WhatsAppSetup } from './channels/whatsapp/setup.js'
 import { MediaDownloader } from './media/store.js';
 import type { Config } from './config/index.js';
 import { connectDatabase, type Database } from './db/connection.js';
-import { InboxModel, MemberModel, TelegramPromptModel } from './db/models.js';
+import { DeliveryStatusModel, InboxModel, MemberModel, TelegramPromptModel } from './db/models.js';
 import { seedVillages } from './db/seed.js';
 import { DONE_ID } from './engine/index.js';
 import { loadFlowVersions } from './engine/versions.js';
@@ -136,6 +136,7 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
     // What TTL indexes do on real MongoDB, done by hand so the stand-in (no TTL) stays small too.
     await InboxModel.deleteMany({ status: { $ne: 'pending' }, receivedAt: { $lt: new Date(now.getTime() - DEDUPE_RETENTION_MS) } });
     await TelegramPromptModel.deleteMany({ savedAt: { $lt: new Date(now.getTime() - 30 * 24 * 3600_000) } });
+    await DeliveryStatusModel.deleteMany({ receivedAt: { $lt: new Date(now.getTime() - 30 * 24 * 3600_000) } });
     await dispatcher.deleteFinished(14);
     return sweepRuns(now, {
       i18n, flows, timeZone: config.TIMEZONE, logger,
