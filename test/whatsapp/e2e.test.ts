@@ -183,6 +183,9 @@ describe('WhatsApp end to end', () => {
 
   it('delivery statuses arrive (in any order) and are recorded once each, never answered', async () => {
     const user = { phone: '6281234560001' };
+    // The replies of the earlier test have all gone out: the count below is this test's own.
+    await service.inbox.drained();
+    await service.dispatcher.drained();
     const out = wa.botMessages(user).at(-1)!;
     await wa.waitFor(async () => (await DeliveryStatusModel.countDocuments({ platformMessageId: out.id })) === 2);
     const before = wa.botMessages(user).length;
