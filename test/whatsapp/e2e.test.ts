@@ -26,12 +26,15 @@ describe('WhatsApp end to end', () => {
   let wa: FakeWhatsApp;
   let service: RunningService;
   let appUrl: string;
+  let config: ReturnType<typeof loadConfig>;
+  /** The webhook test's signed bytes, delivered again after a restart. */
+  let delivered: { raw: string; id: string; phone: string } | undefined;
 
   beforeAll(async () => {
     const port = await freePort();
     appUrl = `http://127.0.0.1:${port}`;
     wa = await startFakeWhatsApp({ token: TOKEN, appSecret: SECRET, phoneNumberId: PHONE_ID, webhookUrl: `${appUrl}/whatsapp/webhook`, statusWebhooks: true });
-    const config = loadConfig({
+    config = loadConfig({
       MONGODB_URI: uniqueDatabaseUri(),
       PORT: String(port),
       WHATSAPP_ACCESS_TOKEN: TOKEN,
@@ -230,6 +233,7 @@ describe('WhatsApp end to end', () => {
     await service.dispatcher.drained();
     expect(wa.botMessages(user).filter((m) => /Apakah Anda setuju/.test(wa.textOf(m)))).toHaveLength(1);
     expect(await OutboxModel.countDocuments({ _id: `reply:whatsapp:${id}` })).toBe(1);
+    delivered = { raw, id, phone: user.phone };
 
     expect(await wa.post('{"object":"whatsapp_business_account","entry":[')).toBe(400);
     const emptyEntry = metaJson({ object: 'whatsapp_business_account', entry: [] });
@@ -238,6 +242,27 @@ describe('WhatsApp end to end', () => {
     expect(await wa.post(metaJson({ hello: 'world' }))).toBe(400);
     expect(await InboxModel.countDocuments()).toBe(inboxBefore);
   });
+
+  it('a delivery repeated six days later, after a restart, is answered 200 and handled once', async () => {
+    const { raw, id, phone } = delivered!;
+    const replies = wa.botMessages(phone).length;
+    await service.stop();
+    const later = () => new Date(Date.now() + 6 * 24 * 3600_000);
+    service = await startService(config, createLogger({ level: 'silent' }), { now: later });
+    await service.sweep(later()); // the nightly clean-up keeps dedupe marks longer than Meta retries
+    expect(await wa.post(raw)).toBe(200);
+    await service.inbox.drained();
+    await service.dispatcher.drained();
+    expect(await InboxModel.countDocuments({ _id: `whatsapp:${id}` })).toBe(1);
+    // No second answer. What did go out is the sweep's reminder of the unfinished registration
+    // (a day before it expires), outside the window by then: as the reminder template.
+    const since = wa.botMessages(phone).slice(replies);
+    expect(since.map((m) => m.payload.type)).toEqual(['template']);
+    expect(wa.textOf(since[0]!)).toMatch(/^\[template pengingat_isian\]/);
+    // The restarted service runs on the real clock again for the tests after this one.
+    await service.stop();
+    service = await startService(config, createLogger({ level: 'silent' }));
+  }, 30_000);
 
   it('answers "belum bisa dibaca" to what it cannot read', async () => {
     const user = { phone: '6281234560001' };
