@@ -17,7 +17,8 @@
  * label 1-20, section titles when more than one section, body 1-4096; location requests; template
  * names, languages and text parameters (no newline or tab, at most 4 spaces in a row, 1024); the
  * 24-hour customer-service window (131047, as the HTTP answer or, with `windowErrorAs: 'status'`,
- * as a failed status webhook) and 80 messages/s per number (130429). Media: GET /{version}/{media-id}
+ * as a failed status webhook), 80 messages/s per number (130429) and, when asked, one person's
+ * pace (131056). Media: GET /{version}/{media-id}
  * gives a short-lived URL that needs the token.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -43,6 +44,8 @@ export interface FakeWhatsAppOptions {
   now?: () => number;
   /** Port to listen on (default a free one). */
   port?: number;
+  /** One person's pace (pair rate limit, 131056): `burst` messages, then one per `everyMs`. Off by default. */
+  pairLimit?: { burst: number; everyMs: number };
 }
 
 export interface SeenMessage {
@@ -213,6 +216,18 @@ export async function startFakeWhatsApp(options: FakeWhatsAppOptions = {}): Prom
     }
   }
 
+  const pairs = new Map<string, { tokens: number; at: number }>();
+  function takePairTurn(key: string, limit: { burst: number; everyMs: number }): boolean {
+    const t = Date.now();
+    const p = pairs.get(key) ?? { tokens: limit.burst, at: t };
+    p.tokens = Math.min(limit.burst, p.tokens + (t - p.at) / limit.everyMs);
+    p.at = t;
+    pairs.set(key, p);
+    if (p.tokens < 1) return false;
+    p.tokens -= 1;
+    return true;
+  }
+
   function takeTurn(): boolean {
     const t = Date.now();
     bucket = { tokens: Math.min(perSecond, bucket.tokens + ((t - bucket.at) / 1000) * perSecond), at: t };
@@ -273,6 +288,10 @@ export async function startFakeWhatsApp(options: FakeWhatsAppOptions = {}): Prom
     const open = last !== undefined && now() - last < windowMs;
     if (kind === 'free' && !open && options.windowErrorAs !== 'status') {
       throw new Refusal(400, 131047, 'Re-engagement message', 'Message failed to send because more than 24 hours have passed since the customer last replied to this number.');
+    }
+    if (options.pairLimit && !takePairTurn(key, options.pairLimit)) {
+      tooMany++;
+      throw new Refusal(400, 131056, '(#131056) (Business Account, Consumer Account) pair rate limit hit', 'Too many messages sent from the sender phone number to the same recipient phone number in a short period of time.');
     }
     if (!takeTurn()) {
       tooMany++;

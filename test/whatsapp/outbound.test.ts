@@ -59,6 +59,22 @@ describe('WhatsApp outbound', () => {
     }
   });
 
+  it('one person\'s pace (131056) makes only that chat wait, 6 s', async () => {
+    const paced = await startFakeWhatsApp({ token: 'tok', phoneNumberId: PHONE_ID, pairLimit: { burst: 2, everyMs: 6000 } });
+    try {
+      const graph = createGraphClient({ baseUrl: paced.baseUrl, apiVersion: 'v23.0', accessToken: 'tok' });
+      const out = createWhatsAppOutbound({ graph, phoneNumberId: PHONE_ID, logger, lastInboundAt: async () => new Date() });
+      paced.setLastInbound('6281200000005', Date.now());
+      paced.setLastInbound('6281200000006', Date.now());
+      const three = [await out.send(request('6281200000005')), await out.send(request('6281200000005')), await out.send(request('6281200000005'))];
+      expect(three.map((r) => r.ok)).toEqual([true, true, false]);
+      expect(three[2]).toMatchObject({ outcome: 'retry', scope: 'chat', retryAfterMs: 6000, error: expect.stringContaining('131056') });
+      expect(await out.send(request('6281200000006'))).toMatchObject({ ok: true });
+    } finally {
+      await paced.close();
+    }
+  });
+
   it('a network failure is retried', async () => {
     const graph = createGraphClient({ baseUrl: 'http://127.0.0.1:9', apiVersion: 'v23.0', accessToken: 'tok' });
     const out = createWhatsAppOutbound({ graph, phoneNumberId: PHONE_ID, logger, lastInboundAt: async () => new Date() });
