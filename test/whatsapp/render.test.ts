@@ -35,6 +35,12 @@ describe('rendering a prompt for WhatsApp', () => {
     expect(buttonsOf(three).map((b) => b.title)).toEqual(['Pilihan 1', 'Pilihan 2', 'Pilihan 3']);
   });
 
+  it('says what to tap instead of "reply with the number" (typing still works), and keeps it in the numbered text', () => {
+    expect(interactive(renderMessage(prompt(items(3)))[0]!)!.body.text).toBe('Pertanyaan?\n\nTekan salah satu tombol.');
+    expect(interactive(renderMessage(prompt(items(5)))[0]!)!.body.text).toBe('Pertanyaan?\n\nTekan Pilih, lalu pilih jawaban Anda.');
+    expect((renderMessage(prompt(items(11)))[0] as { text: { body: string } }).text.body).toContain('Balas dengan nomor pilihan.');
+  });
+
   it('more than ten are the numbered text, answered by number or name', () => {
     const out = renderMessage(prompt(items(12)));
     expect(out).toHaveLength(1);

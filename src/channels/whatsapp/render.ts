@@ -38,6 +38,12 @@ export interface WhatsAppTexts {
   back: string;
   /** Said before the full labels of shortened buttons. */
   fullLabels: string;
+  /** How to answer, said instead of the engine's "reply with the number" under buttons... */
+  tapButton: string;
+  /** ...and under a list, whose rows show no numbers (typing a number still works). */
+  tapList: string;
+  /** The engine's own line that those replace (engine:hint.choose in the reader's language). */
+  engineChooseHint: string;
 }
 
 export const DEFAULT_WHATSAPP_TEXTS: WhatsAppTexts = {
@@ -45,6 +51,9 @@ export const DEFAULT_WHATSAPP_TEXTS: WhatsAppTexts = {
   selectedPrefix: '✅ ',
   back: '↩ Kembali',
   fullLabels: 'Pilihan:',
+  tapButton: 'Tekan salah satu tombol.',
+  tapList: 'Tekan Pilih, lalu pilih jawaban Anda.',
+  engineChooseHint: 'Balas dengan nomor pilihan.',
 };
 
 /** Reply ids of the ways out: pressed, they arrive as the typed word. */
@@ -102,11 +111,15 @@ interface Row {
   description?: string;
 }
 
-/** The interactive message's body: the prompt's parts without the numbered list, else the text. */
-function bodyOf(message: OutboundMessage): string {
+/**
+ * The interactive message's body: the prompt's parts without the numbered list (else the text),
+ * the engine's "reply with the number" said as what to tap when `howToAnswer` is given.
+ */
+function bodyOf(message: OutboundMessage, howToAnswer?: { replace: string; with: string }): string {
   const p: PromptStructure | undefined = message.prompt;
   if (!p) return message.text;
-  return [p.lead, p.heading, p.question, p.hint].filter((s): s is string => !!s && s.trim() !== '').join('\n\n');
+  const hint = howToAnswer && p.hint ? p.hint.split('\n').map((line) => (line.trim() === howToAnswer.replace ? howToAnswer.with : line)).join('\n') : p.hint;
+  return [p.lead, p.heading, p.question, hint].filter((s): s is string => !!s && s.trim() !== '').join('\n\n');
 }
 
 /** Fits a body within `max`: what does not fit goes first as text messages, the question stays with the buttons. */
@@ -163,7 +176,7 @@ export function renderMessage(message: OutboundMessage, texts: WhatsAppTexts = D
 }
 
 function buttons(message: OutboundMessage, rows: Row[], texts: WhatsAppTexts): GraphMessage[] {
-  const base = bodyOf(message);
+  const base = bodyOf(message, { replace: texts.engineChooseHint, with: texts.tapButton });
   const titles: string[] = [];
   const full: string[] = [];
   for (const [i, r] of rows.entries()) {
@@ -190,7 +203,7 @@ function buttons(message: OutboundMessage, rows: Row[], texts: WhatsAppTexts): G
 }
 
 function list(message: OutboundMessage, rows: Row[], texts: WhatsAppTexts): GraphMessage[] {
-  const { before, body } = fitBody(message, bodyOf(message), WA_LIMITS.listBody);
+  const { before, body } = fitBody(message, bodyOf(message, { replace: texts.engineChooseHint, with: texts.tapList }), WA_LIMITS.listBody);
   return [
     ...before,
     {

@@ -59,7 +59,12 @@ export function setUpWhatsApp(deps: {
       phoneNumberId: config.WHATSAPP_PHONE_NUMBER_ID!,
       logger,
       templates: Object.fromEntries(Object.entries(templates).filter((e): e is [string, TemplateRef] => e[1] !== undefined)),
-      textsByLanguage: Object.fromEntries(SUPPORTED_LANGUAGES.map((lang) => [lang, deps.i18n.getResourceBundle(lang, 'whatsapp') as Partial<WhatsAppTexts>])),
+      textsByLanguage: Object.fromEntries(
+        SUPPORTED_LANGUAGES.map((lang) => [
+          lang,
+          { ...(deps.i18n.getResourceBundle(lang, 'whatsapp') as Partial<WhatsAppTexts>), engineChooseHint: deps.i18n.t('engine:hint.choose', { lng: lang }) },
+        ]),
+      ),
       lastInboundAt: async (to) => {
         const member = await MemberModel.findOne({ channel: 'whatsapp', platformUserId: to }, { lastInboundAt: 1 }).lean();
         return member?.lastInboundAt ?? null;
