@@ -73,6 +73,8 @@ export class MediaDownloader {
   private readonly queue: MediaJob[] = [];
   private running = 0;
   private waiters: (() => void)[] = [];
+  /** Files queued or downloading. */
+  private readonly pending = new Set<string>();
   readonly stats = { stored: 0, exists: 0, failed: 0 };
   private readonly maxBytes: number;
 
@@ -81,6 +83,9 @@ export class MediaDownloader {
   }
 
   schedule(job: MediaJob): void {
+    const key = mediaIdFor(job.channel, job.fileId);
+    if (this.pending.has(key)) return; // the same photo delivered twice at once: one download
+    this.pending.add(key);
     this.queue.push(job);
     this.pump();
   }
@@ -97,6 +102,7 @@ export class MediaDownloader {
       this.running++;
       void this.run(job).finally(() => {
         this.running--;
+        this.pending.delete(mediaIdFor(job.channel, job.fileId));
         this.pump();
         if (this.running === 0 && this.queue.length === 0) {
           const w = this.waiters;

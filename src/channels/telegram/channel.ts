@@ -202,7 +202,8 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
         const cq = message.replyTo?.callbackQueryId;
         if (message.content.kind === 'photo' && options.media) {
           const withId = withMediaId(message);
-          if ((await options.inbox.receive(withId)) === 'recorded') downloadPhoto(message.content.fileId);
+          await options.inbox.receive(withId);
+          downloadPhoto(message.content.fileId); // a repeat too: a stored file is not fetched again
           return;
         }
         if (cq) {

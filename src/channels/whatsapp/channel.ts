@@ -108,9 +108,10 @@ export function createWhatsAppChannel(options: WhatsAppChannelOptions): WhatsApp
     for (const reason of mapped.ignored) logger.debug({ reason }, 'whatsapp: notification ignored');
     for (const raw of mapped.messages) {
       const message = withMediaId(raw);
-      const result = await options.inbox.receive(message);
+      await options.inbox.receive(message);
       const content = message.content;
-      if (content.kind === 'photo' && options.media && options.graph && result === 'recorded') {
+      // A repeat too: its first delivery may have been recorded after a 503 without a download (a stored file is not fetched again).
+      if (content.kind === 'photo' && options.media && options.graph) {
         options.media.schedule({ channel: 'whatsapp', fileId: content.fileId, fetch: fetchPhoto(content.fileId) });
       }
     }
