@@ -73,6 +73,14 @@ describe('rendering a prompt for WhatsApp', () => {
     expect([...interactive(last)!.body.text].length).toBeLessThanOrEqual(WA_LIMITS.buttonBody);
     expect(interactive(last)!.body.text).toContain('Pertanyaan?');
     for (const m of out.slice(0, -1)) expect([...(m as { text: { body: string } }).text.body].length).toBeLessThanOrEqual(WA_LIMITS.text);
+    // The question keeps its hint and the whole of a shortened label.
+    const long = renderMessage(prompt(items(2, (i) => `Kirim sekarang juga ke fasilitator ${i}`), { heading }));
+    expect(interactive(long.at(-1)!)!.body.text).toBe('Pertanyaan?\n\nTekan salah satu tombol.\n\nPilihan:\n• Kirim sekarang juga ke fasilitator 1\n• Kirim sekarang juga ke fasilitator 2');
+    // Without a structure (a menu), the text is cut at line ends and the last part goes with the buttons.
+    const menu = renderMessage({ text: Array.from({ length: 80 }, (_, i) => `Baris ${i} ${'y'.repeat(20)}`).join('\n'), choices: items(2), promptSeq: 1 });
+    expect(menu.length).toBe(2);
+    expect([...interactive(menu[1]!)!.body.text].length).toBeLessThanOrEqual(WA_LIMITS.buttonBody);
+    expect(interactive(menu[1]!)!.body.text).toContain('Baris 79');
   });
 
   it('a multiple choice comes as a list with the chosen rows marked and Selesai last', () => {

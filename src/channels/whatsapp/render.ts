@@ -122,14 +122,27 @@ function bodyOf(message: OutboundMessage, howToAnswer?: { replace: string; with:
   return [p.lead, p.heading, p.question, hint].filter((s): s is string => !!s && s.trim() !== '').join('\n\n');
 }
 
-/** Fits a body within `max`: what does not fit goes first as text messages, the question stays with the buttons. */
+/**
+ * Fits a body within `max`: what does not fit (the lead and heading, e.g. a long summary of
+ * answers) goes first as text messages, and the question with its hint stays with the buttons.
+ */
 function fitBody(message: OutboundMessage, body: string, max: number): { before: GraphText[]; body: string } {
-  if (length(body) <= max) return { before: [], body };
+  const text = body.trim() || '…';
+  if (length(text) <= max) return { before: [], body: text };
   const p = message.prompt;
-  const tail = p ? [p.question, p.hint].filter(Boolean).join('\n\n') : splitMessage(body, max).at(-1)!;
-  const head = p ? [p.lead, p.heading].filter(Boolean).join('\n\n') : body.slice(0, body.length - tail.length);
-  const fitted = length(tail) <= max ? tail : shorten(tail, max);
-  return { before: head.trim() ? splitMessage(head).map(textMessage) : [], body: fitted };
+  const head = p ? [p.lead, p.heading].filter((s): s is string => !!s && s.trim() !== '').join('\n\n') : '';
+  let before: string[];
+  let tail: string;
+  if (head && text.startsWith(head) && text.length > head.length) {
+    before = splitMessage(head);
+    tail = text.slice(head.length).trim();
+  } else {
+    // The last piece that fits goes with the buttons; the rest as few text messages as it takes.
+    tail = splitMessage(text, max).at(-1)!;
+    const rest = text.slice(0, text.lastIndexOf(tail)).trim();
+    before = rest ? splitMessage(rest) : [];
+  }
+  return { before: before.map(textMessage), body: length(tail) <= max ? tail : shorten(tail, max) };
 }
 
 /** Renders one OutboundMessage as one or more Graph API messages. */
