@@ -236,6 +236,8 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
       });
       await inbox.stop();
       await dispatcher.stop();
+      // Photos being downloaded get a few seconds to land in GridFS (a repeat delivery fetches any missed).
+      await Promise.race([media.idle(), new Promise((r) => setTimeout(r, 5000).unref())]);
       await db.close();
       logger.info('Stopped');
     },
