@@ -236,7 +236,7 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
       });
       await inbox.stop();
       await dispatcher.stop();
-      // Photos being downloaded get a few seconds to land in GridFS (a repeat delivery fetches any missed).
+      // Photos being downloaded get a few seconds to land in GridFS (one not kept still has its platform file id).
       await Promise.race([media.idle(), new Promise((r) => setTimeout(r, 5000).unref())]);
       await db.close();
       logger.info('Stopped');
