@@ -7,12 +7,15 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import cron from 'node-cron';
+import { facilitatorDepsFromConfig } from './broadcast/deps.js';
+import { createFacilitatorExtensions } from './broadcast/extensions.js';
 import { ConversationService } from './chat/conversation-service.js';
-import type { ChatExtensions } from './chat/extensions.js';
-import { ChannelRegistry } from './channels/channel.js';
+import { combineExtensions, type ChatExtensions } from './chat/extensions.js';
+import { ChannelRegistry, type ChannelRateLimits } from './channels/channel.js';
 import { createTelegramChannel, mountTelegramWebhook, type TelegramChannel, type TelegramTexts } from './channels/telegram/index.js';
 import { MongoPromptStore } from './channels/telegram/mongo-prompt-store.js';
 import { createTelegramOutbound } from './channels/telegram/outbound.js';
+import { forgetIdleSessions } from './channels/web/sessions.js';
 import { createSimulatorRouter, WebInbox } from './channels/web/simulator.js';
 import { setUpWhatsApp, type WhatsAppSetup } from './channels/whatsapp/setup.js';
 import { MediaDownloader } from './media/store.js';
@@ -29,7 +32,11 @@ import { flowsDir } from './paths.js';
 import { Dispatcher } from './pipeline/dispatcher.js';
 import { Inbox } from './pipeline/inbox.js';
 import { purgeExpiredPersonalData } from './privacy/retention.js';
+import { startSchedules, type Schedules } from './schedule/index.js';
+import { seedPlanUpdateDates } from './schedule/plan-update.js';
 import { sweepRuns } from './schedule/run-reminders.js';
+import { createWorkspaceExtensions, outboxNotifier } from './workspace/chat.js';
+import { createWorkspace, type Workspace } from './workspace/index.js';
 
 export interface RunningService {
   port: number;
@@ -45,16 +52,24 @@ export interface RunningService {
   whatsapp: WhatsAppSetup | null;
   /** Photo downloads into GridFS (tests: `await media.idle()`). */
   media: MediaDownloader;
+  /** The facilitator's workspace (pages, API, and its chat commands). */
+  workspace: Workspace;
+  /** Workshop reminders, the plan-update campaign, alert digests, broadcasts (tests call runDue). */
+  schedules: Schedules;
   /** Runs the reminder/expiry sweep now (the cron job runs it every 10 minutes). */
   sweep(now?: Date): Promise<{ reminded: number; expired: number }>;
   stop(): Promise<void>;
 }
 
 export interface ServiceHooks {
-  /** Features that plug into chat (workshops, broadcasts, the workspace's commands). */
+  /** More features that plug into chat, beside the facilitator's and the workspace's own. */
   extensions?: ChatExtensions;
   /** The clock, for tests. */
   now?: () => Date;
+  /** Start node-cron's timers for the facilitator's schedules (default true; tests drive schedules.runDue). */
+  cron?: boolean;
+  /** Tests against a local Bot API configured with a bigger per-chat burst say so here. */
+  telegramRateLimits?: Partial<ChannelRateLimits>;
 }
 
 /** How long handled inbound ids are kept as dedupe marks: longer than any platform retries (WhatsApp: 7 days). */
@@ -70,6 +85,8 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
   const db = await connectDatabase(config, logger);
   const seeded = await seedVillages();
   logger.info({ inserted: seeded.inserted, total: seeded.total }, `Villages: ${seeded.total} in the seed, ${seeded.inserted} newly added`);
+  const planDates = await seedPlanUpdateDates(hooks.now?.() ?? new Date(), config.TIMEZONE);
+  if (planDates) logger.info(`Plan-update dates set for ${planDates} villages`);
 
   const channels = new ChannelRegistry();
   const dispatcher = new Dispatcher({
@@ -81,6 +98,22 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
       await MemberModel.updateOne({ channel, platformUserId: to }, { $set: { blocked: true }, $inc: { rev: 1 } });
     },
   });
+  // The facilitator's voice (workshops, broadcasts, alerts, reminders) and the workspace.
+  const facilitator = facilitatorDepsFromConfig(config, {
+    i18n, logger, wake: () => dispatcher.wake(), ...(hooks.now ? { now: hooks.now } : {}),
+  });
+  const workspace = createWorkspace({
+    logger, flows, i18n,
+    publicBaseUrl: config.PUBLIC_BASE_URL ?? `http://localhost:${config.PORT}`,
+    notifyMember: outboxNotifier(facilitator),
+    ...(hooks.now ? { now: hooks.now } : {}),
+    ...(config.MAP_TILE_URL ? { mapTileUrl: config.MAP_TILE_URL } : {}),
+  });
+  const extensions = combineExtensions(
+    createFacilitatorExtensions(facilitator),
+    createWorkspaceExtensions(workspace),
+    ...(hooks.extensions ? [hooks.extensions] : []),
+  );
   const conversations: ConversationService = new ConversationService({
     flows,
     i18n,
@@ -88,7 +121,7 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
     timeZone: config.TIMEZONE,
     runExpiryHours: config.RUN_EXPIRY_HOURS,
     ...(hooks.now ? { now: hooks.now } : {}),
-    ...(hooks.extensions ? { extensions: hooks.extensions } : {}),
+    extensions,
     flowForRun: (flowId, version) => versions.flowForRun(flowId, version),
     // Replies are written already claimed by this process's dispatcher and sent at once.
     outbox: { claimFor: dispatcher.claimFor, onEnqueued: (ids) => dispatcher.wake(ids) },
@@ -97,10 +130,11 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
 
   let shuttingDown = false;
   const app = createApp({ logger, isReady: () => db.isReady(), isShuttingDown: () => shuttingDown });
+  app.use(workspace.router);
   if (config.simulatorEnabled) {
-    const web = new WebInbox();
+    const web = new WebInbox(hooks.now);
     channels.register(web);
-    app.use(createSimulatorRouter(conversations, web));
+    app.use(createSimulatorRouter({ handler: conversations, i18n, ...(hooks.now ? { now: hooks.now } : {}) }));
   }
   // Photos from any channel go into GridFS soon after they arrive (src/media/store.ts).
   const media = new MediaDownloader({ logger });
@@ -123,7 +157,10 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
       doneChoiceId: DONE_ID,
       media,
     });
-    channels.register(createTelegramOutbound({ api: telegram.api, logger, promptStore, textsByLanguage, doneChoiceId: DONE_ID }));
+    channels.register(createTelegramOutbound({
+      api: telegram.api, logger, promptStore, textsByLanguage, doneChoiceId: DONE_ID,
+      ...(hooks.telegramRateLimits ? { rateLimits: hooks.telegramRateLimits } : {}),
+    }));
     if (telegram.mode === 'webhook') mountTelegramWebhook(app, telegram);
   }
   // WhatsApp Cloud API: webhook at /whatsapp/webhook, sending through the dispatcher.
@@ -138,6 +175,7 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
     await TelegramPromptModel.deleteMany({ savedAt: { $lt: new Date(now.getTime() - 30 * 24 * 3600_000) } });
     await DeliveryStatusModel.deleteMany({ receivedAt: { $lt: new Date(now.getTime() - 30 * 24 * 3600_000) } });
     await dispatcher.deleteFinished(14);
+    await forgetIdleSessions(now);
     return sweepRuns(now, {
       i18n, flows, timeZone: config.TIMEZONE, logger,
       onChanged: (keys, ids) => {
@@ -176,9 +214,12 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
     { name: 'run-sweep', timezone: config.TIMEZONE, noOverlap: true },
   );
 
+  const schedules = startSchedules(facilitator, { cron: hooks.cron !== false });
+
   const stopTimers = async () => {
     await sweepTask.stop();
     await retentionTask.stop();
+    await schedules.stop();
   };
 
   const server = await new Promise<Server>((resolve, reject) => {
@@ -223,6 +264,8 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
     telegram,
     whatsapp,
     media,
+    workspace,
+    schedules,
     sweep,
     async stop() {
       if (shuttingDown) return;

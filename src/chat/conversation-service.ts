@@ -294,7 +294,7 @@ export class ConversationService implements InboundHandler {
     if (content.kind === 'text') {
       const command = parseGlobalCommand(content.text);
       if (command) return this.runCommand(turn, command, message);
-      const extension = this.isRegistered(member) ? this.extensionCommand(content.text) : undefined;
+      const extension = this.isRegistered(member) ? this.extensionCommand(content.text, member) : undefined;
       if (extension) return this.runExtensionCommand(turn, extension, content.text, message);
     }
     if (content.kind === 'unsupported') {
@@ -405,9 +405,14 @@ export class ConversationService implements InboundHandler {
     }
   }
 
-  private extensionCommand(text: string) {
-    const word = normalizeCommandWord(text).split(' ')[0] ?? '';
-    return (this.ext.commands ?? []).find((c) => c.words.includes(word));
+  /**
+   * A feature's command. During a flow only the word alone counts, and only for a role that may
+   * use it, so an answer like "jadwal tanam bergeser" (or a resident's "laporan") stays an answer.
+   */
+  private extensionCommand(text: string, member: MemberState) {
+    const [word = '', ...args] = normalizeCommandWord(text).split(' ');
+    if (member.run && args.length > 0) return undefined;
+    return (this.ext.commands ?? []).find((c) => c.words.includes(word) && (!member.run || c.roles.includes(member.role)));
   }
 
   private async runExtensionCommand(turn: Turn, command: NonNullable<ReturnType<ConversationService['extensionCommand']>>, text: string, message: InboundMessage): Promise<void> {

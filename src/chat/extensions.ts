@@ -72,3 +72,22 @@ export interface ChatExtensions {
 
 /** Buttons of extension actions carry this prompt number (the menu is 0, confirmations -1). */
 export const ACTION_PROMPT_SEQ = -2;
+
+/** One set of extensions from several: commands and actions together, hooks called in turn. */
+export function combineExtensions(...all: ChatExtensions[]): ChatExtensions {
+  const hooks = <K extends 'onSubmit' | 'onHelpRequest'>(key: K) =>
+    all.map((e) => e[key]).filter((f): f is NonNullable<ChatExtensions[K]> => Boolean(f));
+  const inTurn = async <A extends unknown[]>(fns: ((...args: A) => Promise<OutboundMessage[] | void>)[], ...args: A) => {
+    const out: OutboundMessage[] = [];
+    for (const f of fns) out.push(...((await f(...args)) ?? []));
+    return out;
+  };
+  const onSubmit = hooks('onSubmit');
+  const onHelpRequest = hooks('onHelpRequest');
+  return {
+    commands: all.flatMap((e) => e.commands ?? []),
+    actions: Object.assign({}, ...all.map((e) => e.actions ?? {})) as NonNullable<ChatExtensions['actions']>,
+    onSubmit: (ctx, submission) => inTurn(onSubmit, ctx, submission),
+    onHelpRequest: (ctx, request) => inTurn(onHelpRequest, ctx, request),
+  };
+}

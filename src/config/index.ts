@@ -142,6 +142,11 @@ const schema = z.object({
   }),
   PLAN_REMINDER_TIME: clockTime('08:00'),
   ALERT_DIGEST_MINUTES: positiveNumber(15, 'minutes within which alerts to one facilitator are batched'),
+  // The workspace (src/workspace): sign-in links sent in chat point at PUBLIC_BASE_URL.
+  PUBLIC_BASE_URL: url(['http:', 'https:'], 'the address people open the workspace at, like https://suaradesa.example.org'),
+  MAP_TILE_URL: optionalString.refine((v) => v === undefined || /^https:\/\/[^\s]+\{z\}[^\s]*\{x\}[^\s]*\{y\}/.test(v), {
+    message: 'expects an https tile URL template with {z}, {x} and {y}, like https://tile.openstreetmap.org/{z}/{x}/{y}.png',
+  }),
 });
 
 export type Config = z.output<typeof schema> & {

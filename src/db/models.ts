@@ -20,3 +20,4 @@ export {
 } from './models/workspace-auth.js';
 export { HelpRequestModel, type HelpRequest } from './models/help-request.js';
 export { DeliveryStatusModel, type DeliveryStatus } from './models/delivery-status.js';
+export { SimulatorSessionModel, type SimulatorSession } from './models/simulator-session.js';

@@ -243,6 +243,7 @@ function compileLeaf(raw: RawLeaf, scope: Scope, report: Report, where: string):
       q = { ...common, type: 'date', notFuture: raw.notFuture ?? false, min: raw.min, max: raw.max };
       break;
     case 'yesno':
+    case 'time':
     case 'location':
     case 'photo':
       q = { ...common, type: raw.type };

@@ -66,6 +66,7 @@ export const leafSchemas = {
     min: isoDate.optional(),
     max: isoDate.optional(),
   }),
+  time: z.strictObject({ ...answerable, type: z.literal('time') }),
   location: z.strictObject({ ...answerable, type: z.literal('location') }),
   photo: z.strictObject({ ...answerable, type: z.literal('photo') }),
   // A note has no answer, so no label, required, constraint or endIf.

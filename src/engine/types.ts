@@ -68,6 +68,8 @@ export interface MultiQuestion extends AnswerableBase {
   maxSelected?: number;
 }
 export interface YesNoQuestion extends AnswerableBase { type: 'yesno' }
+/** A time of day, stored as "HH:MM". */
+export interface TimeQuestion extends AnswerableBase { type: 'time' }
 export interface DateQuestion extends AnswerableBase { type: 'date'; notFuture: boolean; min?: string; max?: string }
 export interface LocationQuestion extends AnswerableBase { type: 'location' }
 export interface PhotoQuestion extends AnswerableBase { type: 'photo' }
@@ -89,6 +91,7 @@ export type AnswerQuestion =
   | MultiQuestion
   | YesNoQuestion
   | DateQuestion
+  | TimeQuestion
   | LocationQuestion
   | PhotoQuestion;
 export type LeafQuestion = AnswerQuestion | NoteQuestion | HiddenQuestion;

@@ -10,7 +10,8 @@
  */
 import type { Types } from 'mongoose';
 import {
-  DataRequestModel, HelpRequestModel, InboxModel, MemberModel, OutboxModel, RunModel, SubmissionModel, TelegramPromptModel,
+  AlertModel, ApiKeyModel, DataRequestModel, FacilitatorAssignmentModel, HelpRequestModel, InboxModel, LoginLinkModel, MemberModel, OutboxModel,
+  RunModel, SimulatorSessionModel, SubmissionModel, TelegramPromptModel, WorkshopInviteModel, WorkspaceSessionModel,
 } from '../db/models.js';
 
 export const RETENTION_INACTIVE_DAYS = 730;
@@ -47,11 +48,20 @@ export async function deleteMemberData(
   const registrations = await SubmissionModel.deleteMany({ memberId });
   const drafts = await RunModel.deleteMany({ memberId });
   const helpRequests = await HelpRequestModel.deleteMany({ memberId });
+  // Alerts carry the reporter's name and address; workshop answers and workspace access name the person.
+  await AlertModel.deleteMany({ $or: [{ fromMemberId: memberId }, { facilitatorId: memberId }] });
+  await WorkshopInviteModel.deleteMany({ memberId });
+  await LoginLinkModel.deleteMany({ memberId });
+  await WorkspaceSessionModel.deleteMany({ memberId });
+  await ApiKeyModel.deleteMany({ memberId });
+  await FacilitatorAssignmentModel.deleteMany({ memberId });
   const key = `${member.channel}:${member.platformUserId}`;
   // The message being handled keeps its dedupe mark (its payload is dropped when it is marked done).
   const inbox = await InboxModel.deleteMany({ memberKey: key, _id: { $nin: (options.keepOutboxIds ?? []).map((id) => id.replace(/^reply:/, '')) } });
   const outbox = await OutboxModel.deleteMany({ channel: member.channel, to: member.platformUserId, _id: { $nin: options.keepOutboxIds ?? [] } });
   if (member.channel === 'telegram') await TelegramPromptModel.deleteMany({ _id: { $regex: `^${escapeRegex(member.platformUserId)}:` } });
+  // The simulator's transcript of the conversation (the session itself stays usable).
+  if (member.channel === 'web') await SimulatorSessionModel.updateMany({ address: member.platformUserId }, { $set: { entries: [] } });
   // Access and earlier requests stay as proof they were honoured, no longer linked to the person.
   await DataRequestModel.updateMany({ memberRef: String(memberId) }, { $set: { memberRef: 'deleted' } });
   await MemberModel.deleteOne({ _id: memberId });

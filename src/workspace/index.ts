@@ -9,11 +9,11 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import rateLimit from 'express-rate-limit';
-import helmet from 'helmet';
 import type { i18n as I18n } from 'i18next';
 import type { Logger } from 'pino';
 import { SubmissionModel, type ReviewStatus } from '../db/models.js';
 import type { Flow } from '../engine/index.js';
+import { securityHeaders } from '../http/security.js';
 import { projectRoot } from '../paths.js';
 import { formatAnswer } from '../reports/labels.js';
 import { buildSummary, summaryText } from '../reports/summary.js';
@@ -83,24 +83,7 @@ export function createWorkspace(deps: WorkspaceDeps): Workspace {
   const paths = ['/app', '/api', '/masuk', '/keluar'];
 
   const tileOrigin = deps.mapTileUrl ? new URL(deps.mapTileUrl.replace(/[{}]/g, '')).origin : null;
-  router.use(paths, helmet({
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:', ...(tileOrigin ? [tileOrigin] : [])],
-        connectSrc: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        baseUri: ["'none'"],
-        objectSrc: ["'none'"],
-      },
-    },
-    crossOriginEmbedderPolicy: false,
-    referrerPolicy: { policy: 'no-referrer' },
-  }));
+  router.use(paths, securityHeaders({ imgSrc: tileOrigin ? [tileOrigin] : [] }));
   router.use(['/masuk'], rateLimit({ windowMs: 15 * 60_000, limit: 60, standardHeaders: 'draft-8', legacyHeaders: false }));
   router.use(['/api'], rateLimit({ windowMs: 60_000, limit: 600, standardHeaders: 'draft-8', legacyHeaders: false }));
 

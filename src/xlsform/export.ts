@@ -11,7 +11,7 @@ import { XlsFormError } from './workbook.js';
 import { ExprError, fromJexl, toXPath } from './xpath.js';
 
 const LANGUAGE_NAMES: Record<Lang, string> = { id: 'Bahasa Indonesia (id)', en: 'English (en)' };
-const TYPES: Record<string, string> = { text: 'text', integer: 'integer', decimal: 'decimal', date: 'date', location: 'geopoint', photo: 'image', note: 'note' };
+const TYPES: Record<string, string> = { text: 'text', integer: 'integer', decimal: 'decimal', date: 'date', time: 'time', location: 'geopoint', photo: 'image', note: 'note' };
 
 type Q = Record<string, unknown> & { id: string; type: string };
 

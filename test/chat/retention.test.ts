@@ -64,3 +64,27 @@ describe('retention', () => {
     expect(await purgeExpiredPersonalData(now, { unregisteredAfterHours: 168 })).toEqual({ inactive: 0, unregistered: 0 });
   });
 });
+
+describe('deleting a member', () => {
+  it('also deletes their alerts (sent or received), workshop answers and workspace access', async () => {
+    const { deleteMemberData } = await import('../../src/privacy/retention.js');
+    const { AlertModel, FacilitatorAssignmentModel, LoginLinkModel, WorkshopInviteModel, WorkspaceSessionModel } = await import('../../src/db/models.js');
+    const { member: m } = await member('leaving', daysAgo(1), true);
+    const other = new Types.ObjectId();
+    const alert = (id: string, from: Types.ObjectId, to: Types.ObjectId) => ({
+      _id: id, facilitatorId: to, fromMemberId: from, kind: 'risk', sourceId: id, data: { reporterName: 'X', platformUserId: 'leaving' }, createdAt: now,
+    });
+    await AlertModel.create([alert('a1', m._id, other), alert('a2', other, m._id), alert('a3', other, other)]);
+    await WorkshopInviteModel.create({ _id: `w:${String(m._id)}`, workshopId: new Types.ObjectId(), memberId: m._id, villageCode: '81.05.15.2004', invitedAt: now });
+    await FacilitatorAssignmentModel.create({ memberId: m._id, villageCodes: ['81.05.15.2004'] });
+    await LoginLinkModel.create({ tokenHash: 'link-hash', memberId: m._id, expiresAt: now });
+    await WorkspaceSessionModel.create({ tokenHash: 'session-hash', memberId: m._id, csrfToken: 'c', expiresAt: now });
+
+    await deleteMemberData(m, { keepReports: true });
+
+    expect((await AlertModel.find({}, { _id: 1 }).lean()).map((a) => a._id)).toEqual(['a3']);
+    for (const model of [WorkshopInviteModel, FacilitatorAssignmentModel, LoginLinkModel, WorkspaceSessionModel] as const) {
+      expect(await (model as typeof LoginLinkModel).countDocuments({ memberId: m._id }), model.modelName).toBe(0);
+    }
+  });
+});

@@ -206,3 +206,14 @@ describe('matchChoice: a choice typed as its word', () => {
     expect(matchChoice('satu', items.slice(1))).toBeUndefined();
   });
 });
+
+describe('readTime (a time of day as people type it)', () => {
+  it.each([
+    ['9', '09:00'], ['09.00', '09:00'], ['13.30', '13:30'], ['13:30', '13:30'], ['jam 9', '09:00'], ['pukul 14.00 WIT', '14:00'],
+    ['jam 2 siang', '14:00'], ['4 sore', '16:00'], ['7 malam', '19:00'], ['7 pagi', '07:00'], ['12 siang', '12:00'], ['0', '00:00'],
+    ['24', null], ['13.75', null], ['13,3', null], ['besok', null], ['', null],
+  ])('%s -> %s', async (input, expected) => {
+    const { readTime } = await import('../../src/engine/questions/time.js');
+    expect(readTime(input)).toBe(expected);
+  });
+});

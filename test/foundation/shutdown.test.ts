@@ -11,10 +11,11 @@ describe('graceful shutdown', () => {
   it('finishes a conversation message in flight, then refuses new connections and closes the database', async () => {
     const service = await startService(loadConfig({ MONGODB_URI: uniqueDatabaseUri(), PORT: '0', SIMULATOR: 'on' }), createLogger({ level: 'silent' }));
     const base = `http://127.0.0.1:${service.port}`;
+    const { sessionId } = (await (await fetch(`${base}/simulator/api/session`, { method: 'POST', headers: { connection: 'close' } })).json()) as { sessionId: string };
     const inFlight = fetch(`${base}/simulator/api/send`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', connection: 'close' },
-      body: JSON.stringify({ sessionId: 'shutdown-test-1', messageId: 'message-0001', content: { kind: 'text', text: 'halo' } }),
+      body: JSON.stringify({ sessionId, messageId: 'message-0001', content: { kind: 'text', text: 'halo' } }),
     });
     await once(service.server, 'request'); // the request has reached the service
     const stopped = service.stop();

@@ -8,36 +8,12 @@ import { freePort } from '../../src/db/local-server.js';
 import { InboxModel, MemberModel, OutboxModel, SubmissionModel } from '../../src/db/models.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { startService, type RunningService } from '../../src/service.js';
-import { startFakeTelegram, type FakeChatMessage, type FakeTelegram } from '../fakes/telegram-bot-api.js';
+import { startFakeTelegram, type FakeTelegram } from '../fakes/telegram-bot-api.js';
+import { TelegramUser } from '../helpers/telegram-user.js';
 import { uniqueDatabaseUri } from '../helpers/db.js';
 
 const TOKEN = '424242:e2e-token-abcdefghijklmnopqrstuvwxyz';
 const SECRET = 'e2e_secret-42';
-
-/** Reads the chat as the person would: waits for the next bot message matching, past those already read. */
-class TelegramUser {
-  private read = new Set<number>();
-  constructor(readonly fake: FakeTelegram, readonly id: number) {}
-
-  async expect(pattern: RegExp, timeoutMs = 8000): Promise<FakeChatMessage> {
-    const found = await this.fake.waitFor(() => this.fake.chat(this.id).botMessages.find((m) => !this.read.has(m.message_id) && pattern.test(m.text ?? '')), timeoutMs);
-    for (const m of this.fake.chat(this.id).botMessages) if (m.message_id <= found.message_id) this.read.add(m.message_id);
-    return found;
-  }
-
-  buttons(message: FakeChatMessage): string[] {
-    const current = this.fake.chat(this.id).messages.find((m) => m.message_id === message.message_id);
-    return (current?.inlineKeyboard ?? []).flat().map((b) => b.text);
-  }
-
-  say(text: string) {
-    return this.fake.sendText({ id: this.id, first_name: 'Siti', language_code: 'id' }, text);
-  }
-
-  press(label: string, message: FakeChatMessage) {
-    return this.fake.pressButtonText(this.id, label, { messageId: message.message_id });
-  }
-}
 
 for (const mode of ['polling', 'webhook'] as const) {
   describe(`Telegram end to end (${mode})`, () => {
@@ -57,7 +33,7 @@ for (const mode of ['polling', 'webhook'] as const) {
         TELEGRAM_API_ROOT: fake.apiRoot,
         ...(mode === 'webhook' ? { TELEGRAM_WEBHOOK_URL: `${appUrl}/telegram/webhook`, TELEGRAM_WEBHOOK_SECRET: SECRET } : {}),
       });
-      service = await startService(config, createLogger({ level: 'silent' }));
+      service = await startService(config, createLogger({ level: 'silent' }), { telegramRateLimits: { perChatBurst: 30 } });
     });
 
     afterAll(async () => {

@@ -105,7 +105,7 @@ describe('what a chat cannot do is refused with its row and why', () => {
     ['rank', ['rank', 'urut', 'Urutkan', 'Rank'], /survey row 2: type rank .* ranking by dragging/],
     ['select_one_from_file', ['select_one_from_file desa.csv', 'desa', 'Desa', 'Village'], /survey row 2: type select_one_from_file \("desa"\) is not supported: the choices file/],
     ['audit', ['audit', 'audit'], /survey row 2: type audit \("audit"\) is not supported: audit logs/],
-    ['time', ['time', 'jam', 'Jam?', 'Time?'], /survey row 2: type time .* cannot ask a time of day/],
+    ['datetime', ['datetime', 'kapan', 'Kapan?', 'When?'], /survey row 2: type datetime .* use date and time/],
     ['pulldata()', ['calculate', 'harga', null, null, null, null, null, null, "pulldata('harga', 'h', 'k', 'x')"], /survey row 2: calculation "pulldata\(.*\)": pulldata\(\) is not supported: reads a CSV file/],
     ['required as an expression', ['text', 'a', 'A', 'A', null, null, "${x} = 'y'"], /survey row 2: required "\$\{x\} = 'y'" is not supported/],
     ['a computed default', ['date', 'tgl', 'Tanggal', 'Date', null, null, null, null, null, 'today()'], /survey row 2: default "today\(\)" is not supported/],

@@ -1,18 +1,28 @@
 /**
- * The local chat simulator: a web page (public/simulator.html) that talks to the real
+ * The local chat simulator: a web page (public/simulator/) that talks to the real
  * conversation service and database, as the "web" channel. It is the newcomer's first
  * experience and the facilitators' place to try a flow before it reaches the villages.
- * Only served when enabled (no platform tokens, or SIMULATOR=on): it has no login.
+ * Only served when enabled (no platform tokens, or SIMULATOR=on): it has no login, so
+ * it sends strict security headers, hands out its own session ids (the page keeps one in
+ * localStorage), refuses ids it did not issue, and limits sends per session and per address.
  */
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import express, { type Router } from 'express';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import rateLimit from 'express-rate-limit';
+import type { i18n as I18n } from 'i18next';
 import { z } from 'zod';
-import { AccessCodeModel, MemberModel, ROLES } from '../../db/models.js';
-import type { InboundHandler, OutboundMessage } from '../../chat/types.js';
+import { AccessCodeModel, MemberModel, OutboxModel, ROLES } from '../../db/models.js';
+import type { InboundContent, InboundHandler, OutboundMessage } from '../../chat/types.js';
 import type { ChannelCapabilities, ChannelRateLimits, OutboundChannel, SendRequest, SendResult } from '../channel.js';
+import { securityHeaders } from '../../http/security.js';
+import { SUPPORTED_LANGUAGES, translatorFor, type SupportedLanguage } from '../../i18n.js';
 import { projectRoot } from '../../paths.js';
+import {
+  addressOf, appendEntries, botEntry, choiceLabel, issueSession, readTranscript, touchSession, type TranscriptEntry,
+} from './sessions.js';
 
-const sessionId = z.string().regex(/^[A-Za-z0-9-]{8,64}$/, 'sessionId must be 8-64 letters, digits or dashes');
+const pageDir = join(projectRoot, 'public', 'simulator');
 
 const contentSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('text'), text: z.string().min(1, 'text must not be empty').max(10_000, 'text is longer than 10000 characters') }),
@@ -21,18 +31,44 @@ const contentSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('photo'), fileId: z.string().min(1).max(200), caption: z.string().max(1024).optional() }),
 ]);
 
+const language = z.enum(SUPPORTED_LANGUAGES);
+
 const sendSchema = z.object({
-  sessionId,
+  sessionId: z.string(),
   /** Client-made id, so a resend after a network error is handled once. */
   messageId: z.string().regex(/^[A-Za-z0-9-]{8,64}$/, 'messageId must be 8-64 letters, digits or dashes'),
   content: contentSchema,
-  language: z.enum(['id', 'en']).optional(),
+  language: language.optional(),
 });
 
+export interface SimulatorLimits {
+  /** Sends per session per window. */
+  perSession: number;
+  /** API requests per address (IP) per window: sends, polls, reloads. */
+  perAddress: number;
+  windowMs: number;
+  /** New sessions per address per sessionWindowMs. */
+  sessionsPerAddress: number;
+  sessionWindowMs: number;
+}
+
+/** A person taps at most about once a second; a workshop of 20 testers may share one address. */
+export const DEFAULT_SIMULATOR_LIMITS: SimulatorLimits = {
+  perSession: 60, perAddress: 1200, windowMs: 60_000, sessionsPerAddress: 60, sessionWindowMs: 3600_000,
+};
+
+export interface SimulatorDeps {
+  handler: InboundHandler;
+  i18n: I18n;
+  limits?: Partial<SimulatorLimits>;
+  now?: () => Date;
+}
+
 /**
- * The web channel's outbound side. Replies reach the page in the answer to its POST, so the
- * dispatcher's copy of a reply is only acknowledged here; proactive messages (reminders,
- * broadcasts) are kept until the page fetches them.
+ * The web channel's outbound side. Replies reach the page in the answer to its POST (and the
+ * transcript), so the dispatcher's copy of a reply is only acknowledged here; proactive
+ * messages (reminders, broadcasts) are added to the session's transcript, where the page
+ * fetches them.
  */
 export class WebInbox implements OutboundChannel {
   readonly name = 'web' as const;
@@ -40,81 +76,202 @@ export class WebInbox implements OutboundChannel {
     buttons: true, maxButtons: 50, lists: false, maxListRows: 0, editing: false, maxButtonTitle: 200, maxText: 10_000, templates: false,
   };
   readonly rateLimits: ChannelRateLimits = { perSecond: 1000, perChatPerSecond: 100, perChatBurst: 100 };
-  private readonly boxes = new Map<string, { seq: number; message: OutboundMessage }[]>();
-  private seq = 0;
+
+  constructor(private readonly now: () => Date = () => new Date()) {}
 
   async send(request: SendRequest): Promise<SendResult> {
     if (request.kind !== 'reply') {
-      const box = this.boxes.get(request.to) ?? [];
-      for (const message of request.messages.slice(request.alreadySent)) box.push({ seq: ++this.seq, message });
-      this.boxes.set(request.to, box.slice(-100));
+      const at = this.now();
+      await appendEntries({ address: request.to }, request.messages.slice(request.alreadySent).map((m) => botEntry(m, at, true)));
     }
     return { ok: true, platformMessageIds: [] };
   }
+}
 
-  since(platformUserId: string, after: number): { seq: number; message: OutboundMessage }[] {
-    return (this.boxes.get(platformUserId) ?? []).filter((m) => m.seq > after);
+type Translate = ReturnType<typeof translatorFor>;
+
+function requestLanguage(req: Request): SupportedLanguage {
+  const wanted = (req.body as { language?: unknown } | undefined)?.language ?? req.query.lang;
+  return language.safeParse(wanted).data ?? 'id';
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** What the person sent, as their bubble reads. */
+function personText(content: InboundContent, entries: TranscriptEntry[], t: Translate): string {
+  switch (content.kind) {
+    case 'text': return content.text;
+    case 'choice': return choiceLabel(entries, content.promptSeq, content.choiceId) ?? content.choiceId;
+    case 'location': return t('simulator:sharedLocation');
+    case 'photo': return content.caption ? `${t('simulator:photo')}: ${content.caption}` : t('simulator:photo');
+    default: return '';
   }
 }
 
-function platformUserId(session: string): string {
-  return `sim-${session}`;
-}
-
-export function createSimulatorRouter(handler: InboundHandler, inbox: WebInbox): Router {
+export function createSimulatorRouter(deps: SimulatorDeps): Router {
+  const { handler, i18n } = deps;
+  const now = deps.now ?? (() => new Date());
+  const limits = { ...DEFAULT_SIMULATOR_LIMITS, ...deps.limits };
+  const t = (req: Request) => translatorFor(i18n, requestLanguage(req));
   const router = express.Router();
-  const badRequest = (res: express.Response, error: z.ZodError) =>
-    res.status(400).json({ error: 'invalid_request', message: error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') });
 
-  router.get('/', (_req, res) => res.sendFile(join(projectRoot, 'public', 'simulator.html')));
-
-  router.post('/simulator/api/send', express.json({ limit: '32kb' }), async (req, res, next) => {
-    const parsed = sendSchema.safeParse(req.body);
-    if (!parsed.success) return void badRequest(res, parsed.error);
-    const { sessionId: session, messageId, content, language } = parsed.data;
-    try {
-      const replies = await handler.handle({
-        channel: 'web',
-        platformUserId: platformUserId(session),
-        messageId: `web:${session}:${messageId}`,
-        receivedAt: new Date(),
-        ...(language ? { languageHint: language } : {}),
-        content,
+  const fail = (res: Response, status: number, error: string, message: string) => void res.status(status).json({ error, message });
+  const badRequest = (res: Response, error: z.ZodError) =>
+    fail(res, 400, 'invalid_request', error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+  const limiter = (options: { limit: number; windowMs: number; error: string; key?: (req: Request) => string }) => rateLimit({
+    limit: options.limit,
+    windowMs: options.windowMs,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    ...(options.key ? { keyGenerator: options.key } : {}),
+    handler: (req, res, _next, used) => {
+      const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
+      res.status(used.statusCode).json({
+        error: 'rate_limited',
+        message: t(req)(`simulator:errors.${options.error}`),
+        retryAfterSeconds: Math.max(1, Math.ceil(((reset?.getTime() ?? Date.now() + options.windowMs) - Date.now()) / 1000)),
       });
-      res.json({ duplicate: replies === null, replies: replies ?? [] });
+    },
+  });
+
+  router.use('/simulator', securityHeaders());
+
+  router.get('/', securityHeaders(), async (req, res, next) => {
+    try {
+      // Indonesian first; the page switches its words itself when the person picks English.
+      const texts = i18n.getResourceBundle('id', 'simulator') as Record<string, unknown>;
+      const page = await readFile(join(pageDir, 'simulator.html'), 'utf8');
+      res.type('html').setHeader('cache-control', 'no-store');
+      res.send(page.replace(/\{\{(\w+)\}\}/g, (_m, key: string) => escapeHtml(typeof texts[key] === 'string' ? texts[key] : key)));
+    } catch (err) {
+      next(err);
+    }
+  });
+  for (const file of ['simulator.js', 'simulator.css']) {
+    router.get(`/simulator/static/${file}`, (_req, res) => res.sendFile(join(pageDir, file), { maxAge: 0 }));
+  }
+
+  router.get('/simulator/api/texts', (_req, res) => {
+    res.json(Object.fromEntries(SUPPORTED_LANGUAGES.map((lang) => [lang, i18n.getResourceBundle(lang, 'simulator')])));
+  });
+
+  router.use('/simulator/api', express.json({ limit: '32kb' }));
+  router.use('/simulator/api', limiter({ limit: limits.perAddress, windowMs: limits.windowMs, error: 'rate_limited' }));
+
+  router.post(
+    '/simulator/api/session',
+    limiter({ limit: limits.sessionsPerAddress, windowMs: limits.sessionWindowMs, error: 'too_many_sessions' }),
+    async (_req, res, next) => {
+      try {
+        res.status(201).json({ sessionId: await issueSession(now()) });
+      } catch (err) {
+        next(err);
+      }
+    },
+  );
+
+  /** Every other API call names a session the server issued. */
+  const sessionOf = (req: Request): unknown => (req.method === 'GET' ? req.query.sessionId : (req.body as { sessionId?: unknown } | undefined)?.sessionId);
+  router.use('/simulator/api', async (req: Request, res: Response, next: NextFunction) => {
+    const session = sessionOf(req);
+    if (typeof session !== 'string' || !session) {
+      return fail(res, 400, 'invalid_request', 'sessionId: required; ask POST /simulator/api/session for one');
+    }
+    try {
+      if (!(await touchSession(session, now()))) return fail(res, 401, 'unknown_session', t(req)('simulator:errors.unknown_session'));
+      res.locals.session = session;
+      next();
+    } catch (err) {
+      next(err);
+    }
+  });
+  const session = (res: Response) => res.locals.session as string;
+
+  router.post(
+    '/simulator/api/send',
+    limiter({ limit: limits.perSession, windowMs: limits.windowMs, error: 'rate_limited', key: (req) => `session:${String(sessionOf(req))}` }),
+    async (req, res, next) => {
+      const parsed = sendSchema.safeParse(req.body);
+      if (!parsed.success) return badRequest(res, parsed.error);
+      const { messageId, content, language: lang } = parsed.data;
+      const id = session(res);
+      try {
+        const transcript = (await readTranscript(id))?.entries ?? [];
+        const inboundId = `web:${id}:${messageId}`;
+        const handled = await handler.handle({
+          channel: 'web',
+          platformUserId: addressOf(id),
+          messageId: inboundId,
+          receivedAt: now(),
+          ...(lang ? { languageHint: lang } : {}),
+          content,
+        });
+        // A resend of a message already handled (the answer was lost on the way): the same replies again.
+        const replies = handled ?? (((await OutboxModel.findById(`reply:web:${inboundId}`, { messages: 1 }).lean())?.messages ?? []) as OutboundMessage[]);
+        const at = now();
+        const entries = replies.map((m) => botEntry(m, at));
+        if (!transcript.some((e) => e.from === 'person' && e.messageId === messageId)) {
+          await appendEntries({ _id: id }, [{ from: 'person', text: personText(content, transcript, t(req)), messageId, at }, ...entries]);
+        }
+        res.json({ duplicate: handled === null, replies: entries.map((e) => (e.from === 'bot' ? e.message : null)) });
+      } catch (err) {
+        next(err);
+      }
+    },
+  );
+
+  /** The conversation so far (a reload shows it), and the member's language for the picker. */
+  router.get('/simulator/api/transcript', async (_req, res, next) => {
+    try {
+      const id = session(res);
+      const transcript = await readTranscript(id);
+      const member = await MemberModel.findOne({ channel: 'web', platformUserId: addressOf(id) }, { language: 1 }).lean();
+      res.json({ entries: transcript?.entries ?? [], lastSeq: transcript?.lastSeq ?? 0, language: member?.language ?? null });
     } catch (err) {
       next(err);
     }
   });
 
-  router.get('/simulator/api/inbox', async (req, res) => {
-    const parsed = sessionId.safeParse(req.query.sessionId);
-    if (!parsed.success) return void badRequest(res, parsed.error);
-    const after = Number(req.query.after ?? 0);
-    res.json({ messages: inbox.since(platformUserId(parsed.data), Number.isFinite(after) ? after : 0) });
+  /** Reminders and broadcasts that arrived after `after` (a sequence number of the transcript). */
+  router.get('/simulator/api/inbox', async (req, res, next) => {
+    try {
+      const after = Number(req.query.after ?? 0);
+      const transcript = await readTranscript(session(res));
+      const messages = (transcript?.entries ?? []).filter((e) => e.from === 'bot' && e.proactive && e.seq > (Number.isFinite(after) ? after : 0));
+      res.json({ messages, lastSeq: transcript?.lastSeq ?? 0 });
+    } catch (err) {
+      next(err);
+    }
   });
 
   /**
    * Trying a flow "as a member of any role": the simulator hands out a working access code
    * for the role, to type at the registration's code question. Not available on platforms.
    */
-  router.post('/simulator/api/role-code', express.json({ limit: '4kb' }), async (req, res, next) => {
+  router.post('/simulator/api/role-code', async (req, res, next) => {
     const parsed = z.object({ role: z.enum(ROLES).exclude(['warga', 'admin']) }).safeParse(req.body);
-    if (!parsed.success) return void badRequest(res, parsed.error);
+    if (!parsed.success) return badRequest(res, parsed.error);
     try {
-      const code = `SIM-${parsed.data.role.toUpperCase()}`;
-      await AccessCodeModel.updateOne({ code }, { $setOnInsert: { code, role: parsed.data.role, simulatorOnly: true } }, { upsert: true });
-      res.json({ role: parsed.data.role, code });
+      const { role } = parsed.data;
+      const code = `SIM-${role.toUpperCase()}`;
+      await AccessCodeModel.updateOne({ code }, { $setOnInsert: { code, role, simulatorOnly: true } }, { upsert: true });
+      const text = t(req)('simulator:roleCode', { role, code });
+      await appendEntries({ _id: session(res) }, [{ from: 'note', text, at: now() }]);
+      res.json({ role, code, text });
     } catch (err) {
       next(err);
     }
   });
 
-  router.get('/simulator/api/me', async (req, res) => {
-    const parsed = sessionId.safeParse(req.query.sessionId);
-    if (!parsed.success) return void badRequest(res, parsed.error);
-    const member = await MemberModel.findOne({ channel: 'web', platformUserId: platformUserId(parsed.data) }, { name: 1, role: 1, villageCode: 1, language: 1 }).lean();
-    res.json({ member });
+  router.get('/simulator/api/me', async (_req, res, next) => {
+    try {
+      const member = await MemberModel.findOne({ channel: 'web', platformUserId: addressOf(session(res)) }, { name: 1, role: 1, villageCode: 1, language: 1 }).lean();
+      res.json({ member });
+    } catch (err) {
+      next(err);
+    }
   });
 
   return router;

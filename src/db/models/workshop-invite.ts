@@ -24,6 +24,8 @@ const workshopInviteSchema = new Schema(
   { versionKey: false },
 );
 workshopInviteSchema.index({ workshopId: 1, active: 1 });
+// Deleting a member's data finds their answers.
+workshopInviteSchema.index({ memberId: 1 });
 
 export type WorkshopInvite = InferSchemaType<typeof workshopInviteSchema>;
 export const WorkshopInviteModel = model('WorkshopInvite', workshopInviteSchema, 'workshopinvites');

@@ -7,6 +7,7 @@ import { numberQuestion } from './number.js';
 import { photoQuestion } from './photo.js';
 import { singleQuestion } from './single.js';
 import { textQuestion } from './text.js';
+import { timeQuestion } from './time.js';
 import type { QuestionHandler } from './types.js';
 import { yesNoQuestion } from './yesno.js';
 
@@ -20,6 +21,7 @@ const HANDLERS: HandlerMap = {
   multi: multiQuestion,
   yesno: yesNoQuestion,
   date: dateQuestion,
+  time: timeQuestion,
   location: locationQuestion,
   photo: photoQuestion,
 };
