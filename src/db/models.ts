@@ -19,4 +19,5 @@ export {
   LoginLinkModel, WorkspaceSessionModel, ApiKeyModel, FacilitatorAssignmentModel, AuditLogModel, WorkspaceSettingModel, type AuditLog,
 } from './models/workspace-auth.js';
 export { HelpRequestModel, type HelpRequest } from './models/help-request.js';
+export { DeliveryStatusModel, type DeliveryStatus } from './models/delivery-status.js';
 export { SimulatorSessionModel, type SimulatorSession } from './models/simulator-session.js';
