@@ -11,15 +11,17 @@ import { facilitatorDepsFromConfig } from './broadcast/deps.js';
 import { createFacilitatorExtensions } from './broadcast/extensions.js';
 import { ConversationService } from './chat/conversation-service.js';
 import { combineExtensions, type ChatExtensions } from './chat/extensions.js';
-import { ChannelRegistry } from './channels/channel.js';
+import { ChannelRegistry, type ChannelRateLimits } from './channels/channel.js';
 import { createTelegramChannel, mountTelegramWebhook, type TelegramChannel, type TelegramTexts } from './channels/telegram/index.js';
 import { MongoPromptStore } from './channels/telegram/mongo-prompt-store.js';
 import { createTelegramOutbound } from './channels/telegram/outbound.js';
 import { forgetIdleSessions } from './channels/web/sessions.js';
 import { createSimulatorRouter, WebInbox } from './channels/web/simulator.js';
+import { setUpWhatsApp, type WhatsAppSetup } from './channels/whatsapp/setup.js';
+import { MediaDownloader } from './media/store.js';
 import type { Config } from './config/index.js';
 import { connectDatabase, type Database } from './db/connection.js';
-import { InboxModel, MemberModel, TelegramPromptModel } from './db/models.js';
+import { DeliveryStatusModel, InboxModel, MemberModel, TelegramPromptModel } from './db/models.js';
 import { seedVillages } from './db/seed.js';
 import { DONE_ID } from './engine/index.js';
 import { loadFlowVersions } from './engine/versions.js';
@@ -46,6 +48,10 @@ export interface RunningService {
   dispatcher: Dispatcher;
   channels: ChannelRegistry;
   telegram: TelegramChannel | null;
+  /** The WhatsApp channel (webhook, Graph API client, photo downloads), when WHATSAPP_ACCESS_TOKEN is set. */
+  whatsapp: WhatsAppSetup | null;
+  /** Photo downloads into GridFS (tests: `await media.idle()`). */
+  media: MediaDownloader;
   /** The facilitator's workspace (pages, API, and its chat commands). */
   workspace: Workspace;
   /** Workshop reminders, the plan-update campaign, alert digests, broadcasts (tests call runDue). */
@@ -62,6 +68,8 @@ export interface ServiceHooks {
   now?: () => Date;
   /** Start node-cron's timers for the facilitator's schedules (default true; tests drive schedules.runDue). */
   cron?: boolean;
+  /** Tests against a local Bot API configured with a bigger per-chat burst say so here. */
+  telegramRateLimits?: Partial<ChannelRateLimits>;
 }
 
 /** How long handled inbound ids are kept as dedupe marks: longer than any platform retries (WhatsApp: 7 days). */
@@ -129,6 +137,8 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
     channels.register(web);
     app.use(createSimulatorRouter({ handler: conversations, i18n, ...(hooks.now ? { now: hooks.now } : {}) }));
   }
+  // Photos from any channel go into GridFS soon after they arrive (src/media/store.ts).
+  const media = new MediaDownloader({ logger });
   let telegram: TelegramChannel | null = null;
   if (config.TELEGRAM_BOT_TOKEN) {
     const textsByLanguage = Object.fromEntries(
@@ -146,16 +156,25 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
       promptStore,
       textsByLanguage,
       doneChoiceId: DONE_ID,
+      media,
     });
-    channels.register(createTelegramOutbound({ api: telegram.api, logger, promptStore, textsByLanguage, doneChoiceId: DONE_ID }));
+    channels.register(createTelegramOutbound({
+      api: telegram.api, logger, promptStore, textsByLanguage, doneChoiceId: DONE_ID,
+      ...(hooks.telegramRateLimits ? { rateLimits: hooks.telegramRateLimits } : {}),
+    }));
     if (telegram.mode === 'webhook') mountTelegramWebhook(app, telegram);
   }
+  // WhatsApp Cloud API: webhook at /whatsapp/webhook, sending through the dispatcher.
+  const whatsapp = config.WHATSAPP_ACCESS_TOKEN
+    ? setUpWhatsApp({ app, config, inbox, channels, i18n, logger, media, ...(hooks.now ? { now: hooks.now } : {}) })
+    : null;
   finishApp(app, logger);
 
   const sweep = async (now = hooks.now?.() ?? new Date()) => {
     // What TTL indexes do on real MongoDB, done by hand so the stand-in (no TTL) stays small too.
     await InboxModel.deleteMany({ status: { $ne: 'pending' }, receivedAt: { $lt: new Date(now.getTime() - DEDUPE_RETENTION_MS) } });
     await TelegramPromptModel.deleteMany({ savedAt: { $lt: new Date(now.getTime() - 30 * 24 * 3600_000) } });
+    await DeliveryStatusModel.deleteMany({ receivedAt: { $lt: new Date(now.getTime() - 30 * 24 * 3600_000) } });
     await dispatcher.deleteFinished(14);
     await forgetIdleSessions(now);
     return sweepRuns(now, {
@@ -244,6 +263,8 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
     dispatcher,
     channels,
     telegram,
+    whatsapp,
+    media,
     workspace,
     schedules,
     sweep,
@@ -259,6 +280,8 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
       });
       await inbox.stop();
       await dispatcher.stop();
+      // Photos being downloaded get a few seconds to land in GridFS (one not kept still has its platform file id).
+      await Promise.race([media.idle(), new Promise((r) => setTimeout(r, 5000).unref())]);
       await db.close();
       logger.info('Stopped');
     },

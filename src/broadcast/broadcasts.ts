@@ -2,7 +2,7 @@
  * Broadcasts (siaran) by a facilitator or an admin, never a resident: a draft with a preview
  * (how many people, by channel, and how many are left out and why), a confirm, sending through
  * the outbox at the platform's pace, cancelling while it runs, and a report when done: sent,
- * failed (with the platform's reason), blocked, skipped (stopped or no consent).
+ * failed (with the platform's reason), blocked, skipped (stopped, no consent, or outside the WhatsApp window without a template).
  *
  * One outbox entry per recipient, id `bc:<broadcast>:<member>`, carrying the broadcast's id:
  * a crash while queueing is finished by the next run of `runBroadcasts` with the same ids, and

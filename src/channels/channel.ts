@@ -75,6 +75,8 @@ export type SendResult =
   | { ok: false; outcome: 'blocked'; error: string; sentCount: number; platformMessageIds: string[] }
   /** Outside the customer-service window without a template (WhatsApp 131047): recorded, not retried. */
   | { ok: false; outcome: 'window-closed'; error: string; sentCount: number; platformMessageIds: string[] }
+  /** Not sent on purpose (WhatsApp: outside the window with no template for this kind): recorded as skipped. */
+  | { ok: false; outcome: 'skipped'; error: string; sentCount: number; platformMessageIds: string[] }
   /** A permanent refusal (bad request): recorded with the platform's reason. */
   | { ok: false; outcome: 'failed'; error: string; sentCount: number; platformMessageIds: string[] };
 

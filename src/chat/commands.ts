@@ -51,6 +51,9 @@ export function parseGlobalCommand(text: string): GlobalCommand | null {
   if (startWithPayload && text.trim().startsWith('/')) {
     return { name: 'start', payload: text.trim().split(/\s+/)[1] };
   }
+  // WhatsApp poster links type "DAFTAR 81_05_15_2004" (src/channels/whatsapp/deep-link.ts).
+  const register = /^daftar (\d[\d_.]{0,63})$/.exec(normalized);
+  if (register) return { name: 'start', payload: register[1]!.replace(/\./g, '_') };
   const word = normalized.replace(/@\w+$/, '').replace(/[.!?]+$/, '');
   const name = WORDS.get(word);
   return name ? ({ name } as GlobalCommand) : null;

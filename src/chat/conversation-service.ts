@@ -29,6 +29,8 @@ import type { Address, InboundHandler, InboundMessage, OutboundMessage } from '.
 import { decodeVillagePayload } from './village-payload.js';
 
 export const REGISTRATION_FLOW = 'daftar';
+/** Filling a form for a resident who can't type: on submit it starts the chosen form on their behalf. */
+export const PROXY_FLOW = 'isi-untuk-warga';
 /** Buttons of the main menu carry this prompt number; flow prompts count on from 1. */
 const MENU_SEQ = 0;
 /** Yes/no buttons of the service's own confirmations (delete my data, cancel with answers). */
@@ -51,6 +53,15 @@ export interface ActiveRun {
   lastActivityAt: Date;
   expiresAt: Date;
   reminderSentAt: Date | null;
+  /** Filled on behalf of a resident (PROXY_FLOW): the submission is theirs, entered by the member. */
+  proxy?: ProxyEntry | null;
+}
+
+export interface ProxyEntry {
+  forName: string;
+  villageCode: string;
+  consentAloud: true;
+  consentAt: Date;
 }
 
 /** The member document as the service reads and writes it (plain, lean). */
@@ -446,7 +457,7 @@ export class ConversationService implements InboundHandler {
 
   // ---- runs -------------------------------------------------------------------------
 
-  private async startFlow(turn: Turn, flowId: string, message: InboundMessage, startPayload?: string): Promise<void> {
+  private async startFlow(turn: Turn, flowId: string, message: InboundMessage, startPayload?: string, proxy?: ProxyEntry): Promise<void> {
     const member = turn.view;
     const flow = this.flow(flowId);
     const preset: Record<string, unknown> = {};
@@ -468,6 +479,7 @@ export class ConversationService implements InboundHandler {
       lastActivityAt: now,
       expiresAt: this.expiry(now),
       reminderSentAt: null,
+      ...(proxy ? { proxy } : {}),
     };
     turn.update({ run });
     await this.afterStep(turn, run, result, message);
@@ -521,6 +533,14 @@ export class ConversationService implements InboundHandler {
     if (submit) {
       if (submit.flowId === REGISTRATION_FLOW) {
         await this.register(turn, submit, run, message);
+      } else if (submit.flowId === PROXY_FLOW && !run.proxy) {
+        // The consent given aloud is kept as this flow's submission; the chosen form follows at once.
+        await this.storeSubmission(member, run, submit, message);
+        const a = submit.answers;
+        const form = typeof a.form === 'string' ? this.options.flows.get(a.form) : undefined;
+        if (form && a.consent_aloud === true && typeof a.resident_name === 'string' && typeof a.village === 'string') {
+          return this.startFlow(turn, form.id, message, undefined, { forName: a.resident_name, villageCode: a.village, consentAloud: true, consentAt: now });
+        }
       } else {
         const submissionId = await this.storeSubmission(member, run, submit, message);
         await applyPlanProgress(member, submit, now);
@@ -528,7 +548,7 @@ export class ConversationService implements InboundHandler {
           id: submissionId,
           flowId: submit.flowId,
           flowVersion: submit.flowVersion,
-          villageCode: member.villageCode,
+          villageCode: run.proxy?.villageCode ?? member.villageCode,
           answers: submit.answers,
           display: submit.display,
         });
@@ -587,14 +607,16 @@ export class ConversationService implements InboundHandler {
   }
 
   private async storeSubmission(member: MemberState, run: ActiveRun, submit: Extract<Effect, { type: 'submit' }>, message: InboundMessage): Promise<Types.ObjectId> {
-    const village = member.villageCode ? (await this.villages()).find((v) => v.code === member.villageCode) : undefined;
+    const villageCode = run.proxy?.villageCode ?? member.villageCode;
+    const village = villageCode ? (await this.villages()).find((v) => v.code === villageCode) : undefined;
     const res = await SubmissionModel.collection.findOneAndUpdate(
       { runId: run.id },
       {
         $setOnInsert: {
           runId: run.id,
-          memberId: member._id,
-          villageCode: member.villageCode,
+          // For a resident without the bot the submission is theirs (by name), entered by the member.
+          memberId: run.proxy ? null : member._id,
+          villageCode,
           villageName: village?.name ?? null,
           flowId: submit.flowId,
           flowVersion: submit.flowVersion,
@@ -604,6 +626,7 @@ export class ConversationService implements InboundHandler {
           display: submit.display,
           submittedAt: this.now(),
           review: { status: 'baru', note: null, reviewedAt: null },
+          proxy: run.proxy ? { enteredBy: member._id, forName: run.proxy.forName, consentAloud: true, consentAt: run.proxy.consentAt } : null,
           createdAt: this.now(),
           updatedAt: this.now(),
         },

@@ -13,7 +13,8 @@ export type InboundContent =
   /** A button press. `promptSeq` identifies the question the button belonged to (stale buttons are refused). */
   | { kind: 'choice'; promptSeq: number; choiceId: string }
   | { kind: 'location'; latitude: number; longitude: number; name?: string }
-  | { kind: 'photo'; fileId: string; caption?: string }
+  /** `mediaId`: where the channel keeps the photo in GridFS (src/media/store.ts), set before recording. */
+  | { kind: 'photo'; fileId: string; caption?: string; mediaId?: string }
   /** Something the bot can't read (a voice note, a sticker, a video...): answered kindly, never lost silently. */
   | { kind: 'unsupported'; what: string };
 

@@ -66,6 +66,17 @@ function clockTime(defaultValue: string) {
   });
 }
 
+/** A WhatsApp template: `name` or `name:language` (lowercase letters, digits, _; language like id or en_US). */
+const template = optionalString.transform((v, ctx) => {
+  if (v === undefined) return undefined;
+  const m = /^([a-z0-9_]{1,512})(?::([a-z]{2,3}(?:_[A-Z]{2})?))?$/.exec(v);
+  if (!m) {
+    ctx.addIssue({ code: 'custom', message: `expects a template name like pengingat_isian or pengingat_isian:id, got "${v}"` });
+    return z.NEVER;
+  }
+  return { name: m[1]!, language: m[2] ?? 'id' };
+});
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: port,
@@ -91,6 +102,21 @@ const schema = z.object({
     message: 'expects 1-256 characters of A-Z, a-z, 0-9, _ and -',
   }),
   TELEGRAM_BOT_USERNAME: optionalString,
+  // WhatsApp Cloud API: on when WHATSAPP_ACCESS_TOKEN is set (then the app secret is required).
+  WHATSAPP_ACCESS_TOKEN: optionalString,
+  WHATSAPP_PHONE_NUMBER_ID: optionalString.refine((v) => v === undefined || /^\d{1,32}$/.test(v), { message: 'expects the phone number id (digits) from the WhatsApp Manager' }),
+  WHATSAPP_APP_SECRET: optionalString,
+  WHATSAPP_VERIFY_TOKEN: optionalString,
+  WHATSAPP_API_VERSION: optionalString
+    .transform((v) => v ?? 'v23.0')
+    .refine((v) => /^v\d+\.\d+$/.test(v), { message: 'expects a Graph API version like v23.0' }),
+  WHATSAPP_API_BASE_URL: url(['http:', 'https:'], 'the Graph API base URL').transform((v) => (v ?? 'https://graph.facebook.com').replace(/\/+$/, '')),
+  // Templates for proactive messages outside the 24-hour window: "name" or "name:language" (default id).
+  WHATSAPP_TEMPLATE_REMINDER: template,
+  WHATSAPP_TEMPLATE_WORKSHOP: template,
+  WHATSAPP_TEMPLATE_BROADCAST: template,
+  WHATSAPP_TEMPLATE_ALERT: template,
+  WHATSAPP_TEMPLATE_NOTICE: template,
   SIMULATOR: z
     .enum(['auto', 'on', 'off'], { message: 'expects auto, on or off' })
     .optional()
@@ -154,7 +180,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'Invalid configuration: TELEGRAM_WEBHOOK_SECRET must be set when TELEGRAM_WEBHOOK_URL is (Telegram signs webhook calls with it)',
     );
   }
-  const anyPlatform = config.TELEGRAM_BOT_TOKEN !== undefined;
+  if (config.WHATSAPP_ACCESS_TOKEN) {
+    const missing = (['WHATSAPP_APP_SECRET', 'WHATSAPP_PHONE_NUMBER_ID'] as const).filter((name) => !config[name]);
+    if (missing.length > 0) {
+      throw new ConfigError(
+        `Invalid configuration: ${missing.join(' and ')} must be set when WHATSAPP_ACCESS_TOKEN is (the app secret verifies every webhook call; the phone number id is where messages are sent from)`,
+      );
+    }
+  }
+  const anyPlatform = config.TELEGRAM_BOT_TOKEN !== undefined || config.WHATSAPP_ACCESS_TOKEN !== undefined;
   // The simulator has no login: never on by itself in production.
   const simulatorEnabled = config.SIMULATOR === 'on' || (config.SIMULATOR === 'auto' && !anyPlatform && config.NODE_ENV !== 'production');
   return { ...config, simulatorEnabled };

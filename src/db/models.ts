@@ -20,4 +20,5 @@ export {
 } from './models/workspace-auth.js';
 export { HelpRequestModel, HELP_STATUSES, type HelpRequest, type HelpStatus } from './models/help-request.js';
 export { ProxyDraftModel, type ProxyDraft } from './models/proxy-draft.js';
+export { DeliveryStatusModel, type DeliveryStatus } from './models/delivery-status.js';
 export { SimulatorSessionModel, type SimulatorSession } from './models/simulator-session.js';

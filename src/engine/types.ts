@@ -227,4 +227,4 @@ export interface StepResult {
 
 /** Stored answer shapes of the location and photo questions. */
 export type LocationAnswer = { latitude: number; longitude: number; name?: string } | { name: string };
-export type PhotoAnswer = { fileId: string; caption?: string } | { description: string };
+export type PhotoAnswer = { fileId: string; caption?: string; mediaId?: string } | { description: string };

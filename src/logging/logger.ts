@@ -76,6 +76,8 @@ export function createLogger(options: { level: string; destination?: pino.Destin
   return pino(
     {
       level: options.level,
+      // Errors arrive already serialized by sanitize(); pino's own serializer would rename their type "Object".
+      serializers: { err: (e: unknown) => e, error: (e: unknown) => e },
       hooks: {
         // Every argument of every log call: objects sanitized, strings scrubbed.
         logMethod(args, method) {

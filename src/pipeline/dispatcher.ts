@@ -30,6 +30,7 @@
  *                         after maxAttempts or maxAgeMs -> failed
  *        blocked       -> blocked, onBlocked(channel, to, memberId)
  *        window-closed -> failed, "window-closed: <reason>"
+ *        skipped       -> skipped, the channel's reason (WhatsApp: window closed, no template)
  *        failed        -> failed, the platform's reason
  *        expiresAt passed before sending -> skipped
  *   Nothing here throws out of a timer: every path catches, logs (no message text, no platform
@@ -760,6 +761,11 @@ export class Dispatcher {
           this.logger.error({ err: errorText(err) }, 'dispatcher: onBlocked failed');
         }
       });
+      return;
+    }
+    if (result.outcome === 'skipped') {
+      this.logger.info({ channel: e.channel, kind: e.kind, error }, 'dispatcher: not sent on purpose; recorded as skipped');
+      this.record(e, { status: 'skipped', sentCount: total, lastError: error }, 'skipped', ids);
       return;
     }
     this.stats.failed++;

@@ -3,6 +3,7 @@
  *   MASUK      a one-time sign-in link to the pages (facilitators and admins)
  *   LAPORAN    new risk reports of the facilitator's villages, each with review buttons
  *   RINGKASAN  a short text summary of a village ("ringkasan", "ringkasan solang")
+ *   ISI UNTUK WARGA  fill a form for a resident who can't type (the isi-untuk-warga flow; Pokja too)
  *   actions    rv:<reportId>:<status>  sets a report's review status; the reporter is told
  * and the notifier the workspace uses to tell a reporter, through the outbox.
  */
@@ -12,6 +13,7 @@ import { Types } from 'mongoose';
 import { nowOf, type FacilitatorDeps } from '../broadcast/deps.js';
 import { queue, itemFor } from '../broadcast/queue.js';
 import { reachableByIds, villagesOf } from '../broadcast/recipients.js';
+import { PROXY_FLOW } from '../chat/conversation-service.js';
 import { ACTION_PROMPT_SEQ, type ChatExtensions, type HookContext } from '../chat/extensions.js';
 import type { OutboundMessage } from '../chat/types.js';
 import { REVIEW_STATUSES, VillageModel, type ReviewStatus } from '../db/models.js';
@@ -72,6 +74,7 @@ export function createWorkspaceExtensions(ws: Workspace): ChatExtensions {
       },
       { words: ['laporan', 'reports'], roles: [...STAFF], run: reports },
       { words: ['ringkasan', 'summary'], roles: [...STAFF], run: summary },
+      { words: ['isi', 'proxy'], roles: ['pokja', ...STAFF], run: async () => ({ startFlow: PROXY_FLOW }) },
     ],
     actions: {
       async rv(ctx, rest) {

@@ -158,7 +158,7 @@ describe('sending through the dispatcher', () => {
     expect(report).toMatch(/^Siaran selesai: "Lokakarya diundur/);
     expect(report).toContain('Terkirim: 20');
     expect(report).toContain('Memblokir bot: 1');
-    expect(report).toContain('Dilewati (berhenti berlangganan atau belum setuju): 2');
+    expect(report).toContain('Dilewati (berhenti berlangganan, belum setuju, atau di luar 24 jam WhatsApp tanpa template): 2');
     expect((await BroadcastModel.findById(id).lean())!.status).toBe('done');
   });
 

@@ -199,3 +199,67 @@ describe('kemajuan-kegiatan', () => {
     expect(user.lastText).toContain('belum mengerti');
   });
 });
+
+describe('isi-untuk-warga (answering for a resident who cannot type)', () => {
+  it('a Pokja member reads the notice aloud, then files a risk report that is the resident\'s, entered by them', async () => {
+    await AccessCodeModel.create({ code: 'POKJA-PROXY', role: 'pokja', maxUses: 1 });
+    const user = new ChatUser(await createService());
+    await register(user, { name: 'Pak Yusuf', role: 'pokja', code: 'POKJA-PROXY' });
+    await user.pressId('isi-untuk-warga');
+    expect(user.prompt.text).toContain('Siapa nama warga');
+    await user.say('🙂');
+    expect(user.lastText).toContain('Tulis nama warga dengan huruf');
+    await user.say('Ibu Maria');
+    expect(user.prompt.text).toContain('Bacakan ini kepada warga itu');
+    await user.press('Ya');
+    await user.press('Teluk Waru');
+    await user.say('Solang');
+    await user.press('Laporan risiko');
+    expect(user.prompt.text).toContain('Periksa jawaban');
+    await user.pressId(SEND_ID);
+    // The chosen form starts at once.
+    expect(user.lastText).toContain('Bacakan setiap pertanyaan');
+    expect(user.prompt.text).toContain('Apa yang terjadi');
+    await user.pressId('kekeringan');
+    await user.say('kemarin');
+    await user.say('Kebun atas');
+    await user.say('lewati');
+    await user.pressId('ringan');
+    await user.say('lewati');
+    await user.say('lewati');
+    await user.say('lewati');
+    await user.say('lewati');
+    await user.pressId(SEND_ID);
+
+    const pokja = await user.member();
+    const report = await SubmissionModel.findOne({ flowId: 'laporan-risiko', 'proxy.forName': 'Ibu Maria' }).lean();
+    expect(report).toMatchObject({
+      memberId: null, villageCode: '81.05.15.2004', villageName: 'Solang',
+      proxy: { enteredBy: pokja!._id, forName: 'Ibu Maria', consentAloud: true },
+      answers: { type: 'kekeringan', place: 'Kebun atas', severity: 'ringan' },
+    });
+    // The consent given aloud is on record, by whom and when.
+    const consent = await SubmissionModel.findOne({ flowId: 'isi-untuk-warga', memberId: pokja!._id }).lean();
+    expect(consent?.answers).toMatchObject({ resident_name: 'Ibu Maria', consent_aloud: true, village: '81.05.15.2004', form: 'laporan-risiko' });
+    // The Pokja member's own history does not count it as theirs.
+    expect(await SubmissionModel.countDocuments({ memberId: pokja!._id, flowId: 'laporan-risiko' })).toBe(0);
+  });
+
+  it('a resident who does not agree aloud: nothing is recorded for them', async () => {
+    await AccessCodeModel.create({ code: 'POKJA-PROXY-2', role: 'pokja', maxUses: 1 });
+    const user = new ChatUser(await createService());
+    await register(user, { name: 'Ibu Nona', role: 'pokja', code: 'POKJA-PROXY-2' });
+    await user.pressId('isi-untuk-warga');
+    await user.say('Bapak Daud');
+    await user.press('Tidak');
+    expect(user.lastText).toContain('tidak ada yang dicatat');
+    expect(await SubmissionModel.countDocuments({ $or: [{ 'proxy.forName': 'Bapak Daud' }, { 'answers.resident_name': 'Bapak Daud' }] })).toBe(0);
+    expect((await user.member())?.run).toBeNull();
+  });
+
+  it('is not offered to residents', async () => {
+    const user = new ChatUser(await createService());
+    await registerAsWarga(user, 'Ibu Ani');
+    expect(user.prompt.choices?.map((c) => c.id)).not.toContain('isi-untuk-warga');
+  });
+});

@@ -33,7 +33,7 @@ for (const mode of ['polling', 'webhook'] as const) {
         TELEGRAM_API_ROOT: fake.apiRoot,
         ...(mode === 'webhook' ? { TELEGRAM_WEBHOOK_URL: `${appUrl}/telegram/webhook`, TELEGRAM_WEBHOOK_SECRET: SECRET } : {}),
       });
-      service = await startService(config, createLogger({ level: 'silent' }));
+      service = await startService(config, createLogger({ level: 'silent' }), { telegramRateLimits: { perChatBurst: 30 } });
     });
 
     afterAll(async () => {

@@ -42,7 +42,7 @@ describe('the facilitator on Telegram', () => {
     fake = await startFakeTelegram({ token: TOKEN, limits: { perChatBurst: 30 } });
     const port = await freePort();
     const config = loadConfig({ MONGODB_URI: uniqueDatabaseUri(), PORT: String(port), TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: fake.apiRoot });
-    service = await startService(config, createLogger({ level: 'silent' }), { now, cron: false });
+    service = await startService(config, createLogger({ level: 'silent' }), { now, cron: false, telegramRateLimits: { perChatBurst: 30 } });
     fac = new TelegramUser(fake, 7001, 'Rina');
     siti = new TelegramUser(fake, 7002, 'Siti');
     elsewhere = new TelegramUser(fake, 7003, 'Yosef');
@@ -161,6 +161,12 @@ describe('the facilitator on Telegram', () => {
     expect(url).toMatch(new RegExp(`^http://localhost:${service.port}/masuk/`));
     const page = await fetch(url!.replace('localhost', '127.0.0.1'));
     expect(page.status).toBe(200);
+
+    // Filling a form for a resident who can't type starts with the resident's name.
+    fac.say('isi untuk warga');
+    await fac.expect(/Siapa nama warga yang Anda bantu/);
+    fac.say('batal');
+    await fac.expect(/Mau melakukan apa|dibatalkan|Batalkan/);
 
     fac.say('ringkasan');
     const summary = await fac.expect(/Ringkasan Solang/);

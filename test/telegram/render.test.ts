@@ -1,7 +1,4 @@
 /** Pure parts of the Telegram channel: escaping, splitting, callback data, keyboards, deep links, QR codes. */
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { escapeHtml, splitText } from '../../src/channels/telegram/format.js';
 import { buildChoiceKeyboard, decodeCallbackData, encodeChoiceData, type StoredPrompt } from '../../src/channels/telegram/keyboard.js';
@@ -9,8 +6,7 @@ import { DEFAULT_TELEGRAM_TEXTS, MULTIPLE_DONE_CHOICE_ID } from '../../src/chann
 import { decodeVillagePayload, encodeVillagePayload, parseStartCommand, telegramDeepLink } from '../../src/channels/telegram/deep-link.js';
 import { MemoryPromptStore } from '../../src/channels/telegram/prompt-store.js';
 import { mapMessageContent } from '../../src/channels/telegram/inbound.js';
-import { main as qrMain, parseVillages, qrFileName } from '../../scripts/qr.js';
-import { parseTelegramHtml, startFakeTelegram } from '../fakes/telegram-bot-api.js';
+import { parseTelegramHtml } from '../fakes/telegram-bot-api.js';
 
 const kbOpts = { labels: DEFAULT_TELEGRAM_TEXTS, doneChoiceId: MULTIPLE_DONE_CHOICE_ID };
 
@@ -157,41 +153,5 @@ describe('deep links', () => {
   it('builds t.me links', () => {
     expect(telegramDeepLink('@SuaraDesaBot', '81_05_15_2004')).toBe('https://t.me/SuaraDesaBot?start=81_05_15_2004');
     expect(() => telegramDeepLink('SuaraDesaBot', 'has space')).toThrow();
-  });
-});
-
-describe('scripts/qr', () => {
-  it('parses quoted CSV and makes safe file names', () => {
-    expect(parseVillages('\uFEFFKode,Nama\r\n"81.05.15.2006","Nama Lena, ""Namalena"""\r\n', 'csv')).toEqual([{ kode: '81.05.15.2006', nama: 'Nama Lena, "Namalena"' }]);
-    expect(() => parseVillages('code,name\n1,x\n', 'csv')).toThrow('kode and nama');
-    const v = parseVillages('kode,nama,kecamatan_kode,kecamatan,kabupaten,alias\n81.05.11.2003,Kota Sirih,81.05.11,Gorom Timur,Seram Bagian Timur,Kotasiri;Kotasirih\n', 'csv');
-    expect(v).toEqual([{ kode: '81.05.11.2003', nama: 'Kota Sirih' }]);
-    expect(qrFileName(v[0]!)).toBe('81.05.11.2003-Kota-Sirih.png');
-  });
-
-  it('writes one PNG per village, asking getMe for the username', async () => {
-    const fake = await startFakeTelegram({ token: '555:qr-token', bot: { username: 'DesaQrBot' } });
-    const dir = await mkdtemp(join(tmpdir(), 'qr-'));
-    try {
-      const csv = join(dir, 'v.json');
-      await import('node:fs/promises').then((fs) => fs.writeFile(csv, JSON.stringify([{ kode: '81.05.15.2004', nama: 'Solang' }, { code: '81.05.09.2001', name: 'Pulau Panjang' }])));
-      const logs: string[] = [];
-      const orig = console.log;
-      console.log = (m: string) => logs.push(m);
-      try {
-        await qrMain([csv, '--out', join(dir, 'out')], { TELEGRAM_BOT_TOKEN: '555:qr-token', TELEGRAM_API_ROOT: fake.apiRoot });
-      } finally {
-        console.log = orig;
-      }
-      expect(logs[0]).toMatch(/2 QR codes for @DesaQrBot/);
-      const files = (await readdir(join(dir, 'out'))).sort();
-      expect(files).toEqual(['81.05.09.2001-Pulau-Panjang.png', '81.05.15.2004-Solang.png']);
-      const png = await readFile(join(dir, 'out', files[1]!));
-      expect(png.subarray(1, 4).toString()).toBe('PNG');
-      expect(fake.callsTo('getMe')).toHaveLength(1);
-    } finally {
-      await fake.close();
-      await rm(dir, { recursive: true, force: true });
-    }
   });
 });

@@ -16,6 +16,7 @@ import express from 'express';
 import { Bot, type Api } from 'grammy';
 import type { Update, UserFromGetMe } from 'grammy/types';
 import type { Address, InboundMessage } from '../../chat/types.js';
+import { readCapped, withMediaId, type MediaDownloader } from '../../media/store.js';
 import { mapUpdate, type TelegramEvent } from './inbound.js';
 import { buildChoiceKeyboard, pageCount } from './keyboard.js';
 import { MemoryPromptStore, type TelegramPromptStore } from './prompt-store.js';
@@ -60,6 +61,8 @@ export interface TelegramChannelOptions {
   doneChoiceId?: string;
   /** Long-poll timeout in seconds (default 30). */
   pollingTimeoutSeconds?: number;
+  /** Photos are fetched with getFile into GridFS right after they are recorded (the answer keeps the reference). */
+  media?: MediaDownloader;
 }
 
 export interface TelegramChannel {
@@ -140,6 +143,23 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
     }
   }
 
+  /** getFile, then the file's URL; Bot API downloads stop at 20 MB, the cap here is the downloader's. */
+  function downloadPhoto(fileId: string): void {
+    options.media!.schedule({
+      channel: 'telegram',
+      fileId,
+      fetch: async (maxBytes) => {
+        const file = await bot.api.getFile(fileId);
+        if (!file.file_path) throw new Error('getFile gave no file_path');
+        if (typeof file.file_size === 'number' && file.file_size > maxBytes) throw new Error(`too large: ${file.file_size} bytes (at most ${maxBytes})`);
+        const root = options.apiRoot ?? 'https://api.telegram.org';
+        const res = await fetch(`${root}/file/bot${options.token}/${file.file_path}`, { signal: AbortSignal.timeout(60_000) });
+        if (!res.ok) throw new Error(`file download: HTTP ${res.status}`);
+        return { data: await readCapped(res, maxBytes), contentType: res.headers.get('content-type') ?? 'image/jpeg' };
+      },
+    });
+  }
+
   /** Index buttons (`i:`) carry a position in the stored list: resolve it before recording. */
   async function resolveIndexButton(message: InboundMessage): Promise<InboundMessage | null> {
     const content = message.content;
@@ -180,6 +200,12 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
           return;
         }
         const cq = message.replyTo?.callbackQueryId;
+        if (message.content.kind === 'photo' && options.media) {
+          const withId = withMediaId(message);
+          await options.inbox.receive(withId);
+          downloadPhoto(message.content.fileId); // a repeat too: a stored file is not fetched again
+          return;
+        }
         if (cq) {
           // Recorded first, then the tap is answered at once: the spinner stops while the work runs.
           const { callbackQueryId: _answered, ...rest } = message.replyTo!;

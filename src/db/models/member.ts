@@ -32,6 +32,8 @@ const activeRunSchema = new Schema(
     lastActivityAt: { type: Date, required: true },
     expiresAt: { type: Date, required: true },
     reminderSentAt: { type: Date, default: null },
+    /** Filled for a resident who can't type (see ActiveRun.proxy in src/chat/conversation-service.ts). */
+    proxy: { type: Schema.Types.Mixed, default: null },
   },
   { _id: false, minimize: false },
 );

@@ -10,7 +10,7 @@ export const photoQuestion: QuestionHandler<PhotoQuestion> = {
   },
   parse(_q, input, env) {
     if (input.kind === 'photo') {
-      const value: PhotoAnswer = input.caption ? { fileId: input.fileId, caption: input.caption } : { fileId: input.fileId };
+      const value: PhotoAnswer = { fileId: input.fileId, ...(input.caption ? { caption: input.caption } : {}), ...(input.mediaId ? { mediaId: input.mediaId } : {}) };
       return ok(value);
     }
     if (input.kind === 'text') {

@@ -1,0 +1,168 @@
+/**
+ * The WhatsApp channel, inbound side: the webhook at /whatsapp/webhook on the service's express app.
+ *
+ *   const whatsapp = createWhatsAppChannel({ appSecret, verifyToken, phoneNumberId, inbox, graph, media, logger });
+ *   mountWhatsAppWebhook(app, whatsapp);
+ *
+ * GET is Meta's verification handshake: 200 with hub.challenge for the configured verify token,
+ * 403 otherwise. POST: the X-Hub-Signature-256 header is checked first, an HMAC-SHA256 of the raw
+ * bytes as received (Meta escapes non-ASCII as \uXXXX and / as \/ in what it signs: the bytes are
+ * never re-serialised), compared in constant time: 401 and nothing stored when missing or wrong.
+ * Then each message is recorded in the inbox and each status in the delivery records BEFORE the
+ * answer; the conversation runs afterwards. Recorded: 200. Not recorded (database away): 503 and
+ * Meta delivers again; repeats (same wamid, up to 7 days, across restarts) are dropped by the
+ * inbox. Photos are downloaded into GridFS in the background right after they are recorded.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import express from 'express';
+import type { InboundMessage } from '../../chat/types.js';
+import { DeliveryStatusModel, OutboxModel } from '../../db/models.js';
+import type { Logger } from '../../logging/logger.js';
+import { withMediaId, type MediaDownloader } from '../../media/store.js';
+import type { GraphClient } from './graph.js';
+import { mapWebhook, type StatusEvent } from './inbound.js';
+import { WINDOW_CLOSED_CODE } from './outbound.js';
+
+export const WHATSAPP_WEBHOOK_PATH = '/whatsapp/webhook';
+
+export interface WhatsAppChannelOptions {
+  appSecret: string;
+  /** The token typed into Meta's webhook settings; without it the handshake always answers 403. */
+  verifyToken?: string;
+  /** Notifications for another number are ignored. */
+  phoneNumberId?: string;
+  inbox: { receive(message: InboundMessage): Promise<'recorded' | 'duplicate'> };
+  /** For photo downloads (media id -> URL -> bytes). */
+  graph?: GraphClient;
+  media?: MediaDownloader;
+  logger: Pick<Logger, 'debug' | 'info' | 'warn'>;
+  /** A status webhook arrived (after it was recorded). */
+  onStatus?: (status: StatusEvent) => void;
+  now?: () => Date;
+}
+
+export interface WhatsAppChannel {
+  /** Express router with GET and POST on the webhook path. */
+  router(path?: string): express.Router;
+  /** Handles a verified, parsed body as the webhook would; resolves once it may be acknowledged. */
+  accept(body: unknown): Promise<{ messages: number; statuses: number }>;
+}
+
+/** `sha256=<hex>` of the raw body with the app secret: what Meta sends in X-Hub-Signature-256. */
+export function signatureOf(raw: Buffer | string, appSecret: string): string {
+  return `sha256=${createHmac('sha256', appSecret).update(raw).digest('hex')}`;
+}
+
+/** Constant-time check of X-Hub-Signature-256 against the raw bytes. */
+export function verifySignature(raw: Buffer, header: string | undefined, appSecret: string): boolean {
+  if (!header) return false;
+  const expected = Buffer.from(signatureOf(raw, appSecret));
+  const given = Buffer.from(header.trim());
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+export function createWhatsAppChannel(options: WhatsAppChannelOptions): WhatsAppChannel {
+  const { logger } = options;
+  const now = options.now ?? (() => new Date());
+
+  function fetchPhoto(fileId: string) {
+    const graph = options.graph!;
+    return async (maxBytes: number) => {
+      const meta = await graph.get<{ url?: string; file_size?: number }>(encodeURIComponent(fileId));
+      if (!meta.url) throw new Error('no media url');
+      if (typeof meta.file_size === 'number' && meta.file_size > maxBytes) throw new Error(`too large: ${meta.file_size} bytes (at most ${maxBytes})`);
+      return graph.download(meta.url, maxBytes);
+    };
+  }
+
+  async function recordStatus(s: StatusEvent): Promise<void> {
+    try {
+      await DeliveryStatusModel.collection.insertOne({
+        _id: `whatsapp:${s.messageId}:${s.status}` as never,
+        channel: 'whatsapp',
+        platformMessageId: s.messageId,
+        status: s.status,
+        at: s.at,
+        recipient: s.recipient,
+        platformErrors: s.errors,
+        receivedAt: now(),
+      });
+    } catch (err) {
+      if ((err as { code?: number }).code === 11000) return; // a repeat: handled once
+      throw err;
+    }
+    if (s.status === 'failed') {
+      // Refused after it was accepted (131047 may come back this way too): the entry says so.
+      const first = s.errors[0];
+      const reason = first ? `${first.code}: ${first.title}` : 'failed';
+      await OutboxModel.updateOne(
+        { channel: 'whatsapp', platformMessageIds: s.messageId },
+        { $set: { status: 'failed', lastError: first?.code === WINDOW_CLOSED_CODE ? `window-closed: ${reason}` : reason } },
+      );
+    }
+    options.onStatus?.(s);
+  }
+
+  async function accept(body: unknown): Promise<{ messages: number; statuses: number }> {
+    const mapped = mapWebhook(body, options.phoneNumberId);
+    for (const reason of mapped.ignored) logger.debug({ reason }, 'whatsapp: notification ignored');
+    for (const raw of mapped.messages) {
+      const message = withMediaId(raw);
+      await options.inbox.receive(message);
+      const content = message.content;
+      // A repeat too: its first delivery may have been recorded after a 503 without a download (a stored file is not fetched again).
+      if (content.kind === 'photo' && options.media && options.graph) {
+        options.media.schedule({ channel: 'whatsapp', fileId: content.fileId, fetch: fetchPhoto(content.fileId) });
+      }
+    }
+    for (const s of mapped.statuses) await recordStatus(s);
+    return { messages: mapped.messages.length, statuses: mapped.statuses.length };
+  }
+
+  return {
+    accept,
+    router(path = WHATSAPP_WEBHOOK_PATH) {
+      const router = express.Router();
+      router.get(path, (req, res) => {
+        const mode = req.query['hub.mode'];
+        const token = req.query['hub.verify_token'];
+        const challenge = req.query['hub.challenge'];
+        const expected = Buffer.from(options.verifyToken ?? '');
+        const given = Buffer.from(typeof token === 'string' ? token : '');
+        const ok = mode === 'subscribe' && expected.length > 0 && given.length === expected.length && timingSafeEqual(given, expected) && typeof challenge === 'string';
+        if (!ok) return void res.status(403).json({ error: 'forbidden', message: 'Wrong verify token.' });
+        res.status(200).type('text/plain').send(challenge);
+      });
+      router.post(path, express.raw({ type: () => true, limit: '3mb' }), (req, res) => {
+        const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+        // The signature first, over the bytes exactly as received: a stranger's body is never parsed.
+        if (!verifySignature(raw, req.get('X-Hub-Signature-256'), options.appSecret)) {
+          return void res.status(401).json({ error: 'unauthorized', message: 'Missing or wrong X-Hub-Signature-256.' });
+        }
+        let body: unknown;
+        try {
+          body = JSON.parse(raw.toString('utf8'));
+        } catch {
+          return void res.status(400).json({ error: 'invalid_json', message: 'The body is not valid JSON.' });
+        }
+        accept(body).then(
+          () => res.status(200).json({ ok: true }),
+          (err: unknown) => {
+            if ((err as Error).name === 'ZodError') {
+              return void res.status(400).json({ error: 'not_a_notification', message: 'The body is not a WhatsApp webhook notification.' });
+            }
+            // Not recorded: Meta delivers it again later; what was recorded is dropped as a repeat then.
+            logger.warn({ err: (err as Error).message }, 'whatsapp: notification not recorded; answering 503');
+            res.status(503).json({ error: 'unavailable', message: 'Could not record the notification; send it again later.' });
+          },
+        );
+      });
+      return router;
+    },
+  };
+}
+
+/** Mounts GET and POST /whatsapp/webhook on the service's express app. */
+export function mountWhatsAppWebhook(app: express.Application, channel: WhatsAppChannel, path = WHATSAPP_WEBHOOK_PATH): void {
+  app.use(channel.router(path));
+}
