@@ -135,6 +135,11 @@ describe('"Isi untuk warga" in the pages', () => {
     expect(start.text).toContain('value="laporan-risiko"');
     expect(start.text).toContain('value="profil-desa"');
     expect(start.text).not.toContain('value="kemajuan-kegiatan"');
+    expect(start.text).not.toContain('value="isi-untuk-warga"');
+    // Nor is the chat's own "isi untuk warga" offered for export: its submissions are the chosen form's.
+    const exports = await page('/app/ekspor').expect(200);
+    expect(exports.text).toContain('value="laporan-risiko"');
+    expect(exports.text).not.toContain('value="isi-untuk-warga"');
     const refused = await form(facS, '/app/isi', { forName: 'Ibu Maria', villageCode: VILLAGE_A, flowId: 'laporan-risiko' }).expect(400);
     expect(refused.text).toContain('Warga harus setuju dulu');
     const unnamed = await form(facS, '/app/isi', { forName: '12', villageCode: VILLAGE_A, flowId: 'laporan-risiko', consentAloud: '1' }).expect(400);
