@@ -31,7 +31,7 @@ import type { Logger } from './logging/logger.js';
 import { flowsDir } from './paths.js';
 import { Dispatcher } from './pipeline/dispatcher.js';
 import { Inbox } from './pipeline/inbox.js';
-import { purgeExpiredPersonalData } from './privacy/retention.js';
+import { purgeExpiredPersonalData, purgeUnreferencedMedia } from './privacy/retention.js';
 import { startSchedules, type Schedules } from './schedule/index.js';
 import { seedPlanUpdateDates } from './schedule/plan-update.js';
 import { sweepRuns } from './schedule/run-reminders.js';
@@ -195,6 +195,8 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
       try {
         const purged = await purgeExpiredPersonalData(new Date(), { unregisteredAfterHours: config.RUN_EXPIRY_HOURS });
         if (purged.inactive || purged.unregistered) logger.info(purged, 'Retention: members deleted');
+        const photos = await purgeUnreferencedMedia(new Date(), { olderThanHours: config.RUN_EXPIRY_HOURS + 24 });
+        if (photos) logger.info({ photos }, 'Retention: photos nobody refers to deleted');
         conversations.invalidate();
       } catch (err) {
         logger.error({ err }, 'Retention job failed');

@@ -88,3 +88,28 @@ describe('deleting a member', () => {
     }
   });
 });
+
+describe('photos', () => {
+  it('the nightly job deletes photos nothing refers to, once they are old enough; photos of kept reports stay', async () => {
+    const { default: mongoose } = await import('mongoose');
+    const { purgeUnreferencedMedia } = await import('../../src/privacy/retention.js');
+    const { MEDIA_BUCKET, mediaIdFor, storeMedia } = await import('../../src/media/store.js');
+    const photo = (fileId: string) => storeMedia({ channel: 'telegram', fileId, fetch: async () => ({ data: Buffer.from(fileId), contentType: 'image/jpeg' }) }, 1000);
+    for (const f of ['kept', 'orphan', 'fresh-orphan', 'in-draft']) await photo(f);
+    const files = mongoose.connection.db!.collection(`${MEDIA_BUCKET}.files`);
+    await files.updateMany({ _id: { $in: ['kept', 'orphan', 'in-draft'].map((f) => new Types.ObjectId(mediaIdFor('telegram', f))) } }, { $set: { uploadDate: daysAgo(30) } });
+    // A report keeps its photo inside a repeat group; a draft keeps one too.
+    await SubmissionModel.create({
+      runId: new Types.ObjectId(), memberId: null, flowId: 'laporan-risiko', flowVersion: 1, channel: 'telegram', submittedAt: now,
+      answers: { items: [{ photo: { fileId: 'kept', mediaId: mediaIdFor('telegram', 'kept') } }] },
+    });
+    await RunModel.create({
+      _id: new Types.ObjectId(), memberId: new Types.ObjectId(), flowId: 'laporan-risiko', flowVersion: 1,
+      state: { answers: { photo: { fileId: 'in-draft', mediaId: mediaIdFor('telegram', 'in-draft') } } }, startedAt: now, lastActivityAt: now, expiredAt: now,
+    });
+
+    expect(await purgeUnreferencedMedia(now, { olderThanHours: 24 * 8 })).toBe(1);
+    const left = (await files.find({}, { projection: { 'metadata.fileId': 1 } }).toArray()).map((f) => (f.metadata as { fileId: string }).fileId).sort();
+    expect(left).toEqual(['fresh-orphan', 'in-draft', 'kept']);
+  });
+});
