@@ -7,6 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import compression from 'compression';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import rateLimit from 'express-rate-limit';
 import type { i18n as I18n } from 'i18next';
@@ -86,6 +87,8 @@ export function createWorkspace(deps: WorkspaceDeps): Workspace {
 
   const tileOrigin = deps.mapTileUrl ? new URL(deps.mapTileUrl.replace(/[{}]/g, '')).origin : null;
   router.use(paths, securityHeaders({ imgSrc: tileOrigin ? [tileOrigin] : [] }));
+  // Pages and JSON shrink to a fraction over a weak connection; streamed exports are flushed as they go.
+  router.use(paths, compression());
   router.use(['/masuk'], rateLimit({ windowMs: 15 * 60_000, limit: 60, standardHeaders: 'draft-8', legacyHeaders: false }));
   router.use(['/api'], rateLimit({ windowMs: 60_000, limit: 600, standardHeaders: 'draft-8', legacyHeaders: false }));
 

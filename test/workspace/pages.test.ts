@@ -28,7 +28,9 @@ describe('demo seed', () => {
     const villages = await request(h.app).get('/api/villages').set('cookie', s.cookie).expect(200);
     expect(villages.body.items).toHaveLength(5);
     const code = villages.body.items[0].code as string;
-    const page = await request(h.app).get(`/app/desa/${code}`).set('cookie', s.cookie).expect(200);
+    const page = await request(h.app).get(`/app/desa/${code}`).set('cookie', s.cookie).set('accept-encoding', 'gzip').expect(200);
+    // Compressed for a weak connection (supertest unzips the body for the checks below).
+    expect(page.headers['content-encoding']).toBe('gzip');
     expect(page.text).toContain('<svg class="chart"');
     expect(page.text).toContain('id="map-data"');
     expect(page.text).toContain('/app/static/leaflet/leaflet.js');

@@ -8,6 +8,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import compression from 'compression';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import rateLimit from 'express-rate-limit';
 import type { i18n as I18n } from 'i18next';
@@ -116,6 +117,7 @@ export function createSimulatorRouter(deps: SimulatorDeps): Router {
   const limits = { ...DEFAULT_SIMULATOR_LIMITS, ...deps.limits };
   const t = (req: Request) => translatorFor(i18n, requestLanguage(req));
   const router = express.Router();
+  router.use(compression());
 
   const fail = (res: Response, status: number, error: string, message: string) => void res.status(status).json({ error, message });
   const badRequest = (res: Response, error: z.ZodError) =>
