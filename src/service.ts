@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import cron from 'node-cron';
 import { facilitatorDepsFromConfig } from './broadcast/deps.js';
+import { alertProxyRiskReport } from './broadcast/alerts.js';
 import { createFacilitatorExtensions } from './broadcast/extensions.js';
 import { ConversationService } from './chat/conversation-service.js';
 import { combineExtensions, type ChatExtensions } from './chat/extensions.js';
@@ -106,6 +107,8 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
     logger, flows, i18n,
     publicBaseUrl: config.PUBLIC_BASE_URL ?? `http://localhost:${config.PORT}`,
     notifyMember: outboxNotifier(facilitator),
+    // A risk report entered in the pages for a resident alerts the village's facilitators as one from chat does.
+    onProxySubmitted: async (s) => void (await alertProxyRiskReport(s, facilitator)),
     timeZone: config.TIMEZONE,
     ...(hooks.now ? { now: hooks.now } : {}),
     ...(config.MAP_TILE_URL ? { mapTileUrl: config.MAP_TILE_URL } : {}),

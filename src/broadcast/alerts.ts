@@ -8,8 +8,8 @@
  * message's outbox id is `alert:<source id>:<facilitator id>` for one alert alone, or the
  * digest's id, claimed on the alerts before queueing, so nothing is said twice.
  */
-import type { Types } from 'mongoose';
-import { AlertModel, OutboxModel, VillageModel } from '../db/models.js';
+import { Types } from 'mongoose';
+import { AlertModel, MemberModel, OutboxModel, VillageModel } from '../db/models.js';
 import type { HookContext, SubmissionInfo } from '../chat/extensions.js';
 import type { Translate } from '../i18n.js';
 import { formatClock, formatDay, isQuiet, nextAllowed } from '../schedule/time.js';
@@ -65,6 +65,21 @@ export async function alertRiskReport(ctx: Pick<HookContext, 'member'>, submissi
     households: typeof a.households === 'number' ? a.households : null, help: str(a.help),
   };
   return raise('risk', String(submission.id), data, data.severity === 'berat', ctx.member._id, deps);
+}
+
+/** A risk report entered in the workspace for a resident: the resident named, reached through who entered it. */
+export async function alertProxyRiskReport(
+  s: { id: string; enteredBy: string; forName: string; flowId: string; flowVersion: number; villageCode: string; answers: Record<string, unknown> },
+  deps: FacilitatorDeps,
+): Promise<AlertOutcome | null> {
+  if (s.flowId !== 'laporan-risiko' || !Types.ObjectId.isValid(s.enteredBy)) return null;
+  const by = await MemberModel.findById(s.enteredBy, { channel: 1, platformUserId: 1, name: 1, villageCode: 1, role: 1, language: 1 }).lean();
+  if (!by) return null;
+  const member: HookContext['member'] = {
+    _id: by._id, channel: by.channel, platformUserId: by.platformUserId, name: `${s.forName} (${by.name ?? '-'})`,
+    villageCode: s.villageCode, role: by.role ?? 'fasilitator', language: by.language === 'en' ? 'en' : 'id',
+  };
+  return alertRiskReport({ member }, { id: new Types.ObjectId(s.id), flowId: s.flowId, flowVersion: s.flowVersion, villageCode: s.villageCode, answers: s.answers }, deps);
 }
 
 /** After a help request is stored (onHelpRequest): id `help:<inbound id>`. */

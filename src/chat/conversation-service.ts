@@ -544,7 +544,10 @@ export class ConversationService implements InboundHandler {
       } else {
         const submissionId = await this.storeSubmission(member, run, submit, message);
         await applyPlanProgress(member, submit, now);
-        const extra = await this.ext.onSubmit?.(this.hookContext(turn, message), {
+        const hook = this.hookContext(turn, message);
+        // Entered for a resident: hooks (alerts) name the resident, reached through the member.
+        if (run.proxy) hook.member = { ...hook.member, name: `${run.proxy.forName} (${member.name ?? '-'})` };
+        const extra = await this.ext.onSubmit?.(hook, {
           id: submissionId,
           flowId: submit.flowId,
           flowVersion: submit.flowVersion,

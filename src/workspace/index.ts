@@ -34,6 +34,8 @@ export interface WorkspaceDeps {
   i18n: I18n;
   /** e.g. http://localhost:3000: sign-in links point here. */
   publicBaseUrl: string;
+  /** After a form entered for a resident in the pages or the API is stored. */
+  onProxySubmitted?: Ctx['onProxySubmitted'];
   /** Sends a chat message (a `workspace:` i18next key) to a member through the outbox. */
   notifyMember(memberId: string, message: { key: string; params?: Record<string, unknown> }): Promise<void>;
   now?: () => Date;
@@ -80,7 +82,9 @@ function leafletDist(): string {
 
 export function createWorkspace(deps: WorkspaceDeps): Workspace {
   const now = deps.now ?? (() => new Date());
-  const ctx: Ctx = { flows: deps.flows, i18n: deps.i18n, now, timeZone: deps.timeZone ?? 'Asia/Jayapura', notifyMember: (id, m) => deps.notifyMember(id, m), logger: deps.logger };
+  const ctx: Ctx = { flows: deps.flows, i18n: deps.i18n, now, timeZone: deps.timeZone ?? 'Asia/Jayapura', notifyMember: (id, m) => deps.notifyMember(id, m), logger: deps.logger,
+    ...(deps.onProxySubmitted ? { onProxySubmitted: deps.onProxySubmitted } : {}),
+  };
   const secureCookie = deps.publicBaseUrl.startsWith('https:');
   const router = express.Router();
   const paths = ['/app', '/api', '/masuk', '/keluar'];

@@ -170,6 +170,14 @@ async function storeProxySubmission(ctx: Ctx, actor: Actor, input: StoreInput): 
     action: 'submission.proxy', targetType: 'submission', targetId: id, villageCode: input.villageCode,
     details: { flowId: input.flow.id, forName: input.forName, consentAloud: true },
   }, now);
+  try {
+    await ctx.onProxySubmitted?.({
+      id, enteredBy: actor.memberId, forName: input.forName, flowId: input.submit.flowId, flowVersion: input.submit.flowVersion,
+      villageCode: input.villageCode, answers: input.submit.answers,
+    });
+  } catch (err) {
+    ctx.logger.warn({ err, id }, 'After a form entered for a resident: the follow-up failed');
+  }
   return id;
 }
 

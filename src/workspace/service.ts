@@ -32,6 +32,18 @@ export interface Ctx {
   timeZone: string;
   notifyMember: Notifier;
   logger: { warn(obj: unknown, msg?: string): void };
+  /** After a form entered for a resident is stored (the service alerts facilitators of a risk report). */
+  onProxySubmitted?: (submission: ProxySubmitted) => Promise<void>;
+}
+
+export interface ProxySubmitted {
+  id: string;
+  enteredBy: string;
+  forName: string;
+  flowId: string;
+  flowVersion: number;
+  villageCode: string;
+  answers: Record<string, unknown>;
 }
 
 export interface Page<T> {

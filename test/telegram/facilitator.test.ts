@@ -154,6 +154,27 @@ describe('the facilitator on Telegram', () => {
     await fac.expect(/Tidak ada laporan baru/);
   }, 60_000);
 
+  it('a serious report an admin enters in the workspace for a resident reaches the village facilitator in chat', async () => {
+    const admin = await member(7009, 'Pak Admin', 'fasilitator', SOLANG);
+    await MemberModel.updateOne({ _id: admin._id }, { $set: { role: 'admin', villageCode: null } });
+    const link = await service.workspace.createLoginLink(String(admin._id));
+    const base = `http://127.0.0.1:${service.port}`;
+    const signIn = await fetch(`${base}${new URL(link!.url).pathname}`, { method: 'POST', redirect: 'manual' });
+    const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
+    const me = (await (await fetch(`${base}/api/me`, { headers: { cookie } })).json()) as { csrfToken: string };
+    const res = await fetch(`${base}/api/submissions/proxy`, {
+      method: 'POST',
+      headers: { cookie, 'x-csrf-token': me.csrfToken, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        flowId: 'laporan-risiko', villageCode: SOLANG, forName: 'Ibu Maria', consentAloud: true,
+        answers: { type: 'banjir', date: 'kemarin', place: 'Dusun Waimital', severity: 'berat' },
+      }),
+    });
+    expect(res.status).toBe(201);
+    const alert = await fac.expect(/Dusun Waimital/, 5000);
+    expect(alert.text).toContain('Ibu Maria (Pak Admin)');
+  }, 30_000);
+
   it('MASUK gives a facilitator a one-time link that opens the workspace, RINGKASAN a summary; a resident is told they are not for them', async () => {
     fac.say('masuk');
     const link = await fac.expect(/Tautan masuk ruang kerja/);
@@ -170,7 +191,7 @@ describe('the facilitator on Telegram', () => {
 
     fac.say('ringkasan');
     const summary = await fac.expect(/Ringkasan Solang/);
-    expect(summary.text).toContain('Laporan risiko: 1 (0 baru)');
+    expect(summary.text).toContain('Laporan risiko: 2 (1 baru)'); // the one reviewed, and the admin's for Ibu Maria
 
     siti.say('masuk');
     await siti.expect(/hanya untuk fasilitator/);
