@@ -1,0 +1,94 @@
+/**
+ * The real service in a process of its own for the webhook benchmarks: `startService` with the
+ * configuration in its environment (bench/support/telegram-load.ts sets it), driven over IPC:
+ *   ready -> { databaseUri }   stats -> ServiceStats   drained   stop (exits 0, so --cpu-prof is written)
+ */
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import mongoose from 'mongoose';
+import { loadConfig } from '../../src/config/index.js';
+import { InboxModel, MemberModel, OutboxModel, RunModel, SubmissionModel } from '../../src/db/models.js';
+import { TELEGRAM_RATE_LIMITS } from '../../src/channels/telegram/outbound.js';
+import { createLogger } from '../../src/logging/logger.js';
+import { resolveDataDir } from '../../src/paths.js';
+import { startService } from '../../src/service.js';
+import type { ServiceStats } from './telegram-load.js';
+
+// The benchmark's Bot API may allow more than Telegram's 30 msg/s (a faster drain): pace to it.
+if (process.env.BENCH_API_RATE) TELEGRAM_RATE_LIMITS.perSecond = Number(process.env.BENCH_API_RATE);
+const config = loadConfig();
+const logger = createLogger({ level: config.LOG_LEVEL });
+process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
+const service = await startService(config, logger);
+const databaseUri = service.db.localServer?.uri ?? config.MONGODB_URI ?? '';
+
+const count = (rows: { _id: unknown; n: number }[]) => Object.fromEntries(rows.map((r) => [String(r._id), r.n]));
+
+async function stats(): Promise<ServiceStats> {
+  const inbox = count(await InboxModel.aggregate([{ $group: { _id: '$status', n: { $sum: 1 } } }]));
+  const outbox = count(await OutboxModel.aggregate([{ $group: { _id: '$status', n: { $sum: 1 } } }]));
+  const owed: Record<string, number> = {};
+  const sentCount: Record<string, number> = {};
+  for await (const e of OutboxModel.collection.find({}, { projection: { to: 1, messages: 1, sentCount: 1 } })) {
+    owed[e.to as string] = (owed[e.to as string] ?? 0) + (e.messages as unknown[]).length;
+    sentCount[e.to as string] = (sentCount[e.to as string] ?? 0) + ((e.sentCount as number) ?? 0);
+  }
+  const submissions = count(await SubmissionModel.aggregate([{ $group: { _id: '$flowId', n: { $sum: 1 } } }]));
+  const perMember = await SubmissionModel.aggregate<{ n: number }>([{ $group: { _id: { m: '$memberId', f: '$flowId' }, n: { $sum: 1 } } }]);
+  let dbBytes: number | null = null;
+  if (service.db.localServer && service.db.localServer.dataPath !== 'memory') {
+    try {
+      dbBytes = statSync(service.db.localServer.dataPath).size;
+    } catch {
+      dbBytes = statSync(join(resolveDataDir(config.DATA_DIR), 'suaradesa.mv.db')).size;
+    }
+  } else if (mongoose.connection.db) {
+    const s = (await mongoose.connection.db.stats()) as { dataSize?: number };
+    dbBytes = s.dataSize ?? null;
+  }
+  return {
+    inbox,
+    outbox,
+    owed,
+    sentCount,
+    members: await MemberModel.countDocuments({}),
+    registered: await MemberModel.countDocuments({ registeredAt: { $ne: null } }),
+    inRun: await MemberModel.countDocuments({ run: { $ne: null } }),
+    submissions,
+    duplicateSubmissions: perMember.reduce((s, r) => s + Math.max(0, r.n - 1), 0),
+    runs: await RunModel.countDocuments({}),
+    dbBytes,
+  };
+}
+
+async function drained(timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    await service.inbox.drained();
+    await service.dispatcher.drained();
+    const pending = await InboxModel.countDocuments({ status: 'pending' });
+    if (pending === 0) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error('not drained in time');
+}
+
+const handlers: Record<string, (data: never) => Promise<unknown>> = {
+  ready: async () => ({ databaseUri }),
+  stats,
+  drained: async (data: { timeoutMs: number }) => drained(data.timeoutMs),
+  stop: async () => {
+    await service.stop();
+    process.exit(0);
+  },
+};
+
+process.on('message', (m: { id: number; type: string; data?: unknown }) => {
+  const handler = handlers[m.type];
+  if (!handler) return void process.send?.({ id: m.id, error: `unknown request ${m.type}` });
+  handler(m.data as never).then(
+    (result) => process.send?.({ id: m.id, result }),
+    (err: unknown) => process.send?.({ id: m.id, error: (err as Error).message }),
+  );
+});
+process.on('disconnect', () => process.exit(0));
