@@ -99,6 +99,11 @@ export async function serviceRound(label: string, mongodbUri: string | undefined
     const drainS = (performance.now() - t0) / 1000;
     const stats = await child.stats();
     const delivery = compareDelivery(fake, stats.owed);
+    if (process.env.BENCH_DB_TRACE === '1') {
+      const trace = await child.request<{ command: string; n: number; ms: number }[]>('trace');
+      console.log(`  database commands (${trace.reduce((s, t) => s + t.n, 0)} for ${bodies.length} updates):`);
+      for (const t of trace.slice(0, 25)) console.log(`    ${String(t.n).padStart(7)} x ${(t.ms / t.n).toFixed(2).padStart(7)} ms = ${(t.ms / 1000).toFixed(1).padStart(6)} s  ${t.command}`);
+    }
     const nodePeak = rssOf(child.proc.pid!)?.peakMb ?? null;
     const dbPeak = child.dbPid ? (rssOf(child.dbPid)?.peakMb ?? null) : null;
     return { label, load, drainS, delivery, nodePeak, dbPeak, reports: stats.submissions['laporan-risiko'] ?? 0, registered: stats.registered };

@@ -16,10 +16,36 @@ import type { ServiceStats } from './telegram-load.js';
 
 // The benchmark's Bot API may allow more than Telegram's 30 msg/s (a faster drain): pace to it.
 if (process.env.BENCH_API_RATE) TELEGRAM_RATE_LIMITS.perSecond = Number(process.env.BENCH_API_RATE);
+// BENCH_DB_TRACE=1: every database command timed (driver command monitoring), summed by shape.
+const trace = new Map<string, { n: number; ms: number }>();
+if (process.env.BENCH_DB_TRACE === '1') {
+  const connect = mongoose.connect.bind(mongoose);
+  mongoose.connect = ((uri: string, options?: mongoose.ConnectOptions) => connect(uri, { ...options, monitorCommands: true })) as typeof mongoose.connect;
+}
 const config = loadConfig();
 const logger = createLogger({ level: config.LOG_LEVEL });
 process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
 const service = await startService(config, logger);
+if (process.env.BENCH_DB_TRACE === '1') {
+  const shapes = new Map<number, string>();
+  const client = mongoose.connection.getClient();
+  client.on('commandStarted', (e) => {
+    const c = e.command as Record<string, unknown>;
+    const coll = String(c[e.commandName] ?? '');
+    const filter = (c.filter ?? c.query ?? (c.updates as { q?: unknown }[] | undefined)?.[0]?.q ?? (c.deletes as { q?: unknown }[] | undefined)?.[0]?.q) as Record<string, unknown> | undefined;
+    shapes.set(e.requestId, `${e.commandName} ${coll} ${filter ? Object.keys(filter).join(',') : ''}`);
+  });
+  const done = (e: { requestId: number; duration: number }) => {
+    const key = shapes.get(e.requestId) ?? '?';
+    shapes.delete(e.requestId);
+    const t = trace.get(key) ?? { n: 0, ms: 0 };
+    t.n++;
+    t.ms += e.duration;
+    trace.set(key, t);
+  };
+  client.on('commandSucceeded', done);
+  client.on('commandFailed', done);
+}
 const databaseUri = service.db.localServer?.uri ?? config.MONGODB_URI ?? '';
 
 const count = (rows: { _id: unknown; n: number }[]) => Object.fromEntries(rows.map((r) => [String(r._id), r.n]));
@@ -75,6 +101,7 @@ async function drained(timeoutMs: number): Promise<void> {
 
 const handlers: Record<string, (data: never) => Promise<unknown>> = {
   ready: async () => ({ databaseUri }),
+  trace: async () => [...trace].sort((a, b) => b[1].ms - a[1].ms).map(([k, v]) => ({ command: k, ...v })),
   stats,
   drained: async (data: { timeoutMs: number }) => drained(data.timeoutMs),
   stop: async () => {

@@ -10,6 +10,12 @@
  * picked up by the recovery poll once their lease expires. Handling is exactly once because
  * the conversation service writes the "handled" mark with the state it changed; this module
  * only guarantees that every recorded item is handled at least once, in order per person.
+ *
+ * Round trips: recording is one insert, on the critical path (the webhook waits for it). The
+ * item's own "done" mark is not: handled items are marked done together, one update for all
+ * those handled in the last `doneFlushMs` (default 100 ms). A crash before that update leaves
+ * them pending; the recovery poll hands them to the conversation service again, which finds
+ * them in the member's handled marks and does nothing.
  */
 import { randomUUID } from 'node:crypto';
 import type { InboundMessage } from '../chat/types.js';
@@ -34,6 +40,8 @@ export interface InboxOptions {
   recordTimeoutMs?: number;
   /** Recovery poll interval (default 2 s). */
   pollIntervalMs?: number;
+  /** Handled items are marked done in one update at most this often (default 100 ms; 0 = one update each). */
+  doneFlushMs?: number;
   now?: () => Date;
 }
 
@@ -57,6 +65,11 @@ export class Inbox {
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
   private seqCounter = 0;
+  private readonly doneFlushMs: number;
+  /** Handled, not yet marked done in the database. */
+  private doneBatch: string[] = [];
+  private doneTimer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> | null = null;
 
   constructor(private readonly options: InboxOptions) {
     this.owner = options.owner ?? `inbox-${randomUUID().slice(0, 8)}`;
@@ -64,6 +77,7 @@ export class Inbox {
     this.recordTimeoutMs = options.recordTimeoutMs ?? 2_000;
     this.pollIntervalMs = options.pollIntervalMs ?? 2_000;
     this.now = options.now ?? (() => new Date());
+    this.doneFlushMs = options.doneFlushMs ?? 100;
   }
 
   /** Records the message durably; resolves once it is safe to acknowledge it to the platform. */
@@ -120,10 +134,12 @@ export class Inbox {
     await this.drained();
   }
 
-  /** Resolves when nothing is queued or running in this process. */
-  drained(): Promise<void> {
-    if (this.running.size === 0 && [...this.queues.values()].every((q) => q.length === 0)) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  /** Resolves when nothing is queued or running in this process and the done marks are written (or failed for now). */
+  async drained(): Promise<void> {
+    if (!(this.running.size === 0 && [...this.queues.values()].every((q) => q.length === 0))) {
+      await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    }
+    await this.flushDone();
   }
 
   /**
@@ -187,9 +203,9 @@ export class Inbox {
         const item = queue[0]!;
         try {
           await this.options.handle(item.message);
-          await this.markDone(item.id);
           queue.shift();
-          this.known.delete(item.id);
+          // Stays known until its done mark is written, so a repeat meanwhile isn't taken up again.
+          this.markDone(item.id);
         } catch (err) {
           item.attempts++;
           this.options.logger.warn({ err, attempts: item.attempts, channel: item.message.channel }, 'inbox: handling failed; will try again');
@@ -212,9 +228,45 @@ export class Inbox {
     }
   }
 
-  private async markDone(id: string): Promise<void> {
-    // The payload goes (it may hold personal data); the id stays as the dedupe mark.
-    await InboxModel.collection.updateOne({ _id: id as never }, { $set: { status: 'done', message: null, doneAt: this.now(), leaseOwner: null, leaseUntil: null } });
+  private markDone(id: string): void {
+    this.doneBatch.push(id);
+    if (this.doneFlushMs <= 0 || this.doneBatch.length >= 500) return void this.flushDone().catch(() => undefined);
+    if (!this.doneTimer) {
+      this.doneTimer = setTimeout(() => void this.flushDone().catch(() => undefined), this.doneFlushMs);
+      this.doneTimer.unref();
+    }
+  }
+
+  /** Writes the done marks of the items handled so far (one update). Resolves once they are written or given up for now. */
+  async flushDone(): Promise<void> {
+    if (this.flushing) await this.flushing;
+    if (this.doneTimer) clearTimeout(this.doneTimer);
+    this.doneTimer = null;
+    const ids = this.doneBatch;
+    if (ids.length === 0) return;
+    this.doneBatch = [];
+    this.flushing = (async () => {
+      try {
+        // The payload goes (it may hold personal data); the id stays as the dedupe mark.
+        await InboxModel.collection.updateMany(
+          { _id: { $in: ids as never[] } },
+          { $set: { status: 'done', message: null, doneAt: this.now(), leaseOwner: null, leaseUntil: null } },
+        );
+        for (const id of ids) this.known.delete(id);
+      } catch (err) {
+        // Left pending: tried again with the next batch; after a crash the recovery poll replays
+        // them and the conversation service recognises them as handled.
+        this.doneBatch.unshift(...ids);
+        this.options.logger.debug({ err, items: ids.length }, 'inbox: could not mark items done; will try again');
+        if (!this.stopped && !this.doneTimer) {
+          this.doneTimer = setTimeout(() => void this.flushDone().catch(() => undefined), Math.max(1000, this.doneFlushMs));
+          this.doneTimer.unref();
+        }
+      } finally {
+        this.flushing = null;
+      }
+    })();
+    await this.flushing;
   }
 }
 
