@@ -12,7 +12,7 @@ import { TELEGRAM_RATE_LIMITS } from '../../src/channels/telegram/outbound.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { resolveDataDir } from '../../src/paths.js';
 import { startService } from '../../src/service.js';
-import type { ServiceStats } from './telegram-load.js';
+import type { MemberRecord, ServiceStats } from './telegram-load.js';
 
 // The benchmark's Bot API may allow more than Telegram's 30 msg/s (a faster drain): pace to it.
 if (process.env.BENCH_API_RATE) TELEGRAM_RATE_LIMITS.perSecond = Number(process.env.BENCH_API_RATE);
@@ -99,7 +99,28 @@ async function drained(timeoutMs: number): Promise<void> {
   throw new Error('not drained in time');
 }
 
+/** Per member: who they are and what was stored for them (the crash benchmark checks it answer by answer). */
+async function members(): Promise<MemberRecord[]> {
+  const subs = await SubmissionModel.collection.find({}, { projection: { memberId: 1, flowId: 1, answers: 1 } }).toArray();
+  const byMember = new Map<string, { flowId: string; answers: Record<string, unknown> }[]>();
+  for (const s of subs) {
+    const list = byMember.get(String(s.memberId)) ?? [];
+    list.push({ flowId: String(s.flowId), answers: s.answers as Record<string, unknown> });
+    byMember.set(String(s.memberId), list);
+  }
+  const docs = await MemberModel.collection.find({}, { projection: { platformUserId: 1, name: 1, villageCode: 1, registeredAt: 1, run: 1 } }).toArray();
+  return docs.map((m) => ({
+    platformUserId: String(m.platformUserId),
+    name: (m.name as string | null) ?? null,
+    villageCode: (m.villageCode as string | null) ?? null,
+    registered: m.registeredAt != null,
+    inRun: m.run != null,
+    submissions: byMember.get(String(m._id)) ?? [],
+  }));
+}
+
 const handlers: Record<string, (data: never) => Promise<unknown>> = {
+  members,
   ready: async () => ({ databaseUri }),
   trace: async () => [...trace].sort((a, b) => b[1].ms - a[1].ms).map(([k, v]) => ({ command: k, ...v })),
   stats,

@@ -178,6 +178,14 @@ export function childrenOf(pid: number): number[] {
   }
 }
 
+export function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return '';
+  }
+}
+
 export interface ServiceStats {
   inbox: Record<string, number>;
   outbox: Record<string, number>;
@@ -193,6 +201,15 @@ export interface ServiceStats {
   duplicateSubmissions: number;
   runs: number;
   dbBytes: number | null;
+}
+
+export interface MemberRecord {
+  platformUserId: string;
+  name: string | null;
+  villageCode: string | null;
+  registered: boolean;
+  inRun: boolean;
+  submissions: { flowId: string; answers: Record<string, unknown> }[];
 }
 
 export interface ServiceChild {
@@ -272,7 +289,8 @@ export async function startServiceChild(options: ServiceChildOptions): Promise<S
     request<{ databaseUri: string }>('ready'),
     exited.then(({ code, signal }) => Promise.reject(new Error(`service child exited before ready (${signal ?? code})`))),
   ]);
-  const dbPid = options.mongodbUri ? null : (childrenOf(proc.pid!)[0] ?? null);
+  // The embedded database among the children (tsx's esbuild service is one too).
+  const dbPid = options.mongodbUri ? null : (childrenOf(proc.pid!).find((pid) => /StandIn|mongod/.test(cmdline(pid))) ?? null);
   return {
     proc,
     port: options.port,
