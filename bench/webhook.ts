@@ -41,8 +41,9 @@ export interface Delivery {
 }
 
 /** Messages each chat received against what the outbox owed it. */
-export function compareDelivery(fake: FakeTelegram, owedByChat: Record<string, number>, tooManyBefore = 0): Delivery {
-  const received = fake.receivedCounts();
+export function compareDelivery(fake: FakeTelegram, owedByChat: Record<string, number>, tooManyBefore = 0, onlyChats?: (chat: number) => boolean): Delivery {
+  const received = new Map([...fake.receivedCounts()].filter(([chat]) => !onlyChats || onlyChats(chat)));
+  if (onlyChats) owedByChat = Object.fromEntries(Object.entries(owedByChat).filter(([chat]) => onlyChats(Number(chat))));
   let owed = 0;
   let delivered = 0;
   let exactlyOnce = 0;
@@ -70,12 +71,18 @@ export interface ServiceRound {
   dbPeak: number | null;
   reports: number;
   registered: number;
+  dbBytes: number | null;
 }
 
 /** One service run: start, load, drain, compare, stop. */
-export async function serviceRound(label: string, mongodbUri: string | undefined, options: { members?: number; before?: (child: ServiceChild) => Promise<void> } = {}): Promise<ServiceRound> {
+export async function serviceRound(
+  label: string,
+  mongodbUri: string | undefined,
+  options: { members?: number; apiRate?: number; before?: (child: ServiceChild, fake: FakeTelegram) => Promise<void> } = {},
+): Promise<ServiceRound> {
   const members = options.members ?? MEMBERS;
-  const fake = await startFakeTelegram({ token: TOKEN, limits: { globalPerSecond: API_RATE } });
+  const apiRate = options.apiRate ?? API_RATE;
+  const fake = await startFakeTelegram({ token: TOKEN, limits: { globalPerSecond: apiRate } });
   for (let i = 0; i < members; i++) fake.addChat({ id: CHAT0 + i, first_name: 'Ibu' });
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-webhook-'));
   const port = await freePort();
@@ -88,17 +95,19 @@ export async function serviceRound(label: string, mongodbUri: string | undefined
     // Each run's own database on an external server.
     ...(mongodbUri ? { mongodbUri: withDatabase(mongodbUri, `bench_webhook_${Date.now()}`) } : {}),
     // The service's own dispatcher paces itself to the Bot API's limit.
-    env: { BENCH_API_RATE: String(API_RATE) },
+    env: { BENCH_API_RATE: String(apiRate) },
   });
   try {
-    await options.before?.(child);
+    await options.before?.(child, fake);
+    const baseline = options.before ? await child.stats() : null;
     const bodies = loadBodies(members);
     const load = await postAll(child.url, bodies, CONNECTIONS);
     const t0 = performance.now();
     await child.drained();
     const drainS = (performance.now() - t0) / 1000;
     const stats = await child.stats();
-    const delivery = compareDelivery(fake, stats.owed);
+    // The load's own chats (a benchmark may have seeded others).
+    const delivery = compareDelivery(fake, stats.owed, 0, (chat) => chat >= CHAT0 && chat < CHAT0 + members);
     if (process.env.BENCH_DB_TRACE === '1') {
       const trace = await child.request<{ command: string; n: number; ms: number }[]>('trace');
       console.log(`  database commands (${trace.reduce((s, t) => s + t.n, 0)} for ${bodies.length} updates):`);
@@ -106,7 +115,12 @@ export async function serviceRound(label: string, mongodbUri: string | undefined
     }
     const nodePeak = rssOf(child.proc.pid!)?.peakMb ?? null;
     const dbPeak = child.dbPid ? (rssOf(child.dbPid)?.peakMb ?? null) : null;
-    return { label, load, drainS, delivery, nodePeak, dbPeak, reports: stats.submissions['laporan-risiko'] ?? 0, registered: stats.registered };
+    return {
+      label, load, drainS, delivery, nodePeak, dbPeak,
+      reports: (stats.submissions['laporan-risiko'] ?? 0) - (baseline?.submissions['laporan-risiko'] ?? 0),
+      registered: stats.registered - (baseline?.registered ?? 0),
+      dbBytes: stats.dbBytes,
+    };
   } finally {
     await child.stop();
     await fake.close();

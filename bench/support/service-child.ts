@@ -12,7 +12,7 @@ import { TELEGRAM_RATE_LIMITS } from '../../src/channels/telegram/outbound.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { resolveDataDir } from '../../src/paths.js';
 import { startService } from '../../src/service.js';
-import type { MemberRecord, ServiceStats } from './telegram-load.js';
+import type { MemberRecord, SeedOptions, ServiceStats } from './telegram-load.js';
 
 // The benchmark's Bot API may allow more than Telegram's 30 msg/s (a faster drain): pace to it.
 if (process.env.BENCH_API_RATE) TELEGRAM_RATE_LIMITS.perSecond = Number(process.env.BENCH_API_RATE);
@@ -119,8 +119,54 @@ async function members(): Promise<MemberRecord[]> {
   }));
 }
 
+/**
+ * Fills the database with history cloned from a member who walked through for real: members
+ * (registered, idle or with the template's run in progress), their submissions, expired runs
+ * (drafts), and the inbox and outbox traces of earlier messages (done, sent).
+ */
+async function seed(o: SeedOptions): Promise<{ ms: number }> {
+  const t0 = Date.now();
+  const tmpl = await MemberModel.collection.findOne({ platformUserId: o.template });
+  if (!tmpl) throw new Error(`template member ${o.template} not found`);
+  const subs = await SubmissionModel.collection.find({ memberId: tmpl._id }).toArray();
+  const registration = subs.find((x) => x.flowId === 'daftar');
+  const report = subs.find((x) => x.flowId === 'laporan-risiko');
+  const now = Date.now();
+  const batch = 500;
+  const put = async (collection: { insertMany(docs: never[], o: object): Promise<unknown> }, docs: object[]) => {
+    for (let i = 0; i < docs.length; i += batch) await collection.insertMany(docs.slice(i, i + batch) as never[], { ordered: false });
+  };
+  const memberIds = Array.from({ length: o.members }, () => new mongoose.Types.ObjectId());
+  const userId = (k: number) => String(o.firstUserId + k);
+  await put(MemberModel.collection, memberIds.map((_id, k) => ({
+    ...tmpl, _id, platformUserId: userId(k), handled: [], rev: 0,
+    run: o.inRun && tmpl.run ? { ...(tmpl.run as object), id: new mongoose.Types.ObjectId() } : null,
+  })));
+  const submissions: object[] = [];
+  if (registration) for (const [k, memberId] of memberIds.entries()) submissions.push({ ...registration, _id: new mongoose.Types.ObjectId(), runId: new mongoose.Types.ObjectId(), memberId, createdAt: new Date(now - k * 1000) });
+  if (report) for (let r = 0; r < o.reports; r++) submissions.push({ ...report, _id: new mongoose.Types.ObjectId(), runId: new mongoose.Types.ObjectId(), memberId: memberIds[r % memberIds.length], submittedAt: new Date(now - r * 60_000) });
+  await put(SubmissionModel.collection, submissions);
+  await put(RunModel.collection, Array.from({ length: o.expiredRuns }, (_, r) => ({
+    _id: new mongoose.Types.ObjectId(), memberId: memberIds[r % memberIds.length], flowId: 'laporan-risiko', flowVersion: 1, status: 'expired',
+    state: (tmpl.run as { state?: unknown } | null)?.state ?? { answers: {} }, startedAt: new Date(now - 9 * 86400_000), lastActivityAt: new Date(now - 8 * 86400_000), expiredAt: new Date(now - 86400_000),
+  })));
+  await put(InboxModel.collection, Array.from({ length: o.inboxDone }, (_, k) => ({
+    _id: `telegram:tg:h${k}`, memberKey: `telegram:${userId(k % o.members)}`, message: null, status: 'done', seq: (now - 86400_000) * 1000 + k,
+    receivedAt: new Date(now - 86400_000), leaseOwner: null, leaseUntil: null, attempts: 0, lastError: null, doneAt: new Date(now - 86400_000),
+  })));
+  await put(OutboxModel.collection, Array.from({ length: o.outboxSent }, (_, k) => ({
+    _id: `reply:telegram:tg:h${k}`, kind: 'reply', channel: 'telegram', to: userId(k % o.members), memberId: memberIds[k % memberIds.length],
+    messages: [{ text: 'Terima kasih, laporan Anda sudah tersimpan dan akan diperiksa fasilitator.' }], replyTo: null, status: 'sent', seq: (now - 86400_000) * 1000 + k,
+    availableAt: new Date(now - 86400_000), leaseOwner: null, leaseUntil: null, attempts: 1, sentCount: 1, platformMessageIds: [String(k)], lastError: null,
+    expiresAt: null, broadcastId: null, createdAt: new Date(now - 86400_000), doneAt: new Date(now - 86400_000),
+  })));
+  return { ms: Date.now() - t0 };
+}
+
 const handlers: Record<string, (data: never) => Promise<unknown>> = {
   members,
+  seed,
+  rss: async () => process.memoryUsage(),
   ready: async () => ({ databaseUri }),
   trace: async () => [...trace].sort((a, b) => b[1].ms - a[1].ms).map(([k, v]) => ({ command: k, ...v })),
   stats,

@@ -203,6 +203,34 @@ export interface ServiceStats {
   dbBytes: number | null;
 }
 
+export interface SeedOptions {
+  /** platformUserId of a member who walked through for real: cloned. */
+  template: string;
+  members: number;
+  firstUserId: number;
+  /** Clones keep the template's run in progress (else they are idle). */
+  inRun: boolean;
+  /** Finished risk reports (submissions), spread over the members; each member also has its registration. */
+  reports: number;
+  expiredRuns: number;
+  inboxDone: number;
+  outboxSent: number;
+}
+
+/** Posts one member's updates one after another (each answered before the next), as one person would. */
+export async function walkOne(url: string, i: number, steps: number, firstUpdateId: number): Promise<void> {
+  const all = walk(i).slice(0, steps);
+  for (const [s, step] of all.entries()) {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': SECRET },
+      body: JSON.stringify(updateFor(i, step, firstUpdateId + s, 100 + s)),
+    });
+    if (res.status !== 200) throw new Error(`walkOne: ${res.status}`);
+    await new Promise((r) => setTimeout(r, 30));
+  }
+}
+
 export interface MemberRecord {
   platformUserId: string;
   name: string | null;

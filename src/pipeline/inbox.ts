@@ -44,7 +44,12 @@ export interface InboxOptions {
   leaseMs?: number;
   /** Give up recording after this long, so a webhook can answer 503 quickly (default 2 s). */
   recordTimeoutMs?: number;
-  /** Recovery poll interval (default 2 s). */
+  /**
+   * Recovery poll interval (default a quarter of the lease, 15 s). The poll is a query on status
+   * and lease, which the embedded stand-in answers by scanning every inbox document (it keeps only
+   * unique indexes): it finds work only after a crash or in another instance's hands, so it need
+   * not run more often than leases can expire.
+   */
   pollIntervalMs?: number;
   /** Handled items are marked done in one update at most this often (default 100 ms; 0 = one update each). */
   doneFlushMs?: number;
@@ -88,7 +93,7 @@ export class Inbox {
     this.owner = options.owner ?? `inbox-${randomUUID().slice(0, 8)}`;
     this.leaseMs = options.leaseMs ?? 60_000;
     this.recordTimeoutMs = options.recordTimeoutMs ?? 2_000;
-    this.pollIntervalMs = options.pollIntervalMs ?? 2_000;
+    this.pollIntervalMs = options.pollIntervalMs ?? Math.max(1_000, Math.round(this.leaseMs / 4));
     this.now = options.now ?? (() => new Date());
     this.doneFlushMs = options.doneFlushMs ?? 100;
   }
