@@ -6,7 +6,7 @@
  *   2. grammY with @grammyjs/conversations, its state in a MongoDB collection through a small
  *      storage adapter over mongoose (below); replies are not sent (the Bot API is stubbed).
  * Prints the time per answer at questions 1, 10 and 20 (mean over BENCH_PEOPLE people, default
- * 100, 10 at a time) and the stored bytes per person at question 20 (BSON).
+ * 100, one at a time so an answer's time is its own: BENCH_AT_ONCE) and the stored bytes per person at question 20 (BSON).
  * Targets: flat (question 20 within 1.3x of question 1), below the plugin at question 20,
  * Suara Desa's state under 2 KB. Database: MONGODB_URI, else the stand-in (in memory).
  */
@@ -26,7 +26,7 @@ import { benchDatabase } from './support/dispatchers.js';
 import { updateFor } from './support/telegram-load.js';
 
 const PEOPLE = Number(process.env.BENCH_PEOPLE ?? 100);
-const AT_ONCE = 10;
+const AT_ONCE = Number(process.env.BENCH_AT_ONCE ?? 1);
 const QUESTIONS = 20;
 const CHAT0 = 9_000_000;
 
