@@ -176,7 +176,8 @@ async function grammyConversations(timing: Timing): Promise<void> {
         break;
       }
     }
-    await ctx.reply(`Periksa jawaban Anda: ${Object.keys(answers).length} jawaban`);
+    // The same kind of summary Suara Desa shows before sending: every question's label and answer.
+    await ctx.reply(`Periksa jawaban Anda:\n${Object.entries(answers).map(([k, v]) => `Pertanyaan ${Number(k.slice(1))}: ${v}`).join('\n')}\n\n1. Kirim\n2. Ubah`);
   }
   bot.use(createConversation(survey, 'survey'));
   bot.command('survei', (ctx) => ctx.conversation.enter('survey'));
@@ -201,14 +202,14 @@ async function grammyConversations(timing: Timing): Promise<void> {
   });
 }
 
-function report(label: string, t: Timing): { q1: number; q10: number; q20: number; bytes: number; state: number } {
+function report(label: string, t: Timing): { q1: number; q10: number; q19: number; q20: number; bytes: number; state: number } {
   const at = (q: number) => t.sum[q]! / t.n[q]!;
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const bytes = mean(t.bytesAt20);
   const state = t.runBytesAt20.length ? mean(t.runBytesAt20) : bytes;
-  const r = { q1: at(1), q10: at(10), q20: at(20), bytes, state };
+  const r = { q1: at(1), q10: at(10), q19: at(19), q20: at(20), bytes, state };
   console.log(
-    `  ${label.padEnd(44)} per answer: q1 ${r.q1.toFixed(2)} ms, q10 ${r.q10.toFixed(2)} ms, q20 ${r.q20.toFixed(2)} ms (q20/q1 ${(r.q20 / r.q1).toFixed(2)}); ` +
+    `  ${label.padEnd(44)} per answer: q1 ${r.q1.toFixed(2)} ms, q10 ${r.q10.toFixed(2)} ms, q19 ${r.q19.toFixed(2)} ms, q20 (then the summary) ${r.q20.toFixed(2)} ms (q20/q1 ${(r.q20 / r.q1).toFixed(2)}); ` +
       `stored at q20 ${Math.round(r.bytes)} B per person${t.runBytesAt20.length ? ` (the run's state ${Math.round(r.state)} B, the rest is the member)` : ' (the replay log)'}`,
   );
   return r;
