@@ -44,6 +44,14 @@ const CODE_FAILURES_PER_HOUR = 5;
 /** Menu order: a flow keeps its number for every role (a resident simply doesn't see 3). */
 const MENU_ORDER = ['profil-desa', 'laporan-risiko', 'kemajuan-kegiatan'];
 
+interface AccessCodeEntry {
+  id: string;
+  code: string;
+  role: string;
+  villageCode: string | null;
+  simulatorOnly: boolean;
+}
+
 export interface ActiveRun {
   id: Types.ObjectId;
   flowId: string;
@@ -137,7 +145,9 @@ export class ConversationService implements InboundHandler {
   /** Members as last written by this process: a message needs no read when nobody else wrote since. */
   private readonly cache = new Map<string, MemberState>();
   private villageCache: { at: number; villages: StepContext['data']['villages'] } | null = null;
-  private codeCache: { at: number; codes: { id: string; code: string; role: string; villageCode: string | null; simulatorOnly: boolean }[] } | null = null;
+  private codeCache: { at: number; codes: AccessCodeEntry[] } | null = null;
+  private villagesLoading: Promise<StepContext['data']['villages']> | null = null;
+  private codesLoading: Promise<AccessCodeEntry[]> | null = null;
 
   constructor(private readonly options: ConversationServiceOptions) {
     this.flows = options.flows;
@@ -787,22 +797,39 @@ export class ConversationService implements InboundHandler {
   private async villages(): Promise<StepContext['data']['villages']> {
     // 40 villages: cached for a minute, so staff edits show up quickly.
     if (this.villageCache && Date.now() - this.villageCache.at < 60_000) return this.villageCache.villages;
-    const docs = await VillageModel.find({}, { code: 1, name: 1, kecamatan: 1, aliases: 1 }).sort({ kecamatan: 1, name: 1 }).lean();
-    const villages = docs.map((v) => ({ code: v.code, name: v.name, kecamatan: v.kecamatan, aliases: v.aliases ?? [] }));
-    this.villageCache = { at: Date.now(), villages };
-    return villages;
+    // One read at a time: messages arriving while it is on its way wait for the same answer.
+    this.villagesLoading ??= (async () => {
+      try {
+        const docs = await VillageModel.collection
+          .find({}, { projection: { code: 1, name: 1, kecamatan: 1, aliases: 1 }, sort: { kecamatan: 1, name: 1 } })
+          .toArray();
+        const villages = docs.map((v) => ({ code: String(v.code), name: String(v.name), kecamatan: String(v.kecamatan), aliases: (v.aliases as string[] | undefined) ?? [] }));
+        this.villageCache = { at: Date.now(), villages };
+        return villages;
+      } finally {
+        this.villagesLoading = null;
+      }
+    })();
+    return this.villagesLoading;
   }
 
   private async accessCodes() {
     // Read at most every few seconds: a code made by `npm run access-code` works within seconds.
     if (this.codeCache && Date.now() - this.codeCache.at < 5_000) return this.codeCache.codes;
-    const now = this.now();
-    const docs = await AccessCodeModel.find({ $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }] }).lean();
-    const codes = docs
-      .filter((c) => c.maxUses == null || (c.uses ?? 0) < c.maxUses)
-      .map((c) => ({ id: String(c._id), code: c.code, role: c.role, villageCode: c.villageCode ?? null, simulatorOnly: c.simulatorOnly === true }));
-    this.codeCache = { at: Date.now(), codes };
-    return codes;
+    this.codesLoading ??= (async () => {
+      try {
+        const now = this.now();
+        const docs = await AccessCodeModel.find({ $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }] }).lean();
+        const codes = docs
+          .filter((c) => c.maxUses == null || (c.uses ?? 0) < c.maxUses)
+          .map((c) => ({ id: String(c._id), code: c.code, role: c.role, villageCode: c.villageCode ?? null, simulatorOnly: c.simulatorOnly === true }));
+        this.codeCache = { at: Date.now(), codes };
+        return codes;
+      } finally {
+        this.codesLoading = null;
+      }
+    })();
+    return this.codesLoading;
   }
 
   /** The id of a valid code for this role (and this village, when the code is bound to one), else null. */

@@ -10,6 +10,18 @@
  * picked up by the recovery poll once their lease expires. Handling is exactly once because
  * the conversation service writes the "handled" mark with the state it changed; this module
  * only guarantees that every recorded item is handled at least once, in order per person.
+ *
+ * Round trips: recording is one insert, on the critical path (the webhook waits for it). The
+ * item's own "done" mark is not: handled items are marked done together, one update for all
+ * those handled in the last `doneFlushMs` (default 100 ms). A crash before that update leaves
+ * them pending; the recovery poll hands them to the conversation service again, which finds
+ * them in the member's handled marks and does nothing.
+ *
+ * Order across a crash: items a dead process had recorded stay pending until their lease runs
+ * out. A person's newer messages, recorded meanwhile by this process, must not overtake them
+ * (an answer would land on the wrong question). So the first thing this process does is note
+ * which people have pending items in other hands (one read at start); their new messages wait
+ * until those items are taken over here (lease expired) or finished by their owner.
  */
 import { randomUUID } from 'node:crypto';
 import type { InboundMessage } from '../chat/types.js';
@@ -32,8 +44,15 @@ export interface InboxOptions {
   leaseMs?: number;
   /** Give up recording after this long, so a webhook can answer 503 quickly (default 2 s). */
   recordTimeoutMs?: number;
-  /** Recovery poll interval (default 2 s). */
+  /**
+   * Recovery poll interval (default a quarter of the lease, 15 s). The poll is a query on status
+   * and lease, which the embedded stand-in answers by scanning every inbox document (it keeps only
+   * unique indexes): it finds work only after a crash or in another instance's hands, so it need
+   * not run more often than leases can expire.
+   */
   pollIntervalMs?: number;
+  /** Handled items are marked done in one update at most this often (default 100 ms; 0 = one update each). */
+  doneFlushMs?: number;
   now?: () => Date;
 }
 
@@ -41,6 +60,8 @@ interface QueueItem {
   id: string;
   message: InboundMessage;
   attempts: number;
+  /** Arrival order: a person's queue is kept in it. */
+  seq: number;
 }
 
 export class Inbox {
@@ -57,13 +78,24 @@ export class Inbox {
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
   private seqCounter = 0;
+  private readonly doneFlushMs: number;
+  /** Handled, not yet marked done in the database. */
+  private doneBatch: string[] = [];
+  private doneTimer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> | null = null;
+  /** People with items pending in other hands when this process started (a crashed predecessor): id sets by person. */
+  private readonly orphans = new Map<string, Set<string>>();
+  private orphansLoaded: Promise<void> | null = null;
+  /** Items whose handling is under way. */
+  private readonly active = new Set<string>();
 
   constructor(private readonly options: InboxOptions) {
     this.owner = options.owner ?? `inbox-${randomUUID().slice(0, 8)}`;
     this.leaseMs = options.leaseMs ?? 60_000;
     this.recordTimeoutMs = options.recordTimeoutMs ?? 2_000;
-    this.pollIntervalMs = options.pollIntervalMs ?? 2_000;
+    this.pollIntervalMs = options.pollIntervalMs ?? Math.max(1_000, Math.round(this.leaseMs / 4));
     this.now = options.now ?? (() => new Date());
+    this.doneFlushMs = options.doneFlushMs ?? 100;
   }
 
   /** Records the message durably; resolves once it is safe to acknowledge it to the platform. */
@@ -93,13 +125,14 @@ export class Inbox {
       }
       throw new InboxUnavailable(`could not record the message: ${(err as Error).message}`);
     }
-    this.enqueue({ id, message, attempts: 0 });
+    this.enqueue({ id, message, attempts: 0, seq: doc.seq });
     return 'recorded';
   }
 
   /** Starts the recovery poll (items left pending by a crash or a failed attempt). */
   start(): void {
     this.stopped = false;
+    void this.loadOrphans();
     const tick = () => {
       this.pollTimer = setTimeout(() => {
         this.recover()
@@ -117,13 +150,22 @@ export class Inbox {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.pollTimer) clearTimeout(this.pollTimer);
+    // People waiting for a predecessor's items: theirs stay pending for the next start.
+    for (const key of [...this.queues.keys()]) {
+      if (this.running.has(key)) continue;
+      for (const item of this.queues.get(key) ?? []) this.known.delete(item.id);
+      this.queues.delete(key);
+    }
+    this.notifyIdle();
     await this.drained();
   }
 
-  /** Resolves when nothing is queued or running in this process. */
-  drained(): Promise<void> {
-    if (this.running.size === 0 && [...this.queues.values()].every((q) => q.length === 0)) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  /** Resolves when nothing is queued or running in this process and the done marks are written (or failed for now). */
+  async drained(): Promise<void> {
+    if (!(this.running.size === 0 && [...this.queues.values()].every((q) => q.length === 0))) {
+      await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    }
+    await this.flushDone();
   }
 
   /**
@@ -142,7 +184,7 @@ export class Inbox {
       ),
       this.recordTimeoutMs,
     ).catch(() => null);
-    if (item?.message && !this.known.has(id)) this.enqueue({ id, message: item.message as InboundMessage, attempts: (item.attempts as number) ?? 0 });
+    if (item?.message && !this.known.has(id)) this.enqueue({ id, message: item.message as InboundMessage, attempts: (item.attempts as number) ?? 0, seq: (item.seq as number) ?? 0 });
   }
 
   /** Takes over pending items whose lease expired (a crashed process, or failed attempts). */
@@ -163,34 +205,97 @@ export class Inbox {
       );
       if (claimed.modifiedCount !== 1) continue;
       taken++;
-      this.enqueue({ id, message: item.message as InboundMessage, attempts: (item.attempts as number) ?? 0 });
+      this.enqueue({ id, message: item.message as InboundMessage, attempts: (item.attempts as number) ?? 0, seq: (item.seq as number) ?? 0 });
     }
     if (taken) this.options.logger.info({ taken }, 'inbox: took over pending messages');
+    await this.settleOrphans();
     return taken;
+  }
+
+  /** Reads, once, which people have pending items in other hands; until then no item is handled. */
+  private loadOrphans(): Promise<void> {
+    this.orphansLoaded ??= (async () => {
+      for (let attempt = 1; !this.stopped; attempt++) {
+        try {
+          const items = await InboxModel.collection
+            .find({ status: 'pending', leaseOwner: { $ne: this.owner } }, { projection: { _id: 1, memberKey: 1 } })
+            .toArray();
+          for (const item of items) {
+            const id = String(item._id);
+            if (this.known.has(id)) continue;
+            const key = String(item.memberKey);
+            const ids = this.orphans.get(key) ?? new Set<string>();
+            ids.add(id);
+            this.orphans.set(key, ids);
+          }
+          if (this.orphans.size) this.options.logger.info({ people: this.orphans.size }, 'inbox: messages of a previous process are pending; those people\'s new messages wait for them');
+          return;
+        } catch (err) {
+          this.options.logger.debug({ err, attempt }, 'inbox: could not read pending messages at start; trying again');
+          await new Promise((r) => setTimeout(r, Math.min(5_000, 100 * 2 ** Math.min(attempt, 6))));
+        }
+      }
+    })();
+    return this.orphansLoaded;
+  }
+
+  /** Lets people go on whose predecessor's items were finished elsewhere (not pending any more). */
+  private async settleOrphans(): Promise<void> {
+    if (this.orphans.size === 0) return;
+    const ids = [...this.orphans.values()].flatMap((set) => [...set]);
+    const still = new Set(
+      (await InboxModel.collection.find({ _id: { $in: ids as never[] }, status: 'pending' }, { projection: { _id: 1 } }).toArray()).map((d) => String(d._id)),
+    );
+    for (const [key, set] of [...this.orphans]) {
+      for (const id of [...set]) if (!still.has(id)) set.delete(id);
+      if (set.size === 0) this.release(key);
+    }
+  }
+
+  private release(key: string): void {
+    this.orphans.delete(key);
+    if ((this.queues.get(key)?.length ?? 0) > 0 && !this.running.has(key)) void this.work(key);
   }
 
   private enqueue(item: QueueItem): void {
     const key = `${item.message.channel}:${item.message.platformUserId}`;
     this.known.add(item.id);
     const queue = this.queues.get(key) ?? [];
-    queue.push(item);
+    // In arrival order: a predecessor's item taken over now goes before the newer ones waiting.
+    // (An item being handled keeps its place.)
+    const floor = queue[0] && this.active.has(queue[0].id) ? 1 : 0;
+    let at = queue.length;
+    while (at > floor && queue[at - 1]!.seq > item.seq) at--;
+    queue.splice(at, 0, item);
     this.queues.set(key, queue);
+    const orphans = this.orphans.get(key);
+    if (orphans?.delete(item.id) && orphans.size === 0) this.orphans.delete(key);
     if (!this.running.has(key)) void this.work(key);
   }
 
   /** Handles one person's items strictly in order; a failing item holds back the ones after it. */
   private async work(key: string): Promise<void> {
     this.running.add(key);
+    let held = false;
     try {
-      const queue = this.queues.get(key)!;
+      await this.loadOrphans();
+      const queue = this.queues.get(key) ?? [];
       while (queue.length > 0) {
+        if (this.orphans.has(key)) {
+          // A predecessor's message of this person is still pending: it goes first.
+          held = true;
+          break;
+        }
         const item = queue[0]!;
+        this.active.add(item.id);
         try {
           await this.options.handle(item.message);
-          await this.markDone(item.id);
+          this.active.delete(item.id);
           queue.shift();
-          this.known.delete(item.id);
+          // Stays known until its done mark is written, so a repeat meanwhile isn't taken up again.
+          this.markDone(item.id);
         } catch (err) {
+          this.active.delete(item.id);
           item.attempts++;
           this.options.logger.warn({ err, attempts: item.attempts, channel: item.message.channel }, 'inbox: handling failed; will try again');
           if (this.stopped) {
@@ -201,20 +306,62 @@ export class Inbox {
           await new Promise((r) => setTimeout(r, Math.min(30_000, 250 * 2 ** Math.min(item.attempts, 7))).unref?.());
         }
       }
-      this.queues.delete(key);
+      if (!held) this.queues.delete(key);
     } finally {
       this.running.delete(key);
-      if (this.running.size === 0 && this.queues.size === 0) {
-        const waiters = this.idleWaiters;
-        this.idleWaiters = [];
-        for (const w of waiters) w();
-      }
+      // Taken over while this loop was finishing: start again.
+      if (!held && !this.stopped && (this.queues.get(key)?.length ?? 0) > 0) void this.work(key);
+      this.notifyIdle();
     }
   }
 
-  private async markDone(id: string): Promise<void> {
-    // The payload goes (it may hold personal data); the id stays as the dedupe mark.
-    await InboxModel.collection.updateOne({ _id: id as never }, { $set: { status: 'done', message: null, doneAt: this.now(), leaseOwner: null, leaseUntil: null } });
+  private notifyIdle(): void {
+    if (this.running.size === 0 && [...this.queues.values()].every((q) => q.length === 0)) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  private markDone(id: string): void {
+    this.doneBatch.push(id);
+    if (this.doneFlushMs <= 0 || this.doneBatch.length >= 500) return void this.flushDone().catch(() => undefined);
+    if (!this.doneTimer) {
+      this.doneTimer = setTimeout(() => void this.flushDone().catch(() => undefined), this.doneFlushMs);
+      this.doneTimer.unref();
+    }
+  }
+
+  /** Writes the done marks of the items handled so far (one update). Resolves once they are written or given up for now. */
+  async flushDone(): Promise<void> {
+    if (this.flushing) await this.flushing;
+    if (this.doneTimer) clearTimeout(this.doneTimer);
+    this.doneTimer = null;
+    const ids = this.doneBatch;
+    if (ids.length === 0) return;
+    this.doneBatch = [];
+    this.flushing = (async () => {
+      try {
+        // The payload goes (it may hold personal data); the id stays as the dedupe mark.
+        await InboxModel.collection.updateMany(
+          { _id: { $in: ids as never[] } },
+          { $set: { status: 'done', message: null, doneAt: this.now(), leaseOwner: null, leaseUntil: null } },
+        );
+        for (const id of ids) this.known.delete(id);
+      } catch (err) {
+        // Left pending: tried again with the next batch; after a crash the recovery poll replays
+        // them and the conversation service recognises them as handled.
+        this.doneBatch.unshift(...ids);
+        this.options.logger.debug({ err, items: ids.length }, 'inbox: could not mark items done; will try again');
+        if (!this.stopped && !this.doneTimer) {
+          this.doneTimer = setTimeout(() => void this.flushDone().catch(() => undefined), Math.max(1000, this.doneFlushMs));
+          this.doneTimer.unref();
+        }
+      } finally {
+        this.flushing = null;
+      }
+    })();
+    await this.flushing;
   }
 }
 

@@ -1,0 +1,190 @@
+/**
+ * `npm run bench:webhook`: the real service (src/service.ts) in webhook mode, in a process of
+ * its own, on the embedded database (and again on MONGODB_URI when it is set), with the local
+ * Bot API (test/fakes/telegram-bot-api.ts: 30 msg/s overall, about 1/s per chat, 429 with
+ * retry_after above that). autocannon posts realistic Telegram updates with the secret header
+ * for BENCH_MEMBERS (default 1,000) members walking /start -> registration -> laporan-risiko
+ * (19 updates each, round-robin over the members, 20 keep-alive connections). Then the same
+ * load goes to a minimal grammY webhook bot with no database, in the same run, for the ratio.
+ *
+ * Prints updates/s, p50/p95/p99 of the webhook answer, errors, replies owed vs delivered
+ * exactly once after draining, 429s, peak RSS of the node process and of the database process.
+ * Targets (2 cores, embedded database): >= 300 upd/s, >= 20% of bare grammY, p99 < 250 ms,
+ * 0 errors, every owed reply delivered exactly once, node RSS < 250 MB.
+ *
+ * BENCH_API_RATE changes the Bot API's overall limit (default 30 msg/s: draining 1,000 members'
+ * replies then takes about 15 minutes). BENCH_CONNECTIONS (default 20). BENCH_CPU_PROF=1 writes
+ * a CPU profile of the service process to bench/.profiles/ (see bench/profile-summary.ts).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../src/db/local-server.js';
+import { startFakeTelegram, type FakeTelegram } from '../test/fakes/telegram-bot-api.js';
+import {
+  CHAT0, TOKEN, formatLoad, loadBodies, mb, postAll, rssOf, startBareGrammy, startServiceChild, type LoadResult, type ServiceChild,
+} from './support/telegram-load.js';
+
+const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 1000);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
+const API_RATE = Number(process.env.BENCH_API_RATE ?? 30);
+const PROFILE = process.env.BENCH_CPU_PROF === '1';
+
+export interface Delivery {
+  owed: number;
+  delivered: number;
+  exactlyOnce: number;
+  chats: number;
+  duplicates: number;
+  missing: number;
+  tooMany: number;
+}
+
+/** Messages each chat received against what the outbox owed it. */
+export function compareDelivery(fake: FakeTelegram, owedByChat: Record<string, number>, tooManyBefore = 0, onlyChats?: (chat: number) => boolean): Delivery {
+  const received = new Map([...fake.receivedCounts()].filter(([chat]) => !onlyChats || onlyChats(chat)));
+  if (onlyChats) owedByChat = Object.fromEntries(Object.entries(owedByChat).filter(([chat]) => onlyChats(Number(chat))));
+  let owed = 0;
+  let delivered = 0;
+  let exactlyOnce = 0;
+  let duplicates = 0;
+  let missing = 0;
+  const chats = new Set([...Object.keys(owedByChat), ...[...received.keys()].map(String)]);
+  for (const chat of chats) {
+    const o = owedByChat[chat] ?? 0;
+    const r = received.get(Number(chat)) ?? 0;
+    owed += o;
+    delivered += r;
+    exactlyOnce += Math.min(o, r);
+    duplicates += Math.max(0, r - o);
+    missing += Math.max(0, o - r);
+  }
+  return { owed, delivered, exactlyOnce, chats: chats.size, duplicates, missing, tooMany: fake.tooManyRequests - tooManyBefore };
+}
+
+export interface ServiceRound {
+  label: string;
+  load: LoadResult;
+  drainS: number;
+  delivery: Delivery;
+  nodePeak: number | null;
+  dbPeak: number | null;
+  reports: number;
+  registered: number;
+  dbBytes: number | null;
+}
+
+/** One service run: start, load, drain, compare, stop. */
+export async function serviceRound(
+  label: string,
+  mongodbUri: string | undefined,
+  options: { members?: number; apiRate?: number; before?: (child: ServiceChild, fake: FakeTelegram) => Promise<void> } = {},
+): Promise<ServiceRound> {
+  const members = options.members ?? MEMBERS;
+  const apiRate = options.apiRate ?? API_RATE;
+  const fake = await startFakeTelegram({ token: TOKEN, limits: { globalPerSecond: apiRate } });
+  for (let i = 0; i < members; i++) fake.addChat({ id: CHAT0 + i, first_name: 'Ibu' });
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-webhook-'));
+  const port = await freePort();
+  const child = await startServiceChild({
+    port,
+    apiRoot: fake.apiRoot,
+    dataDir,
+    ...(mongodbUri ? { mongodbUri } : {}),
+    execArgv: PROFILE ? ['--cpu-prof', '--cpu-prof-dir', join(import.meta.dirname, '.profiles')] : [],
+    // Each run's own database on an external server.
+    ...(mongodbUri ? { mongodbUri: withDatabase(mongodbUri, `bench_webhook_${Date.now()}`) } : {}),
+    // The service's own dispatcher paces itself to the Bot API's limit.
+    env: { BENCH_API_RATE: String(apiRate) },
+  });
+  try {
+    await options.before?.(child, fake);
+    const baseline = options.before ? await child.stats() : null;
+    const bodies = loadBodies(members);
+    const load = await postAll(child.url, bodies, CONNECTIONS);
+    const t0 = performance.now();
+    await child.drained();
+    const drainS = (performance.now() - t0) / 1000;
+    const stats = await child.stats();
+    // The load's own chats (a benchmark may have seeded others).
+    const delivery = compareDelivery(fake, stats.owed, 0, (chat) => chat >= CHAT0 && chat < CHAT0 + members);
+    if (process.env.BENCH_DB_TRACE === '1') {
+      const trace = await child.request<{ command: string; n: number; ms: number }[]>('trace');
+      console.log(`  database commands (${trace.reduce((s, t) => s + t.n, 0)} for ${bodies.length} updates):`);
+      for (const t of trace.slice(0, 25)) console.log(`    ${String(t.n).padStart(7)} x ${(t.ms / t.n).toFixed(2).padStart(7)} ms = ${(t.ms / 1000).toFixed(1).padStart(6)} s  ${t.command}`);
+    }
+    const nodePeak = rssOf(child.proc.pid!)?.peakMb ?? null;
+    const dbPeak = child.dbPid ? (rssOf(child.dbPid)?.peakMb ?? null) : null;
+    return {
+      label, load, drainS, delivery, nodePeak, dbPeak,
+      reports: (stats.submissions['laporan-risiko'] ?? 0) - (baseline?.submissions['laporan-risiko'] ?? 0),
+      registered: stats.registered - (baseline?.registered ?? 0),
+      dbBytes: stats.dbBytes,
+    };
+  } finally {
+    await child.stop();
+    await fake.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+export function withDatabase(uri: string, name: string): string {
+  const url = new URL(uri);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export function printRound(r: ServiceRound, members: number): void {
+  const d = r.delivery;
+  console.log(`  ${r.label}: ${formatLoad(r.load)}`);
+  console.log(
+    `    drained ${r.drainS.toFixed(1)} s after the load; replies owed ${d.owed}, delivered ${d.delivered}, exactly once ${d.exactlyOnce} ` +
+      `(${d.duplicates} twice, ${d.missing} missing) to ${d.chats} chats; 429s ${d.tooMany}; ` +
+      `${r.registered}/${members} registered, ${r.reports}/${members} reports stored`,
+  );
+  console.log(`    peak RSS: node ${mb(r.nodePeak)}, database ${r.dbPeak == null ? '(external)' : mb(r.dbPeak)}`);
+}
+
+async function bareRound(members: number): Promise<LoadResult> {
+  const fake = await startFakeTelegram({ token: TOKEN, limits: { globalPerSecond: API_RATE } });
+  const bare = await startBareGrammy(await freePort(), fake.apiRoot);
+  try {
+    return await postAll(bare.url, loadBodies(members), CONNECTIONS);
+  } finally {
+    await bare.stop();
+    await fake.close();
+  }
+}
+
+async function main() {
+  console.log(
+    `bench:webhook: ${MEMBERS} members x 19 updates (/start, registration, risk report), ${CONNECTIONS} connections; ` +
+      `local Bot API at ${API_RATE} msg/s overall, 1/s per chat`,
+  );
+  const bare = await bareRound(MEMBERS);
+  console.log(`  bare grammY, no database: ${formatLoad(bare)}`);
+  const rounds: ServiceRound[] = [];
+  const only = process.env.BENCH_DB; // 'embedded' | 'mongodb'
+  if (only !== 'mongodb') rounds.push(await serviceRound('Suara Desa, embedded database', undefined));
+  if (rounds[0]) printRound(rounds[0], MEMBERS);
+  if (process.env.MONGODB_URI && only !== 'embedded') {
+    const r = await serviceRound('Suara Desa, MONGODB_URI', process.env.MONGODB_URI);
+    rounds.push(r);
+    printRound(r, MEMBERS);
+  }
+  const bareAgain = await bareRound(MEMBERS);
+  console.log(`  bare grammY again (after): ${formatLoad(bareAgain)}`);
+  const bareRate = (bare.perSecond + bareAgain.perSecond) / 2;
+  for (const r of rounds) {
+    const ratio = r.load.perSecond / bareRate;
+    const errors = r.load.errors + r.load.non2xx + r.load.timeouts;
+    const ok = (b: boolean) => (b ? 'met' : 'NOT met');
+    console.log(
+      `  ${r.label}: ${(ratio * 100).toFixed(0)}% of bare grammY (${bareRate.toFixed(0)} upd/s, mean of before and after). Targets: ` +
+        `>= 300 upd/s ${ok(r.load.perSecond >= 300)}; >= 20% ${ok(ratio >= 0.2)}; p99 < 250 ms ${ok(r.load.p99 < 250)}; 0 errors ${ok(errors === 0)}; ` +
+        `exactly once ${ok(r.delivery.duplicates === 0 && r.delivery.missing === 0)}; node RSS < 250 MB ${ok((r.nodePeak ?? Infinity) < 250)}`,
+    );
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();
