@@ -262,11 +262,13 @@ export function createFacilitatorExtensions(deps: FacilitatorDeps): ChatExtensio
     commands: [
       {
         words: ['jadwal', 'schedule'],
+        args: /^(baru|new|buat)$/,
         roles: [...STAFF],
         run: async (ctx) => (/^(baru|new|buat)\b/.test(ctx.args.trim()) ? { startFlow: 'jadwal' } : listWorkshops(ctx)),
       },
       {
         words: ['siaran', 'broadcast'],
+        args: /^(status|progress|kemajuan)$/,
         roles: [...STAFF],
         run: async (ctx) => (/^(status|progress|kemajuan)\b/.test(ctx.args.trim()) ? broadcastStatus(ctx) : { startFlow: 'siaran' }),
       },

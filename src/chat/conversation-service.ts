@@ -427,19 +427,20 @@ export class ConversationService implements InboundHandler {
   }
 
   /**
-   * A feature's command. During a flow only the word alone counts, and only for a role that may
-   * use it, so an answer like "jadwal tanam bergeser" (or a resident's "laporan") stays an answer.
+   * A feature's command: its word, for a role that may use it, followed by nothing or by what the
+   * command takes. During a flow only the word alone. Anything else stays an answer or a menu pick
+   * ("laporan risiko" picks the risk report; "jadwal tanam bergeser" answers the question).
    */
   private extensionCommand(text: string, member: MemberState) {
-    const [word = '', ...args] = normalizeCommandWord(text).split(' ');
-    if (member.run && args.length > 0) return undefined;
-    return (this.ext.commands ?? []).find((c) => c.words.includes(word) && (!member.run || c.roles.includes(member.role)));
+    const [word = '', ...rest] = normalizeCommandWord(text).split(' ');
+    const args = rest.join(' ');
+    if (member.run && args) return undefined;
+    return (this.ext.commands ?? []).find((c) => c.words.includes(word) && c.roles.includes(member.role) && (!args || (c.args?.test(args) ?? false)));
   }
 
   private async runExtensionCommand(turn: Turn, command: NonNullable<ReturnType<ConversationService['extensionCommand']>>, text: string, message: InboundMessage): Promise<void> {
     const member = turn.member;
     const t = this.t(member);
-    if (!command.roles.includes(member.role)) return void turn.say({ text: t('bot:command.notForRole') }, ...(await this.idleOrReprompt(turn)));
     if (member.run) return void turn.say({ text: t('bot:menu.finishFirst', { flow: this.flowTitle(member.run.flowId, t) }) }, ...(await this.reprompt(turn)));
     const args = normalizeCommandWord(text).split(' ').slice(1).join(' ');
     const result = await command.run({ ...this.hookContext(turn, message), args });

@@ -45,8 +45,10 @@ export interface SubmissionInfo {
 export interface ChatCommand {
   /** Words that call it (lower case, without "/"); Indonesian first. */
   words: string[];
-  /** Who may use it; others get "not for your role". */
+  /** Who may use it. For anyone else the words are ordinary text (a resident's "laporan" still means a report). */
   roles: Role[];
+  /** What may follow the word ("jadwal baru", "ringkasan solang"); absent: the word alone. Text that doesn't fit is not this command. */
+  args?: RegExp;
   /** Returns replies, or asks the service to start a flow (e.g. the `jadwal` flow). */
   run(ctx: HookContext & { args: string }): Promise<OutboundMessage[] | { startFlow: string }>;
 }

@@ -73,8 +73,8 @@ export function createWorkspaceExtensions(ws: Workspace): ChatExtensions {
         },
       },
       { words: ['laporan', 'reports'], roles: [...STAFF], run: reports },
-      { words: ['ringkasan', 'summary'], roles: [...STAFF], run: summary },
-      { words: ['isi', 'proxy'], roles: ['pokja', ...STAFF], run: async () => ({ startFlow: PROXY_FLOW }) },
+      { words: ['ringkasan', 'summary'], roles: [...STAFF], args: /^[\p{L}\d .'-]{1,60}$/u, run: summary },
+      { words: ['isi', 'proxy'], roles: ['pokja', ...STAFF], args: /^(untuk warga|for (a )?resident)$/, run: async () => ({ startFlow: PROXY_FLOW }) },
     ],
     actions: {
       async rv(ctx, rest) {

@@ -175,7 +175,7 @@ describe('the facilitator on Telegram', () => {
     expect(alert.text).toContain('Ibu Maria (Pak Admin)');
   }, 30_000);
 
-  it('MASUK gives a facilitator a one-time link that opens the workspace, RINGKASAN a summary; a resident is told they are not for them', async () => {
+  it('MASUK gives a facilitator a one-time link that opens the workspace, RINGKASAN a summary; for a resident they are ordinary words', async () => {
     fac.say('masuk');
     const link = await fac.expect(/Tautan masuk ruang kerja/);
     const url = /http:\/\/\S+/.exec(link.text ?? '')?.[0];
@@ -193,9 +193,17 @@ describe('the facilitator on Telegram', () => {
     const summary = await fac.expect(/Ringkasan Solang/);
     expect(summary.text).toContain('Laporan risiko: 2 (1 baru)'); // the one reviewed, and the admin's for Ibu Maria
 
+    // For a resident those words are ordinary text: no link, no summary, the menu again.
     siti.say('masuk');
-    await siti.expect(/hanya untuk fasilitator/);
+    await siti.expect(/Mau melakukan apa/);
     siti.say('ringkasan');
-    await siti.expect(/hanya untuk fasilitator/);
+    await siti.expect(/Mau melakukan apa/);
+    expect(fake.chat(siti.id).botMessages.some((m) => /Tautan masuk|Ringkasan Solang/.test(m.text ?? ''))).toBe(false);
+
+    // The menu item's name picks the item, for a resident and for a facilitator (not the LAPORAN command).
+    siti.say('Laporan risiko');
+    await siti.expect(/Apa yang terjadi/);
+    fac.say('laporan risiko');
+    await fac.expect(/Apa yang terjadi/);
   }, 30_000);
 });
