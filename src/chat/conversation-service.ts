@@ -215,9 +215,18 @@ export class ConversationService implements InboundHandler {
         return replies;
       }
       // Someone else changed the member meanwhile (another instance, a sweep): take back the
-      // replies computed from the old state, read again and redo the step.
+      // replies computed from the old state, read again and redo the step. Unless that someone
+      // handled this very message (its lease ran out on us): its reply write found ours and its
+      // commit relies on it, so ours stands and goes out.
       this.cache.delete(key);
-      if (written.length) await this.withdrawReply(replyId);
+      if (written.length) {
+        const fresh = await MemberModel.collection.findOne({ _id: member._id }, { projection: { handled: 1 } });
+        if ((fresh?.handled as string[] | undefined)?.includes(message.messageId)) {
+          this.options.outbox?.onEnqueued?.(written);
+          return null;
+        }
+        await this.withdrawReply(replyId);
+      }
       if (attempt >= 3) throw new Error('member changed underneath four times in a row');
     }
   }

@@ -548,6 +548,24 @@ describe('exactly once', () => {
     expect(history).toEqual(['type', 'date', 'place', 'location']);
   });
 
+  it('one message handled by two workers at once (a lease ran out mid-step): the loser never takes back the reply the winner relies on', async () => {
+    const user = await midReport();
+    const winner = await createService();
+    const loser = user.service as unknown as { commit: (...args: unknown[]) => Promise<unknown> };
+    const commit = loser.commit.bind(loser);
+    // The loser has written the reply entry; before its own commit the winner handles the same
+    // message (its reply write finds the loser's entry) and commits first.
+    loser.commit = async (...args) => {
+      await winner.handle({ channel: 'web', platformUserId: user.id, messageId: 'twice-1', receivedAt: new Date(), languageHint: 'id', content: { kind: 'text', text: 'Dusun Air Besar' } });
+      return commit(...args);
+    };
+    expect(await user.send({ kind: 'text', text: 'Dusun Air Besar' }, 'twice-1')).toBeNull();
+    loser.commit = commit;
+    expect(await user.at()).toBe('location');
+    const reply = await OutboxModel.findById('reply:web:twice-1').lean();
+    expect((reply?.messages as { text: string }[] | undefined)?.some((m) => /kirim lokasinya/.test(m.text))).toBe(true);
+  });
+
   it('handles two messages of one person sent at once in order', async () => {
     const user = await midReport();
     await Promise.all([user.say('Dusun Air Besar'), user.say('lewati')]);
