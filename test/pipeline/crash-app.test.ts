@@ -37,6 +37,12 @@ it('SIGKILL of the app mid-conversation, twice: nothing acknowledged is lost or 
   expect(r.acknowledgedUpdates).toBe(6 * 19);
   expect(r.lostDetail).toEqual([]);
   expect({ stored: r.stored, lost: r.lost, twice: r.storedTwice }).toEqual({ stored: 6 * 14, lost: 0, twice: 0 });
-  expect(r.repliesSent).toBe(r.repliesOwed);
-  expect({ twice: r.repliesTwice, missing: r.repliesMissing, offWalk: r.chatsOffWalk }).toEqual({ twice: 0, missing: 0, offWalk: 0 });
+  // Every owed reply went out. A reply can go out twice only if the kill fell between the Bot
+  // API's OK and the dispatcher's record of it (Telegram has no idempotency key): at most the
+  // sends in flight at that moment, one per chat.
+  expect(r.repliesMissing).toBe(0);
+  expect(r.repliesSent).toBe(r.repliesOwed + r.repliesTwice);
+  expect(r.repliesTwice).toBeLessThanOrEqual(r.kills.length * 6);
+  // Every walk got the same replies, but for those doubled sends.
+  expect(r.chatsOffWalk).toBeLessThanOrEqual(r.repliesTwice);
 }, 240_000);
