@@ -22,7 +22,7 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-it('SIGKILL of the app mid-conversation, twice: nothing acknowledged is lost or doubled, every owed reply is sent once', async () => {
+it('SIGKILL of the app mid-conversation, twice: nothing acknowledged is lost or doubled, every owed reply is sent (twice only for a send the kill cut off from its record)', async () => {
   fake = await startFakeTelegram({ token: TOKEN, limits: { perChatBurst: 10 } });
   const r = await crashRun({
     members: 6,
