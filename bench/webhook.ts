@@ -12,6 +12,10 @@
  * Targets (2 cores, embedded database): >= 300 upd/s, >= 20% of bare grammY, p99 < 250 ms,
  * 0 errors, every owed reply delivered exactly once, node RSS < 250 MB.
  *
+ * Then the WhatsApp webhook (signed payloads, bench/support/whatsapp-load.ts): median and p99 of
+ * its answer (targets: median < 50 ms, p99 < 250 ms). BENCH_ONLY=whatsapp or =telegram runs one
+ * part; BENCH_WA_MEMBERS (default 300) and BENCH_WA_CONNECTIONS (default 4).
+ *
  * BENCH_API_RATE changes the Bot API's overall limit (default 30 msg/s: draining 1,000 members'
  * replies then takes about 15 minutes). BENCH_CONNECTIONS (default 20). BENCH_CPU_PROF=1 writes
  * a CPU profile of the service process to bench/.profiles/ (see bench/profile-summary.ts).
@@ -24,6 +28,7 @@ import { startFakeTelegram, type FakeTelegram } from '../test/fakes/telegram-bot
 import {
   CHAT0, TOKEN, formatLoad, loadBodies, mb, postAll, rssOf, startBareGrammy, startServiceChild, type LoadResult, type ServiceChild,
 } from './support/telegram-load.js';
+import { whatsappRound } from './support/whatsapp-load.js';
 
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 1000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
@@ -156,7 +161,19 @@ async function bareRound(members: number): Promise<LoadResult> {
   }
 }
 
+/** The WhatsApp webhook under signed load (bench/support/whatsapp-load.ts). */
+async function whatsapp(): Promise<void> {
+  const members = Number(process.env.BENCH_WA_MEMBERS ?? 300);
+  const connections = Number(process.env.BENCH_WA_CONNECTIONS ?? 4);
+  console.log(`bench:webhook (WhatsApp): ${members} people x 5 signed text messages, ${connections} connections, embedded database`);
+  const r = await whatsappRound(members, connections);
+  const ok = (b: boolean) => (b ? 'met' : 'NOT met');
+  console.log(`  WhatsApp webhook: ${formatLoad(r.load)}; recorded ${r.recorded}, handled ${r.handled}`);
+  console.log(`  Targets: median < 50 ms ${ok(r.load.p50 < 50)}; p99 < 250 ms ${ok(r.load.p99 < 250)}; every message recorded once ${ok(r.recorded === r.load.sent && r.load.non2xx === 0)}`);
+}
+
 async function main() {
+  if (process.env.BENCH_ONLY === 'whatsapp') return whatsapp();
   console.log(
     `bench:webhook: ${MEMBERS} members x 19 updates (/start, registration, risk report), ${CONNECTIONS} connections; ` +
       `local Bot API at ${API_RATE} msg/s overall, 1/s per chat`,
@@ -185,6 +202,7 @@ async function main() {
         `exactly once ${ok(r.delivery.duplicates === 0 && r.delivery.missing === 0)}; node RSS < 250 MB ${ok((r.nodePeak ?? Infinity) < 250)}`,
     );
   }
+  if (process.env.BENCH_ONLY !== 'telegram') await whatsapp();
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();

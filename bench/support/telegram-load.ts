@@ -106,8 +106,11 @@ export interface LoadResult {
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
-/** Posts every body once over `connections` keep-alive connections; times each answer. */
-export async function postAll(url: string, bodies: string[], connections = 20): Promise<LoadResult> {
+/**
+ * Posts every body once over `connections` keep-alive connections; times each answer. Bodies
+ * are Telegram updates (with the secret header) unless they carry their own headers.
+ */
+export async function postAll(url: string, bodies: (string | { body: string; headers: Record<string, string> })[], connections = 20): Promise<LoadResult> {
   let next = 0;
   const latencies: number[] = [];
   let non2xx = 0;
@@ -121,7 +124,10 @@ export async function postAll(url: string, bodies: string[], connections = 20): 
       {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': SECRET },
-        setupRequest: (req) => ({ ...req, body: bodies[Math.min(next++, bodies.length - 1)] }),
+        setupRequest: (req) => {
+          const item = bodies[Math.min(next++, bodies.length - 1)]!;
+          return typeof item === 'string' ? { ...req, body: item } : { ...req, body: item.body, headers: item.headers };
+        },
       },
     ],
   });
