@@ -32,6 +32,7 @@ import type { Logger } from './logging/logger.js';
 import { flowsDir } from './paths.js';
 import { Dispatcher } from './pipeline/dispatcher.js';
 import { Inbox } from './pipeline/inbox.js';
+import { enqueue } from './pipeline/outbox.js';
 import { purgeExpiredPersonalData, purgeUnreferencedMedia } from './privacy/retention.js';
 import { startSchedules, type Schedules } from './schedule/index.js';
 import { seedPlanUpdateDates } from './schedule/plan-update.js';
@@ -130,7 +131,20 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
     // Replies are written already claimed by this process's dispatcher and sent at once.
     outbox: { claimFor: dispatcher.claimFor, onEnqueued: (ids) => dispatcher.wake(ids) },
   });
-  const inbox = new Inbox({ handle: (message) => conversations.handle(message), logger });
+  const inbox = new Inbox({
+    handle: (message) => conversations.handle(message),
+    logger,
+    // A message that keeps failing (a bug) is given up, and the person is told instead of waiting forever.
+    onGiveUp: async (message) => {
+      const member = await MemberModel.findOne({ channel: message.channel, platformUserId: message.platformUserId }, { _id: 1, language: 1 }).lean();
+      const language = member?.language === 'en' ? 'en' : 'id';
+      const ids = await enqueue([{
+        id: `reply:${message.channel}:${message.messageId}`, kind: 'reply', channel: message.channel, to: message.platformUserId,
+        memberId: member?._id ?? null, messages: [{ text: i18n.getFixedT(language)('bot:errors.gaveUp'), language }], replyTo: message.replyTo ?? null,
+      }]);
+      dispatcher.wake(ids);
+    },
+  });
 
   let shuttingDown = false;
   const app = createApp({ logger, isReady: () => db.isReady(), isShuttingDown: () => shuttingDown });

@@ -26,7 +26,7 @@
 import { randomUUID } from 'node:crypto';
 import type { InboundMessage } from '../chat/types.js';
 import { InboxModel } from '../db/models.js';
-import type { Logger } from '../logging/logger.js';
+import { scrub, type Logger } from '../logging/logger.js';
 
 export class InboxUnavailable extends Error {
   override name = 'InboxUnavailable';
@@ -53,6 +53,13 @@ export interface InboxOptions {
   pollIntervalMs?: number;
   /** Handled items are marked done in one update at most this often (default 100 ms; 0 = one update each). */
   doneFlushMs?: number;
+  /**
+   * A message whose handling fails this many times for a reason other than the database (a bug,
+   * a bad flow) is given up (status 'failed'), so it never holds the person's later messages back;
+   * onGiveUp tells the person (default 5 tries, about 15 s).
+   */
+  maxAttempts?: number;
+  onGiveUp?: (message: InboundMessage) => Promise<void>;
   now?: () => Date;
 }
 
@@ -79,6 +86,7 @@ export class Inbox {
   private idleWaiters: (() => void)[] = [];
   private seqCounter = 0;
   private readonly doneFlushMs: number;
+  private readonly maxAttempts: number;
   /** Handled, not yet marked done in the database. */
   private doneBatch: string[] = [];
   private doneTimer: NodeJS.Timeout | null = null;
@@ -96,6 +104,7 @@ export class Inbox {
     this.pollIntervalMs = options.pollIntervalMs ?? Math.max(1_000, Math.round(this.leaseMs / 4));
     this.now = options.now ?? (() => new Date());
     this.doneFlushMs = options.doneFlushMs ?? 100;
+    this.maxAttempts = options.maxAttempts ?? 5;
   }
 
   /** Records the message durably; resolves once it is safe to acknowledge it to the platform. */
@@ -297,6 +306,10 @@ export class Inbox {
         } catch (err) {
           this.active.delete(item.id);
           item.attempts++;
+          if (!isDatabaseTrouble(err) && item.attempts >= this.maxAttempts && (await this.giveUp(item, err))) {
+            queue.shift();
+            continue;
+          }
           this.options.logger.warn({ err, attempts: item.attempts, channel: item.message.channel }, 'inbox: handling failed; will try again');
           if (this.stopped) {
             // Left pending in the database: the next start (or another instance) takes it over.
@@ -312,6 +325,22 @@ export class Inbox {
       // Taken over while this loop was finishing: start again.
       if (!held && !this.stopped && (this.queues.get(key)?.length ?? 0) > 0) void this.work(key);
       this.notifyIdle();
+    }
+  }
+
+  /** Tells the person, then marks the item failed. False when that could not be written (try again later). */
+  private async giveUp(item: QueueItem, err: unknown): Promise<boolean> {
+    try {
+      await this.options.onGiveUp?.(item.message);
+      await InboxModel.updateOne(
+        { _id: item.id },
+        { $set: { status: 'failed', message: null, lastError: scrub(err instanceof Error ? `${err.name}: ${err.message}` : String(err)).slice(0, 300), doneAt: this.now(), leaseOwner: null, leaseUntil: null } },
+      );
+      this.options.logger.error({ err, attempts: item.attempts, channel: item.message.channel }, 'inbox: gave up on a message that keeps failing; the person was told');
+      return true;
+    } catch (writeErr) {
+      this.options.logger.warn({ err: writeErr }, 'inbox: could not record giving up; will try again');
+      return false;
     }
   }
 
@@ -373,4 +402,10 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
       (e: unknown) => (clearTimeout(timer), reject(e as Error)),
     );
   });
+}
+
+/** The database (or the driver's connection to it) failing: worth retrying for as long as it takes. */
+function isDatabaseTrouble(err: unknown): boolean {
+  const name = (err as { name?: unknown })?.name;
+  return err instanceof InboxUnavailable || (typeof name === 'string' && /^Mongo|^Mongoose|^BulkWrite/.test(name));
 }

@@ -35,6 +35,13 @@ describe('the log of an end-to-end run', () => {
         if (failures++ === 0) throw Object.assign(new Error('handler blew up'), { update: { message: { text: PLACE } } });
         return [{ text: 'Berhasil.' }];
       },
+    }, {
+      // A bug that never goes away: the message is given up and the person told, not left waiting.
+      words: ['rusak'],
+      roles: ['warga', 'pokja', 'fasilitator', 'admin'],
+      run: async () => {
+        throw new Error('always broken');
+      },
     }],
   };
 
@@ -81,4 +88,15 @@ describe('the log of an end-to-end run', () => {
       expect(log, `the log contains ${JSON.stringify(secret)}`).not.toContain(secret);
     }
   }, 60_000);
+
+  it('a message that keeps failing is given up after a few tries: the person is told, and their next message is answered', async () => {
+    const { InboxModel } = await import('../../src/db/models.js');
+    const user = new TelegramUser(fake, 6101, 'Maria');
+    const update = user.say("rusak");
+    await user.expect(/tidak bisa kami proses/, 20_000);
+    expect(await InboxModel.findById(`telegram:tg:${update.update_id}`).lean()).toMatchObject({ status: 'failed', lastError: 'Error: always broken' });
+    user.say('menu');
+    await user.expect(/Mau melakukan apa/);
+    expect(lines.some((l) => l.includes('gave up on a message that keeps failing'))).toBe(true);
+  }, 40_000);
 });

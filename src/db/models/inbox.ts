@@ -13,7 +13,7 @@ const inboxSchema = new Schema(
     /** `<channel>:<platformUserId>`: items of one person are handled one at a time, in order. */
     memberKey: { type: String, required: true },
     message: { type: Schema.Types.Mixed, default: null },
-    status: { type: String, enum: ['pending', 'done', 'ignored'], default: 'pending' },
+    status: { type: String, enum: ['pending', 'done', 'ignored', 'failed'], default: 'pending' },
     /** Arrival order (ms since epoch * 1000 + counter). */
     seq: { type: Number, required: true },
     receivedAt: { type: Date, required: true },
