@@ -46,6 +46,8 @@ const outboxSchema = new Schema(
 );
 outboxSchema.index({ status: 1, availableAt: 1 });
 outboxSchema.index({ broadcastId: 1, status: 1 });
+// Order per person: the dispatcher looks for an earlier unfinished entry of the same chat before each send.
+outboxSchema.index({ to: 1, status: 1 });
 // Delivery reports (WhatsApp statuses) find the entry by the platform's message id.
 outboxSchema.index({ platformMessageIds: 1 });
 
