@@ -10,12 +10,12 @@
  */
 import { Types } from 'mongoose';
 import { AlertModel, MemberModel, OutboxModel, VillageModel } from '../db/models.js';
-import type { HookContext, SubmissionInfo } from '../chat/extensions.js';
+import { proxyReporterName, type HookContext, type SubmissionInfo } from '../chat/extensions.js';
 import type { Translate } from '../i18n.js';
 import { formatClock, formatDay, isQuiet, nextAllowed } from '../schedule/time.js';
 import { nowOf, type FacilitatorDeps } from './deps.js';
 import { itemFor, queue } from './queue.js';
-import { facilitatorsOf, reachableByIds, translators, type Recipient } from './recipients.js';
+import { asRecipient, facilitatorsOf, reachableByIds, RECIPIENT_FIELDS, translators, type Recipient } from './recipients.js';
 
 export interface AlertData {
   reporterName: string | null;
@@ -73,12 +73,9 @@ export async function alertProxyRiskReport(
   deps: FacilitatorDeps,
 ): Promise<AlertOutcome | null> {
   if (s.flowId !== 'laporan-risiko' || !Types.ObjectId.isValid(s.enteredBy)) return null;
-  const by = await MemberModel.findById(s.enteredBy, { channel: 1, platformUserId: 1, name: 1, villageCode: 1, role: 1, language: 1 }).lean();
+  const by = await MemberModel.findById(s.enteredBy, RECIPIENT_FIELDS).lean();
   if (!by) return null;
-  const member: HookContext['member'] = {
-    _id: by._id, channel: by.channel, platformUserId: by.platformUserId, name: `${s.forName} (${by.name ?? '-'})`,
-    villageCode: s.villageCode, role: by.role ?? 'fasilitator', language: by.language === 'en' ? 'en' : 'id',
-  };
+  const member = { ...asRecipient(by), name: proxyReporterName(s.forName, by.name ?? null), villageCode: s.villageCode };
   return alertRiskReport({ member }, { id: new Types.ObjectId(s.id), flowId: s.flowId, flowVersion: s.flowVersion, villageCode: s.villageCode, answers: s.answers }, deps);
 }
 

@@ -22,9 +22,11 @@ export const REACHABLE: Record<string, unknown> = {
 /** A proactive message's recipient: the same snapshot chat hooks get. */
 export type Recipient = MemberSnapshot;
 
-const FIELDS = { channel: 1, platformUserId: 1, name: 1, villageCode: 1, role: 1, language: 1 } as const;
+/** The member fields a Recipient is made of. */
+export const RECIPIENT_FIELDS = { channel: 1, platformUserId: 1, name: 1, villageCode: 1, role: 1, language: 1 } as const;
+const FIELDS = RECIPIENT_FIELDS;
 
-function asRecipient(m: { _id: Types.ObjectId; channel: string; platformUserId: string; name?: string | null; villageCode?: string | null; role?: string | null; language?: string | null }): Recipient {
+export function asRecipient(m: { _id: Types.ObjectId; channel: string; platformUserId: string; name?: string | null; villageCode?: string | null; role?: string | null; language?: string | null }): Recipient {
   return {
     _id: m._id, channel: m.channel, platformUserId: m.platformUserId, name: m.name ?? null, villageCode: m.villageCode ?? null,
     role: (m.role ?? 'warga') as Role, language: m.language === 'en' ? 'en' : 'id',

@@ -23,7 +23,7 @@ import type { Logger } from '../logging/logger.js';
 import { enqueue, type EnqueueOptions } from '../pipeline/outbox.js';
 import { deleteMemberData } from '../privacy/retention.js';
 import { parseGlobalCommand, type GlobalCommand } from './commands.js';
-import { ACTION_PROMPT_SEQ, type ChatExtensions, type HookContext, type MemberSnapshot } from './extensions.js';
+import { ACTION_PROMPT_SEQ, proxyReporterName, type ChatExtensions, type HookContext, type MemberSnapshot } from './extensions.js';
 import { applyPlanProgress } from './submission-effects.js';
 import type { Address, InboundHandler, InboundMessage, OutboundMessage } from './types.js';
 import { decodeVillagePayload } from './village-payload.js';
@@ -566,7 +566,7 @@ export class ConversationService implements InboundHandler {
         await applyPlanProgress(member, submit, now);
         const hook = this.hookContext(turn, message);
         // Entered for a resident: hooks (alerts) name the resident, reached through the member.
-        if (run.proxy) hook.member = { ...hook.member, name: `${run.proxy.forName} (${member.name ?? '-'})` };
+        if (run.proxy) hook.member = { ...hook.member, name: proxyReporterName(run.proxy.forName, member.name) };
         const extra = await this.ext.onSubmit?.(hook, {
           id: submissionId,
           flowId: submit.flowId,

@@ -72,6 +72,9 @@ export interface ChatExtensions {
   onHelpRequest?: (ctx: HookContext, request: { id: string; context: string | null }) => Promise<OutboundMessage[] | void>;
 }
 
+/** How hooks name the reporter of a form entered for a resident: the resident, reached through who entered it. */
+export const proxyReporterName = (forName: string, enteredBy: string | null): string => `${forName} (${enteredBy ?? '-'})`;
+
 /** Buttons of extension actions carry this prompt number (the menu is 0, confirmations -1). */
 export const ACTION_PROMPT_SEQ = -2;
 

@@ -36,14 +36,15 @@ export interface MediaJob {
   fetch(maxBytes: number): Promise<{ data: Buffer; contentType: string }>;
 }
 
-function bucket(): mongoose.mongo.GridFSBucket {
+/** The bucket photos live in (pages read it, retention prunes it). */
+export function mediaBucket(): mongoose.mongo.GridFSBucket {
   return new mongoose.mongo.GridFSBucket(mongoose.connection.db!, { bucketName: MEDIA_BUCKET });
 }
 
 /** Stores a file under the job's id unless it is there already. */
 export async function storeMedia(job: MediaJob, maxBytes: number): Promise<'stored' | 'exists'> {
   const id = new mongoose.Types.ObjectId(mediaIdFor(job.channel, job.fileId));
-  const b = bucket();
+  const b = mediaBucket();
   if ((await b.find({ _id: id }).limit(1).toArray()).length > 0) return 'exists';
   const { data, contentType } = await job.fetch(maxBytes);
   if (data.length > maxBytes) throw new Error(`too large: ${data.length} bytes (at most ${maxBytes})`);

@@ -8,12 +8,12 @@
  * they stay, with the reporter removed (no name, no platform id, no member id). Registration
  * answers, drafts, the member, and everything that still carries their chat id go.
  */
-import mongoose, { type Types } from 'mongoose';
+import type { Types } from 'mongoose';
 import {
   AlertModel, ApiKeyModel, DataRequestModel, FacilitatorAssignmentModel, HelpRequestModel, InboxModel, LoginLinkModel, MemberModel, OutboxModel,
   ProxyDraftModel, RunModel, SimulatorSessionModel, SubmissionModel, TelegramPromptModel, WorkshopInviteModel, WorkspaceSessionModel,
 } from '../db/models.js';
-import { MEDIA_BUCKET } from '../media/store.js';
+import { mediaBucket } from '../media/store.js';
 
 export const RETENTION_INACTIVE_DAYS = 730;
 
@@ -111,16 +111,15 @@ function collectMediaIds(value: unknown, into: Set<string>, depth = 0): void {
  * (an answer may still be on its way to a submission). Returns how many were deleted.
  */
 export async function purgeUnreferencedMedia(now: Date, options: { olderThanHours: number }): Promise<number> {
-  const db = mongoose.connection.db!;
+  const bucket = mediaBucket();
   const before = new Date(now.getTime() - options.olderThanHours * 3600_000);
-  const candidates = await db.collection(`${MEDIA_BUCKET}.files`).find({ uploadDate: { $lt: before } }, { projection: { _id: 1 } }).toArray();
+  const candidates = await bucket.find({ uploadDate: { $lt: before } }, { projection: { _id: 1 } }).toArray();
   if (candidates.length === 0) return 0;
   const referenced = new Set<string>();
   // Submissions, drafts and runs in progress are where answers live.
   for await (const s of SubmissionModel.find({}, { answers: 1 }).lean().cursor()) collectMediaIds(s.answers, referenced);
   for await (const r of RunModel.find({}, { 'state.answers': 1 }).lean().cursor()) collectMediaIds(r.state, referenced);
   for await (const m of MemberModel.find({ run: { $ne: null } }, { 'run.state.answers': 1 }).lean().cursor()) collectMediaIds(m.run, referenced);
-  const bucket = new mongoose.mongo.GridFSBucket(db, { bucketName: MEDIA_BUCKET });
   let deleted = 0;
   for (const file of candidates) {
     if (referenced.has(String(file._id))) continue;

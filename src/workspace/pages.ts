@@ -9,6 +9,7 @@ import type express from 'express';
 import type { Request, Response } from 'express';
 import type { i18n as I18n } from 'i18next';
 import mongoose from 'mongoose';
+import { mediaBucket } from '../media/store.js';
 import multer from 'multer';
 import sharp from 'sharp';
 import { z } from 'zod';
@@ -312,7 +313,7 @@ export function mountPages(router: express.Router, ctx: Ctx, opts: { now: () => 
     const answer = (doc.answers as Record<string, unknown>)[questionId] as { mediaId?: unknown } | undefined;
     const mediaId = typeof answer?.mediaId === 'string' && /^[a-f0-9]{24}$/.test(answer.mediaId) ? answer.mediaId : null;
     if (!mediaId) throw notFound('photo');
-    const bucket = new mongoose.mongo.GridFSBucket(mongoose.connection.db!, { bucketName: 'media' });
+    const bucket = mediaBucket();
     const files = await bucket.find({ _id: new mongoose.Types.ObjectId(mediaId) }).limit(1).toArray();
     if (!files[0]) throw notFound('photo');
     const resize = sharp({ failOn: 'none' }).rotate().resize({ width: 800, height: 800, fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 72, mozjpeg: true });
