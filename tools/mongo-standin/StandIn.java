@@ -7,16 +7,258 @@
 // Durability: H2 on its own keeps writes in memory for up to a second after the server has
 // acknowledged them, so a kill -9 loses acknowledged writes. Here every command that changed
 // the store is committed (and, unless --no-fsync, synced to disk) before its answer goes back.
+import de.bwaldvogel.mongo.MongoCollection;
+import de.bwaldvogel.mongo.MongoDatabase;
 import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import de.bwaldvogel.mongo.backend.AbstractUniqueIndex;
+import de.bwaldvogel.mongo.backend.CollectionOptions;
+import de.bwaldvogel.mongo.backend.CursorRegistry;
+import de.bwaldvogel.mongo.backend.Index;
+import de.bwaldvogel.mongo.backend.IndexKey;
+import de.bwaldvogel.mongo.backend.Missing;
+import de.bwaldvogel.mongo.backend.Utils;
+import de.bwaldvogel.mongo.backend.ValueComparator;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
+import de.bwaldvogel.mongo.backend.h2.H2Database;
+import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import de.bwaldvogel.mongo.backend.memory.MemoryCollection;
+import de.bwaldvogel.mongo.backend.memory.MemoryDatabase;
 import de.bwaldvogel.mongo.bson.Document;
+import de.bwaldvogel.mongo.bson.ObjectId;
+import de.bwaldvogel.mongo.oplog.Oplog;
 import de.bwaldvogel.mongo.wire.message.MongoMessage;
 import io.netty.channel.Channel;
 import java.net.InetSocketAddress;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
 import org.h2.mvstore.MVStore;
 
 public class StandIn {
+    /** A plain value an index can look up: what `{field: value}` compares by equality. */
+    static boolean isScalar(Object v) {
+        return v instanceof String || v instanceof Number || v instanceof Boolean || v instanceof ObjectId
+            || v instanceof Instant || v instanceof java.util.Date || v instanceof UUID;
+    }
+
+    /** The values `{field: v}`, `{field: {$eq: v}}` or `{field: {$in: [...]}}` asks for; null if anything else. */
+    static List<Object> equalityValues(Object condition) {
+        if (isScalar(condition)) return List.of(condition);
+        if (!(condition instanceof Document d) || d.size() != 1) return null;
+        Object eq = d.get("$eq");
+        if (eq != null) return isScalar(eq) ? List.of(eq) : null;
+        if (d.get("$in") instanceof Collection<?> in && !in.isEmpty() && in.stream().allMatch(StandIn::isScalar)) return List.copyOf(in);
+        return null;
+    }
+
+    /** Numbers compare by value whatever their type, as in the server's own unique indexes. */
+    static Object normalize(Object v) {
+        if (v == null || v instanceof Missing) return null;
+        if (v instanceof Long l && l != (long) l.doubleValue()) return l;
+        if (v instanceof Number n) return n.doubleValue() == 0.0 ? 0.0 : n.doubleValue();
+        return v;
+    }
+
+    /**
+     * A non-unique index, in memory: positions by the value of the index's first field (array
+     * elements each count). Enough to narrow `{to: x, status: ...}` to one person's entries.
+     */
+    static final class SecondaryIndex<P> extends Index<P> {
+        private final String field;
+        private final Map<Object, TreeSet<P>> positionsByValue = new HashMap<>();
+        private final Map<P, List<Object>> valuesByPosition = new HashMap<>();
+        private final Map<Object, P> positionById = new HashMap<>();
+
+        SecondaryIndex(String name, List<IndexKey> keys, boolean sparse) {
+            super(name, keys, sparse);
+            this.field = keys.get(0).getKey();
+        }
+
+        private List<Object> valuesOf(Document document) {
+            Object raw = Utils.getSubdocumentValueCollectionAware(document, field);
+            List<Object> values = new ArrayList<>();
+            if (raw instanceof Collection<?> many) for (Object v : many) values.add(normalize(v));
+            else values.add(normalize(raw));
+            return values;
+        }
+
+        synchronized Iterable<P> positionsFor(List<Object> wanted) {
+            TreeSet<P> found = new TreeSet<>(ValueComparator.asc());
+            for (Object v : wanted) {
+                TreeSet<P> positions = positionsByValue.get(normalize(v));
+                if (positions != null) found.addAll(positions);
+            }
+            return new ArrayList<>(found);
+        }
+
+        @Override public synchronized void add(Document document, P position, MongoCollection<P> collection) {
+            List<Object> values = valuesOf(document);
+            for (Object v : values) positionsByValue.computeIfAbsent(v, k -> new TreeSet<>(ValueComparator.asc())).add(position);
+            valuesByPosition.put(position, values);
+            positionById.put(normalize(document.get("_id")), position);
+        }
+
+        private void forget(P position) {
+            List<Object> values = valuesByPosition.remove(position);
+            if (values == null) return;
+            for (Object v : values) {
+                TreeSet<P> positions = positionsByValue.get(v);
+                if (positions != null && positions.remove(position) && positions.isEmpty()) positionsByValue.remove(v);
+            }
+        }
+
+        @Override public synchronized P remove(Document document) {
+            P position = positionById.remove(normalize(document.get("_id")));
+            if (position != null) forget(position);
+            return position;
+        }
+
+        @Override public synchronized void updateInPlace(Document oldDocument, Document newDocument, P position, MongoCollection<P> collection) {
+            forget(position);
+            add(newDocument, position, collection);
+        }
+
+        @Override public P getPosition(Document document) { return null; }
+        @Override public void checkAdd(Document document, MongoCollection<P> collection) { }
+        @Override public void checkUpdate(Document oldDocument, Document newDocument, MongoCollection<P> collection) { }
+        /** Queries reach it through the QueryPlanner, which knows which of their fields it covers. */
+        @Override public boolean canHandle(Document query) { return false; }
+        @Override public Iterable<P> getPositions(Document query) { throw new UnsupportedOperationException(); }
+        @Override public synchronized long getCount() { return valuesByPosition.size(); }
+        @Override public long getDataSize() { return getCount(); }
+        @Override public synchronized void drop() {
+            positionsByValue.clear();
+            valuesByPosition.clear();
+            positionById.clear();
+        }
+    }
+
+    /**
+     * First in every collection's index list: picks an index covering part of the query, a
+     * unique one whose every field the query fixes, else a secondary index on a fixed first
+     * field; `$or` uses the union of its branches, `$and` any branch that can be planned.
+     */
+    static final class QueryPlanner<P> extends Index<P> {
+        private final MongoCollection<P> collection;
+        private Document lastQuery;
+        private Iterable<P> lastPlan;
+
+        QueryPlanner(MongoCollection<P> collection) {
+            super("$planner", List.of(new IndexKey("_id", true)), true);
+            this.collection = collection;
+        }
+
+        private Iterable<P> plan(Document query) {
+            for (Index<P> index : collection.getIndexes()) {
+                if (!(index instanceof AbstractUniqueIndex)) continue;
+                Document fixed = new Document();
+                for (IndexKey key : index.getKeys()) {
+                    if (equalityValues(query.get(key.getKey())) == null) { fixed = null; break; }
+                    fixed.put(key.getKey(), query.get(key.getKey()));
+                }
+                if (fixed != null && index.canHandle(fixed)) return index.getPositions(fixed);
+            }
+            for (Index<P> index : collection.getIndexes()) {
+                if (!(index instanceof SecondaryIndex<P> secondary)) continue;
+                List<Object> values = equalityValues(query.get(index.getKeys().get(0).getKey()));
+                if (values != null) return secondary.positionsFor(values);
+            }
+            if (query.get("$or") instanceof List<?> branches && !branches.isEmpty()) {
+                TreeSet<P> union = new TreeSet<>(ValueComparator.asc());
+                for (Object branch : branches) {
+                    Iterable<P> positions = branch instanceof Document b ? plan(b) : null;
+                    if (positions == null) return null;
+                    positions.forEach(union::add);
+                }
+                return new ArrayList<>(union);
+            }
+            if (query.get("$and") instanceof List<?> branches) {
+                for (Object branch : branches) {
+                    Iterable<P> positions = branch instanceof Document b ? plan(b) : null;
+                    if (positions != null) return positions;
+                }
+            }
+            return null;
+        }
+
+        // The collection is synchronized: canHandle and getPositions follow each other.
+        @Override public boolean canHandle(Document query) {
+            lastQuery = query;
+            lastPlan = plan(query);
+            return lastPlan != null;
+        }
+
+        @Override public Iterable<P> getPositions(Document query) {
+            Iterable<P> plan = query == lastQuery ? lastPlan : plan(query);
+            lastQuery = null;
+            lastPlan = null;
+            return plan;
+        }
+
+        // It holds nothing itself: maintenance is the other indexes' work.
+        @Override public P getPosition(Document document) { return null; }
+        @Override public void checkAdd(Document document, MongoCollection<P> collection) { }
+        @Override public void add(Document document, P position, MongoCollection<P> collection) { }
+        @Override public P remove(Document document) { return null; }
+        @Override public void checkUpdate(Document oldDocument, Document newDocument, MongoCollection<P> collection) { }
+        @Override public void updateInPlace(Document oldDocument, Document newDocument, P position, MongoCollection<P> collection) { }
+        @Override public long getCount() { return 0; }
+        @Override public boolean isEmpty() { return false; } // nothing to build when added
+        @Override public long getDataSize() { return 0; }
+        @Override public void drop() { }
+    }
+
+    static <P> MongoCollection<P> withPlanner(MongoCollection<P> collection) {
+        collection.getIndexes().add(0, new QueryPlanner<>(collection));
+        return collection;
+    }
+
+    /** Before the library drops a collection (which expects no index left), take the planner out. */
+    static void withoutPlanner(MongoDatabase database, String collectionName) {
+        MongoCollection<?> collection = database.resolveCollection(collectionName, false);
+        if (collection != null) collection.getIndexes().removeIf(index -> index instanceof QueryPlanner);
+    }
+
+    static final class IndexedH2Database extends H2Database {
+        IndexedH2Database(String name, MVStore store, CursorRegistry cursors) { super(name, store, cursors); }
+        @Override protected MongoCollection<Object> openOrCreateCollection(String name, CollectionOptions options) {
+            return withPlanner(super.openOrCreateCollection(name, options));
+        }
+        @Override protected Index<Object> openOrCreateSecondaryIndex(String collection, String name, List<IndexKey> keys, boolean sparse) {
+            return new SecondaryIndex<>(name, keys, sparse);
+        }
+        @Override public void dropCollection(String name, Oplog oplog) {
+            withoutPlanner(this, name);
+            super.dropCollection(name, oplog);
+        }
+    }
+
+    static final class IndexedMemoryDatabase extends MemoryDatabase {
+        IndexedMemoryDatabase(String name, CursorRegistry cursors) { super(name, cursors); }
+        @Override protected MemoryCollection openOrCreateCollection(String name, CollectionOptions options) {
+            MemoryCollection collection = super.openOrCreateCollection(name, options);
+            withPlanner(collection);
+            return collection;
+        }
+        @Override protected Index<Integer> openOrCreateSecondaryIndex(String collection, String name, List<IndexKey> keys, boolean sparse) {
+            return new SecondaryIndex<>(name, keys, sparse);
+        }
+        @Override public void dropCollection(String name, Oplog oplog) {
+            withoutPlanner(this, name);
+            super.dropCollection(name, oplog);
+        }
+    }
+
+    static final class IndexedMemoryBackend extends MemoryBackend {
+        @Override public MemoryDatabase openOrCreateDatabase(String name) { return new IndexedMemoryDatabase(name, getCursorRegistry()); }
+    }
+
     /** H2 backend that commits (and syncs) before a write is acknowledged. */
     static final class DurableH2Backend extends H2Backend {
         private final MVStore store;
@@ -26,6 +268,12 @@ public class StandIn {
             super(store);
             this.store = store;
             this.fsync = fsync;
+        }
+
+        @Override
+        protected MongoDatabase openOrCreateDatabase(String databaseName) {
+            // Called from the super constructor too, before this class's fields are set.
+            return new IndexedH2Database(databaseName, getMvStore(), getCursorRegistry());
         }
 
         private void persist() {
@@ -74,7 +322,7 @@ public class StandIn {
             }
             server = new MongoServer(new DurableH2Backend(store, fsync));
         } else {
-            server = new MongoServer(new MemoryBackend());
+            server = new MongoServer(new IndexedMemoryBackend());
         }
         try {
             server.bind("127.0.0.1", port);
