@@ -41,8 +41,10 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { ChannelRegistry, OutboundChannel, SendRequest, SendResult } from '../channels/channel.js';
 import type { OutboundMessage } from '../chat/types.js';
+import { Coalescer, bulkWriteEach } from '../db/coalesce.js';
 import { OutboxModel } from '../db/models.js';
 import type { Logger } from '../logging/logger.js';
+import type { EnqueueOptions } from './outbox.js';
 import { BucketMap, TokenBucket, backoffMs } from './rate-limit.js';
 
 export type DispatcherLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
@@ -108,6 +110,8 @@ interface Entry {
   expiresAt: Date | null;
   createdAt: Date;
 }
+
+type OutboxUpdate = { updateOne: { filter: Record<string, unknown>; update: Record<string, unknown> } };
 
 type Candidate = Pick<Entry, '_id' | 'channel' | 'to' | 'seq' | 'status' | 'leaseOwner' | 'expiresAt'>;
 
@@ -230,8 +234,17 @@ export class Dispatcher {
   }
 
   /** Pass to enqueue() to write entries already claimed by this dispatcher, then wake(ids). */
-  get claimFor(): { owner: string; leaseMs: number } {
-    return { owner: this.owner, leaseMs: this.leaseMs };
+  get claimFor(): NonNullable<EnqueueOptions['claimFor']> {
+    return { owner: this.owner, leaseMs: this.leaseMs, written: (entries) => this.rememberWritten(entries as unknown as Entry[]) };
+  }
+
+  /** Entries this process just wrote pre-claimed: wake(ids) takes them from here instead of reading them back. */
+  private readonly written = new Map<string, Entry>();
+
+  private rememberWritten(entries: Entry[]): void {
+    for (const e of entries) this.written.set(e._id, e);
+    // Only a wake takes them out; one that never comes (a withdrawn reply) must not pile up.
+    while (this.written.size > 2000) this.written.delete(this.written.keys().next().value as string);
   }
 
   start(): void {
@@ -287,13 +300,28 @@ export class Dispatcher {
       this.kick.notify();
       return;
     }
-    void this.takeWoken(ids).catch((err) => {
-      this.stats.dbErrors++;
-      this.logger.warn({ err: errorText(err) }, 'dispatcher: could not load woken entries; the next poll takes them');
-      this.pollNow = true;
-      this.kick.notify();
+    // Wakes in the same turn of the event loop (replies to messages that arrived together) are
+    // taken together: one order check for all their chats.
+    for (const id of ids) this.wokenIds.add(id);
+    if (this.wakeScheduled) return;
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      const batch = [...this.wokenIds];
+      this.wokenIds.clear();
+      void this.takeWoken(batch).catch((err) => {
+        this.stats.dbErrors++;
+        this.logger.warn({ err: errorText(err) }, 'dispatcher: could not load woken entries; the next poll takes them');
+        this.pollNow = true;
+        this.kick.notify();
+      });
     });
   }
+
+  private readonly wokenIds = new Set<string>();
+  /** Results and progress of sends finishing together are written in one bulk command. */
+  private readonly updates = new Coalescer((ops: OutboxUpdate[]) => bulkWriteEach(OutboxModel.collection, ops as never[]));
+  private wakeScheduled = false;
 
   /**
    * Resolves when nothing is due in the outbox for this dispatcher's channels (no entry pending
@@ -418,7 +446,19 @@ export class Dispatcher {
   }
 
   private async takeWoken(ids: string[]): Promise<void> {
-    const docs = (await OutboxModel.find({ _id: { $in: ids } }).lean()) as unknown as Entry[];
+    if (!this.running) return;
+    const docs: Entry[] = [];
+    const unknown: string[] = [];
+    for (const id of ids) {
+      const e = this.written.get(id);
+      if (e) {
+        this.written.delete(id);
+        docs.push(e);
+      } else {
+        unknown.push(id);
+      }
+    }
+    if (unknown.length > 0) docs.push(...((await OutboxModel.find({ _id: { $in: unknown } }).lean()) as unknown as Entry[]));
     const now = this.now();
     const ours = docs.filter((d) => d.status === 'sending' && d.leaseOwner === this.owner);
     const due = docs.filter((d) => d.status === 'pending' && d.availableAt <= now);
@@ -697,10 +737,12 @@ export class Dispatcher {
         sentIds.push(...ids);
         if (this.abandoned) return;
         try {
-          await OutboxModel.updateOne(
-            { _id: e._id, status: 'sending', leaseOwner: this.owner },
-            { $set: { sentCount: count }, $push: { platformMessageIds: { $each: ids } } },
-          );
+          await this.updates.submit({
+            updateOne: {
+              filter: { _id: e._id, status: 'sending', leaseOwner: this.owner },
+              update: { $set: { sentCount: count }, $push: { platformMessageIds: { $each: ids } } },
+            },
+          });
         } catch (err) {
           this.stats.dbErrors++;
           this.logger.debug({ err: errorText(err) }, 'dispatcher: progress not recorded; the result write carries it');
@@ -815,7 +857,7 @@ export class Dispatcher {
 
   private async write(w: PendingWrite): Promise<boolean> {
     try {
-      await OutboxModel.updateOne(w.filter, w.update);
+      await this.updates.submit({ updateOne: { filter: w.filter, update: w.update } });
     } catch (err) {
       w.tries++;
       this.stats.dbErrors++;

@@ -11,7 +11,8 @@
  * the conversation service writes the "handled" mark with the state it changed; this module
  * only guarantees that every recorded item is handled at least once, in order per person.
  *
- * Round trips: recording is one insert, on the critical path (the webhook waits for it). The
+ * Round trips: recording is one insert, on the critical path (the webhook waits for it); messages
+ * arriving while one is under way share the next (src/db/coalesce.ts). The
  * item's own "done" mark is not: handled items are marked done together, one update for all
  * those handled in the last `doneFlushMs` (default 100 ms). A crash before that update leaves
  * them pending; the recovery poll hands them to the conversation service again, which finds
@@ -25,6 +26,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { InboundMessage } from '../chat/types.js';
+import { Coalescer, DuplicateKey, insertIgnoringDuplicates } from '../db/coalesce.js';
 import { InboxModel } from '../db/models.js';
 import { scrub, type Logger } from '../logging/logger.js';
 
@@ -96,6 +98,8 @@ export class Inbox {
   private orphansLoaded: Promise<void> | null = null;
   /** Items whose handling is under way. */
   private readonly active = new Set<string>();
+  /** Messages arriving together (many webhooks at once) are recorded in one insert. */
+  private readonly recorder = new Coalescer((docs: Record<string, unknown>[]) => insertIgnoringDuplicates(InboxModel.collection, docs));
 
   constructor(private readonly options: InboxOptions) {
     this.owner = options.owner ?? `inbox-${randomUUID().slice(0, 8)}`;
@@ -126,9 +130,9 @@ export class Inbox {
       doneAt: null,
     };
     try {
-      await withTimeout(InboxModel.collection.insertOne(doc as never), this.recordTimeoutMs);
+      await withTimeout(this.recorder.submit(doc), this.recordTimeoutMs);
     } catch (err) {
-      if ((err as { code?: number }).code === 11000) {
+      if (err instanceof DuplicateKey) {
         await this.adoptOrphan(id);
         return 'duplicate';
       }

@@ -11,6 +11,7 @@
 import type { Types } from 'mongoose';
 import type { OutboundMessage } from '../chat/types.js';
 import type { ReplyContext } from '../channels/channel.js';
+import { Coalescer, DuplicateKey, insertIgnoringDuplicates } from '../db/coalesce.js';
 import { OutboxModel, type OutboxKind } from '../db/models.js';
 
 export interface OutboxItem {
@@ -37,15 +38,20 @@ export function nextSeq(now = Date.now()): number {
 
 export interface EnqueueOptions {
   now?: Date;
-  /** Write the entries already claimed by this dispatcher (saves the claim round trip for replies). */
-  claimFor?: { owner: string; leaseMs: number };
+  /**
+   * Write the entries already claimed by this dispatcher (saves the claim round trip for
+   * replies); `written` hands it what was written, so it need not read the entries back.
+   */
+  claimFor?: { owner: string; leaseMs: number; written?: (entries: OutboxDocument[]) => void };
 }
 
-/** Inserts the entries; ids already present are left as they are. Returns the ids newly written. */
-export async function enqueue(items: OutboxItem[], options: EnqueueOptions = {}): Promise<string[]> {
-  if (items.length === 0) return [];
-  const now = options.now ?? new Date();
-  const docs = items.map((item) => ({
+export type OutboxDocument = ReturnType<typeof toDocument>;
+
+/** Entries written at the same moment by different callers (concurrent replies) share one insert. */
+const writes = new Coalescer((docs: OutboxDocument[]) => insertIgnoringDuplicates(OutboxModel.collection, docs as never[]));
+
+function toDocument(item: OutboxItem, now: Date, claimFor: EnqueueOptions['claimFor']) {
+  return {
     _id: item.id,
     kind: item.kind,
     channel: item.channel,
@@ -53,11 +59,11 @@ export async function enqueue(items: OutboxItem[], options: EnqueueOptions = {})
     memberId: item.memberId ?? null,
     messages: item.messages,
     replyTo: item.replyTo ?? null,
-    status: options.claimFor ? 'sending' : 'pending',
+    status: claimFor ? 'sending' : 'pending',
     seq: nextSeq(now.getTime()),
     availableAt: item.availableAt ?? now,
-    leaseOwner: options.claimFor?.owner ?? null,
-    leaseUntil: options.claimFor ? new Date(now.getTime() + options.claimFor.leaseMs) : null,
+    leaseOwner: claimFor?.owner ?? null,
+    leaseUntil: claimFor ? new Date(now.getTime() + claimFor.leaseMs) : null,
     attempts: 0,
     sentCount: 0,
     platformMessageIds: [],
@@ -66,15 +72,19 @@ export async function enqueue(items: OutboxItem[], options: EnqueueOptions = {})
     broadcastId: item.broadcastId ?? null,
     createdAt: now,
     doneAt: null,
-  }));
-  try {
-    await OutboxModel.collection.insertMany(docs as never[], { ordered: false });
-    return docs.map((d) => d._id);
-  } catch (err) {
-    const e = err as { code?: number; writeErrors?: { index: number; code: number }[]; result?: unknown };
-    const writeErrors = e.writeErrors ?? (e.code === 11000 ? [{ index: 0, code: 11000 }] : null);
-    if (!writeErrors || writeErrors.some((w) => w.code !== 11000)) throw err;
-    const duplicate = new Set(writeErrors.map((w) => w.index));
-    return docs.filter((_, i) => !duplicate.has(i)).map((d) => d._id);
-  }
+  };
+}
+
+/** Inserts the entries; ids already present are left as they are. Returns the ids newly written. */
+export async function enqueue(items: OutboxItem[], options: EnqueueOptions = {}): Promise<string[]> {
+  if (items.length === 0) return [];
+  const now = options.now ?? new Date();
+  const docs = items.map((item) => toDocument(item, now, options.claimFor));
+
+  const outcomes = await Promise.allSettled(docs.map((d) => writes.submit(d)));
+  const failure = outcomes.find((o) => o.status === 'rejected' && !(o.reason instanceof DuplicateKey));
+  if (failure) throw (failure as PromiseRejectedResult).reason;
+  const written = docs.filter((_, i) => outcomes[i]!.status === 'fulfilled');
+  options.claimFor?.written?.(written);
+  return written.map((d) => d._id);
 }
