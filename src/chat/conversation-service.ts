@@ -952,6 +952,14 @@ async function activitiesOf(villageCode: string | null | undefined): Promise<{ i
   return (plan?.activities ?? []).map((a) => ({ id: String(a._id), title: a.title }));
 }
 
+/** Making an Intl.DateTimeFormat costs far more than using one: one per zone, made once. */
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
 function formatDate(date: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('id-ID', { timeZone, day: 'numeric', month: 'long', year: 'numeric' }).format(date);
+  let format = dateFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('id-ID', { timeZone, day: 'numeric', month: 'long', year: 'numeric' });
+    dateFormats.set(timeZone, format);
+  }
+  return format.format(date);
 }

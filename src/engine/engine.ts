@@ -138,6 +138,10 @@ class Turn {
     return this.ctx.t(engineKey(key), { interpolation: { escapeValue: false }, ...options });
   }
 
+  // Made once per turn, not per env(): the summary builds an env for every answer it shows.
+  private readonly teFn = (key: EngineKey, options?: Record<string, unknown>): string => this.te(key, options);
+  private readonly labelFn = (key: string): string => this.label(key);
+
   /** A flow text; `{{answers.<id>}}` in it shows an earlier answer. */
   tf(key: string, options?: Record<string, unknown>): string {
     return this.ctx.t(`${this.flow.namespace}:${key}`, {
@@ -182,12 +186,11 @@ class Turn {
   env(q: AnswerQuestion, group?: Record<string, unknown>, allItems = false): QuestionEnv {
     let items: ChoiceItem[] = [];
     if (q.type === 'single' || q.type === 'multi') {
-      const translate = (k: string): string => this.label(k);
-      items = allItems ? allQuestionItems(q, this.ctx, translate) : questionItems(q, this.ctx, translate, this.vars(group), this.scope);
+      items = allItems ? allQuestionItems(q, this.ctx, this.labelFn) : questionItems(q, this.ctx, this.labelFn, this.vars(group), this.scope);
     }
     return {
       ctx: this.ctx,
-      te: (k, o) => this.te(k, o),
+      te: this.teFn,
       items,
       selected: this.state.selected ?? [],
       today: this.today,
@@ -452,7 +455,7 @@ class Turn {
       prompt = { ...(heading ? { heading } : {}), question, hint: hints.join('\n'), ...(choices ? { choices: described(choices, env.items) } : {}), ...(multiple ? { multiple } : {}) };
     } else if (pos.at === 'more') {
       const group = locate(this.flow, pos.group)!.q as GroupQuestion;
-      const rendered = yesNoRender({ te: (k, o) => this.te(k, o) });
+      const rendered = yesNoRender({ te: this.teFn });
       const question = this.tf(group.addAnother, { n: pos.index + 1 });
       parts.push([question, ...rendered.lines].join('\n'));
       message = { expect: 'choice', choices: rendered.choices };
@@ -634,10 +637,9 @@ class Turn {
    */
   private unknownChoice(q: AnswerQuestion, input: InboundContent, item?: Record<string, unknown>): string | undefined {
     if (q.type !== 'single' || !q.unknownMessage || input.kind !== 'text' || /^\s*\d+\s*$/.test(input.text)) return undefined;
-    const translate = (k: string): string => this.label(k);
     const offered = this.env(q, item).items;
     const other = offered.findIndex((i) => i.id === OTHER_ID);
-    const all = allQuestionItems(q, this.ctx, translate).filter((i) => i.id !== OTHER_ID);
+    const all = allQuestionItems(q, this.ctx, this.labelFn).filter((i) => i.id !== OTHER_ID);
     const near = suggestChoices(input.text, all).map((i) => (i.description ? `${i.label} (${i.description})` : i.label));
     const lines = [this.tf(q.unknownMessage, { text: input.text.trim(), other: other >= 0 ? other + 1 : '' })];
     if (near.length > 0) lines.push(this.te('error.choice_near', { list: near.join(', ') }));
