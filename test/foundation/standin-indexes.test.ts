@@ -124,6 +124,8 @@ describe('the stand-in query planner', () => {
       { a: 3, b: 'y', status: pick(statuses) },
       { $or: [{ to: 'p1', status: 'pending' }, { _id: 'd5' }] },
       { $or: [{ to: 'p2' }, { n: 3 }] },
+      { status: pick(statuses), $or: [{ to: 'p4' }, { _id: { $in: [] } }] },
+      { to: { $in: [] } },
       { $and: [{ to: 'p3' }, { status: { $in: ['sent', 'failed'] } }] },
       { status: pick(statuses), to: { $nin: ['p1'] } },
     ];

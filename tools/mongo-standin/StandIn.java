@@ -53,7 +53,7 @@ public class StandIn {
         if (!(condition instanceof Document d) || d.size() != 1) return null;
         Object eq = d.get("$eq");
         if (eq != null) return isScalar(eq) ? List.of(eq) : null;
-        if (d.get("$in") instanceof Collection<?> in && !in.isEmpty() && in.stream().allMatch(StandIn::isScalar)) return List.copyOf(in);
+        if (d.get("$in") instanceof Collection<?> in && in.stream().allMatch(StandIn::isScalar)) return List.copyOf(in);
         return null;
     }
 
