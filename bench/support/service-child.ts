@@ -5,6 +5,8 @@
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import { setFlagsFromString, writeHeapSnapshot } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import mongoose from 'mongoose';
 import { loadConfig } from '../../src/config/index.js';
 import { InboxModel, MemberModel, OutboxModel, RunModel, SubmissionModel } from '../../src/db/models.js';
@@ -22,6 +24,23 @@ if (process.env.BENCH_DB_TRACE === '1') {
   const connect = mongoose.connect.bind(mongoose);
   mongoose.connect = ((uri: string, options?: mongoose.ConnectOptions) => connect(uri, { ...options, monitorCommands: true })) as typeof mongoose.connect;
 }
+// process.memoryUsage() sampled every 100 ms (bench:memory): the peak of each part, and the
+// breakdown at the moment RSS peaked, as seen from inside the process that serves the load.
+type Usage = NodeJS.MemoryUsage;
+const peaks: Usage = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
+let atPeak: Usage = process.memoryUsage();
+const sampleMemory = () => {
+  const u = process.memoryUsage();
+  for (const k of Object.keys(peaks) as (keyof Usage)[]) peaks[k] = Math.max(peaks[k], u[k]);
+  if (u.rss >= atPeak.rss) atPeak = u;
+  return u;
+};
+setInterval(sampleMemory, 100).unref();
+/** A full GC on request, without starting the process with --expose-gc. */
+const fullGc = () => {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+};
 const config = loadConfig();
 const logger = createLogger({ level: config.LOG_LEVEL });
 process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
@@ -167,6 +186,18 @@ const handlers: Record<string, (data: never) => Promise<unknown>> = {
   members,
   seed,
   rss: async () => process.memoryUsage(),
+  /** A heap snapshot written to `path` (bench:memory with BENCH_HEAP_SNAPSHOT=1). */
+  snapshot: async (data: { path: string }) => writeHeapSnapshot(data.path),
+  memory: async (data: { gc?: boolean; reset?: boolean } | undefined) => {
+    if (data?.gc) fullGc();
+    const now = sampleMemory();
+    const result = { now, peaks: { ...peaks }, atPeak, execArgv: process.execArgv, main: process.argv[1] ?? '', nodeOptions: process.env.NODE_OPTIONS ?? '' };
+    if (data?.reset) {
+      for (const k of Object.keys(peaks) as (keyof Usage)[]) peaks[k] = 0;
+      atPeak = now;
+    }
+    return result;
+  },
   ready: async () => ({ databaseUri }),
   trace: async () => [...trace].sort((a, b) => b[1].ms - a[1].ms).map(([k, v]) => ({ command: k, ...v })),
   stats,
