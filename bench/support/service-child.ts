@@ -41,6 +41,12 @@ const fullGc = () => {
   setFlagsFromString('--expose-gc');
   (runInNewContext('gc') as () => void)();
 };
+// BENCH_DB_POOL=n: the driver's connection pool capped at n (its default is 100), to see what the pool costs.
+if (process.env.BENCH_DB_POOL) {
+  const connect = mongoose.connect.bind(mongoose);
+  const maxPoolSize = Number(process.env.BENCH_DB_POOL);
+  mongoose.connect = ((uri: string, options?: mongoose.ConnectOptions) => connect(uri, { ...options, maxPoolSize })) as typeof mongoose.connect;
+}
 const config = loadConfig();
 const logger = createLogger({ level: config.LOG_LEVEL });
 process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
