@@ -50,7 +50,7 @@ async function main() {
   try {
     console.log(`bench:memory: ${MEMBERS} members with a risk report in progress, one answer each through the webhook; database: ${process.env.MONGODB_URI ? 'MONGODB_URI' : 'embedded'}`);
     const m0 = await memory();
-    console.log(`  service child: ${RUNTIME} — node ${[...m0.execArgv, m0.main].join(' ')}${m0.nodeOptions ? ` (NODE_OPTIONS=${m0.nodeOptions})` : ''}`);
+    console.log(`  service child: ${RUNTIME} — node ${[...m0.execArgv, m0.main].join(' ')}${m0.nodeOptions ? ` (NODE_OPTIONS=${m0.nodeOptions})` : ''}; ${process.version} (the image runs Node 22)`);
     show('started, idle');
     console.log(`    ${breakdown(m0.now)}`);
     await walkOne(child.url, TEMPLATE, 12, 50_000_000); // registered, report at its location question
@@ -69,7 +69,7 @@ async function main() {
     const node = show(`after one answer each (all ${MEMBERS} cached)`);
     console.log(`    now:             ${breakdown(after.now)}`);
     console.log(`    at the RSS peak: ${breakdown(after.atPeak)} (sampled every 100 ms)`);
-    console.log(`    peaks of each:   heap ${MiB(after.peaks.heapTotal)} (used ${MiB(after.peaks.heapUsed)}), external ${MiB(after.peaks.external)} (array buffers ${MiB(after.peaks.arrayBuffers)})`);
+    console.log(`    peaks of each:   heap ${MiB(after.peaks.heapTotal)} (used ${MiB(after.peaks.heapUsed)}), external ${MiB(after.peaks.external)} (array buffers ${MiB(after.peaks.arrayBuffers)}); up to ${after.handlingPeak} people handled at once`);
     const settled = await memory({ gc: true });
     console.log(`    after a full GC: ${breakdown(settled.now)}`);
     console.log(`  ${stats.inRun} members in a run; database file ${((stats.dbBytes ?? 0) / 1e6).toFixed(0)} MB`);

@@ -71,6 +71,11 @@ if (process.env.BENCH_DB_TRACE === '1') {
   client.on('commandSucceeded', done);
   client.on('commandFailed', done);
 }
+// People being handled at once (the inbox runs every person's queue as soon as it has one).
+let handlingPeak = 0;
+setInterval(() => {
+  handlingPeak = Math.max(handlingPeak, (service.inbox as unknown as { running: Set<string> }).running.size);
+}, 100).unref();
 const databaseUri = service.db.localServer?.uri ?? config.MONGODB_URI ?? '';
 
 const count = (rows: { _id: unknown; n: number }[]) => Object.fromEntries(rows.map((r) => [String(r._id), r.n]));
@@ -197,10 +202,11 @@ const handlers: Record<string, (data: never) => Promise<unknown>> = {
   memory: async (data: { gc?: boolean; reset?: boolean } | undefined) => {
     if (data?.gc) fullGc();
     const now = sampleMemory();
-    const result = { now, peaks: { ...peaks }, atPeak, execArgv: process.execArgv, main: process.argv[1] ?? '', nodeOptions: process.env.NODE_OPTIONS ?? '' };
+    const result = { now, peaks: { ...peaks }, atPeak, handlingPeak, execArgv: process.execArgv, main: process.argv[1] ?? '', nodeOptions: process.env.NODE_OPTIONS ?? '' };
     if (data?.reset) {
       for (const k of Object.keys(peaks) as (keyof Usage)[]) peaks[k] = 0;
       atPeak = now;
+      handlingPeak = 0;
     }
     return result;
   },

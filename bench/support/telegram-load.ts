@@ -200,6 +200,8 @@ export interface ChildMemory {
   peaks: NodeJS.MemoryUsage;
   /** The breakdown of the sample with the highest RSS. */
   atPeak: NodeJS.MemoryUsage;
+  /** The most people whose messages were being handled at once (sampled with the memory). */
+  handlingPeak: number;
   execArgv: string[];
   /** The script the child runs (src/.../service-child.ts under tsx, or its compiled .js). */
   main: string;
