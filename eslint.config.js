@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'data/', '.cache/', 'coverage/', 'qr/'] },
+  { ignores: ['dist/', 'node_modules/', 'data/', '.cache/', 'coverage/', 'qr/', 'bench/.scratch/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

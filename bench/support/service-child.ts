@@ -5,6 +5,8 @@
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import { setFlagsFromString, writeHeapSnapshot } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import mongoose from 'mongoose';
 import { loadConfig } from '../../src/config/index.js';
 import { InboxModel, MemberModel, OutboxModel, RunModel, SubmissionModel } from '../../src/db/models.js';
@@ -21,6 +23,29 @@ const trace = new Map<string, { n: number; ms: number }>();
 if (process.env.BENCH_DB_TRACE === '1') {
   const connect = mongoose.connect.bind(mongoose);
   mongoose.connect = ((uri: string, options?: mongoose.ConnectOptions) => connect(uri, { ...options, monitorCommands: true })) as typeof mongoose.connect;
+}
+// process.memoryUsage() sampled every 100 ms (bench:memory): the peak of each part, and the
+// breakdown at the moment RSS peaked, as seen from inside the process that serves the load.
+type Usage = NodeJS.MemoryUsage;
+const peaks: Usage = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
+let atPeak: Usage = process.memoryUsage();
+const sampleMemory = () => {
+  const u = process.memoryUsage();
+  for (const k of Object.keys(peaks) as (keyof Usage)[]) peaks[k] = Math.max(peaks[k], u[k]);
+  if (u.rss >= atPeak.rss) atPeak = u;
+  return u;
+};
+setInterval(sampleMemory, 100).unref();
+/** A full GC on request, without starting the process with --expose-gc. */
+const fullGc = () => {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+};
+// BENCH_DB_POOL=n: the driver's connection pool capped at n (its default is 100), to see what the pool costs.
+if (process.env.BENCH_DB_POOL) {
+  const connect = mongoose.connect.bind(mongoose);
+  const maxPoolSize = Number(process.env.BENCH_DB_POOL);
+  mongoose.connect = ((uri: string, options?: mongoose.ConnectOptions) => connect(uri, { ...options, maxPoolSize })) as typeof mongoose.connect;
 }
 const config = loadConfig();
 const logger = createLogger({ level: config.LOG_LEVEL });
@@ -46,6 +71,11 @@ if (process.env.BENCH_DB_TRACE === '1') {
   client.on('commandSucceeded', done);
   client.on('commandFailed', done);
 }
+// People being handled at once (the inbox runs every person's queue as soon as it has one).
+let handlingPeak = 0;
+setInterval(() => {
+  handlingPeak = Math.max(handlingPeak, (service.inbox as unknown as { running: Set<string> }).running.size);
+}, 100).unref();
 const databaseUri = service.db.localServer?.uri ?? config.MONGODB_URI ?? '';
 
 const count = (rows: { _id: unknown; n: number }[]) => Object.fromEntries(rows.map((r) => [String(r._id), r.n]));
@@ -167,6 +197,19 @@ const handlers: Record<string, (data: never) => Promise<unknown>> = {
   members,
   seed,
   rss: async () => process.memoryUsage(),
+  /** A heap snapshot written to `path` (bench:memory with BENCH_HEAP_SNAPSHOT=1). */
+  snapshot: async (data: { path: string }) => writeHeapSnapshot(data.path),
+  memory: async (data: { gc?: boolean; reset?: boolean } | undefined) => {
+    if (data?.gc) fullGc();
+    const now = sampleMemory();
+    const result = { now, peaks: { ...peaks }, atPeak, handlingPeak, execArgv: process.execArgv, main: process.argv[1] ?? '', nodeOptions: process.env.NODE_OPTIONS ?? '' };
+    if (data?.reset) {
+      for (const k of Object.keys(peaks) as (keyof Usage)[]) peaks[k] = 0;
+      atPeak = now;
+      handlingPeak = 0;
+    }
+    return result;
+  },
   ready: async () => ({ databaseUri }),
   trace: async () => [...trace].sort((a, b) => b[1].ms - a[1].ms).map(([k, v]) => ({ command: k, ...v })),
   stats,

@@ -9,8 +9,9 @@
  *   - peak RSS of a process (VmHWM) and of its children (the Java stand-in);
  *   - an autocannon run that posts each update once, with the secret header, and times every answer.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 
@@ -192,6 +193,21 @@ export function cmdline(pid: number): string {
   }
 }
 
+/** What the service child reports of its own memory (process.memoryUsage(), sampled every 100 ms). */
+export interface ChildMemory {
+  now: NodeJS.MemoryUsage;
+  /** The highest value of each part since the start (or the last reset). */
+  peaks: NodeJS.MemoryUsage;
+  /** The breakdown of the sample with the highest RSS. */
+  atPeak: NodeJS.MemoryUsage;
+  /** The most people whose messages were being handled at once (sampled with the memory). */
+  handlingPeak: number;
+  execArgv: string[];
+  /** The script the child runs (src/.../service-child.ts under tsx, or its compiled .js). */
+  main: string;
+  nodeOptions: string;
+}
+
 export interface ServiceStats {
   inbox: Record<string, number>;
   outbox: Record<string, number>;
@@ -264,7 +280,41 @@ export interface ServiceChild {
 const SERVICE_CHILD = fileURLToPath(new URL('./service-child.ts', import.meta.url));
 const BARE_CHILD = fileURLToPath(new URL('./bare-grammy.ts', import.meta.url));
 
+/**
+ * How the service child runs:
+ *   - 'tsx': the TypeScript sources through tsx's loader (quick to start; the loader, its
+ *     esbuild service and the compiled-source cache add tens of MB of RSS);
+ *   - 'compiled': what the Dockerfile runs: the sources compiled by tsc (tsconfig.build.json's
+ *     settings) into bench/.scratch/dist, run by plain node with the production heap limit.
+ */
+export type ServiceRuntime = 'tsx' | 'compiled';
+
+/** The Dockerfile's NODE_OPTIONS (keep in step with it). */
+export const PRODUCTION_NODE_FLAGS = ['--max-old-space-size=128'];
+
+const SCRATCH = fileURLToPath(new URL('../.scratch/', import.meta.url));
+const COMPILED_CHILD = join(SCRATCH, 'dist', 'bench', 'support', 'service-child.js');
+
+/**
+ * Compiles src/ and the service child with tsc into bench/.scratch/dist (git-ignored; tsc is
+ * incremental, so a second run only re-emits what changed). Returns the compiled child's path.
+ */
+export function compileServiceChild(): string {
+  const config = join(SCRATCH, 'tsconfig.service-child.json');
+  mkdirSync(dirname(config), { recursive: true });
+  writeFileSync(config, JSON.stringify({
+    extends: '../../tsconfig.build.json',
+    compilerOptions: { outDir: 'dist', rootDir: '../..', sourceMap: false, incremental: true, tsBuildInfoFile: 'dist/.tsbuildinfo' },
+    include: ['../../src', '../support/service-child.ts', '../support/autocannon.d.ts'],
+  }, null, 2));
+  const tsc = fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url));
+  execFileSync(process.execPath, [tsc, '-p', config], { stdio: 'inherit' });
+  return COMPILED_CHILD;
+}
+
 export interface ServiceChildOptions {
+  /** Default 'tsx'. 'compiled' runs compileServiceChild()'s output with PRODUCTION_NODE_FLAGS. */
+  runtime?: ServiceRuntime;
   port: number;
   apiRoot: string;
   dataDir: string;
@@ -293,8 +343,11 @@ export async function startServiceChild(options: ServiceChildOptions): Promise<S
     MONGODB_URI: options.mongodbUri ?? '',
     ...options.env,
   };
-  const proc = fork(SERVICE_CHILD, [], {
-    execArgv: ['--import', 'tsx', ...(options.execArgv ?? [])],
+  // The compiled child gets exactly the production flags, none inherited from the caller's shell.
+  if (options.runtime === 'compiled') delete env.NODE_OPTIONS;
+  const compiled = options.runtime === 'compiled';
+  const proc = fork(compiled ? compileServiceChild() : SERVICE_CHILD, [], {
+    execArgv: [...(compiled ? PRODUCTION_NODE_FLAGS : ['--import', 'tsx']), ...(options.execArgv ?? [])],
     env,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     detached: options.detached ?? false,

@@ -13,7 +13,7 @@ import { once } from 'node:events';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
-import ExcelJS from 'exceljs';
+import { excelJs } from '../heavy-modules.js';
 import type { i18n as I18n } from 'i18next';
 import type { Types } from 'mongoose';
 import { MemberModel, SubmissionModel, VillageModel, VillagePlanModel, WorkspaceSettingModel } from '../db/models.js';
@@ -176,7 +176,7 @@ async function drained(out: Writable): Promise<void> {
 
 export async function exportXlsx(out: Writable, opts: ExportOptions): Promise<{ rows: number }> {
   const l = await layout(opts);
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: false, useStyles: false });
+  const workbook = new (excelJs().stream.xlsx.WorkbookWriter)({ stream: out, useSharedStrings: false, useStyles: false });
   const sheet = workbook.addWorksheet(opts.flow.id.slice(0, 31));
   sheet.addRow([...l.baseHeader, ...l.questionHeader]).commit();
   let count = 0;

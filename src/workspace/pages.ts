@@ -11,7 +11,7 @@ import type { i18n as I18n } from 'i18next';
 import mongoose from 'mongoose';
 import { mediaBucket } from '../media/store.js';
 import multer from 'multer';
-import sharp from 'sharp';
+import { sharp } from '../heavy-modules.js';
 import { z } from 'zod';
 import { ACTIVITY_STATUSES, REVIEW_STATUSES, SubmissionModel, type ReviewStatus } from '../db/models.js';
 import { PROXY_FLOW } from '../chat/conversation-service.js';
@@ -316,7 +316,7 @@ export function mountPages(router: express.Router, ctx: Ctx, opts: { now: () => 
     const bucket = mediaBucket();
     const files = await bucket.find({ _id: new mongoose.Types.ObjectId(mediaId) }).limit(1).toArray();
     if (!files[0]) throw notFound('photo');
-    const resize = sharp({ failOn: 'none' }).rotate().resize({ width: 800, height: 800, fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 72, mozjpeg: true });
+    const resize = sharp()({ failOn: 'none' }).rotate().resize({ width: 800, height: 800, fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 72, mozjpeg: true });
     res.setHeader('content-type', 'image/jpeg');
     res.setHeader('cache-control', 'private, max-age=86400');
     const source = bucket.openDownloadStream(files[0]._id);

@@ -5,7 +5,8 @@
  * title) keep their id, so progress reports still point at them.
  */
 import { parse } from 'csv-parse/sync';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+import { excelJs } from '../heavy-modules.js';
 import { z } from 'zod';
 import { VillagePlanModel } from '../db/models.js';
 import type { Actor } from './access.js';
@@ -46,7 +47,7 @@ export async function readPlanRows(file: Buffer, contentType: string): Promise<R
     const delimiter = (text.split('\n')[0] ?? '').includes(';') ? ';' : ',';
     return parse(text, { columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()), skip_empty_lines: true, delimiter, relax_column_count: true }) as Record<string, string>[];
   }
-  const wb = new ExcelJS.Workbook();
+  const wb = new (excelJs().Workbook)();
   try {
     await wb.xlsx.load(file as unknown as ArrayBuffer);
   } catch {

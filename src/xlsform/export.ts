@@ -4,7 +4,8 @@
  * by hand may use what XLSForm cannot say (choices from the database, jexl transforms): those
  * are refused with the question and why.
  */
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+import { excelJs } from '../heavy-modules.js';
 import { LANGS, type FlowDoc, type Lang, type Texts } from './import.js';
 import { readFlowFiles, type Dirs } from './store.js';
 import { XlsFormError } from './workbook.js';
@@ -116,7 +117,7 @@ export function flowToWorkbook(flow: FlowDoc, texts: Texts): ExcelJS.Workbook {
   for (const q of flow.questions as Q[]) visit(q);
   if (problems.length > 0) throw new XlsFormError(problems);
 
-  const wb = new ExcelJS.Workbook();
+  const wb = new (excelJs().Workbook)();
   const langCols = (base: string): string[] => LANGS.map((l) => `${base}::${LANGUAGE_NAMES[l]}`);
   const surveyColumns = [
     'type',

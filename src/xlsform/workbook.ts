@@ -1,5 +1,6 @@
 /** Reading an XLSForm workbook (exceljs): sheets as rows of normalised columns, with row numbers. */
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+import { excelJs } from '../heavy-modules.js';
 
 export interface SheetRow {
   /** The row number Excel shows. */
@@ -98,7 +99,7 @@ export async function readWorkbook(data: Uint8Array, fileName: string): Promise<
   if (isOldExcel(data) || /\.xls$/i.test(fileName)) {
     throw new XlsFormError([`${fileName}: this is an old Excel (.xls) file: open it in Excel or LibreOffice, save it as .xlsx and import that`]);
   }
-  const wb = new ExcelJS.Workbook();
+  const wb = new (excelJs().Workbook)();
   try {
     await wb.xlsx.load(data as unknown as ExcelJS.Buffer);
   } catch (err) {
