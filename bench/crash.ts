@@ -23,7 +23,7 @@ const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 50);
 const KILLS = Number(process.env.BENCH_KILLS ?? 3);
 
 async function round(label: string, mode: 'app' | 'group', mongodbUri?: string) {
-  const fake = await startFakeTelegram({ token: TOKEN });
+  const fake = await startFakeTelegram({ token: TOKEN, keepAliveTimeoutMs: 60_000 });
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-crash-'));
   try {
     console.log(`${label}:`);

@@ -30,7 +30,7 @@ const breakdown = (u: NodeJS.MemoryUsage) =>
 const TEMPLATE = 999_999;
 
 async function main() {
-  const fake = await startFakeTelegram({ token: TOKEN, limits: { globalPerSecond: 1000 } });
+  const fake = await startFakeTelegram({ token: TOKEN, limits: { globalPerSecond: 1000 }, keepAliveTimeoutMs: 60_000 });
   for (let i = 0; i < MEMBERS; i++) fake.addChat({ id: CHAT0 + i, first_name: 'Ibu' });
   fake.addChat({ id: CHAT0 + TEMPLATE, first_name: 'Ibu' });
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-memory-'));

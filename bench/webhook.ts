@@ -87,7 +87,7 @@ export async function serviceRound(
 ): Promise<ServiceRound> {
   const members = options.members ?? MEMBERS;
   const apiRate = options.apiRate ?? API_RATE;
-  const fake = await startFakeTelegram({ token: TOKEN, limits: { globalPerSecond: apiRate } });
+  const fake = await startFakeTelegram({ token: TOKEN, limits: { globalPerSecond: apiRate }, keepAliveTimeoutMs: 60_000 });
   for (let i = 0; i < members; i++) fake.addChat({ id: CHAT0 + i, first_name: 'Ibu' });
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-webhook-'));
   const port = await freePort();
@@ -151,7 +151,7 @@ export function printRound(r: ServiceRound, members: number): void {
 }
 
 async function bareRound(members: number): Promise<LoadResult> {
-  const fake = await startFakeTelegram({ token: TOKEN, limits: { globalPerSecond: API_RATE } });
+  const fake = await startFakeTelegram({ token: TOKEN, limits: { globalPerSecond: API_RATE }, keepAliveTimeoutMs: 60_000 });
   const bare = await startBareGrammy(await freePort(), fake.apiRoot);
   try {
     return await postAll(bare.url, loadBodies(members), CONNECTIONS);

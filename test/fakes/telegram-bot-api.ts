@@ -62,6 +62,12 @@ export interface FakeTelegramOptions {
   };
   /** How long a callback query may be answered (default 15000 ms). */
   callbackQueryTtlMs?: number;
+  /**
+   * How long an idle client connection is kept open (default 1000 ms: tests end quickly). The
+   * benchmarks pass a minute, as the real Bot API's servers keep connections alive; at 1 s a
+   * client sending in bursts reconnects over and over.
+   */
+  keepAliveTimeoutMs?: number;
 }
 
 export type UserRef =
@@ -1364,7 +1370,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     }
     handle(req, res).catch((e) => respond(res, 500, { ok: false, error_code: 500, description: String(e) }));
   });
-  server.keepAliveTimeout = 1000;
+  server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 1000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
