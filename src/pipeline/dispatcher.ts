@@ -196,6 +196,8 @@ export class Dispatcher {
   private readonly inFlight = new Map<string, Promise<void>>();
   /** Chats with an entry of ours claimed, in flight or waiting for its result write. */
   private readonly busyChats = new Set<string>();
+  /** Our claimed entries waiting for their chat's entry in flight here, in seq order per chat. */
+  private readonly parked = new Map<string, Entry[]>();
   private readonly pendingWrites = new Map<string, PendingWrite>();
   private writeTimer: NodeJS.Timeout | null = null;
   private sendTimer: NodeJS.Timeout | null = null;
@@ -286,6 +288,7 @@ export class Dispatcher {
     this.sendTimer = null;
     this.writeTimer = null;
     this.ready.clear();
+    this.parked.clear();
     this.pendingWrites.clear();
   }
 
@@ -300,8 +303,14 @@ export class Dispatcher {
       this.kick.notify();
       return;
     }
-    // Wakes in the same turn of the event loop (replies to messages that arrived together) are
-    // taken together: one order check for all their chats.
+    this.takeSoon(ids);
+  }
+
+  /**
+   * Wakes in the same turn of the event loop (replies to messages that arrived together, chats
+   * freed together) are taken together: one order check for all their chats.
+   */
+  private takeSoon(ids: string[]): void {
     for (const id of ids) this.wokenIds.add(id);
     if (this.wakeScheduled) return;
     this.wakeScheduled = true;
@@ -335,7 +344,7 @@ export class Dispatcher {
         if (checking) return;
         checking = true;
         try {
-          if (this.ready.size > 0 || this.inFlight.size > 0 || this.pendingWrites.size > 0) return;
+          if (this.ready.size > 0 || this.inFlight.size > 0 || this.pendingWrites.size > 0 || this.parked.size > 0) return;
           const open = await OutboxModel.countDocuments({
             channel: { $in: this.channels.names() },
             $or: [
@@ -482,9 +491,13 @@ export class Dispatcher {
       seen.add(key);
       if (this.ready.has(c._id) || this.inFlight.has(c._id)) continue;
       if (this.busyChats.has(key)) {
-        // This chat has an entry in flight here: the next goes after it (a poll when it is done).
-        this.waitingChats.add(key);
-        if (woken && c.leaseOwner === this.owner && c.status === 'sending') await this.release(c._id);
+        // This chat has an entry in flight here: the next goes after it. One of ours, read whole,
+        // waits here still claimed (no release, no claim and read again); others at the next poll.
+        if (this.isOurs(c, woken)) this.park(c);
+        else {
+          this.waitingChats.add(key);
+          if (woken && c.leaseOwner === this.owner && c.status === 'sending') await this.release(c._id);
+        }
         continue;
       }
       if (!this.channels.get(c.channel)) continue;
@@ -521,7 +534,7 @@ export class Dispatcher {
     }
 
     // Entries written pre-claimed by us and read whole need no claim round trip.
-    const preclaimed = (c: Candidate): c is Entry => woken && c.status === 'sending' && c.leaseOwner === this.owner && 'messages' in c;
+    const preclaimed = (c: Candidate): c is Entry => this.isOurs(c, woken);
     // Entries not pre-claimed are claimed together: one guarded updateMany (atomic per entry)
     // marking them with a lease end unique to this claim, then one read of what we got.
     const others = toClaim.filter((c) => !preclaimed(c));
@@ -530,7 +543,8 @@ export class Dispatcher {
     const claimed = [...toClaim.filter(preclaimed), ...got].sort((a, b) => a.seq - b.seq);
     await mapLimit(claimed, 8, async (e) => {
       const key = chatKeyOf(e);
-      if (!this.running || this.busyChats.has(key)) return void (await this.release(e._id));
+      if (this.running && this.busyChats.has(key)) return void this.park(e);
+      if (!this.running) return void (await this.release(e._id));
       this.busyChats.add(key);
       if (e.expiresAt && e.expiresAt <= this.now()) {
         return void this.record(e, { status: 'skipped', lastError: 'expired before it could be sent' }, 'skipped');
@@ -539,6 +553,31 @@ export class Dispatcher {
       this.schedule(0);
     });
     return roomFull;
+  }
+
+  /** Written pre-claimed by this dispatcher and read whole (woken from memory): it can be sent as it is. */
+  private isOurs(c: Candidate, woken: boolean): c is Entry {
+    return woken && c.status === 'sending' && c.leaseOwner === this.owner && 'messages' in c;
+  }
+
+  /** Holds one of our claimed entries until the chat's entry in flight here is done. */
+  private park(e: Entry): void {
+    const key = chatKeyOf(e);
+    const queue = this.parked.get(key) ?? [];
+    if (!queue.some((p) => p._id === e._id)) queue.push(e);
+    queue.sort((a, b) => a.seq - b.seq);
+    this.parked.set(key, queue);
+  }
+
+  /** The chat's entry here is done: its next parked one goes through the usual order check. */
+  private chatFree(key: string): void {
+    this.busyChats.delete(key);
+    const queue = this.parked.get(key);
+    if (!queue) return;
+    const next = queue.shift()!;
+    if (queue.length === 0) this.parked.delete(key);
+    this.written.set(next._id, next);
+    this.takeSoon([next._id]);
   }
 
   private lastMarker = 0;
@@ -585,8 +624,9 @@ export class Dispatcher {
   }
 
   private async releaseReady(): Promise<void> {
-    const entries = [...this.ready.values()];
+    const entries = [...this.ready.values(), ...[...this.parked.values()].flat()];
     this.ready.clear();
+    this.parked.clear();
     for (const e of entries) this.busyChats.delete(chatKeyOf(e));
     await mapLimit(entries, 8, (e) => this.release(e._id));
   }
@@ -714,7 +754,7 @@ export class Dispatcher {
       // Waited here so long that the lease is nearly gone: renew it, or let it go.
       const renewed = await this.claim({ ...e, status: 'sending', leaseOwner: this.owner }, true).catch(() => null);
       if (!renewed) {
-        this.busyChats.delete(key);
+        this.chatFree(key);
         return;
       }
       e.leaseUntil = renewed.leaseUntil;
@@ -868,7 +908,7 @@ export class Dispatcher {
     }
     if (this.abandoned) return true;
     this.pendingWrites.delete(w.id);
-    this.busyChats.delete(w.chatKey);
+    this.chatFree(w.chatKey);
     if (this.waitingChats.delete(w.chatKey)) {
       this.pollNow = true;
       this.kick.notify();
