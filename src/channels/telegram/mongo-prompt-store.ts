@@ -8,7 +8,7 @@ type Upsert = { updateOne: { filter: { _id: string }; update: { $set: { prompt: 
 
 export class MongoPromptStore implements TelegramPromptStore {
   /** Questions sent at the same moment to different people are stored in one bulk command. */
-  private readonly upserts = new Coalescer((ops: Upsert[]) => bulkWriteEach(TelegramPromptModel.collection, ops as never[]));
+  private readonly upserts = new Coalescer((ops: Upsert[]) => bulkWriteEach(TelegramPromptModel.collection, ops as never[]), { concurrency: 1 });
 
   /** Prompts whose write is under way: a press that comes right after the message must find them. */
   private readonly writing = new Map<string, StoredPrompt>();
