@@ -485,9 +485,15 @@ export class Dispatcher {
     if (!this.running) return false;
     const firsts: Candidate[] = [];
     const seen = new Set<string>();
+    // Later entries of ours for a chat already in this batch: looked at again once the first is
+    // placed (then the chat is busy here and they wait for it, or held back with it).
+    const later: string[] = [];
     for (const c of candidates) {
       const key = chatKeyOf(c);
-      if (seen.has(key)) continue; // a later entry of a chat in this batch waits for the earlier
+      if (seen.has(key)) {
+        if (this.isOurs(c, woken)) later.push(c._id);
+        continue; // an entry not ours is taken by a poll after the earlier
+      }
       seen.add(key);
       if (this.ready.has(c._id) || this.inFlight.has(c._id)) continue;
       if (this.busyChats.has(key)) {
@@ -503,6 +509,14 @@ export class Dispatcher {
       if (!this.channels.get(c.channel)) continue;
       firsts.push(c);
     }
+    try {
+      return await this.placeFirsts(firsts, room, woken);
+    } finally {
+      if (later.length > 0) this.takeSoon(later);
+    }
+  }
+
+  private async placeFirsts(firsts: Candidate[], room: number, woken: boolean): Promise<boolean> {
     if (firsts.length === 0) return false;
 
     // Order per person: an earlier entry being sent, waiting for a retry, or due holds this one back.
@@ -523,7 +537,10 @@ export class Dispatcher {
     for (const c of firsts) {
       if ((holdsBack.get(chatKeyOf(c)) ?? Infinity) < c.seq) {
         this.heldBack.add(c.to);
-        if (woken && c.leaseOwner === this.owner && c.status === 'sending') await this.release(c._id);
+        if (woken && c.leaseOwner === this.owner && c.status === 'sending') {
+          await this.release(c._id);
+          await this.releaseParked(chatKeyOf(c)); // they come after it: a poll takes them in order
+        }
         continue;
       }
       if (toClaim.length >= room) {
@@ -569,15 +586,25 @@ export class Dispatcher {
     this.parked.set(key, queue);
   }
 
-  /** The chat's entry here is done: its next parked one goes through the usual order check. */
+  /**
+   * The chat's entry here is done: its next parked one goes through the usual path, read again
+   * from the database (a poll may have taken it meanwhile, had its lease run out: then it is
+   * in flight or sent, and the read says so).
+   */
   private chatFree(key: string): void {
     this.busyChats.delete(key);
     const queue = this.parked.get(key);
     if (!queue) return;
     const next = queue.shift()!;
     if (queue.length === 0) this.parked.delete(key);
-    this.written.set(next._id, next);
     this.takeSoon([next._id]);
+  }
+
+  private async releaseParked(key: string): Promise<void> {
+    const queue = this.parked.get(key);
+    if (!queue) return;
+    this.parked.delete(key);
+    for (const e of queue) await this.release(e._id);
   }
 
   private lastMarker = 0;

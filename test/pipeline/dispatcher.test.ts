@@ -153,6 +153,28 @@ describe('results by code', () => {
 });
 
 describe('order and pace', () => {
+  it('replies to one person written at once, pre-claimed, go out in order and promptly (none waits for its lease to run out)', async () => {
+    tg = await telegramSetup();
+    tg.fake.addChat(9300);
+    // A lease far longer than the test: an entry dropped from memory would only come back after it.
+    const d = dispatcher({ leaseMs: 120_000 });
+    d.start();
+    const t0 = Date.now();
+    // Three quick answers' replies, woken in the same turn (the first two-message one keeps the chat busy).
+    const written = await Promise.all([
+      enqueue([textItem('q1', 9300, { kind: 'reply', messages: [{ text: 'pesan q1a' }, { text: 'pesan q1b' }] })], { claimFor: d.claimFor }),
+      enqueue([textItem('q2', 9300, { kind: 'reply' })], { claimFor: d.claimFor }),
+      enqueue([textItem('q3', 9300, { kind: 'reply' })], { claimFor: d.claimFor }),
+    ]);
+    for (const ids of written) d.wake(ids);
+    await tg.fake.waitFor(() => receivedTexts(tg.fake, 9300).length === 4, 10_000);
+    expect(receivedTexts(tg.fake, 9300)).toEqual(['pesan q1a', 'pesan q1b', 'pesan q2', 'pesan q3']);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    await d.drained();
+    for (const id of ['q1', 'q2', 'q3']) expect(await outboxById(id)).toMatchObject({ status: 'sent' });
+    expect(tg.fake.callsTo('sendMessage')).toHaveLength(4);
+  });
+
   it('keeps order per person through a 429 in the middle of a multi-message batch; the retry goes on after what went out', async () => {
     tg = await telegramSetup({ fake: { limits: { perChatPerSecond: 50, perChatBurst: 3 } }, rateLimits: { perChatPerSecond: 40, perChatBurst: 3 } });
     tg.fake.addChat(9101);
