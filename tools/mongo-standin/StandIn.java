@@ -57,6 +57,14 @@ public class StandIn {
         return null;
     }
 
+    /**
+     * Positions in natural order (as a scan returns them), cheaply: the library's ValueComparator
+     * works out type orders on every call, which made index upkeep its hottest code.
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    static final java.util.Comparator<Object> POSITION_ORDER = (a, b) ->
+        a.getClass() == b.getClass() && a instanceof Comparable c ? c.compareTo(b) : ValueComparator.asc().compare(a, b);
+
     /** Numbers compare by value whatever their type, as in the server's own unique indexes. */
     static Object normalize(Object v) {
         if (v == null || v instanceof Missing) return null;
@@ -88,8 +96,21 @@ public class StandIn {
             return values;
         }
 
+        synchronized long count(List<Object> wanted) {
+            long n = 0;
+            for (Object v : wanted) {
+                TreeSet<P> positions = positionsByValue.get(normalize(v));
+                if (positions != null) n += positions.size();
+            }
+            return n;
+        }
+
         synchronized Iterable<P> positionsFor(List<Object> wanted) {
-            TreeSet<P> found = new TreeSet<>(ValueComparator.asc());
+            if (wanted.size() == 1) {
+                TreeSet<P> positions = positionsByValue.get(normalize(wanted.get(0)));
+                return positions == null ? List.of() : new ArrayList<>(positions);
+            }
+            TreeSet<P> found = new TreeSet<>(POSITION_ORDER);
             for (Object v : wanted) {
                 TreeSet<P> positions = positionsByValue.get(normalize(v));
                 if (positions != null) found.addAll(positions);
@@ -99,7 +120,7 @@ public class StandIn {
 
         @Override public synchronized void add(Document document, P position, MongoCollection<P> collection) {
             List<Object> values = valuesOf(document);
-            for (Object v : values) positionsByValue.computeIfAbsent(v, k -> new TreeSet<>(ValueComparator.asc())).add(position);
+            for (Object v : values) positionsByValue.computeIfAbsent(v, k -> new TreeSet<>(POSITION_ORDER)).add(position);
             valuesByPosition.put(position, values);
             positionById.put(normalize(document.get("_id")), position);
         }
@@ -155,6 +176,10 @@ public class StandIn {
         }
 
         private Iterable<P> plan(Document query) {
+            // A field that must be in an empty list: nothing matches (mongoose writes `{_id: {$in: []}}` for "none of these").
+            for (Object condition : query.values()) {
+                if (condition instanceof Document d && d.size() == 1 && d.get("$in") instanceof Collection<?> in && in.isEmpty()) return List.of();
+            }
             for (Index<P> index : collection.getIndexes()) {
                 if (!(index instanceof AbstractUniqueIndex)) continue;
                 Document fixed = new Document();
@@ -164,13 +189,24 @@ public class StandIn {
                 }
                 if (fixed != null && index.canHandle(fixed)) return index.getPositions(fixed);
             }
+            // Of the secondary indexes whose first field the query fixes, the one with fewest candidates.
+            SecondaryIndex<P> best = null;
+            List<Object> bestValues = null;
+            long fewest = Long.MAX_VALUE;
             for (Index<P> index : collection.getIndexes()) {
                 if (!(index instanceof SecondaryIndex<P> secondary)) continue;
                 List<Object> values = equalityValues(query.get(index.getKeys().get(0).getKey()));
-                if (values != null) return secondary.positionsFor(values);
+                if (values == null) continue;
+                long candidates = secondary.count(values);
+                if (candidates < fewest) {
+                    best = secondary;
+                    bestValues = values;
+                    fewest = candidates;
+                }
             }
+            if (best != null) return best.positionsFor(bestValues);
             if (query.get("$or") instanceof List<?> branches && !branches.isEmpty()) {
-                TreeSet<P> union = new TreeSet<>(ValueComparator.asc());
+                TreeSet<P> union = new TreeSet<>(POSITION_ORDER);
                 for (Object branch : branches) {
                     Iterable<P> positions = branch instanceof Document b ? plan(b) : null;
                     if (positions == null) return null;
