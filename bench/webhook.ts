@@ -16,6 +16,9 @@
  * its answer (targets: median < 50 ms, p99 < 250 ms). BENCH_ONLY=whatsapp or =telegram runs one
  * part; BENCH_WA_MEMBERS (default 300) and BENCH_WA_CONNECTIONS (default 4).
  *
+ * The service child runs compiled with the Dockerfile's node flags, as production runs it
+ * (BENCH_RUNTIME=tsx: under tsx instead).
+ *
  * BENCH_API_RATE changes the Bot API's overall limit (default 30 msg/s: draining 1,000 members'
  * replies then takes about 15 minutes). BENCH_CONNECTIONS (default 20). BENCH_CPU_PROF=1 writes
  * a CPU profile of the service process to bench/.profiles/ (see bench/profile-summary.ts).
@@ -26,7 +29,7 @@ import { join } from 'node:path';
 import { freePort } from '../src/db/local-server.js';
 import { startFakeTelegram, type FakeTelegram } from '../test/fakes/telegram-bot-api.js';
 import {
-  CHAT0, TOKEN, formatLoad, loadBodies, mb, postAll, rssOf, startBareGrammy, startServiceChild, type LoadResult, type ServiceChild,
+  CHAT0, TOKEN, formatLoad, loadBodies, mb, postAll, rssOf, startBareGrammy, startServiceChild, type LoadResult, type ServiceChild, type ServiceRuntime,
 } from './support/telegram-load.js';
 import { whatsappRound } from './support/whatsapp-load.js';
 
@@ -34,6 +37,8 @@ const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 1000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const API_RATE = Number(process.env.BENCH_API_RATE ?? 30);
 const PROFILE = process.env.BENCH_CPU_PROF === '1';
+/** As production runs it (compiled, the Dockerfile's node flags) unless BENCH_RUNTIME=tsx. */
+const RUNTIME: ServiceRuntime = process.env.BENCH_RUNTIME === 'tsx' ? 'tsx' : 'compiled';
 
 export interface Delivery {
   owed: number;
@@ -96,6 +101,7 @@ export async function serviceRound(
     apiRoot: fake.apiRoot,
     dataDir,
     ...(mongodbUri ? { mongodbUri } : {}),
+    runtime: RUNTIME,
     execArgv: PROFILE ? ['--cpu-prof', '--cpu-prof-dir', join(import.meta.dirname, '.profiles')] : [],
     // Each run's own database on an external server.
     ...(mongodbUri ? { mongodbUri: withDatabase(mongodbUri, `bench_webhook_${Date.now()}`) } : {}),
@@ -176,7 +182,7 @@ async function main() {
   if (process.env.BENCH_ONLY === 'whatsapp') return whatsapp();
   console.log(
     `bench:webhook: ${MEMBERS} members x 19 updates (/start, registration, risk report), ${CONNECTIONS} connections; ` +
-      `local Bot API at ${API_RATE} msg/s overall, 1/s per chat`,
+      `local Bot API at ${API_RATE} msg/s overall, 1/s per chat; the service ${RUNTIME === 'compiled' ? 'compiled (node --max-old-space-size=128, as in the image)' : 'under tsx'}`,
   );
   const bare = await bareRound(MEMBERS);
   console.log(`  bare grammY, no database: ${formatLoad(bare)}`);
