@@ -47,10 +47,9 @@ export interface InboxOptions {
   /** Give up recording after this long, so a webhook can answer 503 quickly (default 2 s). */
   recordTimeoutMs?: number;
   /**
-   * Recovery poll interval (default a quarter of the lease, 15 s). The poll is a query on status
-   * and lease, which the embedded stand-in answers by scanning every inbox document (it keeps only
-   * unique indexes): it finds work only after a crash or in another instance's hands, so it need
-   * not run more often than leases can expire.
+   * Recovery poll interval (default a quarter of the lease, 15 s). The poll (a query on status and
+   * lease, indexed) finds work only after a crash or in another instance's hands, so it need not
+   * run more often than leases can expire.
    */
   pollIntervalMs?: number;
   /** Handled items are marked done in one update at most this often (default 100 ms; 0 = one update each). */
