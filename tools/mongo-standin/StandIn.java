@@ -165,6 +165,17 @@ public class StandIn {
      * unique one whose every field the query fixes, else a secondary index on a fixed first
      * field; `$or` uses the union of its branches, `$and` any branch that can be planned.
      */
+    /** STANDIN_LOG_SCANS=<file>: every query that reads a whole collection of over 1,000 documents is written there (tuning). */
+    static final String LOG_SCANS = System.getenv("STANDIN_LOG_SCANS");
+
+    static synchronized void logScan(String line) {
+        try {
+            java.nio.file.Files.writeString(java.nio.file.Path.of(LOG_SCANS), line + "\n", java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        } catch (java.io.IOException e) {
+            // tuning aid only
+        }
+    }
+
     static final class QueryPlanner<P> extends Index<P> {
         private final MongoCollection<P> collection;
         private Document lastQuery;
@@ -227,6 +238,9 @@ public class StandIn {
         @Override public boolean canHandle(Document query) {
             lastQuery = query;
             lastPlan = plan(query);
+            if (lastPlan == null && LOG_SCANS != null && collection.count() > 1000) {
+                logScan(collection.getCollectionName() + " (" + collection.count() + ") " + query);
+            }
             return lastPlan != null;
         }
 
@@ -345,7 +359,9 @@ public class StandIn {
         MVStore store = null;
         if (file != null) {
             try {
-                store = new MVStore.Builder().fileName(file).autoCommitDisabled().open();
+                // H2 keeps 16 MB of pages by default: with a season of history the working set is larger,
+                // and every miss reads and deserializes a page again.
+                store = new MVStore.Builder().fileName(file).autoCommitDisabled().cacheSize(128).open();
             } catch (RuntimeException e) {
                 String text = String.valueOf(e.getMessage());
                 if (text.contains("locked")) {
