@@ -128,7 +128,12 @@ export function createTelegramOutbound(options: TelegramOutboundOptions): Telegr
           logger.warn({ err: (err as Error).message }, 'telegram: prompt not stored; its paging buttons will answer "expired"');
         }
       }
-      if (showsLocationKeyboard) replyKeyboardChats.add(chatId);
+      if (showsLocationKeyboard) {
+        replyKeyboardChats.delete(chatId); // re-insert: the Set's order is the age used to bound it
+        replyKeyboardChats.add(chatId);
+        // Bounded like liveKeyboard: a chat forgotten here keeps a stale location button, no more.
+        if (replyKeyboardChats.size > 10_000) replyKeyboardChats.delete(replyKeyboardChats.values().next().value as number);
+      }
       if (removesKeyboard) replyKeyboardChats.delete(chatId);
     }
     return ids;
