@@ -113,8 +113,12 @@ function writeErrorsOf(err: unknown): WriteErrorLike[] | null {
   const e = err as { writeErrors?: WriteErrorLike[] | WriteErrorLike; writeConcernError?: unknown };
   if (e.writeConcernError) return null;
   const errors = Array.isArray(e.writeErrors) ? e.writeErrors : e.writeErrors && typeof e.writeErrors === 'object' ? [e.writeErrors] : [];
-  if (errors.length === 0) return null;
-  return errors;
+  return errors.length > 0 ? errors : null;
+}
+
+/** One refused item's error: DuplicateKey for a duplicate key, else the server's message and code. */
+function itemError(w: WriteErrorLike): Error {
+  return w.code === 11000 ? new DuplicateKey(w.errmsg ?? 'duplicate key') : Object.assign(new Error(w.errmsg ?? 'write failed'), { code: w.code });
 }
 
 export class DuplicateKey extends Error {
@@ -135,9 +139,7 @@ export async function insertIgnoringDuplicates<D extends Document>(collection: C
     const errors = writeErrorsOf(err) ?? lone;
     if (!errors) throw err;
     const out: ('inserted' | Error)[] = docs.map(() => 'inserted');
-    for (const w of errors) {
-      out[w.index] = w.code === 11000 ? new DuplicateKey(w.errmsg ?? 'duplicate key') : Object.assign(new Error(w.errmsg ?? 'write failed'), { code: w.code });
-    }
+    for (const w of errors) out[w.index] = itemError(w);
     return out;
   }
 }
@@ -154,7 +156,7 @@ export async function bulkWriteEach<D extends Document>(collection: Collection<D
     const errors = writeErrorsOf(err);
     if (!errors) throw err;
     const out: ('ok' | Error)[] = ops.map(() => 'ok');
-    for (const w of errors) out[w.index] = Object.assign(new Error(w.errmsg ?? 'write failed'), { code: w.code });
+    for (const w of errors) out[w.index] = itemError(w);
     return out;
   }
 }

@@ -198,6 +198,13 @@ export class Dispatcher {
   private readonly busyChats = new Set<string>();
   /** Our claimed entries waiting for their chat's entry in flight here, in seq order per chat. */
   private readonly parked = new Map<string, Entry[]>();
+  /** Entries this process just wrote pre-claimed: wake(ids) takes them from here instead of reading them back. */
+  private readonly written = new Map<string, Entry>();
+  /** Woken ids waiting for the next turn of the event loop, taken together. */
+  private readonly wokenIds = new Set<string>();
+  private wakeScheduled = false;
+  /** Results and progress of sends finishing together are written in one bulk command. */
+  private readonly updates = new Coalescer((ops: OutboxUpdate[]) => bulkWriteEach(OutboxModel.collection, ops as never[]));
   private readonly pendingWrites = new Map<string, PendingWrite>();
   private writeTimer: NodeJS.Timeout | null = null;
   private sendTimer: NodeJS.Timeout | null = null;
@@ -239,9 +246,6 @@ export class Dispatcher {
   get claimFor(): NonNullable<EnqueueOptions['claimFor']> {
     return { owner: this.owner, leaseMs: this.leaseMs, written: (entries) => this.rememberWritten(entries as unknown as Entry[]) };
   }
-
-  /** Entries this process just wrote pre-claimed: wake(ids) takes them from here instead of reading them back. */
-  private readonly written = new Map<string, Entry>();
 
   private rememberWritten(entries: Entry[]): void {
     for (const e of entries) this.written.set(e._id, e);
@@ -326,11 +330,6 @@ export class Dispatcher {
       });
     });
   }
-
-  private readonly wokenIds = new Set<string>();
-  /** Results and progress of sends finishing together are written in one bulk command. */
-  private readonly updates = new Coalescer((ops: OutboxUpdate[]) => bulkWriteEach(OutboxModel.collection, ops as never[]));
-  private wakeScheduled = false;
 
   /**
    * Resolves when nothing is due in the outbox for this dispatcher's channels (no entry pending
@@ -500,10 +499,7 @@ export class Dispatcher {
         // This chat has an entry in flight here: the next goes after it. One of ours, read whole,
         // waits here still claimed (no release, no claim and read again); others at the next poll.
         if (this.isOurs(c, woken)) this.park(c);
-        else {
-          this.waitingChats.add(key);
-          if (woken && c.leaseOwner === this.owner && c.status === 'sending') await this.release(c._id);
-        }
+        else this.waitingChats.add(key);
         continue;
       }
       if (!this.channels.get(c.channel)) continue;
@@ -537,7 +533,7 @@ export class Dispatcher {
     for (const c of firsts) {
       if ((holdsBack.get(chatKeyOf(c)) ?? Infinity) < c.seq) {
         this.heldBack.add(c.to);
-        if (woken && c.leaseOwner === this.owner && c.status === 'sending') {
+        if (this.isOurs(c, woken)) {
           await this.release(c._id);
           await this.releaseParked(chatKeyOf(c)); // they come after it: a poll takes them in order
         }
