@@ -11,7 +11,7 @@
 import { Types } from 'mongoose';
 import { BroadcastModel, OutboxModel } from '../db/models.js';
 import type { Translate } from '../i18n.js';
-import { nextAllowed } from '../schedule/time.js';
+import { nextAllowed } from '../time/index.js';
 import { nowOf, type FacilitatorDeps } from './deps.js';
 import { itemFor, queue } from './queue.js';
 import { countAudience, reachableByIds, reachableMembers, translators, type AudienceCount } from './recipients.js';

@@ -5,7 +5,7 @@
  */
 import type { i18n as I18n } from 'i18next';
 import type { Logger } from '../logging/logger.js';
-import type { ClockTime, QuietHours } from '../schedule/time.js';
+import type { ClockTime, QuietHours } from '../time/index.js';
 
 export interface ReminderSettings {
   /** Workshop reminders: the day before at this time, and on the day at this time. */

@@ -12,9 +12,9 @@
 import { Types } from 'mongoose';
 import { BroadcastModel, VillageModel, WorkshopModel, RSVP_ANSWERS, type RsvpAnswer } from '../db/models.js';
 import { ACTION_PROMPT_SEQ, type ChatExtensions, type HookContext, type MemberSnapshot, type SubmissionInfo } from '../chat/extensions.js';
-import type { OutboundMessage } from '../chat/types.js';
+import type { OutboundMessage } from '../messages/index.js';
 import type { Translate } from '../i18n.js';
-import { isQuiet, nextAllowed, formatClock, parseClockTime, zonedTime } from '../schedule/time.js';
+import { isQuiet, nextAllowed, formatClock, parseClockTime, zonedTime } from '../time/index.js';
 import { alertHelpRequest, alertRiskReport, outcomeMessage } from './alerts.js';
 import {
   broadcastProgress, BroadcastError, cancelBroadcast, confirmBroadcast, createBroadcastDraft, discardBroadcast, progressText, recentBroadcasts,

@@ -4,7 +4,7 @@ import { VillageModel } from '../db/models.js';
 import type { FacilitatorDeps } from './deps.js';
 import { nowOf } from './deps.js';
 import type { Recipient } from './recipients.js';
-import type { OutboundMessage } from '../chat/types.js';
+import type { OutboundMessage } from '../messages/index.js';
 
 const CHUNK = 500;
 

@@ -11,10 +11,10 @@
 import { Types } from 'mongoose';
 import { WorkshopInviteModel, WorkshopModel, type RsvpAnswer } from '../db/models.js';
 import { ACTION_PROMPT_SEQ } from '../chat/extensions.js';
-import type { OutboundMessage } from '../chat/types.js';
+import type { OutboundMessage } from '../messages/index.js';
 import type { Translate } from '../i18n.js';
 import type { OutboxItem } from '../pipeline/outbox.js';
-import { atLocalTime, formatSpan, nextAllowed } from '../schedule/time.js';
+import { atLocalTime, formatSpan, nextAllowed } from '../time/index.js';
 import { nowOf, type FacilitatorDeps } from './deps.js';
 import { itemFor, namesOf, queue, villageNames } from './queue.js';
 import { reachableByIds, reachableMembers, translators, type Recipient } from './recipients.js';

@@ -3,7 +3,7 @@
  * implements OutboundChannel and registers itself in a ChannelRegistry; the dispatcher and
  * the services only ever see this interface, never a platform's payloads.
  */
-import type { ChannelName, OutboundMessage } from '../chat/types.js';
+import type { ChannelName, OutboundMessage, ReplyContext } from '../messages/index.js';
 
 /** What a channel can show: the service's structured prompts are rendered within these. */
 export interface ChannelCapabilities {
@@ -28,16 +28,6 @@ export interface ChannelRateLimits {
   /** Sustained messages per second to one chat, and the burst allowed on top. */
   perChatPerSecond: number;
   perChatBurst: number;
-}
-
-/** Context of a reply: what the person pressed, so a channel can edit that message or answer the tap. */
-export interface ReplyContext {
-  /** Platform id of the message that carried the pressed button. */
-  sourceMessageId?: string;
-  /** Telegram callback query to answer (stops the button's spinner). */
-  callbackQueryId?: string;
-  /** The prompt number of the pressed button. */
-  promptSeq?: number;
 }
 
 export interface SendRequest {

@@ -25,7 +25,7 @@ import { deleteMemberData } from '../privacy/retention.js';
 import { parseGlobalCommand, type GlobalCommand } from './commands.js';
 import { ACTION_PROMPT_SEQ, proxyReporterName, type ChatExtensions, type HookContext, type MemberSnapshot } from './extensions.js';
 import { applyPlanProgress } from './submission-effects.js';
-import type { Address, InboundHandler, InboundMessage, OutboundMessage } from './types.js';
+import type { Address, InboundHandler, InboundMessage, OutboundMessage } from '../messages/index.js';
 import { decodeVillagePayload } from './village-payload.js';
 
 export const REGISTRATION_FLOW = 'daftar';

@@ -10,7 +10,7 @@
 import type { Types } from 'mongoose';
 import type { Role } from '../db/models.js';
 import type { Translate } from '../i18n.js';
-import type { OutboundMessage } from './types.js';
+import type { OutboundMessage } from '../messages/index.js';
 
 /** What a hook knows about the person (a plain, read-only snapshot). */
 export interface MemberSnapshot {

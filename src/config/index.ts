@@ -3,7 +3,7 @@
  * into a typed object. A wrong value stops start-up with one line naming the variable.
  */
 import { z } from 'zod';
-import { parseClockTime, parseQuietHours } from '../schedule/time.js';
+import { parseClockTime, parseQuietHours } from '../time/index.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 

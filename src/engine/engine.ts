@@ -3,7 +3,7 @@
  * step(flow, state, input, ctx) -> new state + messages to send + effects for the service.
  * No I/O and no clock: time, translations and lookups come in through StepContext.
  */
-import type { ChoiceOption, InboundContent, OutboundMessage, PromptStructure } from '../chat/types.js';
+import type { ChoiceOption, InboundContent, OutboundMessage, PromptStructure } from '../messages/index.js';
 import { allQuestionItems, matchChoice, OTHER_ID, questionItems, suggestChoices, type ChoiceItem } from './choices.js';
 import { localDate, toIso, type LocalDate } from './dates.js';
 import { evaluate, evaluateBool, type ExprScope, type ExprVars } from './expressions.js';

@@ -1,5 +1,5 @@
 /** Types of the flow engine: compiled flows, run state, inputs and results. */
-import type { InboundContent, OutboundMessage } from '../chat/types.js';
+import type { InboundContent, OutboundMessage } from '../messages/index.js';
 import type { CompiledExpr } from './expressions.js';
 
 export const ROLES = ['warga', 'pokja', 'fasilitator', 'admin'] as const;

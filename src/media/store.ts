@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import mongoose from 'mongoose';
-import type { InboundMessage } from '../chat/types.js';
+import type { InboundMessage } from '../messages/index.js';
 import type { Logger } from '../logging/logger.js';
 
 export const MEDIA_BUCKET = 'media';

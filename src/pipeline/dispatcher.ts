@@ -40,7 +40,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { ChannelRegistry, OutboundChannel, SendRequest, SendResult } from '../channels/channel.js';
-import type { OutboundMessage } from '../chat/types.js';
+import type { OutboundMessage } from '../messages/index.js';
 import { Coalescer, bulkWriteEach } from '../db/coalesce.js';
 import { OutboxModel } from '../db/models.js';
 import type { Logger } from '../logging/logger.js';

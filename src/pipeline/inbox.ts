@@ -25,7 +25,7 @@
  * until those items are taken over here (lease expired) or finished by their owner.
  */
 import { randomUUID } from 'node:crypto';
-import type { InboundMessage } from '../chat/types.js';
+import type { InboundMessage } from '../messages/index.js';
 import { Coalescer, DuplicateKey, insertIgnoringDuplicates } from '../db/coalesce.js';
 import { InboxModel } from '../db/models.js';
 import { scrub, type Logger } from '../logging/logger.js';

@@ -9,8 +9,8 @@
  * (a replayed step, a restarted scheduler) is a no-op.
  */
 import type { Types } from 'mongoose';
-import type { OutboundMessage } from '../chat/types.js';
-import type { ReplyContext } from '../channels/channel.js';
+import type { OutboundMessage } from '../messages/index.js';
+import type { ReplyContext } from '../messages/index.js';
 import { Coalescer, DuplicateKey, insertIgnoringDuplicates } from '../db/coalesce.js';
 import { OutboxModel, type OutboxKind } from '../db/models.js';
 

@@ -15,7 +15,7 @@ import { itemFor, queue } from '../broadcast/queue.js';
 import { facilitatorsOf, reachableMembers, translators, type Recipient } from '../broadcast/recipients.js';
 import type { Translate } from '../i18n.js';
 import type { OutboxItem } from '../pipeline/outbox.js';
-import { formatDay, localParts, nextAllowed, zonedTime } from './time.js';
+import { formatDay, localParts, nextAllowed, zonedTime } from '../time/index.js';
 
 /** The 2024 round started on 17 September: the default date for an assisted village without a workshop. */
 export const DEFAULT_UPDATE_MONTH_DAY = { month: 9, day: 17 };

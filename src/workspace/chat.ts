@@ -15,10 +15,10 @@ import { queue, itemFor } from '../broadcast/queue.js';
 import { reachableByIds, villagesOf } from '../broadcast/recipients.js';
 import { PROXY_FLOW } from '../chat/conversation-service.js';
 import { ACTION_PROMPT_SEQ, type ChatExtensions, type HookContext } from '../chat/extensions.js';
-import type { OutboundMessage } from '../chat/types.js';
+import type { OutboundMessage } from '../messages/index.js';
 import { REVIEW_STATUSES, VillageModel, type ReviewStatus } from '../db/models.js';
 import { normalizeCommandWord } from '../engine/text.js';
-import { nextAllowed } from '../schedule/time.js';
+import { nextAllowed } from '../time/index.js';
 import type { Workspace } from './index.js';
 
 const STAFF = ['fasilitator', 'admin'] as const;

@@ -8,7 +8,7 @@
 import type express from 'express';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import type { OutboundMessage } from '../chat/types.js';
+import type { OutboundMessage } from '../messages/index.js';
 import { SKIP_ID, SKIP_NONE_ID, SKIP_UNKNOWN_ID, localDate, type AnswerQuestion } from '../engine/index.js';
 import { toIso } from '../engine/dates.js';
 import { esc } from '../reports/charts.js';

@@ -14,7 +14,7 @@ import {
 } from '../engine/index.js';
 import { locate } from '../engine/navigation.js';
 import { translatorFor } from '../i18n.js';
-import type { OutboundMessage } from '../chat/types.js';
+import type { OutboundMessage } from '../messages/index.js';
 import { assertVillage, type Actor } from './access.js';
 import { audit } from './audit.js';
 import { WorkspaceError, badRequest, notFound } from './errors.js';

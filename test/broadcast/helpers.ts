@@ -6,7 +6,7 @@ import { DEFAULT_REMINDERS, type FacilitatorDeps } from '../../src/broadcast/dep
 import { MemberModel, OutboxModel, type Role } from '../../src/db/models.js';
 import { createI18n } from '../../src/i18n.js';
 import { seedVillages } from '../../src/db/seed.js';
-import { parseQuietHours } from '../../src/schedule/time.js';
+import { parseQuietHours } from '../../src/time/index.js';
 import type { MemberSnapshot } from '../../src/chat/extensions.js';
 
 export const SOLANG = '81.05.15.2004'; // Teluk Waru

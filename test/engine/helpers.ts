@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import i18next, { type i18n as I18n } from 'i18next';
-import type { OutboundMessage } from '../../src/chat/types.js';
+import type { OutboundMessage } from '../../src/messages/index.js';
 import {
   loadFlows,
   repromptRun,

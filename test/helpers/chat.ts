@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { i18n as I18n } from 'i18next';
 import { ConversationService } from '../../src/chat/conversation-service.js';
-import type { ChannelName, InboundContent, OutboundMessage } from '../../src/chat/types.js';
+import type { ChannelName, InboundContent, OutboundMessage } from '../../src/messages/index.js';
 import { MemberModel, OutboxModel } from '../../src/db/models.js';
 import { loadFlows, NO_ID, SEND_ID, YES_ID, type Flow } from '../../src/engine/index.js';
 import { createI18n, translatorFor, type Translate } from '../../src/i18n.js';

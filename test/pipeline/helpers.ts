@@ -2,7 +2,7 @@
 import { Api } from 'grammy';
 import { ChannelRegistry, type ChannelRateLimits } from '../../src/channels/channel.js';
 import { createTelegramOutbound, type TelegramOutbound } from '../../src/channels/telegram/outbound.js';
-import type { OutboundMessage } from '../../src/chat/types.js';
+import type { OutboundMessage } from '../../src/messages/index.js';
 import { OutboxModel } from '../../src/db/models.js';
 import type { OutboxItem } from '../../src/pipeline/outbox.js';
 import { startFakeTelegram, type FakeTelegram, type FakeTelegramOptions } from '../fakes/telegram-bot-api.js';

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SendRequest } from '../../src/channels/channel.js';
-import type { OutboundMessage } from '../../src/chat/types.js';
+import type { OutboundMessage } from '../../src/messages/index.js';
 import { MULTIPLE_DONE_CHOICE_ID } from '../../src/channels/telegram/channel.js';
 import { telegramSetup, type TelegramSetup } from './helpers.js';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { i18n as I18n } from 'i18next';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { InboundHandler, InboundMessage, OutboundMessage } from '../../src/chat/types.js';
+import type { InboundHandler, InboundMessage, OutboundMessage } from '../../src/messages/index.js';
 import { addressOf, forgetIdleSessions } from '../../src/channels/web/sessions.js';
 import { createSimulatorRouter, WebInbox, type SimulatorLimits } from '../../src/channels/web/simulator.js';
 import { SimulatorSessionModel } from '../../src/db/models.js';

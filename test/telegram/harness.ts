@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { pino } from 'pino';
-import type { Address, ChoiceOption, InboundHandler, InboundMessage, OutboundMessage } from '../../src/chat/types.js';
+import type { Address, ChoiceOption, InboundHandler, InboundMessage, OutboundMessage } from '../../src/messages/index.js';
 import { ChannelRegistry } from '../../src/channels/channel.js';
 import {
   createTelegramChannel,

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { DONE_ID, SKIP_ID } from '../../src/engine/index.js';
 import { decodeChoiceId, renderMessage, WA_LIMITS, type GraphMessage } from '../../src/channels/whatsapp/render.js';
-import type { OutboundMessage } from '../../src/chat/types.js';
+import type { OutboundMessage } from '../../src/messages/index.js';
 
 const prompt = (choices: { id: string; label: string; description?: string }[], extra: Partial<OutboundMessage['prompt']> = {}): OutboundMessage => ({
   text: `Pertanyaan?\n${choices.map((c, i) => `${i + 1}. ${c.label}`).join('\n')}\nBalas dengan nomor pilihan.`,

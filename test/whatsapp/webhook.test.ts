@@ -3,7 +3,7 @@ import express from 'express';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { createWhatsAppChannel, mountWhatsAppWebhook } from '../../src/channels/whatsapp/channel.js';
-import type { InboundMessage } from '../../src/chat/types.js';
+import type { InboundMessage } from '../../src/messages/index.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { InboxUnavailable } from '../../src/pipeline/inbox.js';
 import { signedWhatsAppText } from '../fakes/whatsapp-payloads.js';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import i18next from 'i18next';
 import { stringify } from 'yaml';
-import type { OutboundMessage } from '../../src/chat/types.js';
+import type { OutboundMessage } from '../../src/messages/index.js';
 import { parseFlow, startRun, step, type EngineInput, type Flow, type RunState, type StepContext, type StepResult } from '../../src/engine/index.js';
 import { convert, importXlsForm, LANGS, type ImportOptions, type ImportResult, type Texts } from '../../src/xlsform/import.js';
 import { readWorkbook } from '../../src/xlsform/workbook.js';

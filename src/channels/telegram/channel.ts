@@ -15,7 +15,7 @@ import { timingSafeEqual } from 'node:crypto';
 import express from 'express';
 import { Bot, type Api } from 'grammy';
 import type { Update, UserFromGetMe } from 'grammy/types';
-import type { Address, InboundMessage } from '../../chat/types.js';
+import type { Address, InboundMessage } from '../../messages/index.js';
 import { readCapped, withMediaId, type MediaDownloader } from '../../media/store.js';
 import { mapUpdate, type TelegramEvent } from './inbound.js';
 import { buildChoiceKeyboard, pageCount } from './keyboard.js';

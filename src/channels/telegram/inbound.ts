@@ -6,7 +6,7 @@
  */
 import type { Message } from 'grammy/types';
 import { z } from 'zod';
-import type { InboundContent, InboundMessage } from '../../chat/types.js';
+import type { InboundContent, InboundMessage } from '../../messages/index.js';
 import { decodeCallbackData } from './keyboard.js';
 
 export function updateMessageId(updateId: number): string {

@@ -15,7 +15,7 @@
  * keep working. A shared store (e.g. MongoDB) makes `i:`/`p:` survive restarts too.
  */
 import type { InlineKeyboardButton } from 'grammy/types';
-import type { ChoiceOption } from '../../chat/types.js';
+import type { ChoiceOption } from '../../messages/index.js';
 
 export const CALLBACK_DATA_MAX_BYTES = 64;
 /** Choices shown per page before ◀ ▶ paging starts. */

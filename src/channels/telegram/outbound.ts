@@ -18,7 +18,7 @@
  */
 import { GrammyError, type Api } from 'grammy';
 import type { ChannelCapabilities, ChannelRateLimits, OutboundChannel, SendRequest, SendResult } from '../channel.js';
-import type { OutboundMessage } from '../../chat/types.js';
+import type { OutboundMessage } from '../../messages/index.js';
 import { isNotModified, MULTIPLE_DONE_CHOICE_ID, textsResolver, type TelegramLogger, type TelegramTexts } from './texts.js';
 import { escapeHtml, splitText } from './format.js';
 import { buildChoiceKeyboard, type StoredPrompt } from './keyboard.js';

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { SimulatorSessionModel } from '../../db/models.js';
-import type { OutboundMessage } from '../../chat/types.js';
+import type { OutboundMessage } from '../../messages/index.js';
 
 /** How many entries a transcript keeps (the oldest go first). */
 export const TRANSCRIPT_KEEP = 200;

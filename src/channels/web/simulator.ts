@@ -14,7 +14,7 @@ import rateLimit from 'express-rate-limit';
 import type { i18n as I18n } from 'i18next';
 import { z } from 'zod';
 import { AccessCodeModel, MemberModel, OutboxModel, ROLES } from '../../db/models.js';
-import type { InboundContent, InboundHandler, OutboundMessage } from '../../chat/types.js';
+import type { InboundContent, InboundHandler, OutboundMessage } from '../../messages/index.js';
 import type { ChannelCapabilities, ChannelRateLimits, OutboundChannel, SendRequest, SendResult } from '../channel.js';
 import { securityHeaders } from '../../http/security.js';
 import { SUPPORTED_LANGUAGES, translatorFor, type SupportedLanguage } from '../../i18n.js';

@@ -15,7 +15,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import express from 'express';
-import type { InboundMessage } from '../../chat/types.js';
+import type { InboundMessage } from '../../messages/index.js';
 import { DeliveryStatusModel, OutboxModel } from '../../db/models.js';
 import type { Logger } from '../../logging/logger.js';
 import { withMediaId, type MediaDownloader } from '../../media/store.js';

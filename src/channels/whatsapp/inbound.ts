@@ -9,7 +9,7 @@
  * out with `recipient` instead of `to` (see outbound.ts).
  */
 import { z } from 'zod';
-import type { InboundContent, InboundMessage } from '../../chat/types.js';
+import type { InboundContent, InboundMessage } from '../../messages/index.js';
 import { decodeChoiceId, WAYS_OUT_IDS } from './render.js';
 
 const textSchema = z.object({ body: z.string() });

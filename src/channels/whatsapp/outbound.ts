@@ -15,7 +15,7 @@
  * other -> failed with the platform's message.
  */
 import type { ChannelCapabilities, ChannelRateLimits, OutboundChannel, SendRequest, SendResult } from '../channel.js';
-import type { OutboundMessage } from '../../chat/types.js';
+import type { OutboundMessage } from '../../messages/index.js';
 import type { Logger } from '../../logging/logger.js';
 import { GraphError, type GraphClient } from './graph.js';
 import { DEFAULT_WHATSAPP_TEXTS, renderMessage, WA_LIMITS, type GraphMessage, type WhatsAppTexts } from './render.js';

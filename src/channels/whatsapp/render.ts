@@ -11,7 +11,7 @@
  * A multiple choice has no editing here: each toggle answers with the list again, the chosen rows
  * marked, and "Selesai"; or, when the rows don't fit, the numbered text answered "1 3 5".
  */
-import type { OutboundMessage, PromptStructure } from '../../chat/types.js';
+import type { OutboundMessage, PromptStructure } from '../../messages/index.js';
 import { DONE_ID, SKIP_ID, SKIP_NONE_ID, SKIP_UNKNOWN_ID } from '../../engine/index.js';
 
 export const WA_LIMITS = {

@@ -5,7 +5,7 @@
  */
 import type express from 'express';
 import type { ChannelRegistry } from '../channel.js';
-import type { InboundMessage } from '../../chat/types.js';
+import type { InboundMessage } from '../../messages/index.js';
 import type { Config } from '../../config/index.js';
 import { MemberModel } from '../../db/models.js';
 import type { i18n as I18n } from 'i18next';

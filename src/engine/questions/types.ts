@@ -1,5 +1,5 @@
 /** The contract every question type module implements: how to prompt, parse and show an answer. */
-import type { ChoiceOption, InboundContent, OutboundMessage } from '../../chat/types.js';
+import type { ChoiceOption, InboundContent, OutboundMessage } from '../../messages/index.js';
 import type { ChoiceItem } from '../choices.js';
 import type { LocalDate } from '../dates.js';
 import type { EngineKey } from '../keys.js';

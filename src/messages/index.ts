@@ -3,7 +3,15 @@
  * Nothing outside src/channels/<name>/ knows a platform's own payloads.
  */
 
-import type { ReplyContext } from '../channels/channel.js';
+/** Context of a reply: what the person pressed, so a channel can edit that message or answer the tap. */
+export interface ReplyContext {
+  /** Platform id of the message that carried the pressed button. */
+  sourceMessageId?: string;
+  /** Telegram callback query to answer (stops the button's spinner). */
+  callbackQueryId?: string;
+  /** The prompt number of the pressed button. */
+  promptSeq?: number;
+}
 
 export type ChannelName = 'telegram' | 'whatsapp' | 'web';
 
