@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import mongoose from 'mongoose';
-import { ConversationService } from '../src/chat/conversation-service.js';
+import { ConversationService } from '../src/conversation/service.js';
 import type { InboundContent, OutboundMessage } from '../src/messages/index.js';
 import { ensureIndexes } from '../src/db/connection.js';
 import { startStandIn } from '../src/db/local-server.js';

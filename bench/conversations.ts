@@ -15,7 +15,7 @@ import { Bot, type Context } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import { BSON } from 'mongodb';
 import mongoose, { Schema } from 'mongoose';
-import { ConversationService } from '../src/chat/conversation-service.js';
+import { ConversationService } from '../src/conversation/service.js';
 import { mapUpdate } from '../src/channels/telegram/inbound.js';
 import { MemberModel } from '../src/db/models.js';
 import { loadFlows, parseFlow } from '../src/engine/index.js';

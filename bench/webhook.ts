@@ -29,7 +29,8 @@ import { join } from 'node:path';
 import { freePort } from '../src/db/local-server.js';
 import { startFakeTelegram, type FakeTelegram } from '../test/fakes/telegram-bot-api.js';
 import {
-  CHAT0, TOKEN, formatLoad, loadBodies, mb, postAll, rssOf, startBareGrammy, startServiceChild, type LoadResult, type ServiceChild, type ServiceRuntime,
+  CHAT0, TOKEN, formatLoad, loadBodies, mb, postAll, postFor, rssOf, startBareGrammy, startPeerGrammy, startServiceChild, surveyThenMenu,
+  type LoadResult, type ServiceChild, type ServiceRuntime,
 } from './support/telegram-load.js';
 import { whatsappRound } from './support/whatsapp-load.js';
 
@@ -178,8 +179,89 @@ async function whatsapp(): Promise<void> {
   console.log(`  Targets: median < 50 ms ${ok(r.load.p50 < 50)}; p99 < 250 ms ${ok(r.load.p99 < 250)}; every message recorded once ${ok(r.recorded === r.load.sent && r.load.non2xx === 0)}`);
 }
 
+/**
+ * The peer comparison (issue 21): Suara Desa against what a developer would build instead
+ * (bench/support/peer-grammy.ts: grammY + conversations + storage-mongodb, on the database the
+ * service started) and against bare grammY, in one run, for two loads: many people mostly
+ * registering, and few people whose surveys are done in seconds, then mostly `menu`. Each
+ * person: /start, seven answers, then "menu" again and again; BENCH_PEER_CONNECTIONS (default
+ * 20) keep-alive connections for BENCH_PEER_SECONDS (default 15) s; replies go to an unlimited
+ * local Bot API. Targets: >= 1.0x the peer's upd/s, p99 < 250 ms, 0 errors, >= 20% of bare grammY.
+ */
+async function peerComparison(): Promise<void> {
+  const seconds = Number(process.env.BENCH_PEER_SECONDS ?? 15);
+  const connections = Number(process.env.BENCH_PEER_CONNECTIONS ?? 20);
+  const loads = (process.env.BENCH_PEER_PEOPLE ?? '2000,200').split(',').map(Number);
+  console.log(`bench:webhook (peer comparison): /start, 7 answers, then "menu" again and again; ${connections} connections for ${seconds} s; unlimited local Bot API`);
+  const ok = (b: boolean) => (b ? 'met' : 'NOT met');
+  const errorsOf = (r: LoadResult) => r.errors + r.non2xx + r.timeouts;
+  for (const people of loads) {
+    const unlimited = () => startFakeTelegram({ token: TOKEN, limits: { enabled: false }, keepAliveTimeoutMs: 60_000 });
+    const withFake = async <T>(fn: (fake: FakeTelegram) => Promise<T>): Promise<T> => {
+      const fake = await unlimited();
+      for (let i = 0; i < people; i++) fake.addChat({ id: CHAT0 + i, first_name: 'Ibu' });
+      try {
+        return await fn(fake);
+      } finally {
+        await fake.close();
+      }
+    };
+    const bare = await withFake(async (fake) => {
+      const bot = await startBareGrammy(await freePort(), fake.apiRoot);
+      try {
+        return await postFor(bot.url, people, surveyThenMenu, connections, seconds);
+      } finally {
+        await bot.stop();
+      }
+    });
+    const dataDir = mkdtempSync(join(tmpdir(), 'bench-peer-'));
+    const fake = await unlimited();
+    for (let i = 0; i < people; i++) fake.addChat({ id: CHAT0 + i, first_name: 'Ibu' });
+    const child = await startServiceChild({
+      port: await freePort(), apiRoot: fake.apiRoot, dataDir, runtime: RUNTIME,
+      env: { BENCH_API_RATE: '1000000', BENCH_API_PER_CHAT: '1000000' },
+    });
+    let ours: LoadResult;
+    let peer: LoadResult;
+    let drainS: number;
+    let delivery: Delivery;
+    try {
+      ours = await postFor(child.url, people, surveyThenMenu, connections, seconds);
+      const t0 = performance.now();
+      await child.drained();
+      drainS = (performance.now() - t0) / 1000;
+      delivery = compareDelivery(fake, (await child.stats()).owed);
+      // The peer on the same database server, in a database of its own.
+      peer = await withFake(async (peerFake) => {
+        const bot = await startPeerGrammy(await freePort(), peerFake.apiRoot, withDatabase(child.databaseUri, 'bench_peer'));
+        try {
+          return await postFor(bot.url, people, surveyThenMenu, connections, seconds);
+        } finally {
+          await bot.stop();
+        }
+      });
+    } finally {
+      await child.stop();
+      await fake.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+    const ratio = ours.perSecond / peer.perSecond;
+    const ofBare = ours.perSecond / bare.perSecond;
+    console.log(`  ${people} people:`);
+    console.log(`    bare grammY, no database: ${formatLoad(bare)}`);
+    console.log(`    peer (grammY + conversations + storage-mongodb): ${formatLoad(peer)}`);
+    console.log(`    Suara Desa: ${formatLoad(ours)}`);
+    console.log(`      replies owed ${delivery.owed}, delivered exactly once ${delivery.exactlyOnce} (${delivery.duplicates} twice, ${delivery.missing} missing), all out ${drainS.toFixed(1)} s after the load`);
+    console.log(
+      `    ratio to the peer ${ratio.toFixed(2)}x (${ok(ratio >= 1)}); p99 < 250 ms ${ok(ours.p99 < 250)}; 0 errors ${ok(errorsOf(ours) === 0)}; ` +
+        `${(ofBare * 100).toFixed(0)}% of bare grammY (>= 20% ${ok(ofBare >= 0.2)}); exactly once ${ok(delivery.duplicates === 0 && delivery.missing === 0)}`,
+    );
+  }
+}
+
 async function main() {
   if (process.env.BENCH_ONLY === 'whatsapp') return whatsapp();
+  if (process.env.BENCH_ONLY === 'peer') return peerComparison();
   console.log(
     `bench:webhook: ${MEMBERS} members x 19 updates (/start, registration, risk report), ${CONNECTIONS} connections; ` +
       `local Bot API at ${API_RATE} msg/s overall, 1/s per chat; the service ${RUNTIME === 'compiled' ? 'compiled (node --max-old-space-size=128, as in the image)' : 'under tsx'}`,
@@ -209,6 +291,7 @@ async function main() {
     );
   }
   if (process.env.BENCH_ONLY !== 'telegram') await whatsapp();
+  if (process.env.BENCH_ONLY !== 'telegram') await peerComparison();
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();

@@ -10,8 +10,8 @@ import cron from 'node-cron';
 import { facilitatorDepsFromConfig } from './broadcast/deps.js';
 import { alertProxyRiskReport } from './broadcast/alerts.js';
 import { createFacilitatorExtensions } from './broadcast/extensions.js';
-import { ConversationService } from './chat/conversation-service.js';
-import { combineExtensions, type ChatExtensions } from './chat/extensions.js';
+import { ConversationService } from './conversation/service.js';
+import { combineExtensions, type ChatExtensions } from './conversation/extensions.js';
 import { ChannelRegistry, type ChannelRateLimits } from './channels/channel.js';
 import { createTelegramChannel, mountTelegramWebhook, type TelegramChannel, type TelegramTexts } from './channels/telegram/index.js';
 import { MongoPromptStore } from './channels/telegram/mongo-prompt-store.js';
@@ -38,6 +38,8 @@ import { startSchedules, type Schedules } from './schedule/index.js';
 import { seedPlanUpdateDates } from './schedule/plan-update.js';
 import { sweepRuns } from './schedule/run-reminders.js';
 import { createWorkspaceExtensions, outboxNotifier } from './workspace/chat.js';
+import { planProgressExtension } from './workspace/plan-progress.js';
+import { proxyHandOffExtension } from './workspace/proxy-handoff.js';
 import { createWorkspace, type Workspace } from './workspace/index.js';
 
 export interface RunningService {
@@ -117,6 +119,8 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
   const extensions = combineExtensions(
     createFacilitatorExtensions(facilitator),
     createWorkspaceExtensions(workspace),
+    planProgressExtension(),
+    proxyHandOffExtension(flows),
     ...(hooks.extensions ? [hooks.extensions] : []),
   );
   const conversations: ConversationService = new ConversationService({

@@ -18,6 +18,11 @@ import type { MemberRecord, SeedOptions, ServiceStats } from './telegram-load.js
 
 // The benchmark's Bot API may allow more than Telegram's 30 msg/s (a faster drain): pace to it.
 if (process.env.BENCH_API_RATE) TELEGRAM_RATE_LIMITS.perSecond = Number(process.env.BENCH_API_RATE);
+// An unlimited Bot API (the peer comparison): no per-chat pacing either.
+if (process.env.BENCH_API_PER_CHAT) {
+  TELEGRAM_RATE_LIMITS.perChatPerSecond = Number(process.env.BENCH_API_PER_CHAT);
+  TELEGRAM_RATE_LIMITS.perChatBurst = Number(process.env.BENCH_API_PER_CHAT);
+}
 // BENCH_DB_TRACE=1: every database command timed (driver command monitoring), summed by shape.
 const trace = new Map<string, { n: number; ms: number }>();
 if (process.env.BENCH_DB_TRACE === '1') {

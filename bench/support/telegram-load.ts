@@ -90,6 +90,15 @@ export function loadBodies(members: number, firstUpdateId = 1, from = 0): string
   return bodies;
 }
 
+/**
+ * Person p's k-th update in the peer comparison (bench/webhook.ts): /start, the seven answers
+ * of registration (the peer's survey has the same length), then "menu" again and again.
+ */
+export function surveyThenMenu(p: number, k: number): Step {
+  const registration = walk(p).slice(0, 8);
+  return registration[k] ?? { kind: 'text', text: 'menu' };
+}
+
 // ---- load -----------------------------------------------------------------------------------
 
 export interface LoadResult {
@@ -113,10 +122,7 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
  */
 export async function postAll(url: string, bodies: (string | { body: string; headers: Record<string, string> })[], connections = 20): Promise<LoadResult> {
   let next = 0;
-  const latencies: number[] = [];
-  let non2xx = 0;
-  const started = performance.now();
-  const instance = autocannon({
+  return timedLoad(autocannon({
     url,
     connections,
     amount: bodies.length,
@@ -131,7 +137,14 @@ export async function postAll(url: string, bodies: (string | { body: string; hea
         },
       },
     ],
-  });
+  }));
+}
+
+/** Times every answer of an autocannon run. */
+async function timedLoad(instance: ReturnType<typeof autocannon>): Promise<LoadResult> {
+  const latencies: number[] = [];
+  let non2xx = 0;
+  const started = performance.now();
   instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
     latencies.push(ms);
     if (status < 200 || status > 299) non2xx++;
@@ -151,6 +164,27 @@ export async function postAll(url: string, bodies: (string | { body: string; hea
     non2xx,
     timeouts: result.timeouts,
   };
+}
+
+export async function postFor(url: string, people: number, stepOf: (p: number, k: number) => Step, connections: number, durationS: number): Promise<LoadResult> {
+  let n = 0;
+  const body = () => {
+    const p = n % people;
+    const k = Math.floor(n / people);
+    n++;
+    return JSON.stringify(updateFor(p, stepOf(p, k), n, 100 + k));
+  };
+  return timedLoad(autocannon({
+    url,
+    connections,
+    duration: durationS,
+    timeout: 30,
+    requests: [{
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': SECRET },
+      setupRequest: (req) => ({ ...req, body: body() }),
+    }],
+  }));
 }
 
 export function formatLoad(r: LoadResult): string {
@@ -279,6 +313,7 @@ export interface ServiceChild {
 
 const SERVICE_CHILD = fileURLToPath(new URL('./service-child.ts', import.meta.url));
 const BARE_CHILD = fileURLToPath(new URL('./bare-grammy.ts', import.meta.url));
+const PEER_CHILD = fileURLToPath(new URL('./peer-grammy.ts', import.meta.url));
 
 /**
  * How the service child runs:
@@ -403,15 +438,24 @@ export interface BareChild {
 }
 
 /** The yardstick: a minimal grammY webhook bot, no database; it answers in the webhook response. */
-export async function startBareGrammy(port: number, apiRoot: string): Promise<BareChild> {
-  const proc = fork(BARE_CHILD, [], {
+export function startBareGrammy(port: number, apiRoot: string): Promise<BareChild> {
+  return startBotChild(BARE_CHILD, port, apiRoot, {});
+}
+
+/** The peer: grammY + conversations + storage-mongodb on `databaseUri` (bench/support/peer-grammy.ts). */
+export function startPeerGrammy(port: number, apiRoot: string, databaseUri: string): Promise<BareChild> {
+  return startBotChild(PEER_CHILD, port, apiRoot, { BENCH_PEER_DB: databaseUri });
+}
+
+async function startBotChild(script: string, port: number, apiRoot: string, env: Record<string, string>): Promise<BareChild> {
+  const proc = fork(script, [], {
     execArgv: ['--import', 'tsx'],
-    env: { ...process.env, PORT: String(port), BENCH_API_ROOT: apiRoot, BENCH_TOKEN: TOKEN, BENCH_SECRET: SECRET },
+    env: { ...process.env, ...env, PORT: String(port), BENCH_API_ROOT: apiRoot, BENCH_TOKEN: TOKEN, BENCH_SECRET: SECRET },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   await new Promise<void>((resolve, reject) => {
     proc.once('message', () => resolve());
-    proc.once('exit', (code) => reject(new Error(`bare grammY bot exited (${code})`)));
+    proc.once('exit', (code) => reject(new Error(`${script} exited (${code})`)));
   });
   return {
     proc,

@@ -10,7 +10,7 @@
  */
 import { Types } from 'mongoose';
 import { AlertModel, MemberModel, OutboxModel, VillageModel } from '../db/models.js';
-import { proxyReporterName, type HookContext, type SubmissionInfo } from '../chat/extensions.js';
+import { proxyReporterName, type HookContext, type SubmissionInfo } from '../conversation/extensions.js';
 import type { Translate } from '../i18n.js';
 import { formatClock, formatDay, isQuiet, nextAllowed } from '../time/index.js';
 import { nowOf, type FacilitatorDeps } from './deps.js';

@@ -11,7 +11,8 @@
  */
 import { Types } from 'mongoose';
 import { BroadcastModel, VillageModel, WorkshopModel, RSVP_ANSWERS, type RsvpAnswer } from '../db/models.js';
-import { ACTION_PROMPT_SEQ, type ChatExtensions, type HookContext, type MemberSnapshot, type SubmissionInfo } from '../chat/extensions.js';
+import { PROMPT_SEQ } from '../messages/flows.js';
+import { type ChatExtensions, type HookContext, type MemberSnapshot, type SubmissionInfo } from '../conversation/extensions.js';
 import type { OutboundMessage } from '../messages/index.js';
 import type { Translate } from '../i18n.js';
 import { isQuiet, nextAllowed, formatClock, parseClockTime, zonedTime } from '../time/index.js';
@@ -32,7 +33,7 @@ const CHANNEL_LABELS: Record<string, string> = { telegram: 'Telegram', whatsapp:
 const isStaff = (m: MemberSnapshot) => m.role === 'fasilitator' || m.role === 'admin';
 
 function buttons(items: { id: string; label: string }[]): Pick<OutboundMessage, 'choices' | 'promptSeq' | 'expect'> {
-  return { choices: items, promptSeq: ACTION_PROMPT_SEQ, expect: 'choice' };
+  return { choices: items, promptSeq: PROMPT_SEQ.action, expect: 'choice' };
 }
 
 function audienceLine(a: AudienceCount, t: Translate): string {

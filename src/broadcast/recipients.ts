@@ -7,7 +7,7 @@ import type { Types } from 'mongoose';
 import type { i18n as I18n } from 'i18next';
 import { FacilitatorAssignmentModel, MemberModel, VillageModel, type Role } from '../db/models.js';
 import { translatorFor, type Translate } from '../i18n.js';
-import type { MemberSnapshot } from '../chat/extensions.js';
+import type { MemberSnapshot } from '../conversation/extensions.js';
 
 /** The member filter every proactive message goes through. */
 export const REACHABLE: Record<string, unknown> = {

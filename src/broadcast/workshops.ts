@@ -10,7 +10,7 @@
  */
 import { Types } from 'mongoose';
 import { WorkshopInviteModel, WorkshopModel, type RsvpAnswer } from '../db/models.js';
-import { ACTION_PROMPT_SEQ } from '../chat/extensions.js';
+import { PROMPT_SEQ } from '../messages/flows.js';
 import type { OutboundMessage } from '../messages/index.js';
 import type { Translate } from '../i18n.js';
 import type { OutboxItem } from '../pipeline/outbox.js';
@@ -245,7 +245,7 @@ export function details(w: WorkshopDoc, t: Translate, language: string, names: M
 export function rsvpButtons(workshopId: Types.ObjectId, t: Translate): Pick<OutboundMessage, 'choices' | 'promptSeq' | 'expect'> {
   return {
     choices: (['hadir', 'tidak', 'mungkin'] as const).map((a) => ({ id: `rsvp:${String(workshopId)}:${a}`, label: t(`broadcast:rsvp.${a}`) })),
-    promptSeq: ACTION_PROMPT_SEQ,
+    promptSeq: PROMPT_SEQ.action,
     expect: 'choice',
   };
 }

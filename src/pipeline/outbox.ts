@@ -88,3 +88,8 @@ export async function enqueue(items: OutboxItem[], options: EnqueueOptions = {})
   options.claimFor?.written?.(written);
   return written.map((d) => d._id);
 }
+
+/** Takes back a reply not yet sent at all (its step is being redone from a fresh state). */
+export async function withdrawReply(replyId: string): Promise<void> {
+  await OutboxModel.deleteOne({ _id: replyId, sentCount: 0, status: { $in: ['pending', 'sending'] } });
+}

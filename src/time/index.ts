@@ -144,3 +144,16 @@ export function formatSpan(from: Date, to: Date, language: string, timeZone: str
   }
   return `${formatDateTime(from, language, timeZone)} - ${formatDateTime(to, language, timeZone)}`;
 }
+
+/** Making an Intl.DateTimeFormat costs far more than using one: one per zone, made once. */
+const longDateFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** "8 Desember 2026" in the zone (the consent date in `datasaya`). */
+export function formatLongDate(at: Date, timeZone: string): string {
+  let format = longDateFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('id-ID', { timeZone, day: 'numeric', month: 'long', year: 'numeric' });
+    longDateFormats.set(timeZone, format);
+  }
+  return format.format(at);
+}

@@ -13,8 +13,8 @@ import { Types } from 'mongoose';
 import { nowOf, type FacilitatorDeps } from '../broadcast/deps.js';
 import { queue, itemFor } from '../broadcast/queue.js';
 import { reachableByIds, villagesOf } from '../broadcast/recipients.js';
-import { PROXY_FLOW } from '../chat/conversation-service.js';
-import { ACTION_PROMPT_SEQ, type ChatExtensions, type HookContext } from '../chat/extensions.js';
+import { FLOW, PROMPT_SEQ } from '../messages/flows.js';
+import { type ChatExtensions, type HookContext } from '../conversation/extensions.js';
 import type { OutboundMessage } from '../messages/index.js';
 import { REVIEW_STATUSES, VillageModel, type ReviewStatus } from '../db/models.js';
 import { normalizeCommandWord } from '../engine/text.js';
@@ -37,7 +37,7 @@ export function createWorkspaceExtensions(ws: Workspace): ChatExtensions {
     const statusButtons = (id: string) => CHAT_STATUSES.map((s) => ({ id: `rv:${id}:${s}`, label: ctx.t(`workspace:status.${s}`) }));
     return [
       { text: ctx.t('workspace:chat.new_reports_title', { count: list.total }) },
-      ...list.items.map((item): OutboundMessage => ({ text: item.text, choices: statusButtons(item.id), promptSeq: ACTION_PROMPT_SEQ, expect: 'choice' })),
+      ...list.items.map((item): OutboundMessage => ({ text: item.text, choices: statusButtons(item.id), promptSeq: PROMPT_SEQ.action, expect: 'choice' })),
       ...(list.total > list.items.length ? [{ text: ctx.t('workspace:chat.more_reports', { count: list.total - list.items.length }) }] : []),
     ];
   }
@@ -74,7 +74,7 @@ export function createWorkspaceExtensions(ws: Workspace): ChatExtensions {
       },
       { words: ['laporan', 'reports'], roles: [...STAFF], run: reports },
       { words: ['ringkasan', 'summary'], roles: [...STAFF], args: /^[\p{L}\d .'-]{1,60}$/u, run: summary },
-      { words: ['isi', 'proxy'], roles: ['pokja', ...STAFF], args: /^(untuk warga|for (a )?resident)$/, run: async () => ({ startFlow: PROXY_FLOW }) },
+      { words: ['isi', 'proxy'], roles: ['pokja', ...STAFF], args: /^(untuk warga|for (a )?resident)$/, run: async () => ({ startFlow: FLOW.proxy }) },
     ],
     actions: {
       async rv(ctx, rest) {

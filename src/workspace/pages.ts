@@ -14,7 +14,7 @@ import multer from 'multer';
 import { sharp } from '../heavy-modules.js';
 import { z } from 'zod';
 import { ACTIVITY_STATUSES, REVIEW_STATUSES, SubmissionModel, type ReviewStatus } from '../db/models.js';
-import { PROXY_FLOW } from '../chat/conversation-service.js';
+import { FLOW } from '../messages/flows.js';
 import { projectRoot } from '../paths.js';
 import { barChart, columnChart, esc } from '../reports/charts.js';
 import type { SummaryData } from '../reports/summary.js';
@@ -449,7 +449,7 @@ export function mountPages(router: express.Router, ctx: Ctx, opts: { now: () => 
     const village = typeof req.query.village === 'string' ? req.query.village : '';
     const villages = await svc.listVillages(actor, {});
     // Not registration, nor the chat's "isi untuk warga" (it hands over to the chosen form and stores nothing itself).
-    const flows = [...ctx.flows.values()].filter((f) => f.id !== 'daftar' && f.id !== PROXY_FLOW);
+    const flows = [...ctx.flows.values()].filter((f) => f.id !== 'daftar' && f.id !== FLOW.proxy);
     const body = `<form method="get" action="/app/ekspor/unduh" class="stack">`
       + `<label>${esc(t('export.flow'))}<select name="flow">${flows.map((f) => `<option value="${f.id}">${esc(t(`flow.${f.id}`, { defaultValue: f.id }))}</option>`).join('')}</select></label>`
       + `<label>${esc(t('village.name'))}<select name="village"><option value="">${esc(t('common.all'))}</option>${villages.map((v) => `<option value="${v.code}"${village === v.code ? ' selected' : ''}>${esc(v.name)}</option>`).join('')}</select></label>`

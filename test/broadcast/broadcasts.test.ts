@@ -6,7 +6,8 @@ import { Types } from 'mongoose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFacilitatorExtensions } from '../../src/broadcast/extensions.js';
 import { broadcastProgress, createBroadcastDraft, confirmBroadcast, runBroadcasts } from '../../src/broadcast/broadcasts.js';
-import { ACTION_PROMPT_SEQ, type HookContext } from '../../src/chat/extensions.js';
+import { PROMPT_SEQ } from '../../src/messages/flows.js';
+import { type HookContext } from '../../src/conversation/extensions.js';
 import { BroadcastModel, MemberModel, OutboxModel } from '../../src/db/models.js';
 import { translatorFor } from '../../src/i18n.js';
 import { Dispatcher } from '../../src/pipeline/dispatcher.js';
@@ -71,7 +72,7 @@ describe('making a broadcast in chat', () => {
     expect(preview!.text).toContain('Pesan dari fasilitator Bu Rina:\n\nRapat Pokja hari Sabtu jam 10.');
     expect(preview!.text).toContain('Akan dikirim ke 6 orang (Telegram 5, WhatsApp 1).'); // fac + 3 + pokja on Telegram
     expect(preview!.text).toContain('Tidak menerima: 1 berhenti berlangganan, 1 memblokir bot, 1 belum setuju.');
-    expect(preview!.promptSeq).toBe(ACTION_PROMPT_SEQ);
+    expect(preview!.promptSeq).toBe(PROMPT_SEQ.action);
     expect(preview!.choices!.map((c) => c.id)).toEqual([`bc:${String(submission.id)}:send`, `bc:${String(submission.id)}:discard`]);
     expect(await OutboxModel.countDocuments({})).toBe(0);
 

@@ -1,8 +1,8 @@
 /** The facilitator's voice through the real conversation service and flows: jadwal and siaran typed in chat, answers by buttons. */
 import { describe, expect, it } from 'vitest';
 import { createFacilitatorExtensions } from '../../src/broadcast/extensions.js';
-import { ACTION_PROMPT_SEQ } from '../../src/chat/extensions.js';
-import { ConversationService } from '../../src/chat/conversation-service.js';
+import { PROMPT_SEQ } from '../../src/messages/flows.js';
+import { ConversationService } from '../../src/conversation/service.js';
 import { MemberModel, OutboxModel } from '../../src/db/models.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { useTestDatabase } from '../helpers/db.js';
@@ -50,14 +50,14 @@ describe('in chat', () => {
     expect(fac.lastText).toContain('Waktu: Selasa, 15 Desember 2026, 09.00 WIT - Rabu, 16 Desember 2026, 15.30 WIT');
     expect(fac.lastText).toContain('Akan dikirim ke 2 orang (Web 2).');
     expect(await OutboxModel.countDocuments({ kind: 'workshop' })).toBe(0);
-    const preview = fac.last.find((m) => m.promptSeq === ACTION_PROMPT_SEQ)!;
-    await fac.send({ kind: 'choice', promptSeq: ACTION_PROMPT_SEQ, choiceId: preview.choices!.find((c) => c.label === 'Umumkan')!.id });
+    const preview = fac.last.find((m) => m.promptSeq === PROMPT_SEQ.action)!;
+    await fac.send({ kind: 'choice', promptSeq: PROMPT_SEQ.action, choiceId: preview.choices!.find((c) => c.label === 'Umumkan')!.id });
     expect(fac.lastText).toContain('sudah diumumkan ke 2 orang');
 
     const invitation = await OutboxModel.findOne({ memberId: resident._id, kind: 'workshop' }).lean();
     const msg = invitation!.messages[0] as { text: string; choices: { id: string; label: string }[] };
     expect(msg.text).toContain('Undangan lokakarya');
-    await warga.send({ kind: 'choice', promptSeq: ACTION_PROMPT_SEQ, choiceId: msg.choices.find((c) => c.label === 'Hadir')!.id });
+    await warga.send({ kind: 'choice', promptSeq: PROMPT_SEQ.action, choiceId: msg.choices.find((c) => c.label === 'Hadir')!.id });
     expect(warga.lastText).toContain('Anda tercatat hadir di "Lokakarya gelombang 1"');
 
     await fac.say('jadwal');
@@ -76,8 +76,8 @@ describe('in chat', () => {
     await fac.say('Rapat Pokja Sabtu jam 10 di balai desa.');
     await fac.press('Kirim');
     expect(fac.lastText).toContain('Akan dikirim ke 1 orang (Telegram 1).');
-    const preview = fac.last.find((m) => m.promptSeq === ACTION_PROMPT_SEQ)!;
-    await fac.send({ kind: 'choice', promptSeq: ACTION_PROMPT_SEQ, choiceId: preview.choices!.find((c) => c.label === 'Kirim siaran')!.id });
+    const preview = fac.last.find((m) => m.promptSeq === PROMPT_SEQ.action)!;
+    await fac.send({ kind: 'choice', promptSeq: PROMPT_SEQ.action, choiceId: preview.choices!.find((c) => c.label === 'Kirim siaran')!.id });
     expect(fac.lastText).toContain('Siaran sedang dikirim ke 1 orang.');
     expect(await OutboxModel.countDocuments({ kind: 'broadcast' })).toBe(1);
   });

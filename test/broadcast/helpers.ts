@@ -7,7 +7,7 @@ import { MemberModel, OutboxModel, type Role } from '../../src/db/models.js';
 import { createI18n } from '../../src/i18n.js';
 import { seedVillages } from '../../src/db/seed.js';
 import { parseQuietHours } from '../../src/time/index.js';
-import type { MemberSnapshot } from '../../src/chat/extensions.js';
+import type { MemberSnapshot } from '../../src/conversation/extensions.js';
 
 export const SOLANG = '81.05.15.2004'; // Teluk Waru
 export const KOTA_SIRIH = '81.05.11.2003'; // Gorom Timur

@@ -1,6 +1,6 @@
 /** Workshops: who is told, in which language and when; reminders once across instances; changes to exactly the people told. */
 import { describe, expect, it } from 'vitest';
-import { ACTION_PROMPT_SEQ } from '../../src/chat/extensions.js';
+import { PROMPT_SEQ } from '../../src/messages/flows.js';
 import { createFacilitatorExtensions } from '../../src/broadcast/extensions.js';
 import { cancelWorkshop, createWorkshop, updateWorkshop } from '../../src/broadcast/workshops.js';
 import { JobRunModel, MemberModel, OutboxModel, WorkshopInviteModel, WorkshopModel } from '../../src/db/models.js';
@@ -53,7 +53,7 @@ describe('announcing a workshop', () => {
     expect(msg.text).toContain('Balai Desa Solang');
     expect(msg.text).toContain('Solang');
     expect(msg.language).toBe('id');
-    expect(msg.promptSeq).toBe(ACTION_PROMPT_SEQ);
+    expect(msg.promptSeq).toBe(PROMPT_SEQ.action);
     expect(msg.choices.map((c) => c.id)).toEqual(['hadir', 'tidak', 'mungkin'].map((a) => `rsvp:${String(w._id)}:${a}`));
     expect(msg.choices.map((c) => c.label)).toEqual(['Hadir', 'Tidak hadir', 'Mungkin']);
 

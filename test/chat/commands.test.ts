@@ -7,7 +7,7 @@
  */
 import mongoose from 'mongoose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseGlobalCommand, type GlobalCommand } from '../../src/chat/commands.js';
+import { parseGlobalCommand, type GlobalCommand } from '../../src/conversation/commands.js';
 import {
   AccessCodeModel, DataRequestModel, HelpRequestModel, InboxModel, MemberModel, OutboxModel, RunModel, SubmissionModel, TelegramPromptModel,
 } from '../../src/db/models.js';

@@ -1,6 +1,6 @@
 import mongoose, { Types } from 'mongoose';
 import { describe, expect, it } from 'vitest';
-import { detachIds } from '../../src/chat/conversation-service.js';
+import { detachIds } from '../../src/conversation/service.js';
 
 const { BSON } = mongoose.mongo;
 

@@ -7,13 +7,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { i18n as I18n } from 'i18next';
-import { ConversationService } from '../../src/chat/conversation-service.js';
+import { ConversationService } from '../../src/conversation/service.js';
 import type { ChannelName, InboundContent, OutboundMessage } from '../../src/messages/index.js';
 import { MemberModel, OutboxModel } from '../../src/db/models.js';
 import { loadFlows, NO_ID, SEND_ID, YES_ID, type Flow } from '../../src/engine/index.js';
 import { createI18n, translatorFor, type Translate } from '../../src/i18n.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { flowsDir } from '../../src/paths.js';
+import { planProgressExtension } from '../../src/workspace/plan-progress.js';
+import { proxyHandOffExtension } from '../../src/workspace/proxy-handoff.js';
+import { combineExtensions } from '../../src/conversation/extensions.js';
 
 let shared: { flows: Map<string, Flow>; i18n: I18n } | null = null;
 
@@ -38,7 +41,8 @@ export class TestClock {
 
 export async function createService(clock = new TestClock(), runExpiryHours = 168): Promise<ConversationService> {
   const { flows, i18n } = await loadRealFlows();
-  return new ConversationService({ flows, i18n, logger: createLogger({ level: 'silent' }), timeZone: 'Asia/Jayapura', runExpiryHours, now: clock.now });
+  // Plan progress and the hand-off of isi-untuk-warga are extensions in the product too (src/service.ts wires them).
+  return new ConversationService({ flows, i18n, logger: createLogger({ level: 'silent' }), timeZone: 'Asia/Jayapura', runExpiryHours, now: clock.now, extensions: combineExtensions(planProgressExtension(), proxyHandOffExtension(flows)) });
 }
 
 export class ChatUser {

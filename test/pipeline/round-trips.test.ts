@@ -3,6 +3,7 @@
  * to the step persisted. Counted with the MongoDB driver's command monitoring on the mongoose
  * connection, through the real Telegram inbound (schema, inbox) and the conversation service:
  *   first contact (/start):  inbox insert, member upsert, outbox insert, member update  <= 4
+ *   (the member update is an update guarded by rev: the member after it is built in memory)
  *   an answer:               inbox insert, outbox insert, member update                 <= 3
  * Only the inbox insert comes before the webhook is answered. Villages and access codes are
  * cached (a warm-up member fills the caches first). The inbox's own "done" marks are off the
@@ -11,7 +12,7 @@
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandStartedEvent } from 'mongodb';
-import { ConversationService } from '../../src/chat/conversation-service.js';
+import { ConversationService } from '../../src/conversation/service.js';
 import { createTelegramChannel, type TelegramChannel } from '../../src/channels/telegram/channel.js';
 import { ensureIndexes } from '../../src/db/connection.js';
 import { SubmissionModel } from '../../src/db/models.js';
@@ -76,7 +77,8 @@ describe('database round trips per message (critical path)', () => {
     await channel.accept(updateFor(member, stepDef, updateId++, 100 + step));
     const beforeAnswer = [...commands];
     // Handled and persisted; the done marks wait for their batch (doneFlushMs is long here).
-    while (commands.filter((c) => c.name === 'findAndModify' && c.collection === 'members' && c.filter.includes('rev')).length === 0) {
+    // The commit: one update of the member guarded by its rev.
+    while (commands.filter((c) => c.name === 'update' && c.collection === 'members' && c.filter.includes('rev')).length === 0) {
       await new Promise((r) => setTimeout(r, 2));
     }
     await waitIdle();
@@ -109,7 +111,7 @@ describe('database round trips per message (critical path)', () => {
 
     for (const c of counts) expect(c.beforeAnswer, c.step).toBe(1);
     expect(counts[0]!.critical).toBeLessThanOrEqual(4);
-    expect(counts[0]!.what).toBe('insert inbox, findAndModify members, insert outbox, findAndModify members');
+    expect(counts[0]!.what).toBe('insert inbox, findAndModify members, insert outbox, update members');
     const submits = new Set([7, 18]);
     for (const [i, c] of counts.entries()) {
       if (i === 0) continue;

@@ -5,7 +5,7 @@
  */
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChatExtensions } from '../../src/chat/extensions.js';
+import type { ChatExtensions } from '../../src/conversation/extensions.js';
 import { loadConfig } from '../../src/config/index.js';
 import { freePort } from '../../src/db/local-server.js';
 import { createLogger } from '../../src/logging/logger.js';

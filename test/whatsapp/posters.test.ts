@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main as qrMain, parseVillages, qrFileName } from '../../scripts/qr.js';
 import { whatsappDeepLink } from '../../src/channels/whatsapp/deep-link.js';
-import { parseGlobalCommand } from '../../src/chat/commands.js';
+import { parseGlobalCommand } from '../../src/conversation/commands.js';
 import { projectRoot } from '../../src/paths.js';
 import { startFakeTelegram } from '../fakes/telegram-bot-api.js';
 import { startFakeWhatsApp } from '../fakes/whatsapp-graph-api.js';

@@ -7,7 +7,7 @@
 import { cp, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ConversationService } from '../../src/chat/conversation-service.js';
+import { ConversationService } from '../../src/conversation/service.js';
 import { MemberModel, SubmissionModel } from '../../src/db/models.js';
 import { seedVillages } from '../../src/db/seed.js';
 import { loadFlowVersions } from '../../src/engine/versions.js';

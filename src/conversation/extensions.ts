@@ -10,6 +10,7 @@
 import type { Types } from 'mongoose';
 import type { Role } from '../db/models.js';
 import type { Translate } from '../i18n.js';
+import type { ProxyEntry } from '../db/repositories/members.js';
 import type { OutboundMessage } from '../messages/index.js';
 
 /** What a hook knows about the person (a plain, read-only snapshot). */
@@ -60,7 +61,7 @@ export interface ChatExtensions {
    */
   onSubmit?: (ctx: HookContext, submission: SubmissionInfo) => Promise<OutboundMessage[] | void>;
   /**
-   * Button presses outside any flow: a choice with promptSeq ACTION_PROMPT_SEQ and an id
+   * Button presses outside any flow: a choice with promptSeq PROMPT_SEQ.action and an id
    * "<prefix>:<rest>" goes to actions[prefix] (e.g. "rsvp:<workshopId>:hadir").
    */
   actions?: Record<string, (ctx: HookContext, rest: string) => Promise<OutboundMessage[]>>;
@@ -70,13 +71,16 @@ export interface ChatExtensions {
    * id `help:<inbound id>`. Returns messages for the person when a facilitator was told.
    */
   onHelpRequest?: (ctx: HookContext, request: { id: string; context: string | null }) => Promise<OutboundMessage[] | void>;
+  /**
+   * A submitted flow that hands over to another, e.g. filling a form for a resident: returns the
+   * flow to start on their behalf, null when it is this extension's flow but can't go on (the
+   * menu follows), undefined when the flow is not this extension's. A hand-off skips onSubmit.
+   */
+  handOff?: (ctx: HookContext, submission: SubmissionInfo) => { flowId: string; proxy: ProxyEntry } | null | undefined;
 }
 
 /** How hooks name the reporter of a form entered for a resident: the resident, reached through who entered it. */
 export const proxyReporterName = (forName: string, enteredBy: string | null): string => `${forName} (${enteredBy ?? '-'})`;
-
-/** Buttons of extension actions carry this prompt number (the menu is 0, confirmations -1). */
-export const ACTION_PROMPT_SEQ = -2;
 
 /** One set of extensions from several: commands and actions together, hooks called in turn. */
 export function combineExtensions(...all: ChatExtensions[]): ChatExtensions {
@@ -89,7 +93,15 @@ export function combineExtensions(...all: ChatExtensions[]): ChatExtensions {
   };
   const onSubmit = hooks('onSubmit');
   const onHelpRequest = hooks('onHelpRequest');
+  const handOffs = all.map((e) => e.handOff).filter((f): f is NonNullable<ChatExtensions['handOff']> => Boolean(f));
   return {
+    handOff: (ctx, submission) => {
+      for (const f of handOffs) {
+        const target = f(ctx, submission);
+        if (target !== undefined) return target;
+      }
+      return undefined;
+    },
     commands: all.flatMap((e) => e.commands ?? []),
     actions: Object.assign({}, ...all.map((e) => e.actions ?? {})) as NonNullable<ChatExtensions['actions']>,
     onSubmit: (ctx, submission) => inTurn(onSubmit, ctx, submission),

@@ -1,0 +1,60 @@
+/**
+ * Submissions: what a finished run sent, written in one place for chat and for entry on a
+ * resident's behalf. Keyed by the run id (index { runId } unique, models/submission.ts), so a
+ * replayed step stores it once.
+ */
+import type { Types } from 'mongoose';
+import { SubmissionModel } from '../models.js';
+import type { ProxyEntry } from './members.js';
+
+export interface NewSubmission {
+  runId: Types.ObjectId;
+  /** Null when entered for a resident without the bot (then `proxy` says who entered it). */
+  memberId: Types.ObjectId | null;
+  villageCode: string | null;
+  villageName: string | null;
+  flowId: string;
+  flowVersion: number;
+  channel: string;
+  language: string;
+  answers: Record<string, unknown>;
+  display?: Record<string, unknown> | undefined;
+  proxy: (Omit<ProxyEntry, 'villageCode'> & { enteredBy: Types.ObjectId }) | null;
+}
+
+/** Stores the submission once (a second call with the same run id changes nothing); its id. */
+export async function storeSubmission(s: NewSubmission, now: Date): Promise<Types.ObjectId> {
+  const res = await SubmissionModel.collection.findOneAndUpdate(
+    { runId: s.runId },
+    {
+      $setOnInsert: {
+        runId: s.runId,
+        memberId: s.memberId,
+        villageCode: s.villageCode,
+        villageName: s.villageName,
+        flowId: s.flowId,
+        flowVersion: s.flowVersion,
+        channel: s.channel,
+        language: s.language,
+        answers: s.answers,
+        display: s.display,
+        submittedAt: now,
+        review: { status: 'baru', note: null, reviewedAt: null },
+        proxy: s.proxy ? { enteredBy: s.proxy.enteredBy, forName: s.proxy.forName, consentAloud: true, consentAt: s.proxy.consentAt } : null,
+        createdAt: now,
+        updatedAt: now,
+      },
+    },
+    { upsert: true, returnDocument: 'after', projection: { _id: 1 } },
+  );
+  return (res as unknown as { _id: Types.ObjectId })._id;
+}
+
+/** How many submissions a member made, by flow (index { memberId }). */
+export async function countSubmissionsByFlow(memberId: Types.ObjectId, exceptFlow: string): Promise<{ flowId: string; n: number }[]> {
+  const counts = await SubmissionModel.aggregate<{ _id: string; n: number }>([
+    { $match: { memberId, flowId: { $ne: exceptFlow } } },
+    { $group: { _id: '$flowId', n: { $sum: 1 } } },
+  ]);
+  return counts.map((c) => ({ flowId: c._id, n: c.n }));
+}
