@@ -138,6 +138,9 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
   const inbox = new Inbox({
     handle: (message) => conversations.handle(message),
     logger,
+    // Telegram and the simulator never deliver an acknowledged message again: handled at once.
+    // WhatsApp may, days later: recorded first, its inbox record the lasting dedupe mark.
+    handleInline: (message) => message.channel !== 'whatsapp',
     // A message that keeps failing (a bug) is given up, and the person is told instead of waiting forever.
     onGiveUp: async (message) => {
       const member = await MemberModel.findOne({ channel: message.channel, platformUserId: message.platformUserId }, { _id: 1, language: 1 }).lean();

@@ -28,6 +28,8 @@ export { archiveRun } from '../db/repositories/drafts.js';
 
 /** How many recent inbound ids a member keeps as "handled" marks (repeats come soon after). */
 const HANDLED_KEEP = 20;
+/** How stale lastInboundAt may be left by turns that change nothing (it starts WhatsApp's 24-hour window: older is the safe side). */
+const LAST_INBOUND_SLACK_MS = 15 * 60_000;
 /** Members kept in the cache (the people writing now; a cache miss costs one read). */
 const MEMBER_CACHE_MAX = 5000;
 
@@ -91,6 +93,13 @@ export class ConversationService implements InboundHandler {
             { now: this.now(), ...(outbox?.claimFor ? { claimFor: outbox.claimFor } : {}) },
           )
         : [];
+      if (this.mayLeaveUncommitted(turn)) {
+        // Nothing changed (a menu, a summary): no commit. The reply's id is the message's, so a
+        // repeat after a crash writes no second reply; the mark is kept here for repeats meanwhile.
+        this.remember(key, { ...member, handled: [...member.handled.slice(-(HANDLED_KEEP - 1)), message.messageId] });
+        outbox?.onEnqueued?.(written);
+        return replies;
+      }
       if (turn.deleteMember) {
         await deleteMember(this.kit, turn);
         this.cache.delete(key);
@@ -117,6 +126,16 @@ export class ConversationService implements InboundHandler {
       }
       if (attempt >= 3) throw new Error('member changed underneath four times in a row');
     }
+  }
+
+  /**
+   * A turn that changed nothing need not be committed: its reply can be written again after a
+   * crash and harms no one (and its id dedupes it in the outbox). Not when the member must be
+   * told apart as written to (blocked, or lastInboundAt, the WhatsApp window's start, gone stale).
+   */
+  private mayLeaveUncommitted(turn: Turn): boolean {
+    const m = turn.member;
+    return turn.changesNothing && !m.blocked && m.lastInboundAt != null && this.now().getTime() - new Date(m.lastInboundAt).getTime() < LAST_INBOUND_SLACK_MS;
   }
 
   /** One update: the state, the handled mark, rev + 1; null when rev moved on (someone else wrote). */

@@ -91,6 +91,16 @@ export interface Address {
   platformUserId: string;
 }
 
+/**
+ * Where channels put what people send (src/pipeline/inbox.ts). Resolves once it is safe to
+ * acknowledge the platform: 'handled' (the step and its replies are durable), 'recorded' (kept
+ * to be handled soon), 'duplicate' (seen before). Throws when neither is possible right now:
+ * the platform must send it again.
+ */
+export interface InboundSink {
+  receive(message: InboundMessage): Promise<'handled' | 'recorded' | 'duplicate'>;
+}
+
 /** Implemented by the conversation service; adapters call it for every inbound message. */
 export interface InboundHandler {
   /** Returns the replies to send, or null when the message was a duplicate and must be ignored. */

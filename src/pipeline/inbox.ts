@@ -1,8 +1,17 @@
 /**
- * The inbound half of the pipeline: record first, acknowledge, then handle.
+ * The inbound half of the pipeline: handle or record, then acknowledge.
  *
- *   const result = await inbox.receive(message);   // 'recorded' | 'duplicate'; throws InboxUnavailable
+ *   const result = await inbox.receive(message);   // 'handled' | 'recorded' | 'duplicate'; throws InboxUnavailable
  *   // only now answer the platform (webhook 200, long-poll offset confirmed)
+ *
+ * The fast path handles the message at once, before the platform is answered: once the
+ * conversation service resolves, the step, its "handled" mark and its replies are durable, so
+ * nothing needs recording (one write fewer per message). The platform is answered only then; a
+ * crash before it means the platform sends the message again, and the service recognises it.
+ * A person with messages recorded and not yet handled goes the recorded way (order); so does a
+ * message whose handling fails for a reason other than the database (a bug, a bad flow): it is
+ * recorded, retried and given up kindly below, never sent again and again by the platform.
+ * The database failing or slow: InboxUnavailable, and the platform sends it again later.
  *
  * An item is written pre-leased to this process and handed to a per-person queue at once, so
  * an idle service answers within milliseconds. Items whose handling failed (database away)
@@ -47,6 +56,15 @@ export interface InboxOptions {
   /** Give up recording after this long, so a webhook can answer 503 quickly (default 2 s). */
   recordTimeoutMs?: number;
   /**
+   * Which messages may be handled at once, before acknowledging, when the person has nothing
+   * waiting (default all). Not for a platform that may deliver a message again days later
+   * (WhatsApp, up to 7 days): its inbox record is the lasting dedupe mark (a member keeps only
+   * its last 20 marks).
+   */
+  handleInline?: (message: InboundMessage) => boolean;
+  /** Give up handling at once after this long: 503, the platform sends it again (default recordTimeoutMs). */
+  inlineTimeoutMs?: number;
+  /**
    * Recovery poll interval (default a quarter of the lease, 15 s). The poll (a query on status and
    * lease, indexed) finds work only after a crash or in another instance's hands, so it need not
    * run more often than leases can expire.
@@ -76,6 +94,7 @@ export class Inbox {
   readonly owner: string;
   private readonly leaseMs: number;
   private readonly recordTimeoutMs: number;
+  private readonly inlineTimeoutMs: number;
   private readonly pollIntervalMs: number;
   private readonly now: () => Date;
   private readonly queues = new Map<string, QueueItem[]>();
@@ -97,6 +116,9 @@ export class Inbox {
   private orphansLoaded: Promise<void> | null = null;
   /** Items whose handling is under way. */
   private readonly active = new Set<string>();
+  /** Messages being handled at once (the fast path), by person. */
+  private readonly inline = new Map<string, number>();
+  private orphansKnown = false;
   /** Messages arriving together (many webhooks at once) are recorded in one insert. */
   private readonly recorder = new Coalescer((docs: Record<string, unknown>[]) => insertIgnoringDuplicates(InboxModel.collection, docs));
 
@@ -108,11 +130,49 @@ export class Inbox {
     this.now = options.now ?? (() => new Date());
     this.doneFlushMs = options.doneFlushMs ?? 100;
     this.maxAttempts = options.maxAttempts ?? 5;
+    this.inlineTimeoutMs = options.inlineTimeoutMs ?? this.recordTimeoutMs;
   }
 
-  /** Records the message durably; resolves once it is safe to acknowledge it to the platform. */
-  async receive(message: InboundMessage): Promise<'recorded' | 'duplicate'> {
+  /** Handles or records the message; resolves once it is safe to acknowledge it to the platform. */
+  async receive(message: InboundMessage): Promise<'handled' | 'recorded' | 'duplicate'> {
     if (this.stopped) throw new InboxUnavailable('shutting down');
+    const key = `${message.channel}:${message.platformUserId}`;
+    // What a crashed predecessor left is read once, first: its people's messages keep their order.
+    if (!this.orphansKnown) await withTimeout(this.loadOrphans(), this.recordTimeoutMs).catch(() => undefined);
+    if ((this.options.handleInline?.(message) ?? true) && this.canHandleInline(key)) {
+      const handled = await this.handleInline(key, message);
+      if (handled) return handled;
+    }
+    return this.record(message);
+  }
+
+  /** Nothing of this person's is recorded and waiting (here, or left by a crashed predecessor). */
+  private canHandleInline(key: string): boolean {
+    return this.orphansKnown && !this.orphans.has(key) && !this.running.has(key) && !(this.queues.get(key)?.length);
+  }
+
+  /** The fast path: null when the message must be recorded instead (a fault of ours, not the database's). */
+  private async handleInline(key: string, message: InboundMessage): Promise<'handled' | 'duplicate' | null> {
+    this.inline.set(key, (this.inline.get(key) ?? 0) + 1);
+    try {
+      const replies = await withTimeout(Promise.resolve(this.options.handle(message)), this.inlineTimeoutMs);
+      return replies === null ? 'duplicate' : 'handled';
+    } catch (err) {
+      if (isDatabaseTrouble(err) || err instanceof HandlingTimeout) {
+        throw new InboxUnavailable(`could not handle the message: ${(err as Error).message}`);
+      }
+      this.options.logger.warn({ err, channel: message.channel }, 'inbox: handling failed at once; recorded to try again');
+      return null;
+    } finally {
+      const left = (this.inline.get(key) ?? 1) - 1;
+      if (left > 0) this.inline.set(key, left);
+      else this.inline.delete(key);
+      this.notifyIdle();
+    }
+  }
+
+  /** Records the message durably, to be handled in order by this process. */
+  private async record(message: InboundMessage): Promise<'recorded' | 'duplicate'> {
     const id = `${message.channel}:${message.messageId}`;
     const now = this.now();
     const doc = {
@@ -174,7 +234,7 @@ export class Inbox {
 
   /** Resolves when nothing is queued or running in this process and the done marks are written (or failed for now). */
   async drained(): Promise<void> {
-    if (!(this.running.size === 0 && [...this.queues.values()].every((q) => q.length === 0))) {
+    if (!this.idle()) {
       await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     }
     await this.flushDone();
@@ -241,6 +301,7 @@ export class Inbox {
             this.orphans.set(key, ids);
           }
           if (this.orphans.size) this.options.logger.info({ people: this.orphans.size }, 'inbox: messages of a previous process are pending; those people\'s new messages wait for them');
+          this.orphansKnown = true;
           return;
         } catch (err) {
           this.options.logger.debug({ err, attempt }, 'inbox: could not read pending messages at start; trying again');
@@ -347,8 +408,12 @@ export class Inbox {
     }
   }
 
+  private idle(): boolean {
+    return this.running.size === 0 && this.inline.size === 0 && [...this.queues.values()].every((q) => q.length === 0);
+  }
+
   private notifyIdle(): void {
-    if (this.running.size === 0 && [...this.queues.values()].every((q) => q.length === 0)) {
+    if (this.idle()) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       for (const w of waiters) w();
@@ -397,9 +462,13 @@ export class Inbox {
   }
 }
 
+class HandlingTimeout extends Error {
+  override name = 'HandlingTimeout';
+}
+
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer from the database within ${ms} ms`)), ms);
+    const timer = setTimeout(() => reject(new HandlingTimeout(`no answer from the database within ${ms} ms`)), ms);
     promise.then(
       (v) => (clearTimeout(timer), resolve(v)),
       (e: unknown) => (clearTimeout(timer), reject(e as Error)),

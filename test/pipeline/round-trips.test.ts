@@ -1,13 +1,13 @@
 /**
- * Database round trips per message on the critical path (issue 12): from the webhook's update
- * to the step persisted. Counted with the MongoDB driver's command monitoring on the mongoose
+ * Database round trips per message (issues 12 and 21): from the webhook's update to the step
+ * persisted, all before the webhook is answered (the fast path handles at once: nothing is
+ * recorded in the inbox). Counted with the MongoDB driver's command monitoring on the mongoose
  * connection, through the real Telegram inbound (schema, inbox) and the conversation service:
- *   first contact (/start):  inbox insert, member upsert, outbox insert, member update  <= 4
- *   (the member update is an update guarded by rev: the member after it is built in memory)
- *   an answer:               inbox insert, outbox insert, member update                 <= 3
- * Only the inbox insert comes before the webhook is answered. Villages and access codes are
- * cached (a warm-up member fills the caches first). The inbox's own "done" marks are off the
- * critical path: written together, one update for many messages (asserted separately).
+ *   first contact (/start):  member upsert, outbox insert, member update  = 3
+ *   an answer:               outbox insert, member update                 = 2 (+1 for a submission)
+ *   a message that changes nothing (the menu): outbox insert             = 1 (no member write)
+ * The member update is guarded by rev; the member after it is built in memory. Villages and
+ * access codes are cached (a warm-up member fills the caches first).
  */
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,13 +15,13 @@ import type { CommandStartedEvent } from 'mongodb';
 import { ConversationService } from '../../src/conversation/service.js';
 import { createTelegramChannel, type TelegramChannel } from '../../src/channels/telegram/channel.js';
 import { ensureIndexes } from '../../src/db/connection.js';
-import { SubmissionModel } from '../../src/db/models.js';
+import { InboxModel, OutboxModel, SubmissionModel } from '../../src/db/models.js';
 import { seedVillages } from '../../src/db/seed.js';
 import { loadFlowVersions } from '../../src/engine/versions.js';
 import { createI18n } from '../../src/i18n.js';
 import { flowsDir } from '../../src/paths.js';
 import { Inbox } from '../../src/pipeline/inbox.js';
-import { updateFor, walk } from '../../bench/support/telegram-load.js';
+import { updateFor, walk, type Step } from '../../bench/support/telegram-load.js';
 import { uniqueDatabaseUri } from '../helpers/db.js';
 import { captureLogger } from './helpers.js';
 
@@ -70,54 +70,50 @@ describe('database round trips per message (critical path)', () => {
     await mongoose.disconnect();
   });
 
-  /** Sends one update as the webhook would; returns the commands before it could be answered and until the step was persisted. */
-  async function send(member: number, step: number): Promise<{ beforeAnswer: Command[]; critical: Command[] }> {
-    const stepDef = walk(member)[step]!;
+  /** Sends one update as the webhook would; returns the commands made before it could be answered, and after. */
+  async function send(member: number, step: Step): Promise<{ beforeAnswer: Command[]; after: Command[] }> {
     commands.length = 0;
-    await channel.accept(updateFor(member, stepDef, updateId++, 100 + step));
+    await channel.accept(updateFor(member, step, updateId++, updateId));
     const beforeAnswer = [...commands];
-    // Handled and persisted; the done marks wait for their batch (doneFlushMs is long here).
-    // The commit: one update of the member guarded by its rev.
-    while (commands.filter((c) => c.name === 'update' && c.collection === 'members' && c.filter.includes('rev')).length === 0) {
-      await new Promise((r) => setTimeout(r, 2));
-    }
-    await waitIdle();
-    const critical = commands.filter((c) => !(c.collection === 'inbox' && c.name === 'update'));
-    return { beforeAnswer, critical };
+    await inbox.drained();
+    return { beforeAnswer, after: commands.slice(beforeAnswer.length) };
   }
 
-  async function waitIdle(): Promise<void> {
-    // The queue for the member is empty once its handle() resolved; no flush (doneFlushMs is long).
-    for (;;) {
-      const before = commands.length;
-      await new Promise((r) => setTimeout(r, 20));
-      if (commands.length === before) return;
-    }
-  }
-
-  it('a first contact takes at most 4 round trips and an answer at most 3; only the inbox insert before the webhook is answered', async () => {
+  it('a first contact takes 3 round trips and an answer 2, all before the webhook is answered, none in the inbox', async () => {
     // Warm-up member: villages and access codes are read once and cached.
-    for (let s = 0; s < walk(0).length; s++) await send(0, s);
+    for (const step of walk(0)) await send(0, step);
     expect(await SubmissionModel.countDocuments({ flowId: 'laporan-risiko' })).toBe(1);
 
-    const counts: { step: string; beforeAnswer: number; critical: number; what: string }[] = [];
-    for (let s = 0; s < walk(1).length; s++) {
-      const { beforeAnswer, critical } = await send(1, s);
-      counts.push({ step: steps[s]!, beforeAnswer: beforeAnswer.length, critical: critical.length, what: critical.map((c) => `${c.name} ${c.collection}`).join(', ') });
+    const counts: { step: string; before: number; after: number; what: string }[] = [];
+    for (const [s, step] of walk(1).entries()) {
+      const { beforeAnswer, after } = await send(1, step);
+      counts.push({ step: steps[s]!, before: beforeAnswer.length, after: after.length, what: beforeAnswer.map((c) => `${c.name} ${c.collection}`).join(', ') });
     }
     // Printed for the README and the report.
-    console.log(counts.map((c) => `${c.step.padEnd(32)} ${c.critical} (${c.what})`).join('\n'));
+    console.log(counts.map((c) => `${c.step.padEnd(32)} ${c.before} (${c.what})`).join('\n'));
     expect(await SubmissionModel.countDocuments({ flowId: 'laporan-risiko' })).toBe(2);
 
-    for (const c of counts) expect(c.beforeAnswer, c.step).toBe(1);
-    expect(counts[0]!.critical).toBeLessThanOrEqual(4);
-    expect(counts[0]!.what).toBe('insert inbox, findAndModify members, insert outbox, update members');
+    for (const c of counts) {
+      expect(c.after, `${c.step}: nothing left after the answer`).toBe(0);
+      expect(c.what, c.step).not.toContain('inbox');
+    }
+    expect(counts[0]!.what).toBe('findAndModify members, insert outbox, update members');
     const submits = new Set([7, 18]);
     for (const [i, c] of counts.entries()) {
       if (i === 0) continue;
       // The two steps that submit also write the submission (idempotent, keyed by the run): one more.
-      expect(c.critical, `${c.step}: ${c.what}`).toBeLessThanOrEqual(submits.has(i) ? 4 : 3);
+      expect(c.before, `${c.step}: ${c.what}`).toBe(submits.has(i) ? 3 : 2);
     }
+  });
+
+  it('a message that changes nothing (the menu) writes only its reply, never the member', async () => {
+    const { beforeAnswer } = await send(1, { kind: 'text', text: 'menu' });
+    expect(beforeAnswer.map((c) => `${c.name} ${c.collection}`)).toEqual(['insert outbox']);
+    // A repeat of it (Telegram sending it again) writes no second reply.
+    const repeat = updateFor(1, { kind: 'text', text: 'menu' }, 9_000, 9_000);
+    await channel.accept(repeat);
+    await channel.accept(structuredClone(repeat));
+    expect(await OutboxModel.countDocuments({ _id: 'reply:telegram:tg:9000' })).toBe(1);
   });
 
   it('finds documents only by _id or a unique key on the critical path', () => {
@@ -127,13 +123,7 @@ describe('database round trips per message (critical path)', () => {
     for (const shape of shapes) expect(allowed.has(shape), `filter on ${shape}`).toBe(true);
   });
 
-  it('marks handled inbox items done together: one update for many messages, off the critical path', async () => {
-    commands.length = 0;
-    await inbox.flushDone();
-    const updates = commands.filter((c) => c.collection === 'inbox' && c.name === 'update');
-    expect(updates).toHaveLength(1);
-    const { InboxModel } = await import('../../src/db/models.js');
-    expect(await InboxModel.countDocuments({ status: 'pending' })).toBe(0);
-    expect(await InboxModel.countDocuments({ status: 'done' })).toBe(38);
+  it('keeps nothing in the inbox on the fast path', async () => {
+    expect(await InboxModel.countDocuments({})).toBe(0);
   });
 });

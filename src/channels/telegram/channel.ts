@@ -1,7 +1,7 @@
 /**
  * The Telegram channel, inbound side: webhook (express) or long polling (getUpdates), each
- * update parsed with a schema (inbound.ts) and recorded in the inbox BEFORE Telegram is told
- * it arrived. Sending is the outbound side (outbound.ts), driven by the dispatcher.
+ * update parsed with a schema (inbound.ts) and given to the inbox, which handles or records it
+ * BEFORE Telegram is told it arrived. Sending is the outbound side (outbound.ts), driven by the dispatcher.
  *
  *   const telegram = createTelegramChannel({ token, apiRoot, inbox, setBlocked, logger, webhookUrl, webhookSecret });
  *   if (telegram.mode === 'webhook') mountTelegramWebhook(app, telegram);  // POST /telegram/webhook
@@ -15,7 +15,7 @@ import { timingSafeEqual } from 'node:crypto';
 import express from 'express';
 import { Bot, type Api } from 'grammy';
 import type { Update, UserFromGetMe } from 'grammy/types';
-import type { Address, InboundMessage } from '../../messages/index.js';
+import type { Address, InboundMessage, InboundSink } from '../../messages/index.js';
 import { readCapped, withMediaId, type MediaDownloader } from '../../media/store.js';
 import { mapUpdate, type TelegramEvent } from './inbound.js';
 import { buildChoiceKeyboard, pageCount } from './keyboard.js';
@@ -27,16 +27,11 @@ export const TELEGRAM_WEBHOOK_PATH = '/telegram/webhook';
 export const TELEGRAM_ALLOWED_UPDATES = ['message', 'callback_query', 'my_chat_member'] as const;
 export { DEFAULT_TELEGRAM_TEXTS, MULTIPLE_DONE_CHOICE_ID, type TelegramLogger, type TelegramTexts } from './texts.js';
 
-/** Where inbound messages go: recorded durably, or a throw when that is impossible right now. */
-export interface InboundRecorder {
-  receive(message: InboundMessage): Promise<'recorded' | 'duplicate'>;
-}
-
 export interface TelegramChannelOptions {
   token: string;
   /** Bot API server (no trailing slash). Default https://api.telegram.org. */
   apiRoot?: string;
-  inbox: InboundRecorder;
+  inbox: InboundSink;
   /** The person blocked (true) or unblocked (false) the bot. */
   setBlocked(address: Address, blocked: boolean): Promise<void>;
   logger: TelegramLogger;
@@ -207,10 +202,11 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
           return;
         }
         if (cq) {
-          // Recorded first, then the tap is answered at once: the spinner stops while the work runs.
+          // The tap is answered at once: the spinner stops while the work runs. (Sent again by
+          // Telegram after a failure, the query is already answered: that answer fails harmlessly.)
           const { callbackQueryId: _answered, ...rest } = message.replyTo!;
-          await options.inbox.receive({ ...message, replyTo: rest });
           void answerCallback(cq);
+          await options.inbox.receive({ ...message, replyTo: rest });
           return;
         }
         await options.inbox.receive(message);
@@ -226,6 +222,8 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
   async function pollLoop(signal: AbortSignal): Promise<void> {
     let offset = 0;
     let failures = 0;
+    /** Batches in a row held back by an update that could not be taken in (the backoff grows). */
+    let held = 0;
     while (!signal.aborted) {
       let updates: Update[];
       try {
@@ -238,20 +236,21 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
         await sleep(Math.min(30_000, 500 * 2 ** Math.min(failures, 6)), signal);
         continue;
       }
-      for (const update of updates) {
-        // The offset moves past an update only once it is recorded: a database outage holds it here.
-        for (let attempt = 1; ; attempt++) {
-          try {
-            await accept(update);
-            break;
-          } catch (err) {
-            logger.warn({ err, attempt }, 'telegram: could not record an update; holding the offset');
-            await sleep(Math.min(30_000, 250 * 2 ** Math.min(attempt, 7)), signal);
-            if (signal.aborted) return;
-          }
-        }
-        offset = update.update_id + 1;
+      // A batch is taken in at once (one person's updates keep their order: the conversation
+      // queues them in arrival order). The offset moves past an update only once it is handled
+      // or recorded: a database outage holds it at the first that failed, and the ones after it
+      // come again (handled already: recognised as repeats).
+      const results = await Promise.allSettled(updates.map((update) => accept(update)));
+      const failed = results.findIndex((r) => r.status === 'rejected');
+      if (failed === -1) {
+        held = 0;
+        if (updates.length) offset = updates.at(-1)!.update_id + 1;
+        continue;
       }
+      offset = updates[failed]!.update_id;
+      held++;
+      logger.warn({ err: (results[failed] as PromiseRejectedResult).reason, attempt: held }, 'telegram: could not take in an update; holding the offset');
+      await sleep(Math.min(30_000, 250 * 2 ** Math.min(held, 7)), signal);
     }
   }
 

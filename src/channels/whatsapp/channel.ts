@@ -15,7 +15,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import express from 'express';
-import type { InboundMessage } from '../../messages/index.js';
+import type { InboundSink } from '../../messages/index.js';
 import { DeliveryStatusModel, OutboxModel } from '../../db/models.js';
 import type { Logger } from '../../logging/logger.js';
 import { withMediaId, type MediaDownloader } from '../../media/store.js';
@@ -31,7 +31,7 @@ export interface WhatsAppChannelOptions {
   verifyToken?: string;
   /** Notifications for another number are ignored. */
   phoneNumberId?: string;
-  inbox: { receive(message: InboundMessage): Promise<'recorded' | 'duplicate'> };
+  inbox: InboundSink;
   /** For photo downloads (media id -> URL -> bytes). */
   graph?: GraphClient;
   media?: MediaDownloader;

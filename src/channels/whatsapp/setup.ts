@@ -5,7 +5,7 @@
  */
 import type express from 'express';
 import type { ChannelRegistry } from '../channel.js';
-import type { InboundMessage } from '../../messages/index.js';
+import type { InboundSink } from '../../messages/index.js';
 import type { Config } from '../../config/index.js';
 import { MemberModel } from '../../db/models.js';
 import type { i18n as I18n } from 'i18next';
@@ -26,7 +26,7 @@ export interface WhatsAppSetup {
 export function setUpWhatsApp(deps: {
   app: express.Application;
   config: Config;
-  inbox: { receive(message: InboundMessage): Promise<'recorded' | 'duplicate'> };
+  inbox: InboundSink;
   channels: ChannelRegistry;
   i18n: I18n;
   logger: Logger;
