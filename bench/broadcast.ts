@@ -11,8 +11,8 @@
  * WIT would otherwise wait for 06:00).
  */
 import { fileURLToPath } from 'node:url';
-import { broadcastProgress, confirmBroadcast, createBroadcastDraft, runBroadcasts } from '../src/broadcast/broadcasts.js';
-import { DEFAULT_REMINDERS, type FacilitatorDeps } from '../src/broadcast/deps.js';
+import { broadcastProgress, confirmBroadcast, createBroadcastDraft, runBroadcasts } from '../src/facilitator/broadcasts.js';
+import { DEFAULT_REMINDERS, type FacilitatorDeps } from '../src/facilitator/deps.js';
 import { BroadcastModel, MemberModel, OutboxModel } from '../src/db/models.js';
 import { seedVillages } from '../src/db/seed.js';
 import { createI18n } from '../src/i18n.js';

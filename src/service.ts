@@ -7,9 +7,9 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import cron from 'node-cron';
-import { facilitatorDepsFromConfig } from './broadcast/deps.js';
-import { alertProxyRiskReport } from './broadcast/alerts.js';
-import { createFacilitatorExtensions } from './broadcast/extensions.js';
+import { facilitatorDepsFromConfig } from './facilitator/deps.js';
+import { alertProxyRiskReport } from './facilitator/alerts.js';
+import { createFacilitatorExtensions } from './facilitator/extensions.js';
 import { ConversationService } from './conversation/service.js';
 import { combineExtensions, type ChatExtensions } from './conversation/extensions.js';
 import { ChannelRegistry, type ChannelRateLimits } from './channels/channel.js';
@@ -35,8 +35,9 @@ import { Inbox } from './pipeline/inbox.js';
 import { enqueue } from './pipeline/outbox.js';
 import { purgeExpiredPersonalData, purgeUnreferencedMedia } from './privacy/retention.js';
 import { startSchedules, type Schedules } from './schedule/index.js';
-import { seedPlanUpdateDates } from './schedule/plan-update.js';
-import { sweepRuns } from './schedule/run-reminders.js';
+import { facilitatorJobs } from './facilitator/jobs.js';
+import { seedPlanUpdateDates } from './facilitator/plan-update.js';
+import { sweepRuns } from './conversation/run-sweep.js';
 import { createWorkspaceExtensions, outboxNotifier } from './workspace/chat.js';
 import { planProgressExtension } from './workspace/plan-progress.js';
 import { proxyHandOffExtension } from './workspace/proxy-handoff.js';
@@ -241,7 +242,7 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
     { name: 'run-sweep', timezone: config.TIMEZONE, noOverlap: true },
   );
 
-  const schedules = startSchedules(facilitator, { cron: hooks.cron !== false });
+  const schedules = startSchedules(facilitatorJobs, facilitator, { cron: hooks.cron !== false });
 
   const stopTimers = async () => {
     await sweepTask.stop();

@@ -1,42 +1,41 @@
 /**
- * The facilitator's schedules: workshop reminders, the yearly plan-update campaign, alert
- * digests and broadcast progress. Each is a node-cron 4 task with `distributed: true` and the
- * MongoDB run coordinator, in the configured zone (Asia/Jayapura by default): with several
- * instances on one database each fire runs once. Every job queues what is due by then, keyed
- * by deterministic outbox ids, so a missed or repeated fire neither loses nor doubles a message.
+ * The scheduler: jobs handed to it by the rooms that own them (the facilitator's workshop
+ * reminders, plan-update campaign, alert digests and broadcasts: src/facilitator/jobs.ts). Each
+ * is a node-cron 4 task with `distributed: true` and the MongoDB run coordinator, in the
+ * configured zone (TIMEZONE): with several instances on one database each fire runs once.
+ * Every job queues what is due by then, keyed by deterministic outbox ids, so a missed or
+ * repeated fire neither loses nor doubles a message.
  *
- *   const schedules = startSchedules(deps);     // the real cron ticks
+ *   const schedules = startSchedules(facilitatorJobs, deps);   // the real cron ticks
  *   await schedules.runDue(now);                // tests: run what is due at `now`, as a tick would
  *   await schedules.stop();
  */
 import cron, { type ScheduledTask } from 'node-cron';
-import { runAlertDigests } from '../broadcast/alerts.js';
-import { runBroadcasts } from '../broadcast/broadcasts.js';
-import type { FacilitatorDeps } from '../broadcast/deps.js';
-import { runWorkshopReminders } from '../broadcast/workshops.js';
+import type { Logger } from '../logging/logger.js';
 import { MongoRunCoordinator, runKey } from './coordinator.js';
-import { runPlanUpdateCampaign } from './plan-update.js';
 
-export interface Job {
+/** What every job is given: the zone, a logger, and the clock (a job reads time from it). */
+export interface ScheduleDeps {
+  timeZone: string;
+  logger?: Pick<Logger, 'error'>;
+  now?: () => Date;
+}
+
+export interface Job<D extends ScheduleDeps = ScheduleDeps> {
   /** Unique, without ':' (it starts the coordination key). */
   name: string;
   cron: string;
-  run(deps: FacilitatorDeps): Promise<unknown>;
+  run(deps: D): Promise<unknown>;
 }
 
 const JOB_RUN_RETENTION_MS = 7 * 24 * 3600_000;
 
-export const JOBS: Job[] = [
-  { name: 'workshop-reminders', cron: '* * * * *', run: runWorkshopReminders },
-  { name: 'plan-update-reminders', cron: '*/15 * * * *', run: runPlanUpdateCampaign },
-  { name: 'alert-digests', cron: '* * * * *', run: runAlertDigests },
-  { name: 'broadcasts', cron: '* * * * *', run: runBroadcasts },
-  {
-    name: 'job-runs-cleanup',
-    cron: '30 3 * * *',
-    run: (deps) => MongoRunCoordinator.cleanup(new Date((deps.now?.() ?? new Date()).getTime() - JOB_RUN_RETENTION_MS)),
-  },
-];
+/** The scheduler's own upkeep: its coordination records are kept a week. */
+const CLEANUP: Job = {
+  name: 'job-runs-cleanup',
+  cron: '30 3 * * *',
+  run: (deps) => MongoRunCoordinator.cleanup(new Date((deps.now?.() ?? new Date()).getTime() - JOB_RUN_RETENTION_MS)),
+};
 
 export interface Schedules {
   /** Runs every job whose schedule matches `now` (to the minute), through the coordinator. Returns the jobs this instance ran. */
@@ -48,16 +47,15 @@ export interface ScheduleOptions {
   /** Start node-cron's timers (default true; tests drive runDue instead). */
   cron?: boolean;
   coordinator?: MongoRunCoordinator;
-  jobs?: Job[];
 }
 
-export function startSchedules(deps: FacilitatorDeps, options: ScheduleOptions = {}): Schedules {
+export function startSchedules<D extends ScheduleDeps>(owned: Job<D>[], deps: D, options: ScheduleOptions = {}): Schedules {
   const coordinator = options.coordinator ?? new MongoRunCoordinator(undefined, () => deps.now?.() ?? new Date());
-  const jobs = options.jobs ?? JOBS;
+  const jobs: Job<D>[] = [...owned, CLEANUP];
   let stopped = false;
   const inFlight = new Set<Promise<unknown>>();
 
-  const execute = async (job: Job, now: () => Date): Promise<void> => {
+  const execute = async (job: Job<D>, now: () => Date): Promise<void> => {
     const p = job.run({ ...deps, now });
     inFlight.add(p);
     try {

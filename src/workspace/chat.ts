@@ -10,9 +10,9 @@
 import { randomUUID } from 'node:crypto';
 import type { i18n as I18n } from 'i18next';
 import { Types } from 'mongoose';
-import { nowOf, type FacilitatorDeps } from '../broadcast/deps.js';
-import { queue, itemFor } from '../broadcast/queue.js';
-import { reachableByIds, villagesOf } from '../broadcast/recipients.js';
+import { nowOf, type FacilitatorDeps } from '../facilitator/deps.js';
+import { queue, itemFor } from '../facilitator/queue.js';
+import { reachableByIds, villagesOf } from '../facilitator/recipients.js';
 import { FLOW, PROMPT_SEQ } from '../messages/flows.js';
 import { type ChatExtensions, type HookContext } from '../conversation/extensions.js';
 import type { OutboundMessage } from '../messages/index.js';

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { HELP_STATUSES } from '../db/models.js';
 import { esc } from '../reports/charts.js';
 import { authOf } from './auth.js';
-import { csrfField, fmtDate, pager, type PageKit, type T } from './pages.js';
+import { csrfField, fmtDate, pager, type PageKit, type T } from './page-kit.js';
 import * as people from './people.js';
 import * as S from './schemas.js';
 import * as svc from './service.js';

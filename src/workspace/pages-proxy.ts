@@ -14,7 +14,7 @@ import { toIso } from '../engine/dates.js';
 import { esc } from '../reports/charts.js';
 import { authOf, type AuthState } from './auth.js';
 import { WorkspaceError } from './errors.js';
-import { csrfField, type Lang, type PageKit, type T } from './pages.js';
+import { csrfField, type Lang, type PageKit, type T } from './page-kit.js';
 import { cancelDraft, loadDraft, proxyFlows, questionAt, startDraft, stepDraft, type DraftAnswer, type DraftView } from './proxy.js';
 import * as S from './schemas.js';
 import * as svc from './service.js';

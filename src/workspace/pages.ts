@@ -20,91 +20,16 @@ import { barChart, columnChart, esc } from '../reports/charts.js';
 import type { SummaryData } from '../reports/summary.js';
 import { canSeeVillage, type Actor } from './access.js';
 import { streamExport } from './api.js';
-import { authOf, readCookie, requireAuth, type AuthState } from './auth.js';
+import { authOf, requireAuth, type AuthState } from './auth.js';
 import { WorkspaceError, notFound } from './errors.js';
 import { importPlanFile } from './plan-import.js';
 import * as S from './schemas.js';
 import * as svc from './service.js';
 import type { Ctx, SubmissionView } from './service.js';
+import { csrfField, fmtDate, LANG_COOKIE, langOf, layout, pager, tFor, type Lang, type PageKit, type Shell, type T } from './page-kit.js';
 import { mountPeoplePages } from './pages-people.js';
 import { mountProxyPages } from './pages-proxy.js';
 import { summaryFor } from './shared.js';
-
-export type Lang = 'id' | 'en';
-export type T = (key: string, options?: Record<string, unknown>) => string;
-
-const LANG_COOKIE = 'sd_lang';
-
-function langOf(req: Request): Lang {
-  if (req.query.lang === 'en' || req.query.lang === 'id') return req.query.lang;
-  return readCookie(req, LANG_COOKIE) === 'en' ? 'en' : 'id';
-}
-
-function tFor(i18n: I18n, lang: Lang): T {
-  const t = i18n.getFixedT(lang, 'workspace');
-  return (key, options) => t(key, options ?? {}) as string;
-}
-
-export interface Shell {
-  t: T;
-  lang: Lang;
-  auth: AuthState | null;
-  active?: string;
-  title: string;
-  /** Extra tags for <head> (the summary page's Leaflet stylesheet). */
-  head?: string;
-  scripts?: string[];
-  path: string;
-}
-
-function layout(s: Shell, body: string): string {
-  const { t, auth } = s;
-  const nav = auth
-    ? [
-        ['villages', '/app', t('nav.villages')],
-        ['reports', '/app/laporan', t('nav.reports')],
-        ['help', '/app/bantuan', t('nav.help')],
-        ['proxy', '/app/isi', t('nav.proxy')],
-        ['plans', '/app/rencana', t('nav.plans')],
-        ['workshops', '/app/lokakarya', t('nav.workshops')],
-        ['exports', '/app/ekspor', t('nav.exports')],
-        ['audit', '/app/audit', t('nav.audit')],
-        ['unmatched', '/app/desa-lain', t('nav.unmatched')],
-        ...(auth.actor.role === 'admin' ? [['keys', '/app/kunci', t('nav.keys')]] : []),
-      ].map(([id, href, label]) => `<a href="${href}"${s.active === id ? ' aria-current="page"' : ''}>${esc(label!)}</a>`).join('')
-    : '';
-  const other: Lang = s.lang === 'id' ? 'en' : 'id';
-  const sep = s.path.includes('?') ? '&' : '?';
-  const signOut = auth
-    ? `<form method="post" action="/keluar" class="inline"><input type="hidden" name="_csrf" value="${esc(auth.csrfToken ?? '')}"><button type="submit" class="link">${esc(t('nav.sign_out'))}</button></form>`
-    : '';
-  return `<!doctype html><html lang="${s.lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">`
-    + `<title>${esc(s.title)} · Suara Desa</title><link rel="icon" href="data:,"><link rel="stylesheet" href="/app/static/workspace.css">${s.head ?? ''}</head><body>`
-    + `<header><div class="top"><a class="brand" href="/app">Suara Desa</a><span class="who">${auth ? esc(`${auth.actor.name} · ${t(`role.${auth.actor.role}`)}`) : ''}</span>`
-    + `<a class="lang" href="${esc(s.path.replace(/([?&])lang=\w+&?/, '$1'))}${sep}lang=${other}" hreflang="${other}">${other === 'en' ? 'English' : 'Bahasa Indonesia'}</a>${signOut}</div>`
-    + (nav ? `<nav>${nav}</nav>` : '') + `</header><main><h1>${esc(s.title)}</h1>${body}</main>`
-    + (s.scripts ?? []).map((src) => `<script src="${src}" defer></script>`).join('') + `</body></html>`;
-}
-
-export function csrfField(auth: AuthState): string {
-  return `<input type="hidden" name="_csrf" value="${esc(auth.csrfToken ?? '')}">`;
-}
-
-export function fmtDate(iso: string | null | undefined, lang: Lang, withTime = false): string {
-  if (!iso) return '-';
-  return new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : 'id-ID', {
-    timeZone: 'Asia/Jayapura', day: 'numeric', month: 'short', year: 'numeric', ...(withTime ? { hour: '2-digit', minute: '2-digit' } : {}),
-  }).format(new Date(iso));
-}
-
-export function pager(page: number, limit: number, total: number, base: string, t: T): string {
-  const pages = Math.max(1, Math.ceil(total / limit));
-  if (pages <= 1) return '';
-  const sep = base.includes('?') ? '&' : '?';
-  const prev = page > 1 ? `<a href="${esc(`${base}${sep}page=${page - 1}`)}">&larr; ${esc(t('common.prev'))}</a>` : '';
-  const next = page < pages ? `<a href="${esc(`${base}${sep}page=${page + 1}`)}">${esc(t('common.next'))} &rarr;</a>` : '';
-  return `<p class="pager">${prev} <span>${page} / ${pages}</span> ${next}</p>`;
-}
 
 export function loginPage(i18n: I18n, lang: Lang, token: string | null): string {
   const t = tFor(i18n, lang);
@@ -189,16 +114,6 @@ function submissionHtml(v: SubmissionView, t: T, lang: Lang): string {
 const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 2 * 1024 * 1024, files: 1, fields: 10 } });
 
 const langQuery = z.object({ lang: S.lang.optional() });
-
-/** What the page modules (people, proxy entry) need from the page machinery. */
-export interface PageKit {
-  ctx: Ctx;
-  page(req: Request, res: Response, s: Omit<Shell, 't' | 'lang' | 'auth' | 'path'>, body: string): void;
-  T(req: Request): T;
-  langOf(req: Request): Lang;
-  wrap(fn: (req: Request, res: Response) => Promise<void>): express.RequestHandler;
-  actorOf(res: Response): Actor;
-}
 
 export function mountPages(router: express.Router, ctx: Ctx, opts: { now: () => Date; mapTileUrl: string | null }): void {
   const { i18n } = ctx;

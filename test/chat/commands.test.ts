@@ -14,7 +14,7 @@ import {
 import { seedVillages } from '../../src/db/seed.js';
 import { SEND_ID } from '../../src/engine/index.js';
 import { createLogger } from '../../src/logging/logger.js';
-import { sweepRuns } from '../../src/schedule/run-reminders.js';
+import { sweepRuns } from '../../src/conversation/run-sweep.js';
 import { ChatUser, createService, loadRealFlows, register, registerAsWarga, TestClock, translator } from '../helpers/chat.js';
 import { useTestDatabase } from '../helpers/db.js';
 

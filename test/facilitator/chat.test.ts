@@ -1,6 +1,6 @@
 /** The facilitator's voice through the real conversation service and flows: jadwal and siaran typed in chat, answers by buttons. */
 import { describe, expect, it } from 'vitest';
-import { createFacilitatorExtensions } from '../../src/broadcast/extensions.js';
+import { createFacilitatorExtensions } from '../../src/facilitator/extensions.js';
 import { PROMPT_SEQ } from '../../src/messages/flows.js';
 import { ConversationService } from '../../src/conversation/service.js';
 import { MemberModel, OutboxModel } from '../../src/db/models.js';

@@ -10,9 +10,9 @@
  * their language, never in quiet hours. After a pause, only the latest reminder due is sent.
  */
 import { SubmissionModel, VillageModel, VillagePlanModel, WorkshopModel } from '../db/models.js';
-import { nowOf, type FacilitatorDeps } from '../broadcast/deps.js';
-import { itemFor, queue } from '../broadcast/queue.js';
-import { facilitatorsOf, reachableMembers, translators, type Recipient } from '../broadcast/recipients.js';
+import { nowOf, type FacilitatorDeps } from './deps.js';
+import { itemFor, queue } from './queue.js';
+import { facilitatorsOf, reachableMembers, translators, type Recipient } from './recipients.js';
 import type { Translate } from '../i18n.js';
 import type { OutboxItem } from '../pipeline/outbox.js';
 import { formatDay, localParts, nextAllowed, zonedTime } from '../time/index.js';

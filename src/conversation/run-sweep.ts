@@ -5,7 +5,7 @@
  * (`runrem:<run id>`), and every member write is guarded by rev.
  */
 import type { i18n as I18n } from 'i18next';
-import { archiveRun, type ActiveRun } from '../conversation/service.js';
+import { archiveRun, type ActiveRun } from './service.js';
 import { MemberModel } from '../db/models.js';
 import type { Flow } from '../engine/index.js';
 import { translatorFor } from '../i18n.js';

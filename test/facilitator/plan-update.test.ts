@@ -1,13 +1,14 @@
 /** The yearly plan-update campaign: the right people, by role, once each, at the configured local time, never in quiet hours. */
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { FacilitatorDeps } from '../../src/broadcast/deps.js';
+import type { FacilitatorDeps } from '../../src/facilitator/deps.js';
 import { JobRunModel, MemberModel, OutboxModel, SubmissionModel, VillageModel, VillagePlanModel, WorkshopModel } from '../../src/db/models.js';
 import { seedVillages } from '../../src/db/seed.js';
 import { MongoRunCoordinator } from '../../src/schedule/coordinator.js';
 import { startSchedules } from '../../src/schedule/index.js';
-import { runPlanUpdateCampaign, seedPlanUpdateDates, setPlanUpdateDate } from '../../src/schedule/plan-update.js';
+import { facilitatorJobs } from '../../src/facilitator/jobs.js';
+import { runPlanUpdateCampaign, seedPlanUpdateDates, setPlanUpdateDate } from '../../src/facilitator/plan-update.js';
 import { useTestDatabase } from '../helpers/db.js';
-import { Clock, ids, KOTA_SIRIH, makeDeps, makeMember, memberIds, SOLANG, TZ, wit } from '../broadcast/helpers.js';
+import { Clock, ids, KOTA_SIRIH, makeDeps, makeMember, memberIds, SOLANG, TZ, wit } from './helpers.js';
 
 useTestDatabase();
 
@@ -44,8 +45,8 @@ describe('plan-update reminders', () => {
     });
     await SubmissionModel.create({ runId: new (await import('mongoose')).Types.ObjectId(), memberId: warga._id, villageCode: SOLANG, flowId: 'laporan-risiko', flowVersion: 1, channel: 'telegram', answers: {}, submittedAt: wit('2026-08-01 10:00') });
 
-    const a = startSchedules(deps, { cron: false, coordinator: new MongoRunCoordinator('a', clock.now) });
-    const b = startSchedules(deps, { cron: false, coordinator: new MongoRunCoordinator('b', clock.now) });
+    const a = startSchedules(facilitatorJobs, deps, { cron: false, coordinator: new MongoRunCoordinator('a', clock.now) });
+    const b = startSchedules(facilitatorJobs, deps, { cron: false, coordinator: new MongoRunCoordinator('b', clock.now) });
     const tick = async (at: string) => {
       clock.set(wit(at));
       await Promise.all([a.runDue(wit(at)), b.runDue(wit(at))]);

@@ -4,8 +4,8 @@
  */
 import { Types } from 'mongoose';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFacilitatorExtensions } from '../../src/broadcast/extensions.js';
-import { broadcastProgress, createBroadcastDraft, confirmBroadcast, runBroadcasts } from '../../src/broadcast/broadcasts.js';
+import { createFacilitatorExtensions } from '../../src/facilitator/extensions.js';
+import { broadcastProgress, createBroadcastDraft, confirmBroadcast, runBroadcasts } from '../../src/facilitator/broadcasts.js';
 import { PROMPT_SEQ } from '../../src/messages/flows.js';
 import { type HookContext } from '../../src/conversation/extensions.js';
 import { BroadcastModel, MemberModel, OutboxModel } from '../../src/db/models.js';

@@ -1,8 +1,8 @@
 /** Alerts: a risk report or a help request reaches the village's facilitators; severe at any hour, the rest in daylight, bursts as one digest. */
 import { Types } from 'mongoose';
 import { describe, expect, it } from 'vitest';
-import { createFacilitatorExtensions } from '../../src/broadcast/extensions.js';
-import { runAlertDigests } from '../../src/broadcast/alerts.js';
+import { createFacilitatorExtensions } from '../../src/facilitator/extensions.js';
+import { runAlertDigests } from '../../src/facilitator/alerts.js';
 import { AlertModel, FacilitatorAssignmentModel, MemberModel, OutboxModel } from '../../src/db/models.js';
 import { translatorFor } from '../../src/i18n.js';
 import { useTestDatabase } from '../helpers/db.js';

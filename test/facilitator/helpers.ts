@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Types } from 'mongoose';
 import { beforeAll, beforeEach } from 'vitest';
-import { DEFAULT_REMINDERS, type FacilitatorDeps } from '../../src/broadcast/deps.js';
+import { DEFAULT_REMINDERS, type FacilitatorDeps } from '../../src/facilitator/deps.js';
 import { MemberModel, OutboxModel, type Role } from '../../src/db/models.js';
 import { createI18n } from '../../src/i18n.js';
 import { seedVillages } from '../../src/db/seed.js';

@@ -1,11 +1,12 @@
 /** Workshops: who is told, in which language and when; reminders once across instances; changes to exactly the people told. */
 import { describe, expect, it } from 'vitest';
 import { PROMPT_SEQ } from '../../src/messages/flows.js';
-import { createFacilitatorExtensions } from '../../src/broadcast/extensions.js';
-import { cancelWorkshop, createWorkshop, updateWorkshop } from '../../src/broadcast/workshops.js';
+import { createFacilitatorExtensions } from '../../src/facilitator/extensions.js';
+import { cancelWorkshop, createWorkshop, updateWorkshop } from '../../src/facilitator/workshops.js';
 import { JobRunModel, MemberModel, OutboxModel, WorkshopInviteModel, WorkshopModel } from '../../src/db/models.js';
 import { translatorFor } from '../../src/i18n.js';
 import { startSchedules } from '../../src/schedule/index.js';
+import { facilitatorJobs } from '../../src/facilitator/jobs.js';
 import { MongoRunCoordinator } from '../../src/schedule/coordinator.js';
 import { useTestDatabase } from '../helpers/db.js';
 import { useFacilitatorFixture, entries, ids, KOTA_SIRIH, makeMember, memberIds, snapshot, SOLANG, wit } from './helpers.js';
@@ -65,7 +66,7 @@ describe('announcing a workshop', () => {
     expect(en.choices.map((c) => c.label)).toEqual(['Coming', 'Not coming', 'Maybe']);
 
     // Announcing again (a double tap, a replay) tells nobody twice.
-    const { announceWorkshop } = await import('../../src/broadcast/workshops.js');
+    const { announceWorkshop } = await import('../../src/facilitator/workshops.js');
     await announceWorkshop(w._id, fx.deps);
     expect(await OutboxModel.countDocuments({ _id: { $regex: `^ws:${String(w._id)}:` } })).toBe(2);
   });
@@ -97,8 +98,8 @@ describe('workshop reminders', () => {
     await ext.actions!.rsvp!({ member: snapshot(siti), t, now: clock.now(), inboundId: 'x2' }, `${String(w._id)}:hadir`);
     const late = await makeMember({ name: 'Baru daftar' }); // registered after the announcement
 
-    const a = startSchedules(fx.deps, { cron: false, coordinator: new MongoRunCoordinator('instance-a', clock.now) });
-    const b = startSchedules(fx.deps, { cron: false, coordinator: new MongoRunCoordinator('instance-b', clock.now) });
+    const a = startSchedules(facilitatorJobs, fx.deps, { cron: false, coordinator: new MongoRunCoordinator('instance-a', clock.now) });
+    const b = startSchedules(facilitatorJobs, fx.deps, { cron: false, coordinator: new MongoRunCoordinator('instance-b', clock.now) });
     const tick = async (at: Date) => {
       clock.set(at);
       const ran = await Promise.all([a.runDue(at), b.runDue(at)]);
@@ -146,7 +147,7 @@ describe('workshop reminders', () => {
     await makeMember();
     clock.set(wit('2026-09-14 18:00'));
     const w = await createWorkshop(workshop(), fx.deps);
-    const s = startSchedules(fx.deps, { cron: false });
+    const s = startSchedules(facilitatorJobs, fx.deps, { cron: false });
     try {
       await s.runDue(wit('2026-09-14 18:01'));
       expect(await OutboxModel.countDocuments({ _id: { $regex: `^ws:${String(w._id)}:.*:eve:` } })).toBe(0);
@@ -185,7 +186,7 @@ describe('changing and cancelling', () => {
     expect((second.find((e) => String(e.memberId) === String(gorom._id))!.messages[0] as { text: string }).text).toMatch(/tidak lagi ikut/);
     expect(back.villageCodes).toEqual([SOLANG]);
 
-    const s = startSchedules(fx.deps, { cron: false });
+    const s = startSchedules(facilitatorJobs, fx.deps, { cron: false });
     try {
       await s.runDue(wit('2026-09-14 16:00')); // the old evening: nothing now
       expect(await OutboxModel.countDocuments({ kind: 'reminder' })).toBe(0);
@@ -209,7 +210,7 @@ describe('changing and cancelling', () => {
     const ext = createFacilitatorExtensions(fx.deps);
     const replies = await ext.actions!.rsvp!({ member: snapshot(m1), t: translatorFor(fx.deps.i18n, 'id'), now: clock.now(), inboundId: 'y' }, `${String(w._id)}:hadir`);
     expect(replies[0]!.text).toBe('Lokakarya itu sudah dibatalkan.');
-    const s = startSchedules(fx.deps, { cron: false });
+    const s = startSchedules(facilitatorJobs, fx.deps, { cron: false });
     try {
       await s.runDue(wit('2026-09-14 16:00'));
       expect(await OutboxModel.countDocuments({ kind: 'reminder' })).toBe(0);
