@@ -20,7 +20,7 @@ import { formatAnswer } from '../reports/labels.js';
 import { buildSummary, summaryText } from '../reports/summary.js';
 import { actorFor, villageFilter } from './access.js';
 import { errorBody, mountApi } from './api.js';
-import { SESSION_COOKIE, createLoginLinkFor, endSession, peekLoginLink, readCookie, redeemLoginLink, requireAuth } from './auth.js';
+import { SESSION_COOKIE, createLoginLinkFor, peekLoginLink, redeemLoginLink, requireAuth, signOut } from './auth.js';
 import { WorkspaceError } from './errors.js';
 import { openApiDocument } from './openapi.js';
 import { loginPage, mountPages, renderError } from './pages.js';
@@ -134,8 +134,7 @@ export function createWorkspace(deps: WorkspaceDeps): Workspace {
   });
   router.post('/keluar', async (req, res, next) => {
     try {
-      const token = readCookie(req, SESSION_COOKIE);
-      if (token) await endSession(token, now());
+      await signOut(req, now());
       res.clearCookie(SESSION_COOKIE, { path: '/' });
       res.redirect(303, '/app/keluar');
     } catch (err) { next(err); }
