@@ -22,7 +22,7 @@ import { setUpWhatsApp, type WhatsAppSetup } from './channels/whatsapp/setup.js'
 import { MediaDownloader } from './media/store.js';
 import type { Config } from './config/index.js';
 import { connectDatabase, type Database } from './db/connection.js';
-import { DeliveryStatusModel, InboxModel, MemberModel, TelegramPromptModel } from './db/models.js';
+import { AccessCodeModel, DeliveryStatusModel, InboxModel, MemberModel, TelegramPromptModel } from './db/models.js';
 import { seedVillages } from './db/seed.js';
 import { DONE_ID } from './engine/index.js';
 import { loadFlowVersions } from './engine/versions.js';
@@ -87,6 +87,11 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
   const db = await connectDatabase(config, logger);
   const seeded = await seedVillages();
   logger.info({ inserted: seeded.inserted, total: seeded.total }, `Villages: ${seeded.total} in the seed, ${seeded.inserted} newly added`);
+  if (!config.simulatorRoleCodes) {
+    // The simulator's role codes exist only where no real channel is configured.
+    const gone = await AccessCodeModel.deleteMany({ simulatorOnly: true });
+    if (gone.deletedCount) logger.info(`Removed ${gone.deletedCount} simulator role codes (a real channel is configured)`);
+  }
   const planDates = await seedPlanUpdateDates(hooks.now?.() ?? new Date(), config.TIMEZONE);
   if (planDates) logger.info(`Plan-update dates set for ${planDates} villages`);
 
@@ -152,7 +157,7 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
   if (config.simulatorEnabled) {
     const web = new WebInbox(hooks.now);
     channels.register(web);
-    app.use(createSimulatorRouter({ handler: conversations, i18n, ...(hooks.now ? { now: hooks.now } : {}) }));
+    app.use(createSimulatorRouter({ handler: conversations, i18n, roleCodes: config.simulatorRoleCodes, ...(hooks.now ? { now: hooks.now } : {}) }));
   }
   // Photos from any channel go into GridFS soon after they arrive (src/media/store.ts).
   const media = new MediaDownloader({ logger });

@@ -4,7 +4,7 @@
  */
 import type { NextFunction, Request, Response } from 'express';
 import { Types } from 'mongoose';
-import { ApiKeyModel, LoginLinkModel, MemberModel, WorkspaceSessionModel } from '../db/models.js';
+import { ApiKeyModel, LoginLinkModel, MemberModel, WorkspaceSessionModel, isSimulatorPerson } from '../db/models.js';
 import { actorFor, isWorkspaceRole, type Actor } from './access.js';
 import { WorkspaceError, unauthorized } from './errors.js';
 import { hashToken, newToken, sameSecret } from './tokens.js';
@@ -17,8 +17,9 @@ export const API_KEY_PREFIX = 'sdk_';
 /** Makes a sign-in link for a facilitator or admin; null for anyone else. */
 export async function createLoginLinkFor(memberId: string, publicBaseUrl: string, now: Date): Promise<{ url: string; expiresAt: Date } | null> {
   if (!Types.ObjectId.isValid(memberId)) return null;
-  const member = await MemberModel.findById(memberId, { role: 1 }).lean();
-  if (!member || !isWorkspaceRole(member.role)) return null;
+  const member = await MemberModel.findById(memberId, { role: 1, channel: 1, platformUserId: 1 }).lean();
+  // The chat simulator's staff only try things out: no way into the workspace.
+  if (!member || !isWorkspaceRole(member.role) || isSimulatorPerson(member)) return null;
   const token = newToken();
   const expiresAt = new Date(now.getTime() + LOGIN_LINK_MINUTES * 60_000);
   await LoginLinkModel.create({ tokenHash: hashToken(token), memberId: member._id, expiresAt });
