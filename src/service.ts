@@ -17,7 +17,7 @@ import { createTelegramChannel, mountTelegramWebhook, type TelegramChannel, type
 import { MongoPromptStore } from './channels/telegram/mongo-prompt-store.js';
 import { createTelegramOutbound } from './channels/telegram/outbound.js';
 import { forgetIdleSessions } from './channels/web/sessions.js';
-import { createSimulatorRouter, WebInbox } from './channels/web/simulator.js';
+import { createSimulatorRouter, WebInbox, type SimulatorLimits } from './channels/web/simulator.js';
 import { setUpWhatsApp, type WhatsAppSetup } from './channels/whatsapp/setup.js';
 import { MediaDownloader } from './media/store.js';
 import type { Config } from './config/index.js';
@@ -72,6 +72,8 @@ export interface ServiceHooks {
   cron?: boolean;
   /** Tests against a local Bot API configured with a bigger per-chat burst say so here. */
   telegramRateLimits?: Partial<ChannelRateLimits>;
+  /** Tests that send more than a person would through the simulator raise its limits here. */
+  simulatorLimits?: Partial<SimulatorLimits>;
 }
 
 /** How long handled inbound ids are kept as dedupe marks: longer than any platform retries (WhatsApp: 7 days). */
@@ -157,7 +159,10 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
   if (config.simulatorEnabled) {
     const web = new WebInbox(hooks.now);
     channels.register(web);
-    app.use(createSimulatorRouter({ handler: conversations, i18n, roleCodes: config.simulatorRoleCodes, ...(hooks.now ? { now: hooks.now } : {}) }));
+    app.use(createSimulatorRouter({
+      handler: conversations, i18n, roleCodes: config.simulatorRoleCodes,
+      ...(hooks.now ? { now: hooks.now } : {}), ...(hooks.simulatorLimits ? { limits: hooks.simulatorLimits } : {}),
+    }));
   }
   // Photos from any channel go into GridFS soon after they arrive (src/media/store.ts).
   const media = new MediaDownloader({ logger });

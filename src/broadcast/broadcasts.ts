@@ -170,18 +170,21 @@ export async function broadcastProgress(id: Types.ObjectId | string): Promise<Br
     status: b.status, recipients: b.recipientCount ?? 0, sent: 0, failed: 0, blocked: excluded.blocked, skipped: excluded.optedOut + excluded.noConsent,
     cancelled: 0, pending: 0, failedReasons: {}, excluded,
   };
+  // The platforms' error texts are counted in a Map: any text (even "__proto__") is just a reason.
+  const reasons = new Map<string, number>();
   for (const r of rows) {
     const s = r._id.status;
     if (s === 'sent') p.sent += r.n;
     else if (s === 'failed') {
       p.failed += r.n;
       const reason = r._id.error ?? '?';
-      p.failedReasons[reason] = (p.failedReasons[reason] ?? 0) + r.n;
+      reasons.set(reason, (reasons.get(reason) ?? 0) + r.n);
     } else if (s === 'blocked') p.blocked += r.n;
     else if (s === 'skipped') p.skipped += r.n;
     else if (s === 'cancelled') p.cancelled += r.n;
     else p.pending += r.n;
   }
+  p.failedReasons = Object.fromEntries(reasons);
   return p;
 }
 
