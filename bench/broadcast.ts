@@ -1,5 +1,5 @@
 /**
- * `npm run bench:broadcast`: a facilitator's broadcast (src/broadcast) to BENCH_MEMBERS (default
+ * `npm run bench:broadcast`: a facilitator's broadcast (src/facilitator) to BENCH_MEMBERS (default
  * 2,000) Telegram members, from confirm to the last message, through the outbox and the real
  * dispatcher to the local Bot API, which enforces 30 msg/s overall and about 1/s per chat and
  * answers 429 with retry_after above that. Rounds:

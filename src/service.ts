@@ -17,12 +17,12 @@ import { createTelegramChannel, mountTelegramWebhook, type TelegramChannel, type
 import { MongoPromptStore } from './channels/telegram/mongo-prompt-store.js';
 import { createTelegramOutbound } from './channels/telegram/outbound.js';
 import { forgetIdleSessions } from './channels/web/sessions.js';
-import { createSimulatorRouter, WebInbox } from './channels/web/simulator.js';
+import { createSimulatorRouter, WebInbox, type SimulatorLimits } from './channels/web/simulator.js';
 import { setUpWhatsApp, type WhatsAppSetup } from './channels/whatsapp/setup.js';
 import { MediaDownloader } from './media/store.js';
 import type { Config } from './config/index.js';
 import { connectDatabase, type Database } from './db/connection.js';
-import { DeliveryStatusModel, InboxModel, MemberModel, TelegramPromptModel } from './db/models.js';
+import { AccessCodeModel, DeliveryStatusModel, InboxModel, MemberModel, TelegramPromptModel } from './db/models.js';
 import { seedVillages } from './db/seed.js';
 import { DONE_ID } from './engine/index.js';
 import { loadFlowVersions } from './engine/versions.js';
@@ -75,6 +75,8 @@ export interface ServiceHooks {
   cron?: boolean;
   /** Tests against a local Bot API configured with a bigger per-chat burst say so here. */
   telegramRateLimits?: Partial<ChannelRateLimits>;
+  /** Tests that send more than a person would through the simulator raise its limits here. */
+  simulatorLimits?: Partial<SimulatorLimits>;
 }
 
 /** How long handled inbound ids are kept as dedupe marks: longer than any platform retries (WhatsApp: 7 days). */
@@ -90,6 +92,11 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
   const db = await connectDatabase(config, logger);
   const seeded = await seedVillages();
   logger.info({ inserted: seeded.inserted, total: seeded.total }, `Villages: ${seeded.total} in the seed, ${seeded.inserted} newly added`);
+  if (!config.simulatorRoleCodes) {
+    // The simulator's role codes exist only where no real channel is configured.
+    const gone = await AccessCodeModel.deleteMany({ simulatorOnly: true });
+    if (gone.deletedCount) logger.info(`Removed ${gone.deletedCount} simulator role codes (a real channel is configured)`);
+  }
   const planDates = await seedPlanUpdateDates(hooks.now?.() ?? new Date(), config.TIMEZONE);
   if (planDates) logger.info(`Plan-update dates set for ${planDates} villages`);
 
@@ -160,7 +167,10 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
   if (config.simulatorEnabled) {
     const web = new WebInbox(hooks.now);
     channels.register(web);
-    app.use(createSimulatorRouter({ handler: conversations, i18n, ...(hooks.now ? { now: hooks.now } : {}) }));
+    app.use(createSimulatorRouter({
+      handler: conversations, i18n, roleCodes: config.simulatorRoleCodes,
+      ...(hooks.now ? { now: hooks.now } : {}), ...(hooks.simulatorLimits ? { limits: hooks.simulatorLimits } : {}),
+    }));
   }
   // Photos from any channel go into GridFS soon after they arrive (src/media/store.ts).
   const media = new MediaDownloader({ logger });

@@ -121,7 +121,7 @@ const schema = z.object({
     .enum(['auto', 'on', 'off'], { message: 'expects auto, on or off' })
     .optional()
     .default('auto'),
-  // Facilitator features (src/broadcast, src/schedule): all local times are in TIMEZONE.
+  // Facilitator features (src/facilitator, src/schedule): all local times are in TIMEZONE.
   QUIET_HOURS: optionalString.transform((v, ctx) => {
     if (v === undefined) return parseQuietHours('21:00-06:00');
     if (v === 'off') return null;
@@ -152,6 +152,11 @@ const schema = z.object({
 export type Config = z.output<typeof schema> & {
   /** True when the web chat simulator is served (SIMULATOR=on, or auto with no platform token outside production). */
   simulatorEnabled: boolean;
+  /**
+   * True when the simulator may hand out its Pokja and facilitator codes: only where no real
+   * channel (Telegram, WhatsApp) is configured. Elsewhere those codes are deleted at start.
+   */
+  simulatorRoleCodes: boolean;
 };
 
 export class ConfigError extends Error {
@@ -191,5 +196,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const anyPlatform = config.TELEGRAM_BOT_TOKEN !== undefined || config.WHATSAPP_ACCESS_TOKEN !== undefined;
   // The simulator has no login: never on by itself in production.
   const simulatorEnabled = config.SIMULATOR === 'on' || (config.SIMULATOR === 'auto' && !anyPlatform && config.NODE_ENV !== 'production');
-  return { ...config, simulatorEnabled };
+  return { ...config, simulatorEnabled, simulatorRoleCodes: simulatorEnabled && !anyPlatform };
 }

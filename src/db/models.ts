@@ -1,6 +1,8 @@
 /** Every mongoose model, so callers import from one place. */
 export { VillageModel, type Village } from './models/village.js';
-export { MemberModel, ROLES, LANGUAGES, type Member, type Role, type Language } from './models/member.js';
+export {
+  MemberModel, ROLES, LANGUAGES, SIMULATOR_ADDRESS_PREFIX, SIMULATOR_PEOPLE, SIMULATOR_SOURCES, isSimulatorPerson, type Member, type Role, type Language,
+} from './models/member.js';
 export { RunModel, RUN_STATUSES, type Run } from './models/run.js';
 export { SubmissionModel, REVIEW_STATUSES, type ReviewStatus, type Submission } from './models/submission.js';
 export { VillagePlanModel, ACTIVITY_STATUSES, type VillagePlan } from './models/village-plan.js';

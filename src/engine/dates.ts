@@ -50,8 +50,8 @@ function makeDate(year: number, month: number, day: number): LocalDate | undefin
   return { year, month, day };
 }
 
-// Indonesian and English month names and the short forms seen in chat.
-const MONTHS: Record<string, number> = {
+// Indonesian and English month names and the short forms seen in chat (a Map: typed words are looked up).
+const MONTHS = new Map(Object.entries({
   januari: 1, january: 1, jan: 1,
   februari: 2, pebruari: 2, february: 2, feb: 2, peb: 2,
   maret: 3, march: 3, mar: 3,
@@ -64,14 +64,15 @@ const MONTHS: Record<string, number> = {
   oktober: 10, october: 10, okt: 10, oct: 10,
   november: 11, nopember: 11, nov: 11, nop: 11,
   desember: 12, december: 12, des: 12, dec: 12,
-};
-const FULL_NAMES = Object.keys(MONTHS).filter((k) => k.length > 4);
+}));
+const FULL_NAMES = [...MONTHS.keys()].filter((k) => k.length > 4);
 
 function monthFromWord(word: string): number | undefined {
   const w = word.replace(/\.$/, '');
-  if (MONTHS[w] !== undefined) return MONTHS[w];
+  const month = MONTHS.get(w);
+  if (month !== undefined) return month;
   if (w.length < 3) return undefined;
-  const hits = new Set(FULL_NAMES.filter((n) => n.startsWith(w)).map((n) => MONTHS[n]));
+  const hits = new Set(FULL_NAMES.filter((n) => n.startsWith(w)).map((n) => MONTHS.get(n)));
   return hits.size === 1 ? [...hits][0] : undefined;
 }
 
@@ -93,11 +94,11 @@ export function parseDateInput(input: string, today: LocalDate, preferPast = fal
   return r.kind === 'ok' ? { iso: r.iso, yearGiven: r.yearGiven } : undefined;
 }
 
-// Monday = 1 ... Sunday = 7 (ISO), Indonesian and English.
-const WEEKDAYS: Record<string, number> = {
+// Monday = 1 ... Sunday = 7 (ISO), Indonesian and English (a Map: typed words are looked up).
+const WEEKDAYS = new Map(Object.entries({
   senin: 1, selasa: 2, rabu: 3, kamis: 4, jumat: 5, sabtu: 6, minggu: 7, ahad: 7,
   monday: 1, tuesday: 2, wednesday: 3, thursday: 4, friday: 5, saturday: 6, sunday: 7,
-};
+}));
 const PAST_WORDS = '(?:yang )?(?:lalu|kemarin|kemaren|kmrn|kemarin ini|last|ago)';
 
 function weekday(d: LocalDate): number {
@@ -126,9 +127,10 @@ export function readDate(input: string, today: LocalDate, preferPast = false): D
   // "minggu lalu" / "minggu kemarin" is last week; "hari minggu lalu" is last Sunday.
   if (new RegExp(`^(minggu|pekan|week) ${PAST_WORDS}$`).test(s) || s === 'last week') return days(-7);
   const named = new RegExp(`^(?:hari |last )?([a-z]+)(?: (${PAST_WORDS}))?$`).exec(s);
-  if (named && WEEKDAYS[named[1]!] !== undefined) {
+  const day = named ? WEEKDAYS.get(named[1]!) : undefined;
+  if (named && day !== undefined) {
     // The latest such day: before today when "lalu/kemarin" is said, else today counts too.
-    let back = (weekday(today) - WEEKDAYS[named[1]!]! + 7) % 7;
+    let back = (weekday(today) - day + 7) % 7;
     if (back === 0 && (named[2] !== undefined || s.startsWith('last '))) back = 7;
     return days(-back);
   }

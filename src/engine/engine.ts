@@ -33,7 +33,8 @@ export const SKIP_ID = '__skip';
 /** Skip buttons that say why, on questions with skipReasons: "tidak tahu" and "tidak ada". */
 export const SKIP_UNKNOWN_ID = '__skip_unknown';
 export const SKIP_NONE_ID = '__skip_none';
-const SKIP_BUTTONS: Record<string, SkipReason> = { [SKIP_UNKNOWN_ID]: 'tidak-tahu', [SKIP_NONE_ID]: 'tidak-ada' };
+/** Own keys only (a Map): a button id "constructor" or "__proto__" is no skip. */
+const SKIP_BUTTONS = new Map<string, SkipReason>([[SKIP_UNKNOWN_ID, 'tidak-tahu'], [SKIP_NONE_ID, 'tidak-ada']]);
 /** Button ids on the summary. */
 export const SEND_ID = 'send';
 export const CHANGE_ID = 'change';
@@ -625,7 +626,7 @@ class Turn {
   /** "tidak tahu" / "tidak ada" typed, or their buttons, on an optional question. */
   private skipReason(q: AnswerQuestion, input: InboundContent): SkipReason | undefined {
     if (q.required) return undefined;
-    if (input.kind === 'choice') return SKIP_BUTTONS[input.choiceId];
+    if (input.kind === 'choice') return SKIP_BUTTONS.get(input.choiceId);
     // On a yes/no question "tidak ada" is an answer ("no"), not a skip.
     if (input.kind === 'text' && q.type !== 'yesno') return skipReasonOf(input.text);
     return undefined;

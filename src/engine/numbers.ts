@@ -24,22 +24,23 @@ export function parseLocalNumber(input: string): number | undefined {
   return parseNumberWords(text.replace(ESTIMATE_AFTER, ''));
 }
 
-const ID_UNITS: Record<string, number> = {
+// Maps, not objects: a typed word is looked up, and "constructor" must be no number.
+const ID_UNITS = new Map(Object.entries({
   nol: 0, kosong: 0, satu: 1, dua: 2, tiga: 3, empat: 4, lima: 5, enam: 6, tujuh: 7, delapan: 8, sembilan: 9,
-};
-const EN_UNITS: Record<string, number> = {
+}));
+const EN_UNITS = new Map(Object.entries({
   zero: 0, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10,
   eleven: 11, twelve: 12, thirteen: 13, fourteen: 14, fifteen: 15, sixteen: 16, seventeen: 17, eighteen: 18, nineteen: 19,
   twenty: 20, thirty: 30, forty: 40, fifty: 50, sixty: 60, seventy: 70, eighty: 80, ninety: 90,
-};
+}));
 /** Whole numbers said with "se-": sepuluh, sebelas, seratus, seribu, sejuta. */
-const SE_WORDS: Record<string, number> = { sepuluh: 10, sebelas: 11, seratus: 100, seribu: 1000, sejuta: 1_000_000 };
-const SMALL_MULTIPLIERS: Record<string, number> = { puluh: 10, ratus: 100, hundred: 100 };
-const LARGE_MULTIPLIERS: Record<string, number> = { ribu: 1000, juta: 1_000_000, thousand: 1000, million: 1_000_000 };
+const SE_WORDS = new Map(Object.entries({ sepuluh: 10, sebelas: 11, seratus: 100, seribu: 1000, sejuta: 1_000_000 }));
+const SMALL_MULTIPLIERS = new Map(Object.entries({ puluh: 10, ratus: 100, hundred: 100 }));
+const LARGE_MULTIPLIERS = new Map(Object.entries({ ribu: 1000, juta: 1_000_000, thousand: 1000, million: 1_000_000 }));
 
 /** True when a word is, or is part of, a number said in words. */
 export function isNumberWord(word: string): boolean {
-  return word in ID_UNITS || word in EN_UNITS || word in SE_WORDS || word in SMALL_MULTIPLIERS || word in LARGE_MULTIPLIERS || word === 'belas';
+  return [ID_UNITS, EN_UNITS, SE_WORDS, SMALL_MULTIPLIERS, LARGE_MULTIPLIERS].some((m) => m.has(word)) || word === 'belas';
 }
 
 /**
@@ -54,28 +55,31 @@ export function parseNumberWords(input: string): number | undefined {
   let i = 0;
   for (; i < words.length; i++) {
     const w = words[i]!;
-    const base = ID_UNITS[w] ?? EN_UNITS[w];
+    const base = ID_UNITS.get(w) ?? EN_UNITS.get(w);
+    const se = SE_WORDS.get(w);
+    const small = SMALL_MULTIPLIERS.get(w);
+    const large = LARGE_MULTIPLIERS.get(w);
     if (base !== undefined) {
       if (unit !== undefined && !(unit >= 20 && unit % 10 === 0 && base < 10)) return undefined; // "dua tiga"
       unit = (unit ?? 0) + base;
-    } else if (SE_WORDS[w] !== undefined) {
+    } else if (se !== undefined) {
       if (unit !== undefined) return undefined;
-      if (SE_WORDS[w] >= 1000) {
-        total += group + SE_WORDS[w];
+      if (se >= 1000) {
+        total += group + se;
         group = 0;
-      } else group += SE_WORDS[w];
+      } else group += se;
     } else if (w === 'belas') {
       if (unit === undefined || unit < 1 || unit > 9) return undefined;
       group += 10 + unit;
       unit = undefined;
-    } else if (SMALL_MULTIPLIERS[w] !== undefined) {
+    } else if (small !== undefined) {
       if (unit === undefined || unit < 1 || (w === 'puluh' && unit > 9)) return undefined;
-      group += unit * SMALL_MULTIPLIERS[w];
+      group += unit * small;
       unit = undefined;
-    } else if (LARGE_MULTIPLIERS[w] !== undefined) {
+    } else if (large !== undefined) {
       const g = group + (unit ?? 0);
       if (g === 0) return undefined;
-      total += g * LARGE_MULTIPLIERS[w];
+      total += g * large;
       group = 0;
       unit = undefined;
     } else {

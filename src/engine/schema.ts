@@ -7,8 +7,13 @@ import { CHOICE_SOURCES, META_NAMES, ROLES } from './types.js';
 
 /** i18n keys: dotted words, no namespace (the flow's namespace is implied). */
 const key = z.string().regex(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/, 'must be an i18n key like "name.prompt" (letters, digits, _ and dots)');
+/** Names every object has ("constructor", "toString"...): as answer keys they would be there before any answer. */
+const PROTOTYPE_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype));
+const notPrototypeName = (id: string) => !PROTOTYPE_NAMES.has(id);
+const PROTOTYPE_NAME_MESSAGE = 'must not be a name every object has (constructor, toString, valueOf...)';
 /** Question ids are used in expressions (answers.<id>), so they are identifiers. */
-export const questionId = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'must start with a letter and use only letters, 0-9 and _');
+export const questionId = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'must start with a letter and use only letters, 0-9 and _')
+  .refine(notPrototypeName, PROTOTYPE_NAME_MESSAGE);
 // __other__ is the one reserved id: "another, not in the list" beside choicesFrom (see OTHER_ID).
 const choiceId = z.string().regex(/^(?:[A-Za-z0-9][A-Za-z0-9_-]*|__other__)$/, 'must use only letters, 0-9, _ and -');
 const expression = z.string().min(1);
@@ -46,7 +51,7 @@ export const leafSchemas = {
     ...answerable,
     type: z.literal('text'),
     maxLength: z.number().int().min(1).max(4000).optional(),
-    keepAs: z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'must be an answer key like roleCodeId').optional(),
+    keepAs: z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'must be an answer key like roleCodeId').refine(notPrototypeName, PROTOTYPE_NAME_MESSAGE).optional(),
   }),
   integer: z.strictObject({ ...answerable, type: z.literal('integer'), min: z.number().int().optional(), max: z.number().int().optional() }),
   decimal: z.strictObject({ ...answerable, type: z.literal('decimal'), min: z.number().optional(), max: z.number().optional() }),

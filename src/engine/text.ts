@@ -38,14 +38,14 @@ export function parseYesNo(text: string): boolean | undefined {
   return undefined;
 }
 
-const SKIP_REASONS: Record<string, 'tidak-tahu' | 'tidak-ada'> = Object.fromEntries([
-  ...['tidak tahu', 'tidak tau', 'tdk tahu', 'tdk tau', 'gak tahu', 'gak tau', 'ga tahu', 'ga tau', 'nggak tahu', 'nggak tau', 'ndak tahu', 'ndak tau', 'belum tahu', 'kurang tahu', 'tidak tahu pasti', 'dont know', "don't know", 'unknown'].map((w) => [w, 'tidak-tahu' as const]),
-  ...['tidak ada', 'tdk ada', 'gak ada', 'ga ada', 'nggak ada', 'ndak ada', 'belum ada', 'kosong', 'none', 'nothing', 'there is none'].map((w) => [w, 'tidak-ada' as const]),
+const SKIP_REASONS = new Map<string, 'tidak-tahu' | 'tidak-ada'>([
+  ...['tidak tahu', 'tidak tau', 'tdk tahu', 'tdk tau', 'gak tahu', 'gak tau', 'ga tahu', 'ga tau', 'nggak tahu', 'nggak tau', 'ndak tahu', 'ndak tau', 'belum tahu', 'kurang tahu', 'tidak tahu pasti', 'dont know', "don't know", 'unknown'].map((w) => [w, 'tidak-tahu'] as const),
+  ...['tidak ada', 'tdk ada', 'gak ada', 'ga ada', 'nggak ada', 'ndak ada', 'belum ada', 'kosong', 'none', 'nothing', 'there is none'].map((w) => [w, 'tidak-ada'] as const),
 ]);
 
 /** "tidak tahu" -> 'tidak-tahu', "tidak ada" -> 'tidak-ada' (why a question is skipped), else undefined. */
 export function skipReasonOf(text: string): 'tidak-tahu' | 'tidak-ada' | undefined {
-  return SKIP_REASONS[normalizeCommandWord(text).replace(/[.!]+$/, '').replace(/’/g, "'")];
+  return SKIP_REASONS.get(normalizeCommandWord(text).replace(/[.!]+$/, '').replace(/’/g, "'"));
 }
 
 export function isSkipWord(text: string): boolean {

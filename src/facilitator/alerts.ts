@@ -92,7 +92,7 @@ export async function alertHelpRequest(ctx: Pick<HookContext, 'member'>, request
 async function raise(kind: AlertKind, sourceId: string, data: AlertData, urgent: boolean, from: Types.ObjectId, deps: FacilitatorDeps): Promise<AlertOutcome> {
   const now = nowOf(deps);
   if (!data.villageCode) return { facilitators: 0, now: false, at: null };
-  const facilitators = (await facilitatorsOf(data.villageCode)).filter((f) => String(f._id) !== String(from));
+  const facilitators = (await facilitatorsOf(data.villageCode, data)).filter((f) => String(f._id) !== String(from));
   if (facilitators.length === 0) return { facilitators: 0, now: false, at: null };
   await AlertModel.bulkWrite(
     facilitators.map((f) => ({

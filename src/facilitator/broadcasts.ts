@@ -26,7 +26,13 @@ export interface BroadcastInput {
   createdByName?: string | null;
   /** Not before this moment (default: when confirmed). */
   scheduledAt?: Date;
+  /** From a staff member of the chat simulator: to the simulator's people only. */
+  simulatorOnly?: boolean;
 }
+
+type Audience = { audience?: { villageCodes?: string[] | null; roles?: string[] | null; simulatorOnly?: boolean | null } | null };
+/** A broadcast's audience as countAudience and reachableMembers take it. */
+const audienceOf = (b: Audience) => [b.audience?.villageCodes ?? [], b.audience?.roles ?? [], b.audience?.simulatorOnly === true] as const;
 
 export interface BroadcastProgress {
   status: string;
@@ -71,7 +77,7 @@ export async function createBroadcastDraft(
     {
       $setOnInsert: {
         kind: 'announcement', text: Object.fromEntries(Object.entries(input.text).map(([k, v]) => [k, v.trim()])),
-        audience: { villageCodes: [...new Set(input.villageCodes)].sort(), roles: input.roles ?? [] },
+        audience: { villageCodes: [...new Set(input.villageCodes)].sort(), roles: input.roles ?? [], simulatorOnly: input.simulatorOnly === true },
         scheduledAt: input.scheduledAt ?? now, status: 'draft',
         createdBy: input.createdBy ? new Types.ObjectId(input.createdBy) : null, createdByName: input.createdByName ?? null,
       },
@@ -79,13 +85,13 @@ export async function createBroadcastDraft(
     { upsert: true },
   );
   const b = await BroadcastModel.findById(_id).lean();
-  return { id: _id, preview: await countAudience(b!.audience?.villageCodes ?? [], b!.audience?.roles ?? []) };
+  return { id: _id, preview: await countAudience(...audienceOf(b!)) };
 }
 
 export async function previewBroadcast(id: Types.ObjectId | string): Promise<AudienceCount> {
   const b = await BroadcastModel.findById(id).lean();
   if (!b) throw new BroadcastError('not-found', 'No such broadcast.');
-  return countAudience(b.audience?.villageCodes ?? [], b.audience?.roles ?? []);
+  return countAudience(...audienceOf(b));
 }
 
 /**
@@ -113,10 +119,8 @@ async function startSending(id: Types.ObjectId, deps: FacilitatorDeps): Promise<
   const b = await BroadcastModel.findOneAndUpdate({ _id: id, status: { $in: ['scheduled', 'sending'] } }, { $set: { status: 'sending' } }, { new: true }).lean();
   const availableAt = nextAllowed(new Date(Math.max(now.getTime(), b?.scheduledAt.getTime() ?? 0)), deps.quietHours, deps.timeZone);
   if (!b) return { recipients: 0, availableAt };
-  const villageCodes = b.audience?.villageCodes ?? [];
-  const roles = b.audience?.roles ?? [];
-  const audience = await countAudience(villageCodes, roles);
-  const recipients = await reachableMembers(villageCodes, roles);
+  const audience = await countAudience(...audienceOf(b));
+  const recipients = await reachableMembers(...audienceOf(b));
   const text = b.text instanceof Map ? Object.fromEntries(b.text) : (b.text as Record<string, string>);
   const tr = translators(deps.i18n);
   const items = recipients.map((r) => {
@@ -166,18 +170,21 @@ export async function broadcastProgress(id: Types.ObjectId | string): Promise<Br
     status: b.status, recipients: b.recipientCount ?? 0, sent: 0, failed: 0, blocked: excluded.blocked, skipped: excluded.optedOut + excluded.noConsent,
     cancelled: 0, pending: 0, failedReasons: {}, excluded,
   };
+  // The platforms' error texts are counted in a Map: any text (even "__proto__") is just a reason.
+  const reasons = new Map<string, number>();
   for (const r of rows) {
     const s = r._id.status;
     if (s === 'sent') p.sent += r.n;
     else if (s === 'failed') {
       p.failed += r.n;
       const reason = r._id.error ?? '?';
-      p.failedReasons[reason] = (p.failedReasons[reason] ?? 0) + r.n;
+      reasons.set(reason, (reasons.get(reason) ?? 0) + r.n);
     } else if (s === 'blocked') p.blocked += r.n;
     else if (s === 'skipped') p.skipped += r.n;
     else if (s === 'cancelled') p.cancelled += r.n;
     else p.pending += r.n;
   }
+  p.failedReasons = Object.fromEntries(reasons);
   return p;
 }
 

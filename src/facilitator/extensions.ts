@@ -10,7 +10,7 @@
  * Every write is keyed by the submission, workshop or broadcast id, so a replayed step is a no-op.
  */
 import { Types } from 'mongoose';
-import { BroadcastModel, VillageModel, WorkshopModel, RSVP_ANSWERS, type RsvpAnswer } from '../db/models.js';
+import { BroadcastModel, VillageModel, WorkshopModel, RSVP_ANSWERS, isSimulatorPerson, type RsvpAnswer } from '../db/models.js';
 import { PROMPT_SEQ } from '../messages/flows.js';
 import { type ChatExtensions, type HookContext, type MemberSnapshot, type SubmissionInfo } from '../conversation/extensions.js';
 import type { OutboundMessage } from '../messages/index.js';
@@ -36,9 +36,10 @@ function buttons(items: { id: string; label: string }[]): Pick<OutboundMessage, 
   return { choices: items, promptSeq: PROMPT_SEQ.action, expect: 'choice' };
 }
 
-function audienceLine(a: AudienceCount, t: Translate): string {
+function audienceLine(a: AudienceCount, t: Translate, simulatorOnly: boolean): string {
   const byChannel = Object.entries(a.byChannel).sort().map(([c, n]) => `${CHANNEL_LABELS[c] ?? c} ${n}`).join(', ');
   const lines = [t('broadcast:preview.recipients', { count: a.reachable, channels: byChannel || '-' })];
+  if (simulatorOnly) lines.push(t('broadcast:preview.simulatorOnly'));
   if (a.optedOut + a.blocked + a.noConsent > 0) {
     lines.push(t('broadcast:preview.excluded', { optedOut: a.optedOut, blocked: a.blocked, noConsent: a.noConsent }));
   }
@@ -83,7 +84,8 @@ export function createFacilitatorExtensions(deps: FacilitatorDeps): ChatExtensio
   async function listWorkshops(ctx: HookContext): Promise<OutboundMessage[]> {
     const { t, member } = ctx;
     const villages = member.role === 'admin' ? 'all' : await villagesOf(member);
-    const workshops = await upcomingWorkshops(villages, ctx.now);
+    // The simulator's staff see (and cancel) only workshops made in the simulator.
+    const workshops = await upcomingWorkshops(villages, ctx.now, { simulatorOnly: isSimulatorPerson(member) });
     if (workshops.length === 0) return [{ text: `${t('broadcast:jadwal.none')}\n${t('broadcast:jadwal.newHint')}` }];
     const counts = await rsvpCounts(workshops.map((w) => w._id));
     const names = await villageNames([...new Set(workshops.flatMap((w) => w.villageCodes))]);
@@ -115,15 +117,18 @@ export function createFacilitatorExtensions(deps: FacilitatorDeps): ChatExtensio
     if (startsAt.getTime() <= ctx.now.getTime()) return [{ text: t('broadcast:jadwal.past') }];
     if (endsAt.getTime() <= startsAt.getTime()) return [{ text: t('broadcast:jadwal.endBeforeStart') }];
     const w = await createWorkshop(
-      { title: String(a.acara ?? ''), villageCodes, startsAt, endsAt, place: String(a.place ?? ''), note: typeof a.note === 'string' ? a.note : null, createdBy: member._id },
+      {
+        title: String(a.acara ?? ''), villageCodes, startsAt, endsAt, place: String(a.place ?? ''), note: typeof a.note === 'string' ? a.note : null, createdBy: member._id,
+        simulatorOnly: isSimulatorPerson(member),
+      },
       { ...deps, now: () => ctx.now },
       { id: s.id, draft: true },
     );
     if (w.status !== 'draft') return [{ text: t('broadcast:jadwal.alreadyAnnounced') }];
     const names = await villageNames(w.villageCodes);
-    const audience = await countAudience(w.villageCodes);
+    const audience = await countAudience(w.villageCodes, [], w.simulatorOnly === true);
     return [{
-      text: `${t('broadcast:jadwal.preview')}\n\n${details(w, t, member.language, names, tz)}\n\n${audienceLine(audience, t)}\n${t('broadcast:jadwal.confirm')}`,
+      text: `${t('broadcast:jadwal.preview')}\n\n${details(w, t, member.language, names, tz)}\n\n${audienceLine(audience, t, w.simulatorOnly === true)}\n${t('broadcast:jadwal.confirm')}`,
       ...buttons([
         { id: `ws:${String(w._id)}:announce`, label: t('broadcast:jadwal.announceButton') },
         { id: `ws:${String(w._id)}:discard`, label: t('broadcast:cancelButton') },
@@ -137,6 +142,7 @@ export function createFacilitatorExtensions(deps: FacilitatorDeps): ChatExtensio
     if (!isStaff(member) || !id || !Types.ObjectId.isValid(id)) return [{ text: t('broadcast:stale') }];
     const w = await WorkshopModel.findById(id).lean();
     if (!w || (member.role !== 'admin' && String(w.createdBy ?? '') !== String(member._id))) return [{ text: t('broadcast:stale') }];
+    if (isSimulatorPerson(member) && !w.simulatorOnly) return [{ text: t('broadcast:stale') }];
     const local = { ...deps, now: () => ctx.now };
     try {
       switch (verb) {
@@ -192,7 +198,7 @@ export function createFacilitatorExtensions(deps: FacilitatorDeps): ChatExtensio
     const roles = target === 'peran' && Array.isArray(a.roles) ? a.roles.map(String) : [];
     const text = String(a.message ?? '').trim();
     const { id, preview } = await createBroadcastDraft(
-      { text: { [member.language]: text, id: text }, villageCodes, roles, createdBy: member._id, createdByName: member.name },
+      { text: { [member.language]: text, id: text }, villageCodes, roles, createdBy: member._id, createdByName: member.name, simulatorOnly: isSimulatorPerson(member) },
       { ...deps, now: () => ctx.now },
       { id: s.id },
     );
@@ -203,7 +209,7 @@ export function createFacilitatorExtensions(deps: FacilitatorDeps): ChatExtensio
       ? `\n${t('broadcast:preview.quiet', { time: formatClock(nextAllowed(ctx.now, deps.quietHours, tz), member.language, tz) })}`
       : '';
     return [{
-      text: `${t('broadcast:siaran.preview')}\n\n${header}\n\n${text}\n\n${audienceLine(preview, t)}${quiet}\n${t('broadcast:siaran.confirm')}`,
+      text: `${t('broadcast:siaran.preview')}\n\n${header}\n\n${text}\n\n${audienceLine(preview, t, isSimulatorPerson(member))}${quiet}\n${t('broadcast:siaran.confirm')}`,
       ...buttons([
         { id: `bc:${String(id)}:send`, label: t('broadcast:siaran.sendButton') },
         { id: `bc:${String(id)}:discard`, label: t('broadcast:cancelButton') },
@@ -215,8 +221,9 @@ export function createFacilitatorExtensions(deps: FacilitatorDeps): ChatExtensio
     const { t, member } = ctx;
     const [id, verb] = rest.split(':');
     if (!isStaff(member) || !id || !Types.ObjectId.isValid(id)) return [{ text: t('broadcast:stale') }];
-    const b = await BroadcastModel.findById(id, { createdBy: 1, status: 1 }).lean();
+    const b = await BroadcastModel.findById(id, { createdBy: 1, status: 1, 'audience.simulatorOnly': 1 }).lean();
     if (!b || (member.role !== 'admin' && String(b.createdBy ?? '') !== String(member._id))) return [{ text: t('broadcast:stale') }];
+    if (isSimulatorPerson(member) && !b.audience?.simulatorOnly) return [{ text: t('broadcast:stale') }];
     const local = { ...deps, now: () => ctx.now };
     switch (verb) {
       case 'send':

@@ -5,7 +5,7 @@
  */
 import type { Types } from 'mongoose';
 import type { i18n as I18n } from 'i18next';
-import { FacilitatorAssignmentModel, MemberModel, VillageModel, type Role } from '../db/models.js';
+import { FacilitatorAssignmentModel, MemberModel, SIMULATOR_PEOPLE, VillageModel, isSimulatorPerson, type Role } from '../db/models.js';
 import { translatorFor, type Translate } from '../i18n.js';
 import type { MemberSnapshot } from '../conversation/extensions.js';
 
@@ -33,10 +33,10 @@ export function asRecipient(m: { _id: Types.ObjectId; channel: string; platformU
   };
 }
 
-/** Reachable members of these villages (and roles; empty: every role). */
-export async function reachableMembers(villageCodes: string[], roles: readonly string[] = []): Promise<Recipient[]> {
+/** Reachable members of these villages (and roles; empty: every role); `simulatorOnly`: the chat simulator's people only. */
+export async function reachableMembers(villageCodes: string[], roles: readonly string[] = [], simulatorOnly = false): Promise<Recipient[]> {
   if (villageCodes.length === 0) return [];
-  const filter: Record<string, unknown> = { ...REACHABLE, villageCode: { $in: villageCodes } };
+  const filter: Record<string, unknown> = { ...REACHABLE, ...(simulatorOnly ? SIMULATOR_PEOPLE : {}), villageCode: { $in: villageCodes } };
   if (roles.length) filter.role = { $in: roles };
   const rows = await MemberModel.find(filter, FIELDS).sort({ _id: 1 }).lean();
   return rows.map(asRecipient);
@@ -58,10 +58,10 @@ export interface AudienceCount {
 }
 
 /** How many of an audience a message would reach, by channel, and why the others would not. */
-export async function countAudience(villageCodes: string[], roles: readonly string[] = []): Promise<AudienceCount> {
+export async function countAudience(villageCodes: string[], roles: readonly string[] = [], simulatorOnly = false): Promise<AudienceCount> {
   const result: AudienceCount = { reachable: 0, byChannel: {}, optedOut: 0, blocked: 0, noConsent: 0 };
   if (villageCodes.length === 0) return result;
-  const filter: Record<string, unknown> = { villageCode: { $in: villageCodes }, deletedAt: null };
+  const filter: Record<string, unknown> = { ...(simulatorOnly ? SIMULATOR_PEOPLE : {}), villageCode: { $in: villageCodes }, deletedAt: null };
   if (roles.length) filter.role = { $in: roles };
   const rows = await MemberModel.find(filter, { channel: 1, consent: 1, registeredAt: 1, optedOut: 1, blocked: 1 }).lean();
   for (const m of rows) {
@@ -84,14 +84,19 @@ export async function villagesOf(member: { _id: Types.ObjectId; role: string; vi
   return [...new Set([...(member.villageCode ? [member.villageCode] : []), ...(assignment?.villageCodes ?? [])])].sort();
 }
 
-/** Reachable facilitators of a village: registered there, or assigned to it by an admin. */
-export async function facilitatorsOf(villageCode: string): Promise<Recipient[]> {
+/**
+ * Reachable facilitators of a village: registered there, or assigned to it by an admin. With
+ * `about` (whose report or request it is), the chat simulator's staff only hear of the
+ * simulator's people, never of real residents.
+ */
+export async function facilitatorsOf(villageCode: string, about?: { channel: string; platformUserId: string }): Promise<Recipient[]> {
   const assigned = (await FacilitatorAssignmentModel.find({ villageCodes: villageCode }, { memberId: 1 }).lean()).map((a) => a.memberId);
   const rows = await MemberModel.find(
     { ...REACHABLE, role: 'fasilitator', $or: [{ villageCode }, { _id: { $in: assigned } }] },
     FIELDS,
   ).sort({ _id: 1 }).lean();
-  return rows.map(asRecipient);
+  const all = rows.map(asRecipient);
+  return about && !isSimulatorPerson(about) ? all.filter((f) => !isSimulatorPerson(f)) : all;
 }
 
 /** Translators by language, made once per batch. */

@@ -27,9 +27,11 @@ export interface WorkshopInput {
   place: string;
   note?: string | null;
   createdBy?: Types.ObjectId | string | null;
+  /** From a staff member of the chat simulator: only the simulator's people are invited. */
+  simulatorOnly?: boolean;
 }
 
-export type WorkshopChanges = Partial<Omit<WorkshopInput, 'createdBy'>>;
+export type WorkshopChanges = Partial<Omit<WorkshopInput, 'createdBy' | 'simulatorOnly'>>;
 
 export class WorkshopError extends Error {
   override name = 'WorkshopError';
@@ -54,6 +56,7 @@ export type WorkshopDoc = {
   announcedAt?: Date | null;
   changedAt?: Date | null;
   createdBy?: Types.ObjectId | null;
+  simulatorOnly?: boolean | null;
 };
 
 function validate(input: WorkshopInput | Required<WorkshopChanges>): void {
@@ -80,7 +83,7 @@ export async function createWorkshop(
   const fields = {
     title: input.title.trim(), villageCodes: [...new Set(input.villageCodes)], place: input.place.trim(), startsAt: input.startsAt,
     endsAt: input.endsAt, note: input.note?.trim() || null, createdBy: input.createdBy ? new Types.ObjectId(input.createdBy) : null,
-    status: options.draft ? 'draft' : 'scheduled', revision: 0, announcedAt: options.draft ? null : now,
+    status: options.draft ? 'draft' : 'scheduled', revision: 0, announcedAt: options.draft ? null : now, simulatorOnly: input.simulatorOnly === true,
   };
   await WorkshopModel.updateOne({ _id }, { $setOnInsert: fields }, { upsert: true });
   const workshop = (await WorkshopModel.findById(_id).lean()) as WorkshopDoc;
@@ -202,7 +205,7 @@ async function tellNewMembers(w: WorkshopDoc, deps: FacilitatorDeps): Promise<nu
  * reachable there not told yet (new, or invited by a call interrupted before it queued).
  */
 async function inviteNew(w: WorkshopDoc, now: Date): Promise<Recipient[]> {
-  const members = await reachableMembers(w.villageCodes);
+  const members = await reachableMembers(w.villageCodes, [], w.simulatorOnly === true);
   if (members.length === 0) return [];
   const invites = new Map(
     (await WorkshopInviteModel.find({ workshopId: w._id }, { memberId: 1, toldAt: 1 }).lean()).map((i) => [String(i.memberId), i]),
@@ -298,8 +301,10 @@ export async function rsvpCounts(workshopIds: Types.ObjectId[]): Promise<Map<str
 }
 
 /** Announced workshops not over yet that touch these villages, soonest first. */
-export async function upcomingWorkshops(villageCodes: string[] | 'all', now: Date, limit = 10): Promise<WorkshopDoc[]> {
-  const filter: Record<string, unknown> = { status: 'scheduled', endsAt: { $gt: now } };
+/** `simulatorOnly`: those the chat simulator's staff made (all a staff member there sees). */
+export async function upcomingWorkshops(villageCodes: string[] | 'all', now: Date, options: { limit?: number; simulatorOnly?: boolean } = {}): Promise<WorkshopDoc[]> {
+  const { limit = 10 } = options;
+  const filter: Record<string, unknown> = { status: 'scheduled', endsAt: { $gt: now }, ...(options.simulatorOnly ? { simulatorOnly: true } : {}) };
   if (villageCodes !== 'all') filter.villageCodes = { $in: villageCodes };
   return (await WorkshopModel.find(filter).sort({ startsAt: 1 }).limit(limit).lean()) as WorkshopDoc[];
 }

@@ -7,6 +7,12 @@
  * longitude columns). Repeat groups: in CSV one extra row per item (column "baris"/"row"
  * names the group and item), in XLSX one extra sheet per group. Reporters are pseudonyms
  * (a keyed hash of the member id, stable across exports) unless an admin asks for names.
+ *
+ * No cell can become a formula (OWASP "CSV Injection", ASVS 1.2.10): every text cell that
+ * starts with = + - @, a tab, a carriage return or a NUL (or their full-width forms) gets a
+ * leading ' in both formats, whoever typed it (answers, place names, reporter names), and CSV
+ * text fields are always quoted. Numbers stay numbers, so -3.9 is still a number; XLSX cells
+ * are written as plain strings, never formulas.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -41,6 +47,15 @@ export function pseudonym(key: string, memberId: string): string {
 }
 
 type Row = (string | number | Date | null)[];
+
+const FORMULA_START = /^[=+\-@\t\r\0\uFF1D\uFF0B\uFF0D\uFF20]/;
+
+/** A text cell a spreadsheet would read as a formula, made inert with a leading quote; other values as they are. */
+export function inertCell<T>(value: T): T | string {
+  return typeof value === 'string' && FORMULA_START.test(value) ? `'${value}` : value;
+}
+
+const inertRow = (row: Row): Row => row.map(inertCell);
 
 interface Layout {
   t: Translate;
@@ -165,7 +180,7 @@ export async function exportCsv(out: Writable, opts: ExportOptions): Promise<{ r
     }
   }
   const lineBuffer: Row[] = [];
-  await pipeline(Readable.from(lines()), stringify({ bom: true }), out);
+  await pipeline(Readable.from(lines()), stringify({ bom: true, quoted_string: true, quoted_empty: false, cast: { string: inertCell } }), out);
   return { rows: count };
 }
 
@@ -178,10 +193,10 @@ export async function exportXlsx(out: Writable, opts: ExportOptions): Promise<{ 
   const l = await layout(opts);
   const workbook = new (excelJs().stream.xlsx.WorkbookWriter)({ stream: out, useSharedStrings: false, useStyles: false });
   const sheet = workbook.addWorksheet(opts.flow.id.slice(0, 31));
-  sheet.addRow([...l.baseHeader, ...l.questionHeader]).commit();
+  sheet.addRow(inertRow([...l.baseHeader, ...l.questionHeader])).commit();
   let count = 0;
   for await (const { base, answers } of rows(opts, l)) {
-    sheet.addRow([...base, ...answers]).commit();
+    sheet.addRow(inertRow([...base, ...answers])).commit();
     if (++count % 500 === 0) await drained(out);
   }
   sheet.commit();
@@ -189,12 +204,12 @@ export async function exportXlsx(out: Writable, opts: ExportOptions): Promise<{ 
   for (const g of l.groups) {
     const gs = workbook.addWorksheet(`${g.id}`.slice(0, 31));
     const children = g.questions.filter((c): c is LeafQuestion => c.type !== 'note');
-    gs.addRow([l.baseHeader[0], l.baseHeader[1], l.baseHeader[2], opts.lang === 'en' ? 'item' : 'urutan', ...(l.groupHeaders.get(g.id) ?? [])]).commit();
+    gs.addRow(inertRow([l.baseHeader[0]!, l.baseHeader[1]!, l.baseHeader[2]!, opts.lang === 'en' ? 'item' : 'urutan', ...(l.groupHeaders.get(g.id) ?? [])])).commit();
     let n = 0;
     for await (const { doc, base } of rows(opts, l)) {
       const items = groupItems(doc, g);
       items.forEach((item, i) => {
-        gs.addRow([base[0] ?? '', base[1] ?? '', base[2] ?? '', i + 1, ...children.map((c) => leafCells(c, item[c.id], l, opts.lang)[0] ?? '')]).commit();
+        gs.addRow(inertRow([base[0] ?? '', base[1] ?? '', base[2] ?? '', i + 1, ...children.map((c) => leafCells(c, item[c.id], l, opts.lang)[0] ?? '')])).commit();
       });
       if (++n % 500 === 0) await drained(out);
     }

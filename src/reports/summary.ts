@@ -4,7 +4,7 @@
  * and the points for the map. Plain data; the pages draw it, the chat gets a short text.
  */
 import type { i18n as I18n } from 'i18next';
-import { HelpRequestModel, MemberModel, SubmissionModel, VillageModel, VillagePlanModel, WorkshopModel } from '../db/models.js';
+import { HelpRequestModel, MemberModel, SIMULATOR_PEOPLE, SIMULATOR_SOURCES, SubmissionModel, VillageModel, VillagePlanModel, WorkshopModel } from '../db/models.js';
 import type { Flow, LeafQuestion } from '../engine/index.js';
 import { flowTranslator, formatAnswer, leafQuestions, type Lang, type Lookups } from './labels.js';
 
@@ -34,8 +34,11 @@ function monthKey(d: Date): string {
   return `${local.getUTCFullYear()}-${String(local.getUTCMonth() + 1).padStart(2, '0')}`;
 }
 
-export async function buildSummary(opts: { codes: string[]; flows: Map<string, Flow>; i18n: I18n; lang: Lang; now: Date }): Promise<SummaryData> {
+/** `simulatorOnly`: counts only the chat simulator's people, their reports and workshops (what its staff may see). */
+export async function buildSummary(opts: { codes: string[]; flows: Map<string, Flow>; i18n: I18n; lang: Lang; now: Date; simulatorOnly?: boolean }): Promise<SummaryData> {
   const { codes, flows, i18n, lang, now } = opts;
+  const fromSim = opts.simulatorOnly ? SIMULATOR_SOURCES : {};
+  const people = opts.simulatorOnly ? SIMULATOR_PEOPLE : {};
   const villages = await VillageModel.find({ code: { $in: codes } }, { code: 1, name: 1, kecamatan: 1 }).sort({ name: 1 }).lean();
   const plans = await VillagePlanModel.find({ villageCode: { $in: codes } }).sort({ year: -1 }).lean();
   const lookups: Lookups = {
@@ -48,7 +51,7 @@ export async function buildSummary(opts: { codes: string[]; flows: Map<string, F
   let profileYear: number | null = null;
   const profileFlow = flows.get(PROFILE_FLOW);
   if (codes.length === 1 && profileFlow) {
-    const subs = await SubmissionModel.find({ villageCode: codes[0], flowId: PROFILE_FLOW }, { answers: 1, submittedAt: 1 }).sort({ submittedAt: -1 }).limit(200).lean();
+    const subs = await SubmissionModel.find({ ...fromSim, villageCode: codes[0], flowId: PROFILE_FLOW }, { answers: 1, submittedAt: 1 }).sort({ submittedAt: -1 }).limit(200).lean();
     if (subs[0]) {
       profileYear = subs[0].submittedAt.getUTCFullYear();
       const latest = new Map<string, unknown>();
@@ -73,7 +76,7 @@ export async function buildSummary(opts: { codes: string[]; flows: Map<string, F
   const tRisk = flowTranslator(i18n, riskFlow, lang);
   const since = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - (MONTHS - 1), 1) - 9 * 3600_000);
   const risks = await SubmissionModel.find(
-    { villageCode: { $in: codes }, flowId: RISK_FLOW },
+    { ...fromSim, villageCode: { $in: codes }, flowId: RISK_FLOW },
     { answers: 1, submittedAt: 1, villageCode: 1, 'review.status': 1 },
   ).sort({ submittedAt: -1 }).limit(20000).lean();
   const typeQ = riskFlow?.questions.find((q) => q.id === 'type');
@@ -120,11 +123,11 @@ export async function buildSummary(opts: { codes: string[]; flows: Map<string, F
   // Coverage: registered members by role; who answered (distinct members by role).
   const [byRoleRows, answered, subCounts] = await Promise.all([
     MemberModel.aggregate<{ _id: string; n: number }>([
-      { $match: { villageCode: { $in: codes }, registeredAt: { $ne: null } } }, { $group: { _id: '$role', n: { $sum: 1 } } },
+      { $match: { ...people, villageCode: { $in: codes }, registeredAt: { $ne: null } } }, { $group: { _id: '$role', n: { $sum: 1 } } },
     ]),
-    SubmissionModel.distinct('memberId', { villageCode: { $in: codes }, flowId: { $nin: ['daftar'] } }),
+    SubmissionModel.distinct('memberId', { ...fromSim, villageCode: { $in: codes }, flowId: { $nin: ['daftar'] } }),
     SubmissionModel.aggregate<{ _id: string; n: number }>([
-      { $match: { villageCode: { $in: codes }, flowId: { $ne: 'daftar' } } }, { $group: { _id: '$flowId', n: { $sum: 1 } } },
+      { $match: { ...fromSim, villageCode: { $in: codes }, flowId: { $ne: 'daftar' } } }, { $group: { _id: '$flowId', n: { $sum: 1 } } },
     ]),
   ]);
   const answeredRows = await MemberModel.aggregate<{ _id: string; n: number }>([
@@ -132,9 +135,9 @@ export async function buildSummary(opts: { codes: string[]; flows: Map<string, F
   ]);
   const byRole = Object.fromEntries(byRoleRows.map((r) => [r._id, r.n]));
 
-  const workshops = await WorkshopModel.find({ villageCodes: { $in: codes } }).sort({ startsAt: -1 }).limit(10).lean();
+  const workshops = await WorkshopModel.find({ ...(opts.simulatorOnly ? { simulatorOnly: true } : {}), villageCodes: { $in: codes } }).sort({ startsAt: -1 }).limit(10).lean();
   const helpRows = await HelpRequestModel.aggregate<{ _id: string; n: number }>([
-    { $match: { villageCode: { $in: codes } } }, { $group: { _id: '$status', n: { $sum: 1 } } },
+    { $match: { ...fromSim, villageCode: { $in: codes } } }, { $group: { _id: '$status', n: { $sum: 1 } } },
   ]);
   return {
     villages: villages.map((v) => ({ code: v.code, name: v.name, kecamatan: v.kecamatan })),

@@ -2,9 +2,11 @@
  * Who may see and change what. A facilitator sees the villages assigned to them (their own
  * village plus the assignment an admin manages); an admin sees all; residents and Pokja have
  * no access to the workspace. A village out of reach answers 404, as if it did not exist.
+ * Staff of the chat simulator (no login there) have no workspace at all; in chat they see only
+ * the simulator's reports (`simulatorOnly`).
  */
 import type { Types } from 'mongoose';
-import { FacilitatorAssignmentModel, MemberModel } from '../db/models.js';
+import { FacilitatorAssignmentModel, MemberModel, isSimulatorPerson } from '../db/models.js';
 import { forbidden, notFound } from './errors.js';
 
 export type Via = 'page' | 'api' | 'chat' | 'cli';
@@ -17,6 +19,8 @@ export interface Actor {
   villages: 'all' | string[];
   language: 'id' | 'en';
   via: Via;
+  /** A staff member of the chat simulator (in chat only): limited to the simulator's people and reports. */
+  simulatorOnly?: true;
 }
 
 export const WORKSPACE_ROLES = ['fasilitator', 'admin'] as const;
@@ -27,8 +31,10 @@ export function isWorkspaceRole(role: unknown): role is Actor['role'] {
 
 /** Loads the member as an actor, or null when they have no workspace access (any more). */
 export async function actorFor(memberId: string | Types.ObjectId, via: Via): Promise<Actor | null> {
-  const member = await MemberModel.findById(memberId, { name: 1, role: 1, villageCode: 1, language: 1 }).lean();
+  const member = await MemberModel.findById(memberId, { name: 1, role: 1, villageCode: 1, language: 1, channel: 1, platformUserId: 1 }).lean();
   if (!member || !isWorkspaceRole(member.role)) return null;
+  const simulator = isSimulatorPerson(member);
+  if (simulator && via !== 'chat') return null;
   let villages: Actor['villages'] = 'all';
   if (member.role === 'fasilitator') {
     const assignment = await FacilitatorAssignmentModel.findOne({ memberId: member._id }, { villageCodes: 1 }).lean();
@@ -41,6 +47,7 @@ export async function actorFor(memberId: string | Types.ObjectId, via: Via): Pro
     villages,
     language: member.language === 'en' ? 'en' : 'id',
     via,
+    ...(simulator ? { simulatorOnly: true as const } : {}),
   };
 }
 

@@ -4,7 +4,7 @@
  */
 import type { NextFunction, Request, Response } from 'express';
 import { Types } from 'mongoose';
-import { ApiKeyModel, LoginLinkModel, MemberModel, WorkspaceSessionModel } from '../db/models.js';
+import { ApiKeyModel, LoginLinkModel, MemberModel, WorkspaceSessionModel, isSimulatorPerson } from '../db/models.js';
 import { actorFor, isWorkspaceRole, type Actor } from './access.js';
 import { WorkspaceError, unauthorized } from './errors.js';
 import { hashToken, newToken, sameSecret } from './tokens.js';
@@ -17,8 +17,9 @@ export const API_KEY_PREFIX = 'sdk_';
 /** Makes a sign-in link for a facilitator or admin; null for anyone else. */
 export async function createLoginLinkFor(memberId: string, publicBaseUrl: string, now: Date): Promise<{ url: string; expiresAt: Date } | null> {
   if (!Types.ObjectId.isValid(memberId)) return null;
-  const member = await MemberModel.findById(memberId, { role: 1 }).lean();
-  if (!member || !isWorkspaceRole(member.role)) return null;
+  const member = await MemberModel.findById(memberId, { role: 1, channel: 1, platformUserId: 1 }).lean();
+  // The chat simulator's staff only try things out: no way into the workspace.
+  if (!member || !isWorkspaceRole(member.role) || isSimulatorPerson(member)) return null;
   const token = newToken();
   const expiresAt = new Date(now.getTime() + LOGIN_LINK_MINUTES * 60_000);
   await LoginLinkModel.create({ tokenHash: hashToken(token), memberId: member._id, expiresAt });
@@ -49,8 +50,18 @@ export async function redeemLoginLink(token: string, now: Date): Promise<{ sessi
   return { sessionToken, expiresAt, memberId: String(link.memberId) };
 }
 
-export async function endSession(sessionToken: string, now: Date): Promise<void> {
-  await WorkspaceSessionModel.updateOne({ tokenHash: hashToken(sessionToken) }, { $set: { revokedAt: now } });
+/**
+ * Sign-out (POST /keluar) for the session in the cookie. Like every other form it needs the
+ * session's CSRF token (header x-csrf-token or field _csrf), so another site cannot sign a
+ * person out; 403 without it. A cookie that holds no live session has nothing to end.
+ */
+export async function signOut(req: Request, now: Date): Promise<void> {
+  const token = readCookie(req, SESSION_COOKIE);
+  if (!token || !/^[A-Za-z0-9_-]{20,100}$/.test(token)) return;
+  const session = await WorkspaceSessionModel.findOne({ tokenHash: hashToken(token), revokedAt: null, expiresAt: { $gt: now } }, { csrfToken: 1 }).lean();
+  if (!session) return;
+  if (!csrfMatches(req, session.csrfToken)) throw csrfError();
+  await WorkspaceSessionModel.updateOne({ _id: session._id }, { $set: { revokedAt: now } });
 }
 
 export async function createApiKey(ownerId: string, name: string, createdBy: string): Promise<{ id: string; key: string; prefix: string }> {
@@ -103,16 +114,19 @@ export function requireAuth(now: () => Date, onMissing: (req: Request, res: Resp
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const auth = await authenticate(req, now());
     if (!auth) return onMissing(req, res);
-    if (auth.csrfToken && !SAFE_METHODS.has(req.method)) {
-      const sent = req.get('x-csrf-token') ?? (req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>)._csrf : undefined);
-      if (typeof sent !== 'string' || !sameSecret(sent, auth.csrfToken)) {
-        return next(new WorkspaceError(403, 'csrf', 'Missing or wrong CSRF token: reload the page and try again.'));
-      }
-    }
+    if (auth.csrfToken && !SAFE_METHODS.has(req.method) && !csrfMatches(req, auth.csrfToken)) return next(csrfError());
     res.locals.auth = auth;
     next();
   };
 }
+
+/** Did the form or script send this session's CSRF token (header x-csrf-token, or the form field _csrf)? */
+function csrfMatches(req: Request, csrfToken: string): boolean {
+  const sent = req.get('x-csrf-token') ?? (req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>)._csrf : undefined);
+  return typeof sent === 'string' && sameSecret(sent, csrfToken);
+}
+
+const csrfError = () => new WorkspaceError(403, 'csrf', 'Missing or wrong CSRF token: reload the page and try again.');
 
 export function authOf(res: Response): AuthState {
   const auth = res.locals.auth as AuthState | undefined;

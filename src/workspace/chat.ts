@@ -16,7 +16,7 @@ import { reachableByIds, villagesOf } from '../facilitator/recipients.js';
 import { FLOW, PROMPT_SEQ } from '../messages/flows.js';
 import { type ChatExtensions, type HookContext } from '../conversation/extensions.js';
 import type { OutboundMessage } from '../messages/index.js';
-import { REVIEW_STATUSES, VillageModel, type ReviewStatus } from '../db/models.js';
+import { REVIEW_STATUSES, VillageModel, isSimulatorPerson, type ReviewStatus } from '../db/models.js';
 import { normalizeCommandWord } from '../engine/text.js';
 import { nextAllowed } from '../time/index.js';
 import type { Workspace } from './index.js';
@@ -33,10 +33,12 @@ export function createWorkspaceExtensions(ws: Workspace): ChatExtensions {
   async function reports(ctx: HookContext): Promise<OutboundMessage[]> {
     const list = await ws.listNewReports(String(ctx.member._id), { limit: REPORTS_SHOWN, lang: ctx.member.language });
     if (!list) return [{ text: ctx.t('workspace:chat.login_denied') }];
-    if (list.total === 0) return [{ text: ctx.t('workspace:chat.no_new_reports') }];
+    // The simulator's staff see only the simulator's reports (listNewReports limits them): say so.
+    const scope = isSimulatorPerson(ctx.member) ? `\n${ctx.t('workspace:chat.simulator_scope')}` : '';
+    if (list.total === 0) return [{ text: `${ctx.t('workspace:chat.no_new_reports')}${scope}` }];
     const statusButtons = (id: string) => CHAT_STATUSES.map((s) => ({ id: `rv:${id}:${s}`, label: ctx.t(`workspace:status.${s}`) }));
     return [
-      { text: ctx.t('workspace:chat.new_reports_title', { count: list.total }) },
+      { text: `${ctx.t('workspace:chat.new_reports_title', { count: list.total })}${scope}` },
       ...list.items.map((item): OutboundMessage => ({ text: item.text, choices: statusButtons(item.id), promptSeq: PROMPT_SEQ.action, expect: 'choice' })),
       ...(list.total > list.items.length ? [{ text: ctx.t('workspace:chat.more_reports', { count: list.total - list.items.length }) }] : []),
     ];
@@ -52,12 +54,14 @@ export function createWorkspaceExtensions(ws: Workspace): ChatExtensions {
       if (codes.length === 0) return [{ text: ctx.t('workspace:chat.summary_unknown', { name: wanted }) }];
     }
     const texts: string[] = [];
+    const simulatorOnly = isSimulatorPerson(ctx.member);
     // A facilitator of many villages gets the first few; naming one narrows it down.
     for (const code of codes.slice(0, 3)) {
-      const text = await ws.villageSummaryText(code, ctx.member.language);
+      const text = await ws.villageSummaryText(code, ctx.member.language, { simulatorOnly });
       if (text) texts.push(text);
     }
     if (texts.length === 0) return [{ text: ctx.t('workspace:chat.summary_none') }];
+    if (simulatorOnly) texts.push(ctx.t('workspace:chat.simulator_scope'));
     if (codes.length > 3) texts.push(ctx.t('workspace:chat.summary_more', { count: codes.length - 3 }));
     return texts.map((text) => ({ text }));
   }
@@ -68,6 +72,7 @@ export function createWorkspaceExtensions(ws: Workspace): ChatExtensions {
         words: ['masuk', 'login'],
         roles: [...STAFF],
         run: async (ctx) => {
+          if (isSimulatorPerson(ctx.member)) return [{ text: ctx.t('workspace:chat.simulator_no_workspace') }];
           const link = await ws.createLoginLink(String(ctx.member._id));
           return [{ text: link ? ctx.t('workspace:chat.login_link', { url: link.url }) : ctx.t('workspace:chat.login_denied') }];
         },

@@ -12,7 +12,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import rateLimit from 'express-rate-limit';
 import type { i18n as I18n } from 'i18next';
 import type { Logger } from 'pino';
-import { SubmissionModel, type ReviewStatus } from '../db/models.js';
+import { SIMULATOR_SOURCES, SubmissionModel, type ReviewStatus } from '../db/models.js';
 import type { Flow } from '../engine/index.js';
 import { securityHeaders } from '../http/security.js';
 import { projectRoot } from '../paths.js';
@@ -20,7 +20,7 @@ import { formatAnswer } from '../reports/labels.js';
 import { buildSummary, summaryText } from '../reports/summary.js';
 import { actorFor, villageFilter } from './access.js';
 import { errorBody, mountApi } from './api.js';
-import { SESSION_COOKIE, createLoginLinkFor, endSession, peekLoginLink, readCookie, redeemLoginLink, requireAuth } from './auth.js';
+import { SESSION_COOKIE, createLoginLinkFor, peekLoginLink, redeemLoginLink, requireAuth, signOut } from './auth.js';
 import { WorkspaceError } from './errors.js';
 import { openApiDocument } from './openapi.js';
 import { loginPage, mountPages, renderError } from './pages.js';
@@ -59,8 +59,8 @@ export interface Workspace {
   /** Used by the pages, the API and the chat buttons. The reporter is told. */
   setReportStatus(input: { memberId: string; reportId: string; status: ReviewStatus; note?: string; via?: 'chat' | 'page' | 'api' }):
     Promise<{ ok: true; status: ReviewStatus } | { ok: false; reason: 'no_access' | 'not_found' }>;
-  /** For the chat command `ringkasan`: a few lines, or null when the village is unknown. */
-  villageSummaryText(villageCode: string, lang: 'id' | 'en'): Promise<string | null>;
+  /** For the chat command `ringkasan`: a few lines, or null when the village is unknown. `simulatorOnly`: of the simulator's people only. */
+  villageSummaryText(villageCode: string, lang: 'id' | 'en', options?: { simulatorOnly?: boolean }): Promise<string | null>;
 }
 
 const OPERATOR_KEY = /(^\$)|\[\s*\$|\$\w+\]/;
@@ -134,8 +134,7 @@ export function createWorkspace(deps: WorkspaceDeps): Workspace {
   });
   router.post('/keluar', async (req, res, next) => {
     try {
-      const token = readCookie(req, SESSION_COOKIE);
-      if (token) await endSession(token, now());
+      await signOut(req, now());
       res.clearCookie(SESSION_COOKIE, { path: '/' });
       res.redirect(303, '/app/keluar');
     } catch (err) { next(err); }
@@ -172,7 +171,7 @@ export function createWorkspace(deps: WorkspaceDeps): Workspace {
       if (!actor) return null;
       const lang = options.lang ?? actor.language;
       const scope = villageFilter(actor, 'villageCode');
-      const filter = { ...(scope ?? {}), flowId: RISK_FLOW, 'review.status': 'baru' };
+      const filter = { ...(scope ?? {}), ...(actor.simulatorOnly ? SIMULATOR_SOURCES : {}), flowId: RISK_FLOW, 'review.status': 'baru' };
       const [rows, total] = await Promise.all([
         SubmissionModel.find(filter, { answers: 1, villageCode: 1, villageName: 1, submittedAt: 1 }).sort({ submittedAt: -1 }).limit(options.limit ?? 10).lean(),
         SubmissionModel.countDocuments(filter),
@@ -208,8 +207,8 @@ export function createWorkspace(deps: WorkspaceDeps): Workspace {
         throw err;
       }
     },
-    async villageSummaryText(villageCode, lang) {
-      const data = await buildSummary({ codes: [villageCode], flows: deps.flows, i18n: deps.i18n, lang, now: now() });
+    async villageSummaryText(villageCode, lang, options = {}) {
+      const data = await buildSummary({ codes: [villageCode], flows: deps.flows, i18n: deps.i18n, lang, now: now(), ...options });
       if (data.villages.length === 0) return null;
       return summaryText(data, deps.i18n, lang);
     },

@@ -20,7 +20,7 @@ const KINDS: Record<string, 'goal' | 'challenge' | 'activity'> = {
 };
 
 const rowSchema = z.object({
-  jenis: z.string().trim().toLowerCase().refine((k) => k in KINDS, 'jenis harus tujuan, tantangan atau kegiatan'),
+  jenis: z.string().trim().toLowerCase().refine((k) => Object.hasOwn(KINDS, k), 'jenis harus tujuan, tantangan atau kegiatan'),
   judul: z.string().trim().min(1, 'judul kosong').max(300, 'judul terlalu panjang (paling banyak 300 huruf)'),
   penanggung_jawab: z.string().trim().max(120).optional().default(''),
   target: z.union([z.literal(''), z.iso.date('target harus tanggal YYYY-MM-DD')]).optional().default(''),

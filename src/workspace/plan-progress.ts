@@ -5,6 +5,7 @@
  */
 import type { ChatExtensions } from '../conversation/extensions.js';
 import { setActivityProgress } from '../db/repositories/plans.js';
+import { isSimulatorPerson } from '../db/models.js';
 import { FLOW } from '../messages/flows.js';
 
 export function planProgressExtension(): ChatExtensions {
@@ -12,7 +13,8 @@ export function planProgressExtension(): ChatExtensions {
     async onSubmit(ctx, submission) {
       const a = submission.answers;
       const villageCode = ctx.member.villageCode;
-      if (submission.flowId !== FLOW.activityProgress || !villageCode || typeof a.activity !== 'string') return;
+      // Progress from the chat simulator's people stays their submission: it never moves a real plan.
+      if (submission.flowId !== FLOW.activityProgress || !villageCode || typeof a.activity !== 'string' || isSimulatorPerson(ctx.member)) return;
       // An activity named in the person's own words is matched to the plan by a facilitator later.
       if (!/^[0-9a-f]{24}$/i.test(a.activity)) return;
       await setActivityProgress(villageCode, a.activity, {

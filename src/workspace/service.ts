@@ -7,7 +7,7 @@ import { Types } from 'mongoose';
 import type { z } from 'zod';
 import {
   ApiKeyModel, AuditLogModel, BroadcastModel, FacilitatorAssignmentModel, MemberModel, SubmissionModel, VillageModel,
-  VillagePlanModel, WorkshopModel, type ReviewStatus,
+  VillagePlanModel, WorkshopModel, SIMULATOR_SOURCES, type ReviewStatus,
 } from '../db/models.js';
 import type { Flow } from '../engine/index.js';
 import { RISK_FLOW } from '../reports/summary.js';
@@ -414,8 +414,9 @@ export async function setReportStatus(
   note?: string,
 ): Promise<SubmissionView> {
   if (!Types.ObjectId.isValid(reportId)) throw notFound('report');
-  const doc = await SubmissionModel.findById(reportId, { flowId: 1, villageCode: 1, memberId: 1, review: 1, submittedAt: 1, demo: 1 }).lean();
+  const doc = await SubmissionModel.findById(reportId, { flowId: 1, villageCode: 1, memberId: 1, review: 1, submittedAt: 1, demo: 1, channel: 1 }).lean();
   if (!doc || doc.flowId !== RISK_FLOW || !canSeeVillage(actor, doc.villageCode)) throw notFound('report');
+  if (actor.simulatorOnly && doc.channel !== SIMULATOR_SOURCES.channel) throw notFound('report');
   const now = ctx.now();
   const previous = doc.review?.status ?? 'baru';
   const noteText = note?.trim() || null;

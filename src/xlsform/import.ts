@@ -165,9 +165,10 @@ function parseType(raw: string): Kind | { refused: string; why: string } | { beg
   if (/^end[ _]repeat$/i.test(t)) return { end: 'repeat' };
   if ((m = /^begin[ _]loop over (\S+)$/i.exec(t))) return { begin: 'loop', list: m[1]! };
   if (/^end[ _]loop$/i.test(t)) return { end: 'loop' };
-  if (SIMPLE_TYPES[lower]) return { k: 'leaf', type: SIMPLE_TYPES[lower] };
+  // Own keys only: a type written "constructor" is unknown, not Object.
+  if (Object.hasOwn(SIMPLE_TYPES, lower)) return { k: 'leaf', type: SIMPLE_TYPES[lower]! };
   if (META_TYPES.has(lower)) return { k: 'leaf', type: 'meta', meta: lower };
-  if (REFUSED_TYPES[lower]) return { refused: lower, why: REFUSED_TYPES[lower] };
+  if (Object.hasOwn(REFUSED_TYPES, lower)) return { refused: lower, why: REFUSED_TYPES[lower]! };
   return { unknown: t };
 }
 
@@ -529,7 +530,7 @@ export function convert(sheets: XlsFormSheets, fileName: string, options: Import
     }
     const appearance = (c.appearance ?? '').toLowerCase().split(/\s+/);
     for (const a of appearance) {
-      const why = REFUSED_APPEARANCES[a];
+      const why = Object.hasOwn(REFUSED_APPEARANCES, a) ? REFUSED_APPEARANCES[a] : undefined;
       if (why) {
         p.refuse(it.row, `${c.type} with appearance ${a}`, why);
         return [];

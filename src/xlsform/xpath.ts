@@ -271,9 +271,10 @@ function makeCall(xname: string, args: Node[]): Node {
     return { t: 'not', e: args[0]! };
   }
   if ((xname === 'true' || xname === 'false') && args.length === 0) return { t: 'lit', v: xname === 'true' };
-  const refused = REFUSED_FUNCTIONS[xname];
+  // Own keys only: a function called "constructor()" or "toString()" is unknown, not Object's.
+  const refused = Object.hasOwn(REFUSED_FUNCTIONS, xname) ? REFUSED_FUNCTIONS[xname] : undefined;
   if (refused) throw new UnsupportedFunction(xname, refused);
-  const f = FUNCTIONS[xname];
+  const f = Object.hasOwn(FUNCTIONS, xname) ? FUNCTIONS[xname] : undefined;
   if (!f) throw new UnsupportedFunction(xname, 'this function is not available in chat flows');
   if (args.length < f.min || args.length > f.max) {
     throw new ExprError(`${xname}() takes ${f.min === f.max ? f.min : `${f.min} to ${f.max}`} argument(s), not ${args.length}`);

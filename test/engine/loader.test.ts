@@ -45,6 +45,14 @@ describe('parseFlow', () => {
     expect(problems.some((p) => p.startsWith('demo.yaml: b: unknown type "txt"'))).toBe(true);
   });
 
+  it('refuses question ids every object already has (constructor, toString...): answers are keyed by them', () => {
+    for (const id of ['constructor', 'toString', 'valueOf', 'hasOwnProperty']) {
+      const problems = problemsOf(`${header}  - id: ${id}\n    type: text\n`);
+      expect(problems.some((p) => p.includes('must not be a name every object has')), id).toBe(true);
+    }
+    expect(problemsOf(`${header}  - id: constructorName\n    type: text\n`)).toEqual([]);
+  });
+
   it('reports header problems and the file-name rule', () => {
     const problems = problemsOf('id: other\nversion: 1.5\nroles: [boss]\ncolour: red\nquestions:\n  - id: a\n    type: note\n');
     expect(problems).toEqual(

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { matchChoice, normalizeCommandWord, parseDateInput, parseLocalNumber, parseYesNo } from '../../src/engine/index.js';
 import { matchChoices, sourceItems } from '../../src/engine/choices.js';
 import { readDate } from '../../src/engine/dates.js';
+import { isNumberWord, parseNumberWords } from '../../src/engine/numbers.js';
+import { skipReasonOf } from '../../src/engine/text.js';
 import { context } from './helpers.js';
 
 describe('normalizeCommandWord', () => {
@@ -215,5 +217,17 @@ describe('readTime (a time of day as people type it)', () => {
   ])('%s -> %s', async (input, expected) => {
     const { readTime } = await import('../../src/engine/questions/time.js');
     expect(readTime(input)).toBe(expected);
+  });
+});
+
+describe('words every object has are no numbers, dates or skip reasons (issue 20)', () => {
+  const names = Object.getOwnPropertyNames(Object.prototype);
+  const today = { year: 2026, month: 11, day: 27 };
+  it.each(names.flatMap((n) => [n, n.toLowerCase(), `5 ${n} 2026`, `${n} lalu`, `hari ${n}`]))('%s', (text) => {
+    expect(parseLocalNumber(text)).toBeUndefined();
+    expect(parseNumberWords(text)).toBeUndefined();
+    expect(isNumberWord(text)).toBe(false);
+    expect(readDate(text, today).kind).not.toBe('ok');
+    expect(skipReasonOf(text)).toBeUndefined();
   });
 });

@@ -232,3 +232,17 @@ describe('sending through the dispatcher', () => {
     expect((await broadcastProgress(id)).sent).toBe(80);
   });
 });
+
+describe('progress', () => {
+  it('counts any failure text as a reason, even "__proto__" or "constructor" (issue 20)', async () => {
+    const { id } = await createBroadcastDraft({ text: { id: 'Alasan' }, villageCodes: [SOLANG] }, fx.deps);
+    const reasons = ['__proto__', 'constructor', 'constructor', 'Forbidden: bot was blocked'];
+    await OutboxModel.insertMany(reasons.map((lastError, i) => ({
+      _id: `bc:${String(id)}:${i}`, kind: 'broadcast', channel: 'telegram', to: String(9000 + i), messages: [{ text: 'Alasan' }], broadcastId: id,
+      seq: i, availableAt: clock.now(), createdAt: clock.now(), status: 'failed', lastError,
+    })));
+    const progress = await broadcastProgress(id);
+    expect(progress.failed).toBe(4);
+    expect(Object.entries(progress.failedReasons).sort()).toEqual([['Forbidden: bot was blocked', 1], ['__proto__', 1], ['constructor', 2]]);
+  });
+});

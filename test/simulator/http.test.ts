@@ -46,7 +46,7 @@ beforeAll(async () => {
 
 function simulatorApp(limits: Partial<SimulatorLimits> = {}, handler = fakeHandler()) {
   const app = createApp({ logger: createLogger({ level: 'silent' }), isReady: async () => true, isShuttingDown: () => false });
-  app.use(createSimulatorRouter({ handler, i18n, limits }));
+  app.use(createSimulatorRouter({ handler, i18n, limits, roleCodes: true }));
   finishApp(app, createLogger({ level: 'silent' }));
   return app;
 }

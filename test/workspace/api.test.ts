@@ -184,11 +184,12 @@ describe('plans', () => {
   });
 
   it('imports CSV with errors per row, and nothing changes on error', async () => {
-    const bad = 'jenis,judul,penanggung_jawab,target,status,persen\nkegiatan,Baik,,2026-01-01,belum,0\nkegiatan,,,2026-13-01,entah,300\nmacam,X,,,,\n';
+    // "constructor" is no kind of row either (every object has that key).
+    const bad = 'jenis,judul,penanggung_jawab,target,status,persen\nkegiatan,Baik,,2026-01-01,belum,0\nkegiatan,,,2026-13-01,entah,300\nmacam,X,,,,\nconstructor,Y,,,,\n';
     const res = await request(h.app).post(`/api/plans/${VILLAGE_A}/2027/import`).set('cookie', facS.cookie).set('x-csrf-token', facS.csrf)
       .set('content-type', 'text/csv').send(bad).expect(400);
     const rows = res.body.details.errors.map((e: { row: number; column: string }) => `${e.row}:${e.column}`);
-    expect(rows).toEqual(expect.arrayContaining(['3:judul', '3:target', '3:status', '3:persen', '4:jenis']));
+    expect(rows).toEqual(expect.arrayContaining(['3:judul', '3:target', '3:status', '3:persen', '4:jenis', '5:jenis']));
     expect(await VillagePlanModel.countDocuments({ villageCode: VILLAGE_A, year: 2027 })).toBe(0);
     const good = 'jenis;judul;penanggung_jawab;target;status;persen\ntujuan;Air bersih;;;;\nkegiatan;Tangki air;Pokja air;2027-05-01;berjalan;20\n';
     const ok = await request(h.app).post(`/api/plans/${VILLAGE_A}/2027/import`).set('cookie', facS.cookie).set('x-csrf-token', facS.csrf)

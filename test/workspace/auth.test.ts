@@ -96,6 +96,29 @@ describe('sessions', () => {
     expect(await WorkspaceSessionModel.countDocuments({ memberId: fac.id, revokedAt: { $ne: null } })).toBe(1);
   });
 
+  it('sign-out without the CSRF token is refused and the session goes on (issue 20)', async () => {
+    const fac = await makeMember('fasilitator', VILLAGE_A);
+    const s = await signIn(h, fac.id);
+    // What a form on another site posts: the cookie rides along, the token does not.
+    const denied = await request(h.app).post('/keluar').set('cookie', s.cookie).type('form').send({}).expect(403);
+    expect(denied.text).toContain('CSRF');
+    expect(denied.headers['set-cookie']).toBeUndefined();
+    await request(h.app).post('/keluar').set('cookie', s.cookie).type('form').send({ _csrf: 'wrong' }).expect(403);
+    await request(h.app).post('/keluar').set('cookie', s.cookie).set('x-csrf-token', 'wrong').expect(403);
+    await request(h.app).get('/api/me').set('cookie', s.cookie).expect(200);
+    await request(h.app).get('/app').set('cookie', s.cookie).expect(200);
+    expect(await WorkspaceSessionModel.countDocuments({ memberId: fac.id, revokedAt: { $ne: null } })).toBe(0);
+    // The page's own sign-out button carries the token and works; so does the header.
+    const page = await request(h.app).get('/app').set('cookie', s.cookie).expect(200);
+    const field = /<form method="post" action="\/keluar"[^>]*><input type="hidden" name="_csrf" value="([^"]+)">/.exec(page.text);
+    expect(field?.[1]).toBe(s.csrf);
+    const out = await request(h.app).post('/keluar').set('cookie', s.cookie).set('x-csrf-token', s.csrf).expect(303);
+    expect(out.headers.location).toBe('/app/keluar');
+    await request(h.app).get('/api/me').set('cookie', s.cookie).expect(401);
+    // With no live session there is nothing to end: the cookie is cleared, no error.
+    await request(h.app).post('/keluar').set('cookie', s.cookie).expect(303);
+  });
+
   it('changes need the CSRF token on cookie sessions', async () => {
     const fac = await makeMember('fasilitator', VILLAGE_A);
     const s = await signIn(h, fac.id);

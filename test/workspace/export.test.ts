@@ -99,3 +99,69 @@ describe('XLSX export', () => {
     expect(wb.worksheets[1]!.rowCount).toBe(3);
   });
 });
+
+describe('formula injection (issue 20)', () => {
+  // The payloads of the probe, and the other starts a spreadsheet reads as a formula.
+  const PAYLOADS = ['=HYPERLINK("http://evil.example","klik")', "+cmd|' /C calc'!A0", '@SUM(1+1)', '-2+3+cmd|\' /C calc\'!A0', '\t=1+1', '\r=1+1', '＝1+1'];
+  const period = 'from=2025-01-01&to=2025-01-31';
+  let hostileName: string;
+
+  beforeAll(async () => {
+    hostileName = '=HYPERLINK("http://evil.example","klik")';
+    const hostile = await makeMember('warga', VILLAGE_B, hostileName);
+    for (const [i, p] of PAYLOADS.entries()) {
+      await makeReport(hostile.id, VILLAGE_B, { place: p, help: `Dusun;${p}`, households: -4, location: { latitude: -3.9, longitude: 131.2, name: p } }, new Date(`2025-01-${String(10 + i)}T03:00:00Z`));
+    }
+    const proxy = await makeReport(hostile.id, VILLAGE_B, { place: 'biasa' }, new Date('2025-01-20T03:00:00Z'));
+    await SubmissionModel.updateOne({ _id: proxy }, { $set: { proxy: { enteredBy: hostile.id, forName: '@SUM(1+1)', consentAloud: true } } });
+  });
+
+  const neutral = (p: string) => `'${p}`;
+
+  it('CSV: every text cell that starts like a formula gets a quote, in every column; numbers stay numbers', async () => {
+    const res = await request(h.app).get(`/api/exports/csv?flow=laporan-risiko&names=1&${period}`).set('cookie', adminS.cookie).expect(200);
+    const rows = parse(res.text.replace(/^\uFEFF/, ''), { columns: true }) as Record<string, string>[];
+    expect(rows.length).toBe(PAYLOADS.length + 1);
+    const t = h.i18n.getFixedT('id', 'laporan-risiko');
+    const [place, help, location, households] = ['place.label', 'help.label', 'location.label', 'households.label'].map((k) => t(k) as string);
+    for (const [i, p] of PAYLOADS.entries()) {
+      expect(rows[i]![place!]).toBe(neutral(p));
+      expect(rows[i]![location!]).toBe(neutral(p));
+      expect(rows[i]![help!]).toBe(`Dusun;${p}`);
+      expect(rows[i]!.pelapor).toBe(neutral(hostileName));
+      expect(rows[i]![households!]).toBe('-4');
+      expect(rows[i]![`${location} (lat)`]).toBe('-3.9');
+    }
+    expect(rows[PAYLOADS.length]!.diisi_untuk).toBe("'@SUM(1+1)");
+    // No cell of the file, read as a spreadsheet does, starts a formula.
+    for (const row of rows) for (const cell of Object.values(row)) expect(cell).not.toMatch(/^[=+@\t\r＝]/);
+    // Numbers are written bare (a spreadsheet reads them as numbers); text is always quoted, so a
+    // spreadsheet splitting on ';' keeps "Dusun;@SUM(1+1)" in one cell.
+    expect(res.text).toContain(',-4,');
+    expect(res.text).toContain(',-3.9,131.2,');
+    expect(res.text).toContain('"Dusun;@SUM(1+1)"');
+  });
+
+  it('XLSX: the same cells are plain strings with the quote, never formulas; numbers stay numbers', async () => {
+    const res = await request(h.app).get(`/api/exports/xlsx?flow=laporan-risiko&names=1&${period}`).set('cookie', adminS.cookie).buffer(true).parse(binary).expect(200);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(res.body as unknown as ArrayBuffer);
+    const sheet = wb.worksheets[0]!;
+    const header = (sheet.getRow(1).values as unknown[]).map(String);
+    const t = h.i18n.getFixedT('id', 'laporan-risiko');
+    const col = (label: string) => header.indexOf(label);
+    const cells: ExcelJS.Cell[] = [];
+    sheet.eachRow((row) => row.eachCell((c) => { cells.push(c); }));
+    expect(cells.filter((c) => c.type === ExcelJS.ValueType.Formula || c.formula)).toEqual([]);
+    for (const [i, p] of PAYLOADS.entries()) {
+      const row = sheet.getRow(i + 2);
+      expect(row.getCell(col(t('place.label'))).type).toBe(ExcelJS.ValueType.String);
+      // (XML reads a carriage return back as a line feed.)
+      expect(row.getCell(col(t('place.label'))).value).toBe(neutral(p).replace(/\r/g, '\n'));
+      expect(row.getCell(col('pelapor')).value).toBe(neutral(hostileName));
+      expect(row.getCell(col(t('households.label'))).value).toBe(-4);
+      expect(row.getCell(col(`${t('location.label')} (lat)`)).value).toBe(-3.9);
+    }
+    expect(sheet.getRow(PAYLOADS.length + 2).getCell(col('diisi_untuk')).value).toBe("'@SUM(1+1)");
+  });
+});

@@ -34,7 +34,7 @@ beforeAll(async () => {
   facS = await signIn(h, fac.id);
   adminS = await signIn(h, admin.id);
   const at = new Date('2026-11-20T01:00:00Z');
-  // As the chat side stores them (src/chat/conversation-service.ts requestHelp).
+  // As the chat side stores them (src/conversation/commands.ts requestHelp).
   await HelpRequestModel.create([
     { _id: HELP_A, memberId: resident.id, villageCode: VILLAGE_A, channel: 'telegram', context: 'laporan-risiko/place', status: 'baru', requestedAt: at },
     { _id: HELP_B, memberId: residentB.id, villageCode: VILLAGE_B, channel: 'telegram', context: null, status: 'baru', requestedAt: new Date(at.getTime() + 60_000) },

@@ -49,6 +49,8 @@ describe('XPath to jexl', () => {
     expect(() => j("pulldata('harga', 'harga', 'kode', ${k})")).toThrow(UnsupportedFunction);
     expect(() => j("pulldata('harga', 'harga', 'kode', ${k})")).toThrow(/pulldata\(\) is not supported: reads a CSV file/);
     expect(() => j('foo(1)')).toThrow(/foo\(\) is not supported/);
+    // Names every object has are unknown functions too, not Object's own (issue 20).
+    for (const name of ['constructor', 'toString', 'valueOf', 'hasOwnProperty']) expect(() => j(`${name}(1)`)).toThrow(`${name}() is not supported: this function is not available in chat flows`);
     expect(() => j('/data/umur > 5')).toThrow(/absolute paths/);
     expect(() => j('${a} >')).toThrow(ExprError);
     expect(() => j('(${a} > 1')).toThrow(/expected "\)"/);

@@ -4,7 +4,7 @@
  * reload brings the conversation back.
  */
 import { randomBytes } from 'node:crypto';
-import { SimulatorSessionModel } from '../../db/models.js';
+import { SIMULATOR_ADDRESS_PREFIX, SimulatorSessionModel } from '../../db/models.js';
 import type { OutboundMessage } from '../../messages/index.js';
 
 /** How many entries a transcript keeps (the oldest go first). */
@@ -29,7 +29,7 @@ export type NumberedEntry = TranscriptEntry & { seq: number };
 
 /** The member address (platformUserId on the web channel) of a session. */
 export function addressOf(session: string): string {
-  return `sim-${session}`;
+  return `${SIMULATOR_ADDRESS_PREFIX}${session}`;
 }
 
 export async function issueSession(now: Date): Promise<string> {

@@ -63,6 +63,8 @@ export interface SimulatorDeps {
   i18n: I18n;
   limits?: Partial<SimulatorLimits>;
   now?: () => Date;
+  /** Hand out Pokja and facilitator codes (config simulatorRoleCodes: only with no real channel configured). */
+  roleCodes: boolean;
 }
 
 /**
@@ -250,9 +252,12 @@ export function createSimulatorRouter(deps: SimulatorDeps): Router {
 
   /**
    * Trying a flow "as a member of any role": the simulator hands out a working access code
-   * for the role, to type at the registration's code question. Not available on platforms.
+   * for the role, to type at the registration's code question. Not available on platforms, and
+   * not at all where a real channel is configured. Staff who registered in the simulator stay in
+   * it: no workspace, and only the simulator's people and reports (SIMULATOR_PEOPLE).
    */
   router.post('/simulator/api/role-code', async (req, res, next) => {
+    if (!deps.roleCodes) return fail(res, 404, 'role_codes_off', t(req)('simulator:errors.role_codes_off'));
     const parsed = z.object({ role: z.enum(ROLES).exclude(['warga', 'admin']) }).safeParse(req.body);
     if (!parsed.success) return badRequest(res, parsed.error);
     try {

@@ -1,7 +1,7 @@
 /**
  * WhatsApp click-to-chat links for posters: `https://wa.me/<number>?text=DAFTAR%20<village payload>`
  * opens a chat with the text typed in; sent, it arrives as "DAFTAR 81_05_15_2004" and starts
- * registration with the village chosen (src/chat/commands.ts).
+ * registration with the village chosen (src/conversation/commands.ts).
  */
 import { START_PAYLOAD_PATTERN } from '../../conversation/village-payload.js';
 

@@ -187,7 +187,7 @@ export function mapContent(m: WhatsAppMessage): InboundContent {
 
 /** A pressed button or list row: a choice of a prompt, a way out (said as the word), or its title as text. */
 function fromReplyId(id: string, title: string): InboundContent {
-  const way = WAYS_OUT_IDS[id];
+  const way = WAYS_OUT_IDS.get(id);
   if (way) return { kind: 'text', text: way };
   const choice = decodeChoiceId(id);
   if (choice) return { kind: 'choice', promptSeq: choice.promptSeq, choiceId: choice.choiceId };

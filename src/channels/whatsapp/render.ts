@@ -57,7 +57,8 @@ export const DEFAULT_WHATSAPP_TEXTS: WhatsAppTexts = {
 };
 
 /** Reply ids of the ways out: pressed, they arrive as the typed word. */
-export const WAYS_OUT_IDS: Record<string, string> = { 'w:back': 'kembali', 'w:cancel': 'batal' };
+/** Button ids of the ways out, and the word each stands for. A Map: an id like "constructor" is nobody's way out. */
+export const WAYS_OUT_IDS = new Map([['w:back', 'kembali'], ['w:cancel', 'batal']]);
 
 const SKIP_IDS = new Set([SKIP_ID, SKIP_UNKNOWN_ID, SKIP_NONE_ID]);
 

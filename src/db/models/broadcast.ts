@@ -32,6 +32,8 @@ const broadcastSchema = new Schema(
       villageCodes: { type: [String], default: [] },
       /** Empty: every role. */
       roles: { type: [String], default: [] },
+      /** Made by a staff member of the chat simulator: only the simulator's people receive it. */
+      simulatorOnly: { type: Boolean, default: false },
     },
     workshopId: { type: Schema.Types.ObjectId, ref: 'Workshop', default: null },
     scheduledAt: { type: Date, required: true },

@@ -5,6 +5,20 @@ export type Role = (typeof ROLES)[number];
 export const LANGUAGES = ['id', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
 
+/**
+ * The chat simulator's people: the web channel, addressed `sim-<session id>`. The simulator has
+ * no login, so whatever role they registered with, they are a sandbox: staff there reach no
+ * workspace and see and reach only simulator people and their reports (never real residents).
+ */
+export const SIMULATOR_ADDRESS_PREFIX = 'sim-';
+export const SIMULATOR_PEOPLE = { channel: 'web', platformUserId: { $regex: `^${SIMULATOR_ADDRESS_PREFIX}` } } as const;
+/** Reports, help requests and alerts from the simulator (the web channel: its people, and the demo data). */
+export const SIMULATOR_SOURCES = { channel: 'web' } as const;
+
+export function isSimulatorPerson(m: { channel?: string | null; platformUserId?: string | null }): boolean {
+  return m.channel === 'web' && typeof m.platformUserId === 'string' && m.platformUserId.startsWith(SIMULATOR_ADDRESS_PREFIX);
+}
+
 /** Proof of consent (UU 27/2022 Pasal 22, 24): which notice version was agreed to, and when. */
 const consentSchema = new Schema(
   {
@@ -19,7 +33,7 @@ const consentSchema = new Schema(
 /**
  * The conversation a member is in, kept on the member document itself: one read finds it by
  * the member's unique key, and one guarded update moves it on together with the "handled"
- * mark of the message that moved it (see src/chat/conversation-service.ts). Finished runs
+ * mark of the message that moved it (see src/conversation/service.ts). Finished runs
  * leave: a submission holds what was sent, an expired run is archived as a draft (runs).
  */
 const activeRunSchema = new Schema(
@@ -32,7 +46,7 @@ const activeRunSchema = new Schema(
     lastActivityAt: { type: Date, required: true },
     expiresAt: { type: Date, required: true },
     reminderSentAt: { type: Date, default: null },
-    /** Filled for a resident who can't type (see ActiveRun.proxy in src/chat/conversation-service.ts). */
+    /** Filled for a resident who can't type (see ActiveRun.proxy in src/conversation/service.ts). */
     proxy: { type: Schema.Types.Mixed, default: null },
   },
   { _id: false, minimize: false },

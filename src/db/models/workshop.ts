@@ -38,6 +38,8 @@ const workshopSchema = new Schema(
       default: [],
     },
     demo: { type: Boolean, default: false },
+    /** Made by a staff member of the chat simulator: only the simulator's people are invited. */
+    simulatorOnly: { type: Boolean, default: false },
   },
   { timestamps: true },
 );
