@@ -177,9 +177,9 @@ function tokenize(src: string): Tok[] {
       i += 1;
       continue;
     }
-    if (c === '/') throw new ExprError('absolute paths ("/data/...") are not supported: use ${name}');
-    if (c === '|') throw new ExprError('node-set unions ("|") are not supported');
-    if (c === '[') throw new ExprError('predicates ("[...]") are not supported');
+    if (c === '/') throw new UnsupportedSyntax('absolute paths ("/data/...") are not supported in chat: use ${name}');
+    if (c === '|') throw new UnsupportedSyntax('node-set unions ("|") are not supported in chat');
+    if (c === '[') throw new UnsupportedSyntax('predicates ("[...]") are not supported in chat');
     const word = /^[A-Za-z_][A-Za-z0-9_:-]*/.exec(src.slice(i));
     if (word) {
       // "x-1" after a name: XPath reads it as one name; forms nearly always mean a name.
@@ -284,7 +284,7 @@ export function parseXPath(src: string, ctx: XPathContext): Node {
         return makeCall(t.v, args);
       }
       case 'parent':
-        throw new ExprError('relative paths ("..") are not supported: use ${name} (position(..) is)');
+        throw new UnsupportedSyntax('relative paths ("..") are not supported in chat: use ${name} (position(..) is)');
       default:
         throw new ExprError(`unexpected "${t.k === 'op' ? t.v : t.k}"`);
     }
@@ -341,6 +341,9 @@ function indexedRepeat(args: Node[]): Node {
   if (!field || group.t !== 'ref' || group.root !== 'answers') throw new ExprError('indexed-repeat() takes a question of a repeat, that repeat, and an item number');
   return { t: 'call', name: 'indexedRepeat', args: [group, { t: 'lit', v: field }, n] };
 }
+
+/** XPath a chat cannot follow (paths, predicates): refused, and with --skip-unsupported left out. */
+export class UnsupportedSyntax extends ExprError {}
 
 /** A function the chat cannot run: refused with its name and why. */
 export class UnsupportedFunction extends ExprError {
