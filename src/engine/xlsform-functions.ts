@@ -156,10 +156,14 @@ function translate(s: unknown, from: unknown, to: unknown): string {
   }).join('');
 }
 
-/** ODK round(x, digits): half away from zero on the decimal digits, as written (1.005 -> 1.01). */
+/**
+ * ODK (JavaRosa) round: round(x) as Math.round (-2.5 -> -2); round(x, digits) half away from
+ * zero on the decimal digits as written (1.005 -> 1.01, -2.5 -> -3).
+ */
 function round(v: unknown, digits: unknown): number {
   const x = num(v);
-  const d = digits === undefined ? 0 : Math.trunc(num(digits));
+  if (digits === undefined) return Math.round(x);
+  const d = Math.trunc(num(digits));
   if (!Number.isFinite(x) || Number.isNaN(d)) return NaN;
   const r = Math.round(Number(`${Math.abs(x)}e${d}`));
   return Math.sign(x) * Number(`${r}e${-d}`);

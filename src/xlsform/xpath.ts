@@ -367,13 +367,15 @@ function jexlString(s: string): string {
 }
 
 export function toJexl(n: Node): string {
-  return printJexl(n, true);
+  return n.t === 'lit' && typeof n.v === 'number' ? String(n.v) : printJexl(n, true);
 }
 
 function printJexl(n: Node, top = false): string {
   switch (n.t) {
     case 'lit':
-      return typeof n.v === 'string' ? jexlString(n.v) : String(n.v);
+      if (typeof n.v === 'string') return jexlString(n.v);
+      // jexl reads "-2" after a comma as a minus: f(1, (-2)).
+      return typeof n.v === 'number' && (n.v < 0 || Object.is(n.v, -0)) ? `(${n.v})` : String(n.v);
     case 'ref':
       if (n.root === 'value') return 'value';
       // A name that is no jexl identifier (XLSForm allows "label-test"): answers['label-test'].

@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 import i18next from 'i18next';
 import { stringify } from 'yaml';
 import type { OutboundMessage } from '../../src/chat/types.js';
+import { expect } from 'vitest';
 import { parseFlow, startRun, step, type EngineInput, type Flow, type RunState, type StepContext, type StepResult } from '../../src/engine/index.js';
+import { flowToWorkbook } from '../../src/xlsform/export.js';
 import { convert, importXlsForm, LANGS, type ImportOptions, type ImportResult, type Texts } from '../../src/xlsform/import.js';
 import { readWorkbook } from '../../src/xlsform/workbook.js';
 import { buildXlsx, type FormSpec } from '../fixtures/xlsform/forms.js';
@@ -40,6 +42,22 @@ export async function refusal(spec: FormSpec, options: ImportOptions = {}): Prom
     throw err;
   }
   throw new Error('the form was accepted');
+}
+
+/** The flow written as an XLSForm and imported again. */
+export async function again(result: ImportResult): Promise<ImportResult> {
+  const bytes = new Uint8Array(await flowToWorkbook(result.flow, result.texts).xlsx.writeBuffer());
+  return importXlsForm(bytes, `${result.id}.xlsx`);
+}
+
+/** Import, export, import gives the same flow and texts, without warnings, and stays so. */
+export async function expectRoundTrip(first: ImportResult): Promise<void> {
+  const second = await again(first);
+  expect(second.flow).toEqual(first.flow);
+  expect(second.texts).toEqual(first.texts);
+  // Both languages are written out, so the second import warns about nothing.
+  expect(second.warnings).toEqual([]);
+  expect((await again(second)).flow).toEqual(first.flow);
 }
 
 export async function tempDir(prefix: string): Promise<string> {
