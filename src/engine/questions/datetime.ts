@@ -12,6 +12,8 @@ const TIME_PARTS = [
   /(?:^|\s)\d{1,2}(?=\s+(?:pagi|siang|sore|malam|morning|afternoon|evening|night)\b)/,
 ];
 const PART_OF_DAY = /\b(?:pagi|siang|sore|malam|morning|afternoon|evening|night|wit)\b/g;
+/** Small words around the two parts: "besok pada jam 9", "tomorrow in the evening at 7". */
+const JOINING = /\b(?:in the|in|the|on|pada|di)\b/g;
 
 type Reading = { date?: string; time?: string; invalid?: boolean };
 
@@ -24,7 +26,7 @@ export function readDateTime(text: string, env: Pick<QuestionEnv, 'today'>): Rea
     // The part of the day ("besok pagi jam 9") belongs to the time wherever it was said.
     const words = s.match(PART_OF_DAY) ?? [];
     const time = readTime(`${m[0]} ${words.join(' ')}`);
-    const rest = (s.slice(0, m.index) + ' ' + s.slice(m.index + m[0].length)).replace(PART_OF_DAY, ' ').replace(/\s+/g, ' ').trim();
+    const rest = (s.slice(0, m.index) + ' ' + s.slice(m.index + m[0].length)).replace(PART_OF_DAY, ' ').replace(JOINING, ' ').replace(/\s+/g, ' ').trim();
     if (!time) continue;
     if (rest === '') return { time };
     const date = readDate(rest, env.today);
