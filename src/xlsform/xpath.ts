@@ -113,6 +113,8 @@ type Tok =
   | { k: 'ref'; v: string }
   | { k: 'dot' }
   | { k: 'parent' }
+  /** "/", "[", "]" or "|": XPath a chat does not follow, refused when the parser reaches it. */
+  | { k: 'path'; v: string }
   | { k: 'op'; v: string }
   | { k: 'name'; v: string }
   | { k: '(' }
@@ -177,9 +179,11 @@ function tokenize(src: string): Tok[] {
       i += 1;
       continue;
     }
-    if (c === '/') throw new UnsupportedSyntax('absolute paths ("/data/...") are not supported in chat: use ${name}');
-    if (c === '|') throw new UnsupportedSyntax('node-set unions ("|") are not supported in chat');
-    if (c === '[') throw new UnsupportedSyntax('predicates ("[...]") are not supported in chat');
+    if (c === '/' || c === '[' || c === ']' || c === '|') {
+      toks.push({ k: 'path', v: c === '/' && (toks.at(-1)?.k === 'parent' || toks.at(-1)?.k === 'dot') ? '../' : c });
+      i += 1;
+      continue;
+    }
     const word = /^[A-Za-z_][A-Za-z0-9_:-]*/.exec(src.slice(i));
     if (word) {
       // "x-1" after a name: XPath reads it as one name; forms nearly always mean a name.
@@ -285,6 +289,8 @@ export function parseXPath(src: string, ctx: XPathContext): Node {
       }
       case 'parent':
         throw new UnsupportedSyntax('relative paths ("..") are not supported in chat: use ${name} (position(..) is)');
+      case 'path':
+        throw pathError(t.v);
       default:
         throw new ExprError(`unexpected "${t.k === 'op' ? t.v : t.k}"`);
     }
@@ -293,6 +299,7 @@ export function parseXPath(src: string, ctx: XPathContext): Node {
   const node = parseBinary(1);
   if (pos < toks.length) {
     const t = toks[pos]!;
+    if (t.k === 'path') throw pathError(t.v);
     throw new ExprError(`unexpected ${t.k === 'name' || t.k === 'op' ? `"${t.v}"` : t.k === 'ref' ? `\${${t.v}}` : `"${t.k}"`} (an operator missing?)`);
   }
   return node;
@@ -344,6 +351,13 @@ function indexedRepeat(args: Node[]): Node {
 
 /** XPath a chat cannot follow (paths, predicates): refused, and with --skip-unsupported left out. */
 export class UnsupportedSyntax extends ExprError {}
+
+function pathError(c: string): UnsupportedSyntax {
+  if (c === '../') return new UnsupportedSyntax('relative paths ("../x") are not supported in chat: use ${name}');
+  if (c === '|') return new UnsupportedSyntax('node-set unions ("|") are not supported in chat');
+  if (c === '[' || c === ']') return new UnsupportedSyntax('predicates ("[...]") are not supported in chat');
+  return new UnsupportedSyntax('absolute paths ("/data/...") are not supported in chat: use ${name}');
+}
 
 /** A function the chat cannot run: refused with its name and why. */
 export class UnsupportedFunction extends ExprError {

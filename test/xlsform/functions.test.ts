@@ -71,13 +71,8 @@ describe('math', () => {
     ['pow(2, 10)', 1024],
     ['pi()', 3.141592653589793],
     ['abs(-3.5)', 3.5],
-    ['round(2.5)', 3],
-    ['round(-2.5)', -2],
     ['round(1.005, 2)', 1.01],
     ['round(1234.5678, -2)', 1200],
-    ['int(7.9)', 7],
-    ['int(-7.9)', -7],
-    ['int(${n} div 2)', 3],
   ])('%s = %s', (xpath, expected) => {
     expect(run(xpath)).toBeCloseTo(expected as number, 12);
   });
@@ -92,16 +87,11 @@ describe('strings', () => {
     ["substring-after('Waru', 'x')", ''],
     ["translate('banda', 'abc', 'ABC')", 'BAndA'],
     ["translate('0812-345', '-', '')", '0812345'],
-    ["contains('Kataloka', 'talo')", true],
-    ["starts-with('Kataloka', 'Kata')", true],
     ["ends-with('Kataloka', 'oka')", true],
     ["ends-with('Kataloka', 'Kata')", false],
     ['normalize-space(${t})', 'Seram Bagian Timur'],
     ["join(', ', ${nama})", 'Siti, Abdul'],
     ["join(' dan ', ${s})", 'pala dan cengkeh'],
-    ["string-length('Ambon')", 5],
-    ['string-length(${kosong})', 0],
-    ["concat('KK ', ${n}, ${kosong}, '!')", 'KK 7!'],
   ])('%s = %j', (xpath, expected) => {
     expect(run(xpath)).toEqual(expected);
   });
@@ -109,11 +99,8 @@ describe('strings', () => {
 
 describe('dates (the member lives in Asia/Jayapura, UTC+9; today is 27 November 2026)', () => {
   it.each([
-    ['today()', '2026-11-27'],
-    ['now()', '2026-11-27T02:00:00.000Z'],
     // 20000 days after 1970-01-01: 19723 days to 2024-01-01 (54 years, 13 leap days), then 277 more.
     ['date(20000)', '2024-10-04'],
-    ["date('2024-09-17')", '2024-09-17'],
     // 20:00 UTC is 05:00 the next morning in Jayapura.
     ["date('2024-09-17T20:00:00.000Z')", '2024-09-18'],
     ["decimal-date-time('2024-10-04')", 20000],
@@ -134,13 +121,9 @@ describe('dates (the member lives in Asia/Jayapura, UTC+9; today is 27 November 
 
 describe('choices', () => {
   it.each([
-    ["selected(${s}, 'cengkeh')", true],
-    ["selected(${s}, 'sagu')", false],
     ['selected-at(${s}, 0)', 'pala'],
     ['selected-at(${s}, 1)', 'cengkeh'],
     ['selected-at(${s}, 2)', ''],
-    ['count-selected(${s})', 2],
-    ['count-selected(${kosong})', 0],
     ["jr:choice-name(${s1}, '${s1}')", 'Kebun pala'],
     ["jr:choice-name('cengkeh', '${s1}')", 'Kebun cengkeh'],
     ["jr:choice-name(${kosong}, '${s1}')", ''],
@@ -151,10 +134,6 @@ describe('choices', () => {
 
 describe('repeats', () => {
   it.each([
-    ['count(${anggota})', 2],
-    ['sum(${umur})', 57],
-    ['max(${umur})', 45],
-    ['min(${umur})', 12],
     ['indexed-repeat(${nama}, ${anggota}, 2)', 'Abdul'],
     ['indexed-repeat(${nama}, ${anggota}, 3)', ''],
   ])('%s = %j', (xpath, expected) => {
@@ -168,19 +147,11 @@ describe('repeats', () => {
   });
 });
 
-describe('if, coalesce, once, uuid, boolean-from-string, number, string, int', () => {
+describe('once, uuid, boolean-from-string', () => {
   it.each([
-    ["if(${n} > 5, 'besar', 'kecil')", 'besar'],
-    ["if(${n} > 10, 'besar', 'kecil')", 'kecil'],
-    ["coalesce(${kosong}, 'tidak ada')", 'tidak ada'],
-    ["coalesce(${s1}, 'tidak ada')", 'pala'],
     ["boolean-from-string('true')", true],
     ["boolean-from-string('1')", true],
     ["boolean-from-string('yes')", false],
-    ["number('12.5') * 2", 25],
-    ["number('dua')", NaN],
-    ['string(${n})', '7'],
-    ["int('7.9')", 7],
   ])('%s = %j', (xpath, expected) => {
     expect(run(xpath)).toEqual(expected);
   });
@@ -201,5 +172,44 @@ describe('if, coalesce, once, uuid, boolean-from-string, number, string, int', (
     expect(two[1]).toMatch(v4);
     expect(two[1]).not.toBe(a);
     expect(run('uuid(12)', { seed: 'run-1:q' })).toMatch(/^[0-9A-Za-z]{12}$/);
+  });
+});
+
+// The functions the importer translated before (if, coalesce, selected, count-selected, string-length,
+// contains, starts-with, concat, today, now, date, round, int, number, string, count, sum, max,
+// min): the same hand-worked values through the same path, so the new ones did not change them.
+describe('the functions translated before keep their values', () => {
+  it.each([
+    ['round(2.5)', 3],
+    ['round(-2.5)', -2],
+    ['int(7.9)', 7],
+    ['int(-7.9)', -7],
+    ['int(${n} div 2)', 3],
+    ["contains('Kataloka', 'talo')", true],
+    ["starts-with('Kataloka', 'Kata')", true],
+    ["string-length('Ambon')", 5],
+    ['string-length(${kosong})', 0],
+    ["concat('KK ', ${n}, ${kosong}, '!')", 'KK 7!'],
+    ['today()', '2026-11-27'],
+    ['now()', '2026-11-27T02:00:00.000Z'],
+    ["date('2024-09-17')", '2024-09-17'],
+    ["selected(${s}, 'cengkeh')", true],
+    ["selected(${s}, 'sagu')", false],
+    ['count-selected(${s})', 2],
+    ['count-selected(${kosong})', 0],
+    ['count(${anggota})', 2],
+    ['sum(${umur})', 57],
+    ['max(${umur})', 45],
+    ['min(${umur})', 12],
+    ["if(${n} > 5, 'besar', 'kecil')", 'besar'],
+    ["if(${n} > 10, 'besar', 'kecil')", 'kecil'],
+    ["coalesce(${kosong}, 'tidak ada')", 'tidak ada'],
+    ["coalesce(${s1}, 'tidak ada')", 'pala'],
+    ["number('12.5') * 2", 25],
+    ["number('dua')", NaN],
+    ['string(${n})', '7'],
+    ["int('7.9')", 7],
+  ])('%s = %j', (xpath, expected) => {
+    expect(run(xpath)).toEqual(expected);
   });
 });
