@@ -5,10 +5,10 @@
  */
 import type { ChoiceOption, InboundContent, OutboundMessage, PromptStructure } from '../chat/types.js';
 import { allQuestionItems, matchChoice, OTHER_ID, questionItems, suggestChoices, type ChoiceItem } from './choices.js';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { localDate, toIso, type LocalDate } from './dates.js';
 import { evaluate, evaluateBool, type ExprScope, type ExprVars } from './expressions.js';
-import { defaultAnswer, fillEnd, fillHidden, isAnswerQuestion, isHidden, repeatCountOf } from './hidden.js';
+import { defaultAnswer, fillEnd, fillHidden, isAnswerQuestion, isHidden, questionScope, repeatCountOf } from './hidden.js';
 import { engineKey, type EngineKey } from './keys.js';
 import { cursorAfter, locate, type Cursor } from './navigation.js';
 import { handlerFor, type QuestionEnv } from './questions/index.js';
@@ -65,8 +65,9 @@ export function startRun(flow: Flow, ctx: StepContext): StepResult {
   }
   if (preset.length > 0) state.preset = preset;
   if (needsSeed(flow)) {
-    // Shuffled choices and uuid() stay the same for the whole run: the seed is kept with it.
-    state.seed = createHash('sha256').update(`${flow.id}|${ctx.now.toISOString()}|${ctx.meta?.deviceid ?? ''}|${state.promptSeq}`).digest('hex').slice(0, 32);
+    // Drawn once, then kept with the run: shuffled choices and uuid() stay the same for the whole
+    // run (every step, a retried one too, reads it from the state), and differ between runs.
+    state.seed = randomUUID().replace(/-/g, '');
   }
   const turn = new Turn(flow, ctx, state);
   turn.forward({ kind: 'top', index: 0 });
@@ -123,7 +124,8 @@ function needsSeed(flow: Flow): boolean {
   let needs = seedUse.get(flow);
   if (needs === undefined) {
     const all = flow.questions.flatMap((q) => (q.type === 'group' ? q.questions : [q]));
-    needs = all.some((q) => ((q.type === 'single' || q.type === 'multi') && q.randomize) || (q.type === 'calculate' && /\buuid\(/.test(q.calculation.source)));
+    const uuid = (e: { source: string } | undefined): boolean => e !== undefined && /\buuid\(/.test(e.source);
+    needs = all.some((q) => ((q.type === 'single' || q.type === 'multi') && q.randomize) || (q.type === 'calculate' && uuid(q.calculation)) || (isAnswerQuestion(q) && uuid(q.defaultFrom)));
     seedUse.set(flow, needs);
   }
   return needs;
@@ -237,7 +239,10 @@ class Turn {
 
   /** What skipping stores: the fixed default, or one computed from the answers so far. */
   private defaultOf(q: AnswerQuestion, group?: Record<string, unknown>): unknown {
-    if (q.defaultFrom) return defaultAnswer(q, evaluate(q.defaultFrom, this.vars(group), this.scope, undefined));
+    if (q.defaultFrom) {
+      const vars = this.vars(group);
+      return defaultAnswer(q, evaluate(q.defaultFrom, vars, questionScope(this.scope, q.id, vars), undefined));
+    }
     return defaultAnswer(q);
   }
 

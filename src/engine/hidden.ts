@@ -25,9 +25,8 @@ export function isAnswerQuestion(q: Question | LeafQuestion): q is AnswerQuestio
  */
 export function fillHidden(q: HiddenQuestion, target: Record<string, unknown>, vars: ExprVars, scope: ExprScope, ctx: StepContext, todayIso: string): void {
   if (q.type === 'calculate') {
-    // once() keeps what the calculation holds; uuid() gives this run, question and item the same ids.
-    const more = { current: target[q.id], ...(scope.seed !== undefined ? { seed: `${scope.seed}:${q.id}:${vars.position ?? 0}` } : {}) };
-    const v = evaluate(q.calculation, vars, withScope(scope, more), null);
+    // once() keeps what the calculation holds.
+    const v = evaluate(q.calculation, vars, questionScope(scope, q.id, vars, { current: target[q.id] }), null);
     target[q.id] = typeof v === 'number' && !Number.isFinite(v) ? null : (v ?? null);
     return;
   }
@@ -44,6 +43,11 @@ export function fillHidden(q: HiddenQuestion, target: Record<string, unknown>, v
     default:
       target[q.id] = ctx.meta?.[q.meta] ?? null;
   }
+}
+
+/** The scope of one question's expression: uuid() gives this run, question and repeat item the same ids. */
+export function questionScope(scope: ExprScope, id: string, vars: ExprVars, more: Partial<ExprScope> = {}): ExprScope {
+  return withScope(scope, { ...more, ...(scope.seed !== undefined ? { seed: `${scope.seed}:${id}:${vars.position ?? 0}` } : {}) });
 }
 
 /** At submit: every top-level `end` question gets the submit time. */

@@ -29,7 +29,7 @@ export interface XlsFormScope {
   choiceLabel?: (questionId: string, value: string) => string | undefined;
   /** once(): the value the calculation already holds. */
   current?: unknown;
-  /** uuid(): the same run and question give the same ids (the engine reads no clock or dice). */
+  /** uuid(): the same run and question give the same ids (the run's seed, drawn when it started). */
   seed?: string;
   /** position(..): the number of the repeat item being answered (1 for the first). */
   position?: number;
