@@ -27,6 +27,22 @@ export function localDate(now: Date, timeZone: string): LocalDate {
   return { year: get('year'), month: get('month'), day: get('day') };
 }
 
+/** The local calendar day, time of day and weekday (0 = Sunday) of `at` in `timeZone`. */
+const timeFormats = new Map<string, Intl.DateTimeFormat>();
+export function localDateTime(at: Date, timeZone: string): LocalDate & { hour: number; minute: number; second: number; ms: number; weekday: number } {
+  let format = timeFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+    timeFormats.set(timeZone, format);
+  }
+  const parts = format.formatToParts(at);
+  const get = (type: string): number => Number(parts.find((p) => p.type === type)?.value);
+  const year = get('year');
+  const month = get('month');
+  const day = get('day');
+  return { year, month, day, hour: get('hour'), minute: get('minute'), second: get('second'), ms: at.getUTCMilliseconds(), weekday: new Date(Date.UTC(year, month - 1, day)).getUTCDay() };
+}
+
 export function toIso(d: LocalDate): string {
   return `${String(d.year).padStart(4, '0')}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
 }
@@ -187,4 +203,18 @@ export function formatDate(iso: string, monthNames: string[]): string {
   const d = fromIso(iso);
   if (!d) return iso;
   return `${d.day} ${monthNames[d.month - 1] ?? d.month} ${d.year}`;
+}
+
+/** The instant (UTC) at which it is `time` ("HH:MM") on the calendar day `iso` in `timeZone`. */
+export function zonedInstant(iso: string, time: string, timeZone: string): Date {
+  const [y, mo, d] = iso.split('-').map(Number) as [number, number, number];
+  const [h, mi] = time.split(':').map(Number) as [number, number];
+  const wanted = Date.UTC(y, mo - 1, d, h, mi);
+  // The zone's offset at about that moment, applied twice for days the offset changes.
+  let at = wanted;
+  for (let i = 0; i < 2; i++) {
+    const p = localDateTime(new Date(at), timeZone);
+    at += wanted - Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+  }
+  return new Date(at);
 }

@@ -5,9 +5,10 @@
  */
 import type { ChoiceOption, InboundContent, OutboundMessage, PromptStructure } from '../messages/index.js';
 import { allQuestionItems, matchChoice, OTHER_ID, questionItems, suggestChoices, type ChoiceItem } from './choices.js';
+import { createHash, randomUUID } from 'node:crypto';
 import { localDate, toIso, type LocalDate } from './dates.js';
 import { evaluate, evaluateBool, type ExprScope, type ExprVars } from './expressions.js';
-import { defaultAnswer, fillEnd, fillHidden, isAnswerQuestion, isHidden, repeatCountOf } from './hidden.js';
+import { defaultAnswer, fillEnd, fillHidden, isAnswerQuestion, isHidden, questionScope, repeatCountOf } from './hidden.js';
 import { engineKey, type EngineKey } from './keys.js';
 import { cursorAfter, locate, type Cursor } from './navigation.js';
 import { handlerFor, type QuestionEnv } from './questions/index.js';
@@ -64,6 +65,11 @@ export function startRun(flow: Flow, ctx: StepContext): StepResult {
     preset.push(id);
   }
   if (preset.length > 0) state.preset = preset;
+  if (needsSeed(flow)) {
+    // Drawn once, then kept with the run: shuffled choices and uuid() stay the same for the whole
+    // run (every step, a retried one too, reads it from the state), and differ between runs.
+    state.seed = randomUUID().replace(/-/g, '');
+  }
   const turn = new Turn(flow, ctx, state);
   turn.forward({ kind: 'top', index: 0 });
   return turn.result();
@@ -111,7 +117,36 @@ function prepare(flow: Flow, state: RunState): RunState {
   return JSON.parse(JSON.stringify(state)) as RunState;
 }
 
-type Vars = { answers: Record<string, unknown>; group?: Record<string, unknown> };
+type Vars = { answers: Record<string, unknown>; group?: Record<string, unknown>; position?: number };
+
+const seedUse = new WeakMap<Flow, boolean>();
+/** Does the flow shuffle choices or make ids (then each run keeps a seed)? */
+function needsSeed(flow: Flow): boolean {
+  let needs = seedUse.get(flow);
+  if (needs === undefined) {
+    const all = flow.questions.flatMap((q) => (q.type === 'group' ? q.questions : [q]));
+    const uuid = (e: { source: string } | undefined): boolean => e !== undefined && /\buuid\(/.test(e.source);
+    needs = all.some((q) => ((q.type === 'single' || q.type === 'multi') && q.randomize) || (q.type === 'calculate' && uuid(q.calculation)) || (isAnswerQuestion(q) && uuid(q.defaultFrom)));
+    seedUse.set(flow, needs);
+  }
+  return needs;
+}
+
+/** A shuffle that gives the same order for the same seed (Park-Miller). */
+export function seededShuffle<T>(list: T[], seed: number): T[] {
+  const out = [...list];
+  let state = Math.abs(Math.trunc(seed)) % 2147483647;
+  if (state <= 0) state += 2147483646;
+  const next = (): number => {
+    state = (state * 16807) % 2147483647;
+    return (state - 1) / 2147483646;
+  };
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
 
 /** One engine call: a working copy of the state plus what to send and do. */
 class Turn {
@@ -126,7 +161,22 @@ class Turn {
     readonly state: RunState,
   ) {
     this.today = localDate(ctx.now, ctx.timeZone);
-    this.scope = { checkRoleCode: ctx.checkRoleCode, today: toIso(this.today), now: ctx.now };
+    const words = (key: EngineKey) => () => this.te(key).split(',');
+    this.scope = {
+      checkRoleCode: ctx.checkRoleCode,
+      today: toIso(this.today),
+      now: ctx.now,
+      timeZone: ctx.timeZone,
+      ...(state.seed !== undefined ? { seed: state.seed } : {}),
+      choiceLabel: (id, value) => {
+        const q = locate(flow, id)?.q;
+        if (q?.type !== 'single' && q?.type !== 'multi') return undefined;
+        return allQuestionItems(q, ctx, this.labelFn).find((i) => i.id === value)?.label;
+      },
+    };
+    // Month and day names only when format-date asks (a lookup per turn otherwise).
+    lazy(this.scope, 'months', words('format.months'));
+    lazy(this.scope, 'days', words('format.days'));
   }
 
   result(): StepResult {
@@ -170,7 +220,31 @@ class Turn {
   }
 
   private vars(group?: Record<string, unknown>): Vars {
-    return group ? { answers: this.state.answers, group } : { answers: this.state.answers };
+    return group ? { answers: this.state.answers, group, position: this.positionOf(group) } : { answers: this.state.answers };
+  }
+
+  /** The number of a repeat item (1 for the first), for position(..). */
+  private positionOf(item: Record<string, unknown>): number | undefined {
+    for (const q of this.flow.questions) {
+      const list = q.type === 'group' ? this.state.answers[q.id] : undefined;
+      const i = Array.isArray(list) ? list.indexOf(item) : -1;
+      if (i >= 0) return i + 1;
+    }
+    return undefined;
+  }
+
+  /** Required always, or when its expression holds now. */
+  private isRequired(q: AnswerQuestion, group?: Record<string, unknown>): boolean {
+    return q.required || (q.requiredIf !== undefined && evaluateBool(q.requiredIf, this.vars(group), this.scope, false));
+  }
+
+  /** What skipping stores: the fixed default, or one computed from the answers so far. */
+  private defaultOf(q: AnswerQuestion, group?: Record<string, unknown>): unknown {
+    if (q.defaultFrom) {
+      const vars = this.vars(group);
+      return defaultAnswer(q, evaluate(q.defaultFrom, vars, questionScope(this.scope, q.id, vars), undefined));
+    }
+    return defaultAnswer(q);
   }
 
   private relevant(q: { relevant?: LeafQuestion['relevant'] }, group?: Record<string, unknown>): boolean {
@@ -180,7 +254,7 @@ class Turn {
 
   private withValue(q: AnswerQuestion, value: unknown, group?: Record<string, unknown>): ExprVars {
     // Constraint and endIf see the new value both as `value` and under its own id.
-    if (group) return { answers: this.state.answers, group: { ...group, [q.id]: value }, value };
+    if (group) return { answers: this.state.answers, group: { ...group, [q.id]: value }, value, position: this.positionOf(group) };
     return { answers: { ...this.state.answers, [q.id]: value }, value };
   }
 
@@ -188,14 +262,23 @@ class Turn {
     let items: ChoiceItem[] = [];
     if (q.type === 'single' || q.type === 'multi') {
       items = allItems ? allQuestionItems(q, this.ctx, this.labelFn) : questionItems(q, this.ctx, this.labelFn, this.vars(group), this.scope);
+      if (q.randomize && !allItems) items = seededShuffle(items, this.shuffleSeed(q, group));
     }
     return {
       ctx: this.ctx,
       te: this.teFn,
       items,
       selected: this.state.selected ?? [],
+      required: this.isRequired(q, group),
       today: this.today,
     };
+  }
+
+  /** The question's seed (a number or an expression), else one of this run and question. */
+  private shuffleSeed(q: { id: string; seed?: AnswerQuestion['constraint'] }, group?: Record<string, unknown>): number {
+    const given = q.seed ? Number(evaluate(q.seed, this.vars(group), this.scope, NaN)) : NaN;
+    if (Number.isFinite(given)) return given;
+    return parseInt(createHash('sha256').update(`${this.state.seed ?? ''}:${q.id}`).digest('hex').slice(0, 8), 16);
   }
 
   display(q: AnswerQuestion, value: unknown): string {
@@ -243,7 +326,7 @@ class Turn {
   private stillValid(q: AnswerQuestion): boolean {
     if (!(q.id in this.state.answers)) return false;
     const v = this.state.answers[q.id];
-    if (v === null || v === undefined) return !q.required;
+    if (v === null || v === undefined) return !this.isRequired(q);
     // A secret holds what its check returned, not the text: dropped when what it was checked against changes.
     if (q.type === 'text' && q.keepAs) return true;
     // "Another" taken by itself (an empty list) is asked once the list has something (another kecamatan chosen).
@@ -348,7 +431,7 @@ class Turn {
           continue;
         }
         if ((q.type === 'single' || q.type === 'multi') && this.env(q).items.length === 0) {
-          if (q.required) return 'no_choices';
+          if (this.isRequired(q)) return 'no_choices';
           answers[q.id] = null;
           cur = next;
           continue;
@@ -393,7 +476,7 @@ class Turn {
         continue;
       }
       if ((c.type === 'single' || c.type === 'multi') && this.env(c, obj).items.length === 0) {
-        if (c.required) return 'no_choices';
+        if (this.isRequired(c, obj)) return 'no_choices';
         obj[c.id] = null;
         cur = next;
         continue;
@@ -430,15 +513,16 @@ class Turn {
       const lines = [question, ...(q.hint ? [this.tf(q.hint)] : []), ...rendered.lines];
       const hints = [...(q.hint ? [this.tf(q.hint)] : []), ...(rendered.hint !== undefined ? [rendered.hint] : rendered.lines)];
       let choices = rendered.choices;
-      skippable = !q.required || q.default !== undefined;
-      if (skippable && q.skipReasons && q.default === undefined) {
+      const preset = this.defaultOf(q, item);
+      skippable = !env.required || preset !== undefined;
+      if (skippable && q.skipReasons && preset === undefined) {
         // "Tidak tahu" and "tidak ada" mean different things here (a facility unknown vs missing).
         lines.push(this.te('hint.skip_reasons'));
         hints.push(this.te('hint.skip_reasons'));
         choices = [...(choices ?? []), { id: SKIP_UNKNOWN_ID, label: this.te('button.skip_unknown') }, { id: SKIP_NONE_ID, label: this.te('button.skip_none') }];
       } else if (skippable) {
         // With a default, skipping stores it: the button says which.
-        const shown = q.default !== undefined ? ` (${this.display(q, defaultAnswer(q))})` : '';
+        const shown = preset !== undefined ? ` (${this.display(q, preset)})` : '';
         lines.push(this.te('hint.skip'));
         hints.push(this.te('hint.skip'));
         choices = [...(choices ?? []), { id: SKIP_ID, label: `${this.te('button.skip')}${shown}` }];
@@ -584,17 +668,19 @@ class Turn {
   private answerQuestion(pos: Extract<Position, { at: 'question' }>, input: InboundContent): void {
     const q = locate(this.flow, pos.id)!.q as AnswerQuestion;
     const item = this.groupItem(pos);
-    const reason = this.skipReason(q, input);
+    const required = this.isRequired(q, item);
+    const preset = this.defaultOf(q, item);
+    const reason = required ? undefined : this.skipReason(q, input);
     const skip = reason !== undefined || (input.kind === 'text' && isSkipWord(input.text)) || (input.kind === 'choice' && input.choiceId === SKIP_ID);
-    if (skip && reason && !q.required && q.default === undefined && !item) {
+    if (skip && reason && preset === undefined && !item) {
       // "tidak tahu" / "tidak ada": skipped, and why.
       this.accept(pos, q, null);
       (this.state.skipped ??= {})[q.id] = reason;
       return;
     }
     if (skip) {
-      if (q.default !== undefined) this.accept(pos, q, defaultAnswer(q));
-      else if (q.required) this.fail(q.requiredMessage ? this.tf(q.requiredMessage) : this.te('error.required'));
+      if (preset !== undefined) this.accept(pos, q, preset);
+      else if (required) this.fail(q.requiredMessage ? this.tf(q.requiredMessage) : this.te('error.required'));
       else this.accept(pos, q, null);
       return;
     }
@@ -625,7 +711,6 @@ class Turn {
 
   /** "tidak tahu" / "tidak ada" typed, or their buttons, on an optional question. */
   private skipReason(q: AnswerQuestion, input: InboundContent): SkipReason | undefined {
-    if (q.required) return undefined;
     if (input.kind === 'choice') return SKIP_BUTTONS.get(input.choiceId);
     // On a yes/no question "tidak ada" is an answer ("no"), not a skip.
     if (input.kind === 'text' && q.type !== 'yesno') return skipReasonOf(input.text);
@@ -723,7 +808,7 @@ class Turn {
     if (this.state.failures >= HELP_AFTER_FAILURES) {
       const pos = this.state.position;
       const q = pos?.at === 'question' ? (locate(this.flow, pos.id)?.q as AnswerQuestion | undefined) : undefined;
-      lead += `\n${this.te(q && !q.required ? 'help_after_failures_skip' : 'help_after_failures')}`;
+      lead += `\n${this.te(q && !this.isRequired(q, this.groupItem(pos)) ? 'help_after_failures_skip' : 'help_after_failures')}`;
     }
     this.ask(lead);
   }
@@ -824,6 +909,19 @@ class Turn {
     if (!loc || loc.q.type === 'group' || loc.q.type === 'note') return false;
     return Boolean(loc.group) === Boolean(pos.group) && (!pos.group || loc.group?.id === pos.group.id);
   }
+}
+
+/** Defines `key` on `target` as computed on first read, then kept. */
+function lazy<T extends object>(target: T, key: string, make: () => unknown): void {
+  Object.defineProperty(target, key, {
+    configurable: true,
+    enumerable: false,
+    get() {
+      const value = make();
+      Object.defineProperty(target, key, { value, enumerable: false });
+      return value;
+    },
+  });
 }
 
 /** Choices for the structured prompt: a village's kecamatan as its description. */

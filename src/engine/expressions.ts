@@ -22,6 +22,8 @@ export interface ExprVars {
   value?: unknown;
   /** The choice being filtered (filter). */
   item?: Record<string, unknown>;
+  /** Inside a repeat group: the number of the item (1 for the first), for position(..). Not a name expressions read. */
+  position?: number;
 }
 
 export interface ExprScope extends XlsFormScope {
@@ -76,7 +78,21 @@ export function compileExpression(source: string, rules: ExprRules): { compiled?
     return { problems: [`cannot parse "${source}": ${(err as Error).message}`] };
   }
   const problems: string[] = [];
+  const checkRef = (root: string, id: string): void => {
+    if (root === 'answers' && !rules.answerIds.has(id)) {
+      problems.push(`"${source}": answers.${id} is not an earlier question`);
+    }
+    if (root === 'group' && !(rules.groupIds?.has(id) ?? false)) {
+      problems.push(`"${source}": group.${id} is not an earlier question of this group`);
+    }
+  };
   walk(expr._getAst(), (node) => {
+    // answers['label-test']: a name that is no identifier.
+    if (node.type === 'FilterExpression' && !node.relative) {
+      const subject = node.subject as AstNode;
+      const inner = node.expr as AstNode;
+      if (subject.type === 'Identifier' && !subject.from && inner.type === 'Literal' && typeof inner.value === 'string') checkRef(String(subject.value), inner.value);
+    }
     if (node.type === 'Identifier' && !node.relative) {
       const from = node.from as AstNode | undefined;
       if (!from) {
@@ -84,14 +100,7 @@ export function compileExpression(source: string, rules: ExprRules): { compiled?
           problems.push(`"${source}": unknown name "${String(node.value)}" (use ${rules.roots.join(', ')})`);
         }
       } else if (from.type === 'Identifier' && !from.from && !from.relative) {
-        const root = String(from.value);
-        const id = String(node.value);
-        if (root === 'answers' && !rules.answerIds.has(id)) {
-          problems.push(`"${source}": answers.${id} is not an earlier question`);
-        }
-        if (root === 'group' && !(rules.groupIds?.has(id) ?? false)) {
-          problems.push(`"${source}": group.${id} is not an earlier question of this group`);
-        }
+        checkRef(String(from.value), String(node.value));
       }
     }
     if (node.type === 'FunctionCall') {
@@ -121,10 +130,15 @@ function walk(node: unknown, visit: (n: AstNode) => void): void {
   }
 }
 
+/** A scope with a few more things known (the prototype keeps the rest, read only when asked). */
+export function withScope(base: ExprScope, more: Partial<ExprScope>): ExprScope {
+  return Object.assign(Object.create(base) as ExprScope, more);
+}
+
 /** Evaluates; a runtime error (e.g. a missing value) yields `fallback` rather than stopping a conversation. */
 export function evaluate(e: CompiledExpr, vars: ExprVars, exprScope: ExprScope, fallback: unknown): unknown {
   const saved = scope;
-  scope = exprScope;
+  scope = vars.position === undefined ? exprScope : withScope(exprScope, { position: vars.position });
   try {
     return e.expr.evalSync(vars as unknown as Record<string, unknown>);
   } catch {

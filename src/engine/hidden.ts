@@ -3,7 +3,7 @@
  * `deviceid`), repeat groups with a fixed count, and `default` answers: the engine calls these
  * while walking a flow so engine.ts stays about conversation.
  */
-import { evaluate, type ExprScope, type ExprVars } from './expressions.js';
+import { evaluate, withScope, type ExprScope, type ExprVars } from './expressions.js';
 import type { AnswerQuestion, GroupQuestion, HiddenQuestion, LeafQuestion, Question, StepContext } from './types.js';
 
 /** Most items a repeat_count may ask for, whatever the count says. */
@@ -25,7 +25,8 @@ export function isAnswerQuestion(q: Question | LeafQuestion): q is AnswerQuestio
  */
 export function fillHidden(q: HiddenQuestion, target: Record<string, unknown>, vars: ExprVars, scope: ExprScope, ctx: StepContext, todayIso: string): void {
   if (q.type === 'calculate') {
-    const v = evaluate(q.calculation, vars, scope, null);
+    // once() keeps what the calculation holds.
+    const v = evaluate(q.calculation, vars, questionScope(scope, q.id, vars, { current: target[q.id] }), null);
     target[q.id] = typeof v === 'number' && !Number.isFinite(v) ? null : (v ?? null);
     return;
   }
@@ -44,6 +45,11 @@ export function fillHidden(q: HiddenQuestion, target: Record<string, unknown>, v
   }
 }
 
+/** The scope of one question's expression: uuid() gives this run, question and repeat item the same ids. */
+export function questionScope(scope: ExprScope, id: string, vars: ExprVars, more: Partial<ExprScope> = {}): ExprScope {
+  return withScope(scope, { ...more, ...(scope.seed !== undefined ? { seed: `${scope.seed}:${id}:${vars.position ?? 0}` } : {}) });
+}
+
 /** At submit: every top-level `end` question gets the submit time. */
 export function fillEnd(questions: Question[], answers: Record<string, unknown>, now: Date): void {
   for (const q of questions) if (q.type === 'meta' && q.meta === 'end') answers[q.id] = now.toISOString();
@@ -56,16 +62,15 @@ export function repeatCountOf(group: GroupQuestion, vars: ExprVars, scope: ExprS
   return Number.isFinite(n) ? Math.max(0, Math.min(n, MAX_REPEAT_COUNT)) : 0;
 }
 
-/** The stored form of a question's `default` (a number for numbers, a list for multi). */
-export function defaultAnswer(q: AnswerQuestion): unknown {
-  const d = q.default;
-  if (d === undefined) return undefined;
+/** The stored form of a question's `default`, or of `d` (a number for numbers, a list for multi). */
+export function defaultAnswer(q: AnswerQuestion, d: unknown = q.default): unknown {
+  if (d === undefined || d === null || d === '') return undefined;
   switch (q.type) {
     case 'integer':
     case 'decimal':
       return typeof d === 'number' ? d : Number(d);
     case 'multi':
-      return String(d).split(/\s+/).filter((s) => s !== '');
+      return Array.isArray(d) ? d.map(String) : String(d).split(/\s+/).filter((s) => s !== '');
     case 'yesno':
       return typeof d === 'boolean' ? d : ['yes', 'ya', 'true', '1'].includes(String(d).toLowerCase());
     default:

@@ -15,6 +15,8 @@ const ENGINE_KEYS = [
   'hint.yesno',
   'hint.date',
   'hint.time',
+  'hint.datetime',
+  'hint.datetime_time',
   'hint.location',
   'hint.photo',
   'hint.number',
@@ -51,6 +53,7 @@ const ENGINE_KEYS = [
   'error.date_min',
   'error.date_max',
   'error.time',
+  'error.datetime',
   'error.location',
   'error.photo',
   'error.no_choices',
@@ -71,6 +74,7 @@ const ENGINE_KEYS = [
   'change.prompt',
   'format.decimal_separator',
   'format.months',
+  'format.days',
 ] as const;
 
 export type EngineKey = (typeof ENGINE_KEYS)[number];

@@ -181,7 +181,8 @@ function compileLeaf(raw: RawLeaf, scope: Scope, report: Report, where: string):
 
   const relevant = expr('relevant', 'relevant' in raw ? raw.relevant : undefined, rules(['answers'], false));
   const prompt = ('prompt' in raw ? raw.prompt : undefined) ?? `${raw.id}.prompt`;
-  if (raw.type === 'note') return ok ? { id: raw.id, type: 'note', prompt, label: `${raw.id}.label`, relevant } : undefined;
+  const image = 'image' in raw && raw.image !== undefined ? { image: raw.image } : {};
+  if (raw.type === 'note') return ok ? { id: raw.id, type: 'note', prompt, label: `${raw.id}.label`, relevant, ...image } : undefined;
   if (raw.type === 'calculate') {
     const calculation = expr('calculation', raw.calculation, rules(['answers'], false));
     return ok && calculation ? { id: raw.id, type: 'calculate', prompt, label: `${raw.id}.label`, relevant, calculation } : undefined;
@@ -189,6 +190,9 @@ function compileLeaf(raw: RawLeaf, scope: Scope, report: Report, where: string):
   if (raw.type === 'meta') return ok ? { id: raw.id, type: 'meta', prompt, label: `${raw.id}.label`, meta: raw.meta } : undefined;
 
   const constraint = expr('constraint', raw.constraint, rules(['answers', 'value'], true));
+  const requiredIf = typeof raw.required === 'string' ? expr('required', raw.required, rules(['answers'], false)) : undefined;
+  const defaultFrom = expr('defaultFrom', raw.defaultFrom, rules(['answers'], false));
+  if (raw.default !== undefined && raw.defaultFrom !== undefined) problem('give default or defaultFrom, not both');
   const endIf = expr('endIf', raw.endIf, rules(['answers', 'value'], true));
   if (raw.constraint !== undefined && raw.constraintMessage === undefined) problem('constraint needs a constraintMessage key');
   if (raw.constraint === undefined && raw.constraintMessage !== undefined) problem('constraintMessage without a constraint');
@@ -200,7 +204,10 @@ function compileLeaf(raw: RawLeaf, scope: Scope, report: Report, where: string):
     prompt,
     label: raw.label ?? `${raw.id}.label`,
     relevant,
-    required: raw.required ?? raw.type !== 'photo',
+    required: typeof raw.required === 'boolean' ? raw.required : raw.required === undefined && raw.type !== 'photo',
+    ...(requiredIf ? { requiredIf } : {}),
+    ...(defaultFrom ? { defaultFrom } : {}),
+    ...image,
     constraint,
     constraintMessage: raw.constraintMessage,
     endIf,
@@ -226,13 +233,16 @@ function compileLeaf(raw: RawLeaf, scope: Scope, report: Report, where: string):
     case 'multi': {
       const choices = checkChoices(raw, problem);
       const filter = expr('filter', raw.filter, rules(['answers', 'item'], false));
+      const seed = raw.seed === undefined ? undefined : expr('seed', String(raw.seed), rules(['answers'], false));
+      if (raw.seed !== undefined && !raw.randomize) problem('seed without randomize: true');
+      const order = raw.randomize ? { randomize: true, ...(seed ? { seed } : {}) } : {};
       if (raw.type === 'single') {
-        q = { ...common, type: 'single', choices, choicesFrom: raw.choicesFrom, filter, unknownMessage: raw.unknownMessage };
+        q = { ...common, type: 'single', choices, choicesFrom: raw.choicesFrom, filter, unknownMessage: raw.unknownMessage, ...order };
       } else {
         const minSelected = raw.minSelected ?? 1;
         if (raw.maxSelected !== undefined && raw.maxSelected < minSelected) problem(`maxSelected ${raw.maxSelected} is below minSelected ${minSelected}`);
         if (choices && minSelected > choices.length) problem(`minSelected ${minSelected} is more than the ${choices.length} choices`);
-        q = { ...common, type: 'multi', choices, choicesFrom: raw.choicesFrom, filter, minSelected, maxSelected: raw.maxSelected };
+        q = { ...common, type: 'multi', choices, choicesFrom: raw.choicesFrom, filter, minSelected, maxSelected: raw.maxSelected, ...order };
       }
       break;
     }
@@ -243,6 +253,7 @@ function compileLeaf(raw: RawLeaf, scope: Scope, report: Report, where: string):
       q = { ...common, type: 'date', notFuture: raw.notFuture ?? false, min: raw.min, max: raw.max };
       break;
     case 'yesno':
+    case 'datetime':
     case 'time':
     case 'location':
     case 'photo':
@@ -261,7 +272,9 @@ function checkChoices(
   if (!raw.choices) return undefined;
   const seen = new Set<string>();
   for (const c of raw.choices) {
-    if (seen.has(c.id)) problem(`duplicate choice id "${c.id}"`);
+    // The same id twice is allowed when the second says its own text (XLSForm allow_choice_duplicates:
+    // "king" of Washington and "king" of Texas, told apart by a filter).
+    if (seen.has(c.id) && c.label === undefined) problem(`duplicate choice id "${c.id}"`);
     seen.add(c.id);
   }
   return raw.choices.map((c) => ({ id: c.id, label: c.label ?? `${raw.id}.choices.${c.id}`, ...(c.data ? { data: c.data } : {}) }));
@@ -304,7 +317,8 @@ function compileGroup(raw: RawGroup, answerIdsBefore: Set<string>, seenIds: Set<
       report(where, 'duplicate question id (ids are unique across the whole flow)');
     }
     seenIds.add(leaf.id);
-    const child = compileLeaf(leaf, { answerIds: answerIdsBefore, groupIds: new Set(groupIds) }, report, where);
+    // A child may read its own repeat (count(answers.<group>), indexedRepeat(answers.<group>, ...)).
+    const child = compileLeaf(leaf, { answerIds: new Set([...answerIdsBefore, raw.id]), groupIds: new Set(groupIds) }, report, where);
     if (!child) {
       ok = false;
       return;

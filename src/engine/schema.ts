@@ -6,16 +6,20 @@ import { z } from 'zod';
 import { CHOICE_SOURCES, META_NAMES, ROLES } from './types.js';
 
 /** i18n keys: dotted words, no namespace (the flow's namespace is implied). */
-const key = z.string().regex(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/, 'must be an i18n key like "name.prompt" (letters, digits, _ and dots)');
+const key = z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'must be an i18n key like "name.prompt" (letters, digits, _, - and dots)');
 /** Names every object has ("constructor", "toString"...): as answer keys they would be there before any answer. */
 const PROTOTYPE_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype));
 const notPrototypeName = (id: string) => !PROTOTYPE_NAMES.has(id);
 const PROTOTYPE_NAME_MESSAGE = 'must not be a name every object has (constructor, toString, valueOf...)';
-/** Question ids are used in expressions (answers.<id>), so they are identifiers. */
-export const questionId = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'must start with a letter and use only letters, 0-9 and _')
+/**
+ * Question ids are answer keys and are read in expressions: answers.<id>, or answers['<id>'] for
+ * a name with a dash (XLSForm allows "label-test").
+ */
+export const questionId = z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]*$/, 'must start with a letter or _ and use only letters, 0-9, _ and -')
   .refine(notPrototypeName, PROTOTYPE_NAME_MESSAGE);
-// __other__ is the one reserved id: "another, not in the list" beside choicesFrom (see OTHER_ID).
-const choiceId = z.string().regex(/^(?:[A-Za-z0-9][A-Za-z0-9_-]*|__other__)$/, 'must use only letters, 0-9, _ and -');
+// Any text without spaces around it (XLSForm select_one names may hold spaces); __other__ is the
+// one reserved id: "another, not in the list" beside choicesFrom (see OTHER_ID).
+const choiceId = z.string().max(200).regex(/^\S(?:.*\S)?$/, 'must not be empty or start or end with a space');
 const expression = z.string().min(1);
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date like 2024-09-17');
 
@@ -27,7 +31,9 @@ const base = {
 };
 const answerable = {
   ...base,
-  required: z.boolean().optional(),
+  image: z.string().min(1).optional(),
+  // true / false, or an expression: required when it holds.
+  required: z.union([z.boolean(), expression]).optional(),
   constraint: expression.optional(),
   constraintMessage: key.optional(),
   endIf: expression.optional(),
@@ -35,6 +41,7 @@ const answerable = {
   hint: key.optional(),
   requiredMessage: key.optional(),
   default: z.union([z.string(), z.number(), z.boolean()]).optional(),
+  defaultFrom: expression.optional(),
   skipReasons: z.boolean().optional(),
 };
 const choiceList = z
@@ -44,6 +51,8 @@ const choiceFields = {
   choices: choiceList.optional(),
   choicesFrom: z.enum(CHOICE_SOURCES).optional(),
   filter: expression.optional(),
+  randomize: z.boolean().optional(),
+  seed: z.union([z.number().int(), expression]).optional(),
 };
 
 export const leafSchemas = {
@@ -71,11 +80,12 @@ export const leafSchemas = {
     min: isoDate.optional(),
     max: isoDate.optional(),
   }),
+  datetime: z.strictObject({ ...answerable, type: z.literal('datetime') }),
   time: z.strictObject({ ...answerable, type: z.literal('time') }),
   location: z.strictObject({ ...answerable, type: z.literal('location') }),
   photo: z.strictObject({ ...answerable, type: z.literal('photo') }),
   // A note has no answer, so no label, required, constraint or endIf.
-  note: z.strictObject({ id: questionId, prompt: key.optional(), relevant: expression.optional(), type: z.literal('note') }),
+  note: z.strictObject({ id: questionId, prompt: key.optional(), relevant: expression.optional(), image: z.string().min(1).optional(), type: z.literal('note') }),
   // Never asked (XLSForm calculate and metadata): no texts.
   calculate: z.strictObject({ id: questionId, relevant: expression.optional(), type: z.literal('calculate'), calculation: expression }),
   meta: z.strictObject({ id: questionId, type: z.literal('meta'), meta: z.enum(META_NAMES) }),

@@ -23,16 +23,22 @@ interface QuestionBase {
   /** Key of the short label used in the summary and the "change which answer?" list. */
   label: string;
   relevant?: CompiledExpr;
+  /** A picture shown before the question (XLSForm media::image): its file name in the form's media. */
+  image?: string;
 }
 
 interface AnswerableBase extends QuestionBase {
+  /** Required always; or, with `requiredIf`, when that holds (XLSForm required as an expression). */
   required: boolean;
+  requiredIf?: CompiledExpr;
   /** Key of a line shown under the question. */
   hint?: string;
   /** Key of the message when a required question is skipped (else the engine's own). */
   requiredMessage?: string;
   /** Stored when the person skips (LEWATI) instead of answering. */
   default?: string | number | boolean;
+  /** A default computed from earlier answers when the question is asked (XLSForm default as an expression). */
+  defaultFrom?: CompiledExpr;
   constraint?: CompiledExpr;
   constraintMessage?: string;
   endIf?: CompiledExpr;
@@ -58,6 +64,9 @@ export interface SingleQuestion extends AnswerableBase {
   filter?: CompiledExpr;
   /** Key of the message when a typed name matches no choice; closest names of the whole list follow it. */
   unknownMessage?: string;
+  /** Choices in a shuffled order, the same for the whole run (with `seed`: the same for that seed). */
+  randomize?: boolean;
+  seed?: CompiledExpr;
 }
 export interface MultiQuestion extends AnswerableBase {
   type: 'multi';
@@ -66,11 +75,15 @@ export interface MultiQuestion extends AnswerableBase {
   filter?: CompiledExpr;
   minSelected: number;
   maxSelected?: number;
+  randomize?: boolean;
+  seed?: CompiledExpr;
 }
 export interface YesNoQuestion extends AnswerableBase { type: 'yesno' }
 /** A time of day, stored as "HH:MM". */
 export interface TimeQuestion extends AnswerableBase { type: 'time' }
 export interface DateQuestion extends AnswerableBase { type: 'date'; notFuture: boolean; min?: string; max?: string }
+/** A date and a time of day ("besok jam 9", or the date, then the time), stored as an ISO instant (UTC, as now()). */
+export interface DateTimeQuestion extends AnswerableBase { type: 'datetime' }
 export interface LocationQuestion extends AnswerableBase { type: 'location' }
 export interface PhotoQuestion extends AnswerableBase { type: 'photo' }
 /** A message only: shown, then the flow goes on. */
@@ -91,6 +104,7 @@ export type AnswerQuestion =
   | MultiQuestion
   | YesNoQuestion
   | DateQuestion
+  | DateTimeQuestion
   | TimeQuestion
   | LocationQuestion
   | PhotoQuestion;
@@ -166,6 +180,8 @@ export interface RunState {
   skipped?: Record<string, SkipReason>;
   /** Questions answered "another" by themselves because their list was empty. */
   auto?: string[];
+  /** Set at the start of runs that shuffle choices or make ids (XLSForm randomize, uuid()). */
+  seed?: string;
 }
 
 /** Why a question was skipped: "tidak tahu" (don't know) or "tidak ada" (there is none). */

@@ -12,7 +12,7 @@ import { XlsFormError } from './workbook.js';
 import { ExprError, fromJexl, toXPath } from './xpath.js';
 
 const LANGUAGE_NAMES: Record<Lang, string> = { id: 'Bahasa Indonesia (id)', en: 'English (en)' };
-const TYPES: Record<string, string> = { text: 'text', integer: 'integer', decimal: 'decimal', date: 'date', time: 'time', location: 'geopoint', photo: 'image', note: 'note' };
+const TYPES: Record<string, string> = { text: 'text', integer: 'integer', decimal: 'decimal', date: 'date', time: 'time', datetime: 'datetime', location: 'geopoint', photo: 'image', note: 'note' };
 
 type Q = Record<string, unknown> & { id: string; type: string };
 
@@ -48,6 +48,7 @@ export function flowToWorkbook(flow: FlowDoc, texts: Texts): ExcelJS.Workbook {
   };
 
   const dataColumns = new Set<string>();
+  let allowDuplicates = false;
   const surveyRows: Record<string, string | number | undefined>[] = [];
   const choiceRows: Record<string, string | number | undefined>[] = [];
   const withTexts = (row: Record<string, string | number | undefined>, column: string, key: string | undefined): void => {
@@ -78,6 +79,7 @@ export function flowToWorkbook(flow: FlowDoc, texts: Texts): ExcelJS.Workbook {
       return;
     }
     withTexts(row, 'label', (q.prompt as string | undefined) ?? `${q.id}.prompt`);
+    if (q.image !== undefined) row['media::image'] = String(q.image);
     if (q.type === 'note') {
       row.type = 'note';
       surveyRows.push(row);
@@ -87,6 +89,7 @@ export function flowToWorkbook(flow: FlowDoc, texts: Texts): ExcelJS.Workbook {
       if (q[unsupported] !== undefined) problems.push(`${fileName}: ${where}: ${unsupported} has no XLSForm equivalent`);
     }
     const choices = q.choices as { id: string; label?: string; data?: Record<string, string | number> }[] | undefined;
+    if (choices && new Set(choices.map((c) => c.id)).size < choices.length) allowDuplicates = true;
     if (q.type === 'single' && choices?.length === 1 && choices[0]!.id === 'OK') row.type = 'acknowledge';
     else if (q.type === 'single' || q.type === 'multi') {
       row.type = `${q.type === 'single' ? 'select_one' : 'select_multiple'} ${q.id}`;
@@ -100,18 +103,21 @@ export function flowToWorkbook(flow: FlowDoc, texts: Texts): ExcelJS.Workbook {
         choiceRows.push(crow);
       }
       row.choice_filter = xpath(where, 'filter', q.filter);
+      if (q.randomize) row.parameters = `randomize=true${q.seed === undefined ? '' : ` seed=${typeof q.seed === 'number' ? q.seed : xpath(where, 'seed', q.seed)}`}`;
     } else if (q.type === 'yesno') {
       problems.push(`${fileName}: ${where}: yesno: write it as select_one with yes/no choices`);
     } else if (TYPES[q.type]) row.type = TYPES[q.type];
     else problems.push(`${fileName}: ${where}: type ${q.type} has no XLSForm equivalent`);
 
-    const required = q.required !== undefined ? Boolean(q.required) : q.type !== 'photo';
-    if (required) row.required = 'yes';
+    // required: yes, or the expression under which it is.
+    if (typeof q.required === 'string') row.required = xpath(where, 'required', q.required);
+    else if (q.required ?? q.type !== 'photo') row.required = 'yes';
     withTexts(row, 'hint', q.hint as string | undefined);
     withTexts(row, 'required_message', q.requiredMessage as string | undefined);
     row.constraint = xpath(where, 'constraint', q.constraint);
     withTexts(row, 'constraint_message', q.constraint ? (q.constraintMessage as string | undefined) : undefined);
     if (q.default !== undefined) row.default = typeof q.default === 'number' ? q.default : String(q.default);
+    if (q.defaultFrom !== undefined) row.default = xpath(where, 'defaultFrom', q.defaultFrom);
     surveyRows.push(row);
   };
   for (const q of flow.questions as Q[]) visit(q);
@@ -133,6 +139,8 @@ export function flowToWorkbook(flow: FlowDoc, texts: Texts): ExcelJS.Workbook {
     'default',
     'choice_filter',
     'repeat_count',
+    'parameters',
+    'media::image',
   ];
   const used = surveyColumns.filter((c) => c === 'type' || c === 'name' || c.startsWith('label::') || surveyRows.some((r) => r[c] !== undefined && r[c] !== ''));
   const sheet = (name: string, columns: string[], rows: Record<string, string | number | undefined>[]): void => {
@@ -147,8 +155,8 @@ export function flowToWorkbook(flow: FlowDoc, texts: Texts): ExcelJS.Workbook {
   sheet('survey', used, surveyRows);
   sheet('choices', ['list_name', 'name', ...langCols('label'), ...dataColumns], choiceRows);
   const title = lookup(texts.id, String(flow.title ?? 'title')) ?? flow.id;
-  sheet('settings', ['form_title', 'form_id', 'version', 'default_language', 'roles'], [
-    { form_title: title, form_id: flow.id, version: flow.version, default_language: LANGUAGE_NAMES.id, roles: ((flow.roles as string[]) ?? []).join(' ') },
+  sheet('settings', ['form_title', 'form_id', 'version', 'default_language', 'roles', ...(allowDuplicates ? ['allow_choice_duplicates'] : [])], [
+    { form_title: title, form_id: flow.id, version: flow.version, default_language: LANGUAGE_NAMES.id, roles: ((flow.roles as string[]) ?? []).join(' '), ...(allowDuplicates ? { allow_choice_duplicates: 'yes' } : {}) },
   ]);
   return wb;
 }

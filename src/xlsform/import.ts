@@ -3,23 +3,27 @@
  * texts per language. A library function (the CLI, scripts/flows-import.ts, and later the
  * workspace upload call it); writing files and versions is in ./store.ts.
  *
- * Problems are collected and refused together, each with its sheet row: what a chat cannot do
- * (with why), and what is broken in the form (duplicate names, unknown lists, unbalanced groups,
- * expressions that do not parse). The result is finally checked by the engine's own loader.
+ * The rule: a form pyxform converts imports as it is, or, with skipUnsupported, leaving out only
+ * what a chat cannot ask (a signature, a barcode, pulldata() without its file...), each named by
+ * its row. A question that depended only on something left out goes with it and is listed too;
+ * one that read it beside other answers keeps it as an empty answer, with a warning. What is
+ * broken in the form (duplicate names, unknown lists, unbalanced groups, expressions that do not
+ * parse) is refused like pyxform refuses it. The result is finally checked by the engine's loader.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
+import { compileExpression, evaluateBool } from '../engine/expressions.js';
+import { translationKeyUses } from '../engine/keys.js';
 import { FlowLoadError, parseFlow } from '../engine/loader.js';
 import { ROLES, type Role } from '../engine/types.js';
-import { SUPPORTED_LANGUAGES, type SupportedLanguage } from '../i18n.js';
-import { readWorkbook, XlsFormError, type SheetRow, type XlsFormSheets } from './workbook.js';
-import { ExprError, fromJexl, parseXPath, toJexl, UnsupportedFunction, type Node, type XPathContext } from './xpath.js';
+import { LANGS, languageOf, META_TYPES, REFUSED_APPEARANCES, REFUSED_TYPES, SIMPLE_TYPES, choicesColumn, surveyColumn, yesNo, type Lang } from './columns.js';
+import { readWorkbook, XlsFormError, type Sheet, type SheetRow, type XlsFormSheets } from './workbook.js';
+import { ExprError, fromJexl, parseXPath, toJexl, UnsupportedFunction, UnsupportedSyntax, type Node, type XPathContext } from './xpath.js';
 
 export { XlsFormError } from './workbook.js';
+export { LANGS, languageOf, type Lang } from './columns.js';
 
-export type Lang = SupportedLanguage;
-export const LANGS: readonly Lang[] = SUPPORTED_LANGUAGES;
 /** A flow file's content, as written to flows/<id>.yaml. */
 export type FlowDoc = Record<string, unknown> & { id: string; version: number; questions: Record<string, unknown>[] };
 export type Texts = Record<Lang, Record<string, unknown>>;
@@ -38,7 +42,7 @@ export interface ImportResult {
   id: string;
   flow: FlowDoc;
   texts: Texts;
-  /** Missing translations and ignored columns. */
+  /** Missing translations, ignored columns, answers read as empty because their question was left out. */
   warnings: string[];
   /** With skipUnsupported: every row left out, with why. */
   skipped: string[];
@@ -66,66 +70,18 @@ const GENERATED: Record<Lang, Record<string, string>> = {
   },
 };
 
-const REFUSED_TYPES: Record<string, string> = {
-  barcode: 'a chat cannot scan a barcode',
-  range: 'the range widget (a slider) has no chat equivalent: use integer with a constraint',
-  rank: 'ranking by dragging has no chat equivalent: use select_multiple or several select_one',
-  select_one_from_file: 'the choices file (CSV/XML) is not part of the form: copy its choices into the choices sheet',
-  select_multiple_from_file: 'the choices file (CSV/XML) is not part of the form: copy its choices into the choices sheet',
-  select_one_external: 'external choices are not part of the form: copy them into the choices sheet',
-  audit: 'audit logs record activity on the phone screen; a chat has none',
-  audio: 'the chat receives photos, not sound recordings',
-  'background-audio': 'the chat receives photos, not sound recordings',
-  video: 'the chat receives photos, not videos',
-  file: 'the chat receives photos, not other files',
-  datetime: 'the chat cannot ask a date and time in one answer yet: use date and time',
-  geotrace: 'a chat shares one location, not a line',
-  geoshape: 'a chat shares one location, not an area',
-  'xml-external': 'external data files are not available in chat',
-  'csv-external': 'external data files are not available in chat',
-  'start-geopoint': 'the phone position at the start is not available in chat',
-  hidden: 'hidden fields are set by a web form; use calculate',
-  trigger: 'triggers belong to ODK Collect',
-};
-const REFUSED_APPEARANCES: Record<string, string> = {
-  signature: 'a chat cannot take a signature',
-  draw: 'a chat cannot offer a drawing pad',
-  annotate: 'a chat cannot annotate a picture',
-};
-const SIMPLE_TYPES: Record<string, string> = {
-  text: 'text',
-  string: 'text',
-  integer: 'integer',
-  int: 'integer',
-  decimal: 'decimal',
-  date: 'date',
-  time: 'time',
-  geopoint: 'location',
-  image: 'photo',
-  photo: 'photo',
-  note: 'note',
-  acknowledge: 'acknowledge',
-  calculate: 'calculate',
-};
-const META_TYPES = new Set(['start', 'end', 'today', 'deviceid', 'username', 'phonenumber', 'email', 'subscriberid', 'simserial']);
 /** Columns read; anything else in the survey sheet is ignored with a warning. */
-const KNOWN_COLUMNS = new Set(['type', 'name', 'label', 'hint', 'required', 'required_message', 'relevant', 'constraint', 'constraint_message', 'calculation', 'default', 'choice_filter', 'repeat_count', 'appearance', 'parameters', 'read_only', 'guidance_hint', 'media', 'image', 'audio', 'video', 'note', 'trigger', 'body']);
-
-/** Language of a column suffix: "(id)" / "(en)" codes, else the usual names. */
-export function languageOf(suffix: string): Lang | undefined {
-  const code = /\(([a-z]{2,3})(?:[-_][a-z]+)?\)\s*$/i.exec(suffix)?.[1]?.toLowerCase();
-  if (code) return (LANGS as readonly string[]).includes(code) ? (code as Lang) : undefined;
-  const s = suffix.trim().toLowerCase();
-  if (['english', 'inggris', 'bahasa inggris', 'en'].includes(s)) return 'en';
-  if (['indonesian', 'bahasa indonesia', 'indonesia', 'bahasa', 'id', 'ind'].includes(s)) return 'id';
-  return undefined;
-}
+const KNOWN_COLUMNS = new Set(['type', 'name', 'label', 'hint', 'required', 'required_message', 'relevant', 'constraint', 'constraint_message', 'calculation', 'default', 'choice_filter', 'repeat_count', 'appearance', 'parameters', 'read_only', 'trigger', 'media_image']);
+/** Columns that change only how a phone shows a question: ignored without a word. */
+const LAYOUT_COLUMNS = new Set(['guidance_hint', 'media_audio', 'media_video', 'autoplay', 'rows', 'body', 'note', 'noapperrorstring', 'no_app_error_string', 'buttontext']);
+/** An answer key: letters, digits, _ and - (a dot or a space would split it). */
+const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
 // ---------------------------------------------------------------------------------------------
 // the form as a tree
 
 type Kind =
-  | { k: 'leaf'; type: string; list?: string; other?: boolean; meta?: string }
+  | { k: 'leaf'; type: string; list?: string; other?: boolean; meta?: string; external?: boolean }
   | { k: 'group'; repeat: boolean; children: Item[]; endRow?: number }
   | { k: 'loop'; list: string; children: Item[]; endRow?: number };
 interface Item {
@@ -139,7 +95,7 @@ class Problems {
   readonly errors: string[] = [];
   readonly unsupported: { row: number; text: string }[] = [];
   readonly warnings: string[] = [];
-  /** Names of rows refused for their type: references to them are left out too. */
+  /** Names of rows refused for their type: references to them read as empty. */
   readonly refusedNames = new Set<string>();
   constructor(readonly file: string) {}
   error(row: number | string, message: string): void {
@@ -148,27 +104,44 @@ class Problems {
   refuse(row: number, what: string, why: string): void {
     this.unsupported.push({ row, text: `${this.file}: survey row ${row}: ${what} is not supported: ${why}` });
   }
+  /** Left out because what it depended on was. */
+  drop(row: number, what: string, why: string): void {
+    this.unsupported.push({ row, text: `${this.file}: survey row ${row}: ${what} is left out with ${why}` });
+  }
+  warn(row: number, message: string): void {
+    this.warnings.push(`survey row ${row}: ${message}`);
+  }
 }
 
-function parseType(raw: string): Kind | { refused: string; why: string } | { begin: 'group' | 'repeat' | 'loop'; list?: string } | { end: 'group' | 'repeat' | 'loop' } | { unknown: string } {
+type Parsed = Kind | { refused: string; why: string } | { begin: 'group' | 'repeat' | 'loop'; list?: string } | { end: 'group' | 'repeat' | 'loop' } | { unknown: string };
+
+const SELECT = /^(select_one|select1|select one from|select one using|select one|add select one prompt using|select_one_external|select one external|select_multiple|select all that apply from|select all that apply|select multiple from|select_multiple from|select multiple using|add select multiple prompt using) (\S+)( or_other| or specify other)?$/i;
+
+function parseType(raw: string): Parsed {
   const t = raw.trim().replace(/\s+/g, ' ');
   const lower = t.toLowerCase();
   let m: RegExpExecArray | null;
-  if ((m = /^(select_one|select1|select one from|select_multiple|select all that apply from|select_multiple from) (\S+)( or_other| or specify other)?$/i.exec(t))) {
-    const multi = /multiple|all that apply/i.test(m[1]!);
-    return { k: 'leaf', type: multi ? 'multi' : 'single', list: m[2]!, other: Boolean(m[3]) };
+  if ((m = /^(select_one_from_file|select_multiple_from_file|select one from file|select multiple from file)\b/i.exec(t))) {
+    const which = /multiple/i.test(m[1]!) ? 'select_multiple_from_file' : 'select_one_from_file';
+    return { refused: m[1]!.toLowerCase(), why: REFUSED_TYPES[which]! };
   }
-  if ((m = /^(select_one_from_file|select_multiple_from_file|select_one_external)\b/i.exec(t))) return { refused: m[1]!.toLowerCase(), why: REFUSED_TYPES[m[1]!.toLowerCase()]! };
-  if (/^begin[ _]group$/i.test(t)) return { begin: 'group' };
-  if (/^end[ _]group$/i.test(t)) return { end: 'group' };
-  if (/^begin[ _]repeat$/i.test(t)) return { begin: 'repeat' };
-  if (/^end[ _]repeat$/i.test(t)) return { end: 'repeat' };
-  if ((m = /^begin[ _]loop over (\S+)$/i.exec(t))) return { begin: 'loop', list: m[1]! };
-  if (/^end[ _]loop$/i.test(t)) return { end: 'loop' };
+  if ((m = SELECT.exec(t))) {
+    const multi = /multiple|all that apply/i.test(m[1]!);
+    return { k: 'leaf', type: multi ? 'multi' : 'single', list: m[2]!, other: Boolean(m[3]), ...(/external/i.test(m[1]!) ? { external: true } : {}) };
+  }
+  // begin group / begin_group / begin repeat / begin lgroup / begin looped group / begin loop over L.
+  if ((m = /^(begin|end)[ _](group|repeat|lgroup|looped group|loop)(?: over (\S+))?$/i.exec(t))) {
+    const what = m[2]!.toLowerCase();
+    const kind = what === 'group' ? 'group' : what === 'loop' ? 'loop' : 'repeat';
+    if (m[1]!.toLowerCase() === 'end') return { end: kind };
+    if (kind === 'loop' && !m[3]) return { unknown: t };
+    return kind === 'loop' ? { begin: 'loop', list: m[3]! } : { begin: kind };
+  }
   // Own keys only: a type written "constructor" is unknown, not Object.
   if (Object.hasOwn(SIMPLE_TYPES, lower)) return { k: 'leaf', type: SIMPLE_TYPES[lower]! };
-  if (META_TYPES.has(lower)) return { k: 'leaf', type: 'meta', meta: lower };
+  if (Object.hasOwn(META_TYPES, lower)) return { k: 'leaf', type: 'meta', meta: META_TYPES[lower]! };
   if (Object.hasOwn(REFUSED_TYPES, lower)) return { refused: lower, why: REFUSED_TYPES[lower]! };
+  if (/^rank /i.test(t)) return { refused: 'rank', why: REFUSED_TYPES.rank! };
   return { unknown: t };
 }
 
@@ -181,7 +154,7 @@ function buildTree(rows: SheetRow[], p: Problems): Item[] {
   };
   for (const r of rows) {
     const type = r.cells.type ?? '';
-    const name = r.cells.name ?? '';
+    let name = r.cells.name ?? '';
     if (type === '') {
       if (name !== '' || Object.keys(r.cells).some((c) => c.startsWith('label'))) p.error(r.row, `"${name || '(no name)'}" has no type`);
       continue;
@@ -212,6 +185,8 @@ function buildTree(rows: SheetRow[], p: Problems): Item[] {
       stack.push(item);
       continue;
     }
+    // pyxform lets a note go without a name: it gets one from its row.
+    if (name === '' && parsed.k === 'leaf' && parsed.type === 'note') name = `note_row${r.row}`;
     current().push({ row: r.row, name, cells: r.cells, kind: parsed });
   }
   for (const open of stack) {
@@ -222,34 +197,38 @@ function buildTree(rows: SheetRow[], p: Problems): Item[] {
 }
 
 // ---------------------------------------------------------------------------------------------
+// texts in several languages
 
-interface Choice {
-  row: number;
-  name: string;
-  labels: Record<string, string>;
-  data: Record<string, string>;
-}
+/** Texts of a cell family by language: "id", "en", or "other:<language>" for the rest. */
+type TextSet = Record<string, string>;
 
 interface Langs {
   /** Language of plain (suffix-less) text columns. */
   plain: Lang;
   /** Language to fall back to when a text is missing in another. */
   fallback: Lang;
+  /** A language the chat does not offer, to use when a row has neither Indonesian nor English. */
+  other?: string;
 }
 
-/** Texts of one column family ("label", "hint"...) in a row, by language. */
-function textsOf(cells: Record<string, string>, base: string, langs: Langs, warn: (m: string) => void): Partial<Record<Lang, string>> {
-  const out: Partial<Record<Lang, string>> = {};
+function textsOf(cells: Record<string, string>, base: string, langs: Langs, seen: Set<string>): TextSet {
+  const out: TextSet = {};
   for (const [col, value] of Object.entries(cells)) {
     if (col === base) out[langs.plain] ??= value;
     else if (col.startsWith(`${base}::`)) {
-      const lang = languageOf(col.slice(base.length + 2));
+      const suffix = col.slice(base.length + 2);
+      const lang = languageOf(suffix);
       if (lang) out[lang] = value;
-      else warn(col);
+      else {
+        out[`other:${suffix}`] = value;
+        seen.add(suffix);
+      }
     }
   }
   return out;
 }
+
+const hasText = (t: TextSet): boolean => Object.keys(t).length > 0;
 
 function normaliseId(raw: string): string {
   return raw
@@ -261,12 +240,15 @@ function normaliseId(raw: string): string {
     .replace(/^-+|-+$/g, '');
 }
 
-function yes(v: string | undefined): boolean | undefined {
-  if (v === undefined || v === '') return false;
-  const s = v.trim().toLowerCase();
-  if (['yes', 'true', 'true()', '1', 'y', 'ya'].includes(s)) return true;
-  if (['no', 'false', 'false()', '0', 'n', 'tidak'].includes(s)) return false;
-  return undefined;
+// ---------------------------------------------------------------------------------------------
+
+interface Choice {
+  row: number;
+  name: string;
+  /** Its text key under <question>.choices (the name when the name is one). */
+  key: string;
+  labels: TextSet;
+  data: Record<string, string>;
 }
 
 /** Reads and converts an XLSForm file. Throws XlsFormError with every problem. */
@@ -280,56 +262,83 @@ export async function importXlsForm(data: Uint8Array, fileName: string, options:
   return convert(sheets, fileName, options);
 }
 
+/** The sheet with every column under the name the importer reads. */
+function canonical(sheet: Sheet, rename: (c: string) => string): Sheet {
+  return {
+    columns: sheet.columns.map(rename),
+    rows: sheet.rows.map((r) => ({ row: r.row, cells: Object.fromEntries(Object.entries(r.cells).map(([c, v]) => [rename(c), v])) })),
+  };
+}
+
 /** Converts the sheets of a form already read (tests build them directly). */
-export function convert(sheets: XlsFormSheets, fileName: string, options: ImportOptions = {}): ImportResult {
+export function convert(raw: XlsFormSheets, fileName: string, options: ImportOptions = {}): ImportResult {
   const p = new Problems(fileName);
-  const settings = sheets.settings.rows[0]?.cells ?? {};
+  const survey = canonical(raw.survey, surveyColumn);
+  const choiceSheets = [raw.choices, ...(raw.externalChoices ? [raw.externalChoices] : [])].map((s) => canonical(s, choicesColumn));
+  const settings = raw.settings.rows[0]?.cells ?? {};
 
   // Languages.
   const defaultLang = settings.default_language ? languageOf(settings.default_language) : undefined;
   if (settings.default_language && !defaultLang) p.warnings.push(`settings: default_language "${settings.default_language}" is neither Indonesian nor English; plain labels are read as ${options.defaultLanguage ?? 'id'}`);
   const present = new Set<Lang>();
-  for (const col of [...sheets.survey.columns, ...sheets.choices.columns]) {
+  let otherLanguage: string | undefined;
+  for (const col of [...survey.columns, ...choiceSheets.flatMap((s) => s.columns)]) {
     const m = /^label::(.+)$/.exec(col);
-    const lang = m ? languageOf(m[1]!) : undefined;
+    if (!m) continue;
+    const lang = languageOf(m[1]!);
     if (lang) present.add(lang);
+    else otherLanguage ??= m[1]!;
   }
   const plain = defaultLang ?? options.defaultLanguage ?? 'id';
-  const hasPlain = sheets.survey.columns.includes('label');
-  const langs: Langs = { plain, fallback: hasPlain || present.has(plain) ? plain : (LANGS.find((l) => present.has(l)) ?? plain) };
-  const ignoredLanguages = new Set<string>();
-  const warnLang = (col: string): void => {
-    ignoredLanguages.add(col);
+  const hasPlain = survey.columns.includes('label');
+  const langs: Langs = {
+    plain,
+    fallback: hasPlain || present.has(plain) ? plain : (LANGS.find((l) => present.has(l)) ?? plain),
+    ...(otherLanguage ? { other: `other:${settings.default_language && !defaultLang ? settings.default_language.toLowerCase() : otherLanguage}` } : {}),
   };
-  for (const col of sheets.survey.columns) {
+  const otherLanguages = new Set<string>();
+  for (const col of survey.columns) {
     const base = col.split('::')[0]!;
-    if (!KNOWN_COLUMNS.has(base)) p.warnings.push(`survey: column "${col}" is not used by the chat and is ignored`);
+    if (!KNOWN_COLUMNS.has(base) && !LAYOUT_COLUMNS.has(base)) p.warnings.push(`survey: column "${col}" is not used by the chat and is ignored`);
   }
 
-  // Choices.
-  const lists = new Map<string, Choice[]>();
-  for (const r of sheets.choices.rows) {
-    const list = r.cells.list_name ?? '';
-    const name = r.cells.name ?? '';
-    if (list === '' && name === '') continue;
-    if (list === '' || name === '') {
-      p.error(`choices row ${r.row}`, list === '' ? `choice "${name}" has no list_name` : `a choice of list "${list}" has no name`);
-      continue;
+  // Choices (and the external_choices of select_one_external).
+  const allowDuplicates = yesNo(settings.allow_choice_duplicates) === true;
+  const readLists = (sheet: Sheet, where: string, duplicates: boolean): Map<string, Choice[]> => {
+    const lists = new Map<string, Choice[]>();
+    for (const r of sheet.rows) {
+      const list = r.cells.list_name ?? '';
+      const name = r.cells.name ?? '';
+      if (list === '' && name === '') continue;
+      if (list === '' || name === '') {
+        p.error(`${where} row ${r.row}`, list === '' ? `choice "${name}" has no list_name` : `a choice of list "${list}" has no name`);
+        continue;
+      }
+      const choices = lists.get(list) ?? [];
+      const twice = choices.filter((c) => c.name === name).length;
+      if (twice > 0 && !duplicates) {
+        p.error(`${where} row ${r.row}`, `choice "${name}" appears twice in list "${list}" (pyxform allows it only with the settings column allow_choice_duplicates = yes)`);
+      }
+      const data: Record<string, string> = {};
+      for (const [col, v] of Object.entries(r.cells)) {
+        const base = col.split('::')[0]!;
+        if (['list_name', 'name', 'label', 'media', 'image', 'big-image', 'audio', 'video'].includes(base)) continue;
+        if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(col)) data[col] = v;
+      }
+      // A name that is no text key (spaces, dots) or a repeated one gets a key of its own.
+      let key = NAME.test(name) || /^[0-9][A-Za-z0-9_-]*$/.test(name) ? name : name.replace(/[^A-Za-z0-9_-]+/g, '_').replace(/^_+|_+$/g, '') || 'choice';
+      if (twice > 0) key = `${key}__${twice + 1}`;
+      while (choices.some((c) => c.key === key)) key = `${key}_`;
+      choices.push({ row: r.row, name, key, labels: textsOf(r.cells, 'label', langs, otherLanguages), data });
+      lists.set(list, choices);
     }
-    const choices = lists.get(list) ?? [];
-    if (choices.some((c) => c.name === name)) p.error(`choices row ${r.row}`, `choice "${name}" appears twice in list "${list}"`);
-    if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name)) p.error(`choices row ${r.row}`, `choice name "${name}" must use only letters, digits, _ and - (no spaces or dots)`);
-    const data: Record<string, string> = {};
-    for (const [col, v] of Object.entries(r.cells)) {
-      const base = col.split('::')[0]!;
-      if (['list_name', 'name', 'label', 'media', 'image', 'audio', 'video'].includes(base)) continue;
-      if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(col)) data[col] = v;
-    }
-    choices.push({ row: r.row, name, labels: textsOf(r.cells, 'label', langs, warnLang), data });
-    lists.set(list, choices);
-  }
+    return lists;
+  };
+  const lists = readLists(choiceSheets[0]!, 'choices', allowDuplicates);
+  // pyxform leaves external choices unchecked (they become a CSV file beside the form).
+  const externalLists = choiceSheets[1] ? readLists(choiceSheets[1], 'external_choices', true) : new Map<string, Choice[]>();
 
-  const tree = buildTree(sheets.survey.rows, p);
+  const tree = buildTree(survey.rows, p);
 
   // Loops over a choice list become one copy of their questions per choice.
   const expandLoops = (items: Item[]): Item[] =>
@@ -345,8 +354,8 @@ export function convert(sheets: XlsFormSheets, fileName: string, options: Import
         expandLoops(it.kind.k === 'loop' ? it.kind.children : []).map((child) => {
           const cells: Record<string, string> = {};
           for (const [col, v] of Object.entries(child.cells)) {
-            const lang = col.includes('::') ? languageOf(col.split('::')[1]!) : langs.plain;
-            const label = (lang && c.labels[lang]) ?? c.labels[langs.fallback] ?? Object.values(c.labels)[0] ?? c.name;
+            const lang = col.includes('::') ? (languageOf(col.split('::')[1]!) ?? `other:${col.split('::')[1]!}`) : langs.plain;
+            const label = c.labels[lang] ?? c.labels[langs.fallback] ?? Object.values(c.labels)[0] ?? c.name;
             cells[col] = v.replace(/%\(label\)s/g, label).replace(/%\(name\)s/g, c.name);
           }
           return { ...child, name: `${child.name}_${c.name}`, cells: { ...cells, name: `${child.name}_${c.name}` } };
@@ -355,7 +364,7 @@ export function convert(sheets: XlsFormSheets, fileName: string, options: Import
     });
   const items = expandLoops(tree);
 
-  // Names: unique, usable as ids; where each lives (top level or which repeat).
+  // Names: unique, usable as keys; where each lives (top level or which repeat).
   interface NameInfo {
     row: number;
     repeat?: string;
@@ -366,8 +375,8 @@ export function convert(sheets: XlsFormSheets, fileName: string, options: Import
     for (const it of list) {
       if (it.name === '') {
         if (!(it.kind.k === 'group' && !it.kind.repeat)) p.error(it.row, 'no name');
-      } else if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(it.name)) {
-        p.error(it.row, `name "${it.name}" must start with a letter and use only letters, digits and _ (it becomes the answer's key)`);
+      } else if (!NAME.test(it.name)) {
+        p.error(it.row, `name "${it.name}" must start with a letter or _ and use only letters, digits, _ and - (it becomes the answer's key)`);
       } else if (names.has(it.name)) {
         p.error(it.row, `duplicate name "${it.name}" (also row ${names.get(it.name)!.row})`);
       } else {
@@ -387,11 +396,12 @@ export function convert(sheets: XlsFormSheets, fileName: string, options: Import
   };
   collect(items, undefined);
 
-  // ---- conversion ----
+  // ---- texts ----
   const texts: Texts = { id: {}, en: {} };
   const missing: Record<Lang, number[]> = { id: [], en: [] };
-  const setText = (key: string, values: Partial<Record<Lang, string>>, row: number): void => {
-    const fallback = values[langs.fallback] ?? LANGS.map((l) => values[l]).find((v) => v !== undefined);
+  const setText = (key: string, values: TextSet, row: number): void => {
+    const ours = LANGS.map((l) => values[l]).find((v) => v !== undefined);
+    const fallback = values[langs.fallback] ?? ours ?? (langs.other ? values[langs.other] : undefined) ?? Object.values(values)[0];
     for (const lang of LANGS) {
       let v = values[lang];
       if (v === undefined) {
@@ -405,68 +415,116 @@ export function convert(sheets: XlsFormSheets, fileName: string, options: Import
       obj[parts[parts.length - 1]!] = v;
     }
   };
-  const generated = (name: string, fill: Record<string, string> = {}): Record<Lang, string> =>
-    Object.fromEntries(LANGS.map((l) => [l, GENERATED[l][name]!.replace(/(?<!\{)\{(\w+)\}(?!\})/g, (_, k: string) => fill[k] ?? '')])) as Record<Lang, string>;
+  const generated = (name: string, fill: Record<string, string> = {}): TextSet =>
+    Object.fromEntries(LANGS.map((l) => [l, GENERATED[l][name]!.replace(/(?<!\{)\{(\w+)\}(?!\})/g, (_, k: string) => fill[k] ?? '')]));
 
-  /** ${x} in a label: {{answers.x}} (or {{group.x}} for an answer of the same repeat item). */
-  const interpolate = (text: string, repeat: string | undefined, row: number): string =>
+  // ---- what is left out, and what depends on it ----
+  const skippedRows = new Set<number>();
+  /** Names of questions left out (refused, or gone with what they depended on). */
+  const leftOut = new Set<string>();
+  const isLeftOut = (name: string): boolean => leftOut.has(name) || (!names.has(name) && p.refusedNames.has(name));
+  /** What an expression or a label read: names left out, and how many other answers. */
+  interface Reads {
+    left: Set<string>;
+    others: number;
+  }
+  const reads = (): Reads => ({ left: new Set(), others: 0 });
+  const only = (r: Reads): boolean => r.left.size > 0 && r.others === 0;
+  const listed = (r: Reads): string => [...r.left].map((n) => `\${${n}}`).join(', ');
+
+  /** ${x} in a label: {{answers.x}} (or {{group.x}} for an answer of the same repeat item); '' for what was left out. */
+  const interpolate = (text: string, repeat: string | undefined, row: number, r: Reads): string =>
     text.replace(/\$\{\s*([^}\s]+)\s*\}/g, (whole, name: string) => {
+      if (isLeftOut(name)) {
+        r.left.add(name);
+        return '';
+      }
       const info = names.get(name);
       if (!info) {
         p.error(row, `label refers to \${${name}}, which is not a question in this form`);
         return whole;
       }
+      r.others += 1;
+      // A note holds no answer.
+      if (info.kind === 'note') return '';
       return info.repeat && info.repeat === repeat ? `{{group.${name}}}` : `{{answers.${name}}}`;
     });
-  const labelTexts = (cells: Record<string, string>, base: string, repeat: string | undefined, row: number): Partial<Record<Lang, string>> => {
-    const t = textsOf(cells, base, langs, warnLang);
-    for (const l of LANGS) if (t[l] !== undefined) t[l] = interpolate(t[l], repeat, row);
+  const labelTexts = (cells: Record<string, string>, base: string, repeat: string | undefined, row: number, r: Reads = reads()): TextSet => {
+    const t = textsOf(cells, base, langs, otherLanguages);
+    for (const l of Object.keys(t)) t[l] = interpolate(t[l]!, repeat, row, r);
     return t;
   };
   /** The short summary label: the question without its {{placeholders}}. */
-  const shortLabel = (t: Partial<Record<Lang, string>>): Partial<Record<Lang, string>> =>
-    Object.fromEntries(Object.entries(t).map(([l, v]) => [l, v.replace(/\s*\{\{[^}]+\}\}\s*/g, ' … ').replace(/\s+/g, ' ').trim()]));
+  const shortLabel = (t: TextSet): TextSet =>
+    Object.fromEntries(Object.entries(t).map(([l, v]) => [l, v.replace(/\s*\{\{[^}]+\}\}\s*/g, ' … ').replace(/\s+/g, ' ').trim() || v]));
 
-  const skippedRows = new Set<number>();
-  const leftOut = new Set<string>();
-  const xpath = (src: string, row: number, column: string, ctx: XPathContext): string | undefined => {
+  const refTo =
+    (repeat: string | undefined, row: number, r: Reads) =>
+    (name: string): Node => {
+      if (isLeftOut(name)) {
+        // What ODK gives for an unanswered question.
+        r.left.add(name);
+        return { t: 'lit', v: '' };
+      }
+      const info = names.get(name);
+      if (!info) throw new ExprError(`\${${name}} is not a question in this form`);
+      r.others += 1;
+      if (info.kind === 'note') return { t: 'lit', v: '' };
+      if (info.kind === 'group') throw new ExprError(`\${${name}} is a group, not a question`);
+      // A chat asks in order: an answer given later is not there to decide with.
+      if (info.row > row) throw new LaterAnswer(name, info.row);
+      if (info.repeat && info.repeat === repeat) return { t: 'ref', root: 'group', name };
+      if (info.repeat) return { t: 'call', name: 'column', args: [{ t: 'ref', root: 'answers', name: info.repeat }, { t: 'lit', v: name }] };
+      return { t: 'ref', root: 'answers', name };
+    };
+
+  /** XPath -> engine expression, or undefined when refused (the row is then left out). */
+  const xpath = (src: string, row: number, column: string, repeat: string | undefined, r: Reads, extra: Partial<XPathContext> = {}): string | undefined => {
     try {
-      return toJexl(parseXPath(src, ctx));
+      const jexl = toJexl(parseXPath(src, { ref: refTo(repeat, row, r), ...extra }));
+      if (r.left.size > 0 && r.others > 0) p.warn(row, `${column} "${src}" reads ${listed(r)}, which was left out: read as empty`);
+      return jexl;
     } catch (err) {
       if (err instanceof UnsupportedFunction) p.refuse(row, `${column} "${src}": ${err.fn}()`, err.why);
-      else if (err instanceof LeftOut) p.refuse(row, `${column} "${src}"`, err.message);
+      else if (err instanceof LaterAnswer || err instanceof UnsupportedSyntax) p.refuse(row, `${column} "${src}"`, err.message);
       else if (err instanceof ExprError) p.error(row, `${column} "${src}" does not parse: ${err.message}`);
       else throw err;
       skippedRows.add(row);
       return undefined;
     }
   };
-  const refTo =
-    (repeat: string | undefined) =>
-    (name: string): Node => {
-      const info = names.get(name);
-      if (!info && p.refusedNames.has(name)) throw new LeftOut(`it refers to \${${name}}, which was left out`);
-      if (!info) throw new ExprError(`\${${name}} is not a question in this form`);
-      if (leftOut.has(name)) throw new LeftOut(`it refers to \${${name}}, which was left out`);
-      if (info.kind === 'group') throw new ExprError(`\${${name}} is a group, not a question`);
-      if (info.repeat && info.repeat === repeat) return { t: 'ref', root: 'group', name };
-      if (info.repeat) return { t: 'call', name: 'column', args: [{ t: 'ref', root: 'answers', name: info.repeat }, { t: 'lit', v: name }] };
-      return { t: 'ref', root: 'answers', name };
-    };
+  /** An expression that reads only what was left out has one value whatever is answered. */
+  const constant = (jexl: string): unknown => {
+    const { compiled } = compileExpression(jexl, { roots: ['answers'], answerIds: new Set() });
+    return compiled ? evaluateBool(compiled, { answers: {} }, {}, true) : true;
+  };
   /** Both conditions (a group's relevant and its question's own), printed as the translator does. */
   const and = (a: string | undefined, b: string | undefined): string | undefined => {
     if (!a) return b;
     if (!b) return a;
     return toJexl({ t: 'bin', op: 'and', l: fromJexl(a), r: fromJexl(b) });
   };
+  /** A question's relevant; `false` when it reads only what was left out and can never hold. */
+  const relevantOf = (it: Item, repeat: string | undefined, what: string): string | undefined | false => {
+    if (!it.cells.relevant) return undefined;
+    const r = reads();
+    const jexl = xpath(it.cells.relevant, it.row, 'relevant', repeat, r);
+    if (jexl === undefined || !only(r)) return jexl;
+    if (constant(jexl)) return undefined;
+    p.drop(it.row, what, `${listed(r)}: it is asked only when "${it.cells.relevant}", which cannot hold without it`);
+    return false;
+  };
+  /** Every name in a part of the form, to mark them left out together. */
+  const namesIn = (list: Item[]): string[] =>
+    list.flatMap((it) => [...(it.name ? [it.name] : []), ...(it.kind.k === 'leaf' && it.kind.other ? [`${it.name}_other`] : []), ...(it.kind.k !== 'leaf' ? namesIn(it.kind.children) : [])]);
 
   const convertList = (list: Item[], repeat: string | undefined, groupRelevant: string | undefined): Record<string, unknown>[] => {
     const out: Record<string, unknown>[] = [];
     for (const it of list) {
+      const before = p.unsupported.length;
       const q = convertItem(it, repeat, groupRelevant);
-      if (p.unsupported.some((u) => u.row === it.row) || skippedRows.has(it.row)) {
-        if (it.name) leftOut.add(it.name);
-        if (it.kind.k === 'leaf' && it.kind.other) leftOut.add(`${it.name}_other`);
+      if (p.unsupported.slice(before).some((u) => u.row === it.row) || skippedRows.has(it.row)) {
+        for (const n of it.kind.k === 'leaf' ? namesIn([it]) : [it.name, ...namesIn(it.kind.children)]) if (n) leftOut.add(n);
         continue;
       }
       out.push(...q);
@@ -476,110 +534,117 @@ export function convert(sheets: XlsFormSheets, fileName: string, options: Import
 
   const convertItem = (it: Item, repeat: string | undefined, groupRelevant: string | undefined): Record<string, unknown>[] => {
     const c = it.cells;
-    const ctx: XPathContext = { ref: refTo(repeat) };
-    const relevantOwn = c.relevant ? xpath(c.relevant, it.row, 'relevant', ctx) : undefined;
-    const relevant = and(groupRelevant, relevantOwn);
-    const label = labelTexts(c, 'label', repeat, it.row);
-    const hasLabel = Object.keys(label).length > 0;
+    const own = relevantOf(it, repeat, it.kind.k === 'leaf' ? `"${it.name}"` : `group "${it.name}"`);
+    if (own === false) return [];
+    const relevant = and(groupRelevant, own);
+    const labelReads = reads();
+    const label = labelTexts(c, 'label', repeat, it.row, labelReads);
 
     if (it.kind.k === 'group' && !it.kind.repeat) {
       const out: Record<string, unknown>[] = [];
       // The group's label is shown once, as a note, before its questions.
-      if (hasLabel && it.name) {
+      if (hasText(label) && it.name && !only(labelReads)) {
         setText(`${it.name}.prompt`, label, it.row);
         out.push({ id: it.name, type: 'note', ...(relevant ? { relevant } : {}) });
       }
       return [...out, ...convertList(it.kind.children, repeat, relevant)];
     }
-    if (it.kind.k === 'group') {
-      const g: Record<string, unknown> = { id: it.name, type: 'group', repeat: true };
-      if (relevant) g.relevant = relevant;
-      const title = hasLabel ? label : { [langs.fallback]: it.name };
-      setText(`${it.name}.label`, shortLabel(title), it.row);
-      const fill = (l: Lang): string => shortLabel(title)[l] ?? shortLabel(title)[langs.fallback] ?? it.name;
-      setText(`${it.name}.prompt`, Object.fromEntries(LANGS.map((l) => [l, generated('repeat_prompt', { label: fill(l) })[l]])), 0);
-      if (c.repeat_count) {
-        const n = Number(c.repeat_count);
-        if (Number.isInteger(n) && n >= 0) g.repeatCount = n;
-        else {
-          const count = xpath(c.repeat_count, it.row, 'repeat_count', { ref: refTo(undefined) });
-          if (count) g.repeatCount = count;
-        }
-      }
-      // Asked only without repeat_count, but every repeat group has the text (flows:check).
-      setText(`${it.name}.add_another`, Object.fromEntries(LANGS.map((l) => [l, generated('add_another', { label: fill(l) })[l]])), 0);
-      g.questions = convertList(it.kind.children, it.name, undefined);
-      if ((g.questions as unknown[]).length === 0) p.error(it.row, `repeat "${it.name}" has no questions`);
-      return [g];
-    }
+    if (it.kind.k === 'group') return convertRepeat(it, label, relevant);
     if (it.kind.k !== 'leaf') return [];
     const kind = it.kind;
 
     if (kind.type === 'meta') return [{ id: it.name, type: 'meta', meta: kind.meta }];
-    if (kind.type === 'calculate') {
+    if (kind.type === 'hidden') return [{ id: it.name, type: 'calculate', ...(relevant ? { relevant } : {}), calculation: toJexl({ t: 'lit', v: c.default ?? '' }) }];
+    // A computed answer (a calculation, or read_only with one) is never asked: a calculate, as in ODK.
+    // With a trigger and a label it is asked, the calculation offered as its default.
+    const triggered = c.trigger !== undefined && hasText(label) && kind.type !== 'calculate' && kind.type !== 'note' && yesNo(c.read_only) !== true;
+    if (c.trigger !== undefined && !c.calculation) p.warn(it.row, `trigger "${c.trigger}" without a calculation only empties the answer in ODK: ignored`);
+    if (kind.type === 'calculate' || (c.calculation && !triggered)) {
       if (!c.calculation) {
         p.error(it.row, `calculate "${it.name}" has no calculation`);
         return [];
       }
-      const calculation = xpath(c.calculation, it.row, 'calculation', ctx);
-      return calculation ? [{ id: it.name, type: 'calculate', ...(relevant ? { relevant } : {}), calculation }] : [];
+      const r = reads();
+      const calculation = xpath(c.calculation, it.row, 'calculation', repeat, r);
+      if (calculation !== undefined && only(r)) {
+        p.drop(it.row, `calculate "${it.name}"`, `${listed(r)}: its calculation reads only what was left out`);
+        return [];
+      }
+      return calculation !== undefined ? [{ id: it.name, type: 'calculate', ...(relevant ? { relevant } : {}), calculation }] : [];
     }
-    if (c.calculation) {
-      p.refuse(it.row, `calculation on a ${c.type} question`, 'a computed answer is a calculate row in chat (read_only questions are not asked)');
-      return [];
-    }
-    const appearance = (c.appearance ?? '').toLowerCase().split(/\s+/);
-    for (const a of appearance) {
-      const why = Object.hasOwn(REFUSED_APPEARANCES, a) ? REFUSED_APPEARANCES[a] : undefined;
+    for (const a of (c.appearance ?? '').toLowerCase().split(/\s+/)) {
+      if (a.startsWith('ex:')) p.warn(it.row, `appearance ${a} opens another Android app in ODK: the chat asks the question itself`);
+      const why = (Object.hasOwn(REFUSED_APPEARANCES, a) ? REFUSED_APPEARANCES[a] : undefined) ?? (a.startsWith('search(') ? 'the choices come from a CSV file attached to the form on the phone; a chat has no such file' : undefined);
       if (why) {
         p.refuse(it.row, `${c.type} with appearance ${a}`, why);
         return [];
       }
     }
-    if (!hasLabel) {
+    // pyxform takes a hint for a question without a label.
+    const hint = labelTexts(c, 'hint', repeat, it.row, labelReads);
+    const prompt = hasText(label) ? label : hint;
+    const image = mediaImage(c);
+    if (!hasText(prompt) && image) {
+      p.refuse(it.row, `"${it.name}" with a picture and no text`, 'the chat cannot send pictures yet, so there is nothing to show');
+      return [];
+    }
+    if (!hasText(prompt)) {
       p.error(it.row, `"${it.name}" has no label`);
       return [];
     }
-    setText(`${it.name}.prompt`, label, it.row);
-    if (kind.type === 'note') return [{ id: it.name, type: 'note', ...(relevant ? { relevant } : {}) }];
-    setText(`${it.name}.label`, shortLabel(label), it.row);
+    if (kind.type === 'note' || yesNo(c.read_only) === true) {
+      // A note (or a read-only question, shown and never answered) that shows only what was left out goes with it.
+      if (only(labelReads)) {
+        p.drop(it.row, `note "${it.name}"`, `${listed(labelReads)}: its text shows only what was left out`);
+        return [];
+      }
+      setText(`${it.name}.prompt`, prompt, it.row);
+      return [{ id: it.name, type: 'note', ...(relevant ? { relevant } : {}), ...(image ? { image } : {}) }];
+    }
+    if (labelReads.left.size > 0) p.warn(it.row, `its text shows ${listed(labelReads)}, which was left out: shown empty`);
+    setText(`${it.name}.prompt`, prompt, it.row);
+    setText(`${it.name}.label`, shortLabel(prompt), it.row);
 
     const q: Record<string, unknown> = { id: it.name };
     let type = kind.type;
     if (type === 'acknowledge') type = 'single';
     q.type = type;
     if (relevant) q.relevant = relevant;
-    const required = yes(c.required);
+    if (image) q.image = image;
+    const required = yesNo(c.required);
     if (required === undefined) {
-      p.refuse(it.row, `required "${c.required}"`, 'required must be yes or no in chat; put the condition in relevant');
-      return [];
+      // Required when the expression holds.
+      const expr = xpath(c.required!, it.row, 'required', repeat, reads());
+      if (expr === undefined) return [];
+      q.required = expr;
+    } else if (type === 'photo' ? required : !required) {
+      // XLSForm questions are optional unless required; the engine's default is the opposite (photo: optional).
+      q.required = required;
     }
-    // XLSForm questions are optional unless required; the engine's default is the opposite (photo: optional).
-    if (type === 'photo' ? required : !required) q.required = required;
-    const hint = labelTexts(c, 'hint', repeat, it.row);
-    if (Object.keys(hint).length > 0) {
+    if (hasText(label) && hasText(hint)) {
       q.hint = `${it.name}.hint`;
       setText(`${it.name}.hint`, hint, it.row);
     }
     const requiredMessage = labelTexts(c, 'required_message', repeat, it.row);
-    if (Object.keys(requiredMessage).length > 0) {
+    if (hasText(requiredMessage)) {
       q.requiredMessage = `${it.name}.required`;
       setText(`${it.name}.required`, requiredMessage, it.row);
     }
     if (c.constraint) {
-      const constraint = xpath(c.constraint, it.row, 'constraint', { ...ctx, dot: { t: 'ref', root: 'value', name: '' } });
-      if (constraint) {
-        q.constraint = constraint;
-        q.constraintMessage = `${it.name}.constraint`;
-        const message = labelTexts(c, 'constraint_message', repeat, it.row);
-        setText(`${it.name}.constraint`, Object.keys(message).length > 0 ? message : generated('constraint'), Object.keys(message).length > 0 ? it.row : 0);
-      }
+      const constraint = xpath(c.constraint, it.row, 'constraint', repeat, reads(), { dot: { t: 'ref', root: 'value', name: '' } });
+      if (constraint === undefined) return [];
+      q.constraint = constraint;
+      q.constraintMessage = `${it.name}.constraint`;
+      const message = labelTexts(c, 'constraint_message', repeat, it.row);
+      setText(`${it.name}.constraint`, hasText(message) ? message : generated('constraint'), hasText(message) ? it.row : 0);
     }
-    if (c.default !== undefined) {
-      if (/\$\{|\(/.test(c.default)) {
-        p.refuse(it.row, `default "${c.default}"`, 'a default computed from other answers is not supported: use a calculate row');
-        return [];
-      }
+    const dynamic = triggered ? c.calculation : c.default !== undefined && /\$\{|\(/.test(c.default) ? c.default : undefined;
+    if (dynamic !== undefined) {
+      // A default computed from other answers when the question is asked.
+      const defaultFrom = xpath(dynamic, it.row, triggered ? 'calculation' : 'default', repeat, reads());
+      if (defaultFrom === undefined) return [];
+      q.defaultFrom = defaultFrom;
+    } else if (c.default !== undefined) {
       q.default = type === 'integer' || type === 'decimal' ? Number(c.default) : c.default;
       if (typeof q.default === 'number' && Number.isNaN(q.default)) p.error(it.row, `default "${c.default}" is not a number`);
     }
@@ -589,53 +654,111 @@ export function convert(sheets: XlsFormSheets, fileName: string, options: Import
       setText(`${it.name}.choices.OK`, generated('ok'), 0);
       return [q];
     }
-    if (type === 'single' || type === 'multi') {
-      const list = lists.get(kind.list!);
-      if (!list) {
-        p.error(it.row, `choice list "${kind.list}" does not exist in the choices sheet`);
-        return [];
-      }
-      const choices: Record<string, unknown>[] = list.map((ch) => {
-        if (Object.keys(ch.labels).length === 0) p.error(`choices row ${ch.row}`, `choice "${ch.name}" has no label`);
-        setText(`${it.name}.choices.${ch.name}`, ch.labels, ch.row);
-        return Object.keys(ch.data).length > 0 ? { id: ch.name, data: ch.data } : { id: ch.name };
-      });
-      if (kind.other) {
-        if (list.some((ch) => ch.name === 'other')) p.error(it.row, `list "${kind.list}" already has a choice "other"; drop or_other`);
-        choices.push({ id: 'other' });
-        setText(`${it.name}.choices.other`, generated('other'), 0);
-      }
-      q.choices = choices;
-      if (c.choice_filter) {
-        const filter = xpath(c.choice_filter, it.row, 'choice_filter', {
-          ref: refTo(repeat),
-          bareNames: (n) => ({ t: 'ref', root: 'item', name: n === 'name' ? 'id' : n }),
-        });
-        if (filter) q.filter = filter;
-      }
-      if (type === 'multi' && !required) q.minSelected = 0;
-      if (!kind.other) return [q];
-      // "or_other": a text question asked when "other" is chosen, named <name>_other as pyxform does.
-      const otherId = `${it.name}_other`;
-      const otherSelected = `selected(${repeat ? 'group' : 'answers'}.${it.name}, 'other')`;
-      setText(`${otherId}.prompt`, generated('other_prompt'), 0);
-      setText(`${otherId}.label`, shortLabel(generated('other_prompt')), 0);
-      return [q, { id: otherId, type: 'text', relevant: and(relevant, otherSelected), ...(required ? {} : { required: false }) }];
+    if (type !== 'single' && type !== 'multi') return [q];
+    return convertSelect(it, kind, q, repeat, relevant, required);
+  };
+
+  /** The picture of a question (media::image), in the fallback language when it has several. */
+  const mediaImage = (cells: Record<string, string>): string | undefined => {
+    const images = textsOf(cells, 'media_image', langs, new Set());
+    return images[langs.fallback] ?? LANGS.map((l) => images[l]).find((v) => v !== undefined) ?? Object.values(images)[0];
+  };
+
+  const convertSelect = (it: Item, kind: Extract<Kind, { k: 'leaf' }>, q: Record<string, unknown>, repeat: string | undefined, relevant: string | undefined, required: boolean | undefined): Record<string, unknown>[] => {
+    const c = it.cells;
+    const list = (kind.external ? externalLists : lists).get(kind.list!);
+    if (!list) {
+      p.error(it.row, `choice list "${kind.list}" does not exist in the ${kind.external ? 'external_choices' : 'choices'} sheet`);
+      return [];
     }
-    return [q];
+    if (q.type === 'multi') {
+      const spaced = list.find((ch) => /\s/.test(ch.name));
+      if (spaced) p.error(`choices row ${spaced.row}`, `choice "${spaced.name}" has a space, which a select_multiple answer cannot hold`);
+    }
+    const choices: Record<string, unknown>[] = list.map((ch) => {
+      // Without a label, pyxform shows the choice's name.
+      setText(`${it.name}.choices.${ch.key}`, hasText(ch.labels) ? ch.labels : { [langs.fallback]: ch.name }, hasText(ch.labels) ? ch.row : 0);
+      return { id: ch.name, ...(ch.key !== ch.name ? { label: `${it.name}.choices.${ch.key}` } : {}), ...(Object.keys(ch.data).length > 0 ? { data: ch.data } : {}) };
+    });
+    if (kind.other) {
+      if (list.some((ch) => ch.name === 'other')) p.error(it.row, `list "${kind.list}" already has a choice "other"; drop or_other`);
+      choices.push({ id: 'other' });
+      setText(`${it.name}.choices.other`, generated('other'), 0);
+    }
+    q.choices = choices;
+    if (c.choice_filter) {
+      const filter = xpath(c.choice_filter, it.row, 'choice_filter', repeat, reads(), { bareNames: (n) => ({ t: 'ref', root: 'item', name: n === 'name' ? 'id' : n }) });
+      if (filter === undefined) return [];
+      q.filter = filter;
+    }
+    if (c.parameters) {
+      const params = Object.fromEntries([...c.parameters.matchAll(/([A-Za-z_-]+)\s*=\s*(\$\{[^}]*\}|[^\s,;]+)/g)].map((m) => [m[1]!.toLowerCase(), m[2]!]));
+      if (yesNo(params.randomize) === true) {
+        q.randomize = true;
+        if (params.seed !== undefined) {
+          const seed = /^-?\d+$/.test(params.seed) ? Number(params.seed) : xpath(params.seed, it.row, 'parameters seed', repeat, reads());
+          if (seed === undefined) return [];
+          q.seed = seed;
+        }
+      }
+      for (const name of Object.keys(params)) if (name !== 'randomize' && name !== 'seed') p.warn(it.row, `parameter "${name}" has no meaning in chat: ignored`);
+    }
+    if (q.type === 'multi' && required !== true) q.minSelected = 0;
+    if (!kind.other) return [q];
+    // "or_other": a text question asked when "other" is chosen, named <name>_other as pyxform does.
+    const otherId = `${it.name}_other`;
+    const otherSelected = toJexl({ t: 'call', name: 'selected', args: [{ t: 'ref', root: repeat ? 'group' : 'answers', name: it.name }, { t: 'lit', v: 'other' }] });
+    setText(`${otherId}.prompt`, generated('other_prompt'), 0);
+    setText(`${otherId}.label`, shortLabel(generated('other_prompt')), 0);
+    return [q, { id: otherId, type: 'text', relevant: and(relevant, otherSelected), ...(required === true ? {} : { required: false }) }];
+  };
+
+  const convertRepeat = (it: Item, label: TextSet, relevant: string | undefined): Record<string, unknown>[] => {
+    if (it.kind.k !== 'group') return [];
+    const c = it.cells;
+    const g: Record<string, unknown> = { id: it.name, type: 'group', repeat: true };
+    if (relevant) g.relevant = relevant;
+    const title = hasText(label) ? label : { [langs.fallback]: it.name };
+    setText(`${it.name}.label`, shortLabel(title), it.row);
+    const fill = (l: Lang): string => shortLabel(title)[l] ?? shortLabel(title)[langs.fallback] ?? Object.values(shortLabel(title))[0] ?? it.name;
+    setText(`${it.name}.prompt`, Object.fromEntries(LANGS.map((l) => [l, generated('repeat_prompt', { label: fill(l) })[l]!])), 0);
+    if (c.repeat_count) {
+      const n = Number(c.repeat_count);
+      if (Number.isInteger(n) && n >= 0) g.repeatCount = n;
+      else {
+        const r = reads();
+        const count = xpath(c.repeat_count, it.row, 'repeat_count', undefined, r);
+        if (count === undefined) return [];
+        if (only(r)) {
+          p.drop(it.row, `repeat "${it.name}"`, `${listed(r)}: its repeat_count reads only what was left out`);
+          return [];
+        }
+        g.repeatCount = count;
+      }
+    }
+    // Asked only without repeat_count, but every repeat group has the text (flows:check).
+    setText(`${it.name}.add_another`, Object.fromEntries(LANGS.map((l) => [l, generated('add_another', { label: fill(l) })[l]!])), 0);
+    g.questions = convertList(it.kind.children, it.name, undefined);
+    if ((g.questions as unknown[]).length === 0) {
+      if (it.kind.children.length > 0 && p.unsupported.length > 0) p.drop(it.row, `repeat "${it.name}"`, 'its questions: none is left to ask');
+      else p.error(it.row, `repeat "${it.name}" has no questions`);
+      return [];
+    }
+    return [g];
   };
 
   const questions = convertList(items, undefined, undefined);
 
   // Flow header.
-  const id = normaliseId(options.id ?? settings.form_id ?? fileName.replace(/\.[^.]+$/, ''));
+  const formId = settings.form_id ?? settings.id_string ?? settings.set_form_id;
+  const id = normaliseId(options.id ?? formId ?? fileName.replace(/\.[^.]+$/, ''));
   if (!/^[a-z0-9][a-z0-9-]*$/.test(id)) p.error('settings', `flow id "${id}" must use only a-z, 0-9 and - (give --id)`);
   // settings "roles" is this project's own column (flows:export writes it), e.g. "warga pokja".
   const settingsRoles = settings.roles?.split(/[\s,]+/).filter((r) => r !== '');
   const badRole = settingsRoles?.find((r) => !(ROLES as readonly string[]).includes(r));
   if (badRole) p.error('settings', `roles: "${badRole}" is not a role (${ROLES.join(', ')})`);
   const roles = options.roles ?? (settingsRoles && !badRole ? (settingsRoles as Role[]) : [...ROLES]);
-  const title = settings.form_title ?? settings.form_id ?? fileName.replace(/\.[^.]+$/, '');
+  const title = settings.form_title ?? settings.title ?? settings.set_form_title ?? formId ?? fileName.replace(/\.[^.]+$/, '');
   setText('title', { [langs.fallback]: title }, 0);
   setText('description', { [langs.fallback]: title }, 0);
   setText('thanks', generated('thanks'), 0);
@@ -647,16 +770,20 @@ export function convert(sheets: XlsFormSheets, fileName: string, options: Import
       p.warnings.push(`${lang}: no ${lang === 'id' ? 'Indonesian' : 'English'} text in survey/choices rows ${missing[lang].join(', ')}: the ${langs.fallback === 'id' ? 'Indonesian' : 'English'} text is used`);
     }
   }
-  for (const col of ignoredLanguages) p.warnings.push(`column "${col}": language not offered by the chat (id, en), ignored`);
+  for (const language of otherLanguages) p.warnings.push(`language "${language}" is not offered by the chat (id, en): its texts are used only where a row has no Indonesian or English text`);
 
-  const skipped = p.unsupported.map((u) => u.text);
+  const skipped = [...p.unsupported].sort((a, b) => a.row - b.row).map((u) => u.text);
   if (p.errors.length > 0 || (skipped.length > 0 && !options.skipUnsupported)) {
     throw new XlsFormError([...p.errors, ...skipped, ...(skipped.length > 0 && p.errors.length === 0 ? ['(import the rest with --skip-unsupported)'] : [])]);
   }
+  if (questions.length === 0) throw new XlsFormError([...skipped, `${fileName}: survey: nothing is left that a chat can ask`]);
 
   // Last, the engine's own checks (expressions referring to later questions, etc.), by row.
   try {
-    parseFlow(stringify(flow), `${id}.yaml`);
+    const compiled = parseFlow(stringify(flow), `${id}.yaml`);
+    // Texts of what was left out go too (flows:check refuses a text no question uses).
+    const used = new Set(translationKeyUses(compiled).map((u) => u.key.slice(compiled.namespace.length + 1)));
+    for (const lang of LANGS) texts[lang] = keep(texts[lang], used);
   } catch (err) {
     if (!(err instanceof FlowLoadError)) throw err;
     throw new XlsFormError(
@@ -671,4 +798,22 @@ export function convert(sheets: XlsFormSheets, fileName: string, options: Import
   return { id, flow, texts, warnings: p.warnings, skipped };
 }
 
-class LeftOut extends ExprError {}
+/** The texts whose dotted keys are in `used`. */
+function keep(texts: Record<string, unknown>, used: Set<string>, prefix = ''): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(texts)) {
+    const key = `${prefix}${k}`;
+    if (v && typeof v === 'object') {
+      const inner = keep(v as Record<string, unknown>, used, `${key}.`);
+      if (Object.keys(inner).length > 0) out[k] = inner;
+    } else if (used.has(key)) out[k] = v;
+  }
+  return out;
+}
+
+/** An expression that reads an answer given later in the form. */
+class LaterAnswer extends ExprError {
+  constructor(name: string, row: number) {
+    super(`it reads \${${name}} of row ${row}, which a chat asks later (a chat asks in order)`);
+  }
+}

@@ -57,7 +57,9 @@ export function cellText(value: ExcelJS.CellValue): string {
   if (value instanceof Date) return value.toISOString().slice(0, 10);
   if (typeof value === 'object') {
     if ('richText' in value) return value.richText.map((r) => r.text).join('').trim();
-    if ('result' in value) return cellText(value.result as ExcelJS.CellValue);
+    if ('result' in value && value.result !== undefined) return cellText(value.result as ExcelJS.CellValue);
+    // A formula saved without its value: TRUE() and FALSE() are known without Excel.
+    if ('formula' in value) return /^(TRUE|FALSE)\(\)$/i.test(String(value.formula)) ? String(value.formula).slice(0, -2).toLowerCase() : '';
     if ('text' in value) return String(value.text).trim();
     if ('error' in value) return '';
   }
@@ -92,9 +94,11 @@ export interface XlsFormSheets {
   survey: Sheet;
   choices: Sheet;
   settings: Sheet;
+  /** The choices of select_one_external questions, when the form has them. */
+  externalChoices?: Sheet;
 }
 
-/** Reads the survey, choices and settings sheets (case-insensitive names; choices and settings optional). */
+/** Reads the survey, choices, settings and external_choices sheets (case-insensitive names; all but survey optional). */
 export async function readWorkbook(data: Uint8Array, fileName: string): Promise<XlsFormSheets> {
   if (isOldExcel(data) || /\.xls$/i.test(fileName)) {
     throw new XlsFormError([`${fileName}: this is an old Excel (.xls) file: open it in Excel or LibreOffice, save it as .xlsx and import that`]);
@@ -111,5 +115,11 @@ export async function readWorkbook(data: Uint8Array, fileName: string): Promise<
   const empty: Sheet = { columns: [], rows: [] };
   const choices = find('choices');
   const settings = find('settings');
-  return { survey: readSheet(survey), choices: choices ? readSheet(choices) : empty, settings: settings ? readSheet(settings) : empty };
+  const external = find('external_choices');
+  return {
+    survey: readSheet(survey),
+    choices: choices ? readSheet(choices) : empty,
+    settings: settings ? readSheet(settings) : empty,
+    ...(external ? { externalChoices: readSheet(external) } : {}),
+  };
 }

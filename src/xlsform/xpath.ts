@@ -25,28 +25,70 @@ export class ExprError extends Error {}
 
 /** XPath function -> engine function, with the number of arguments allowed. */
 const FUNCTIONS: Record<string, { name: string; min: number; max: number }> = {
-  selected: { name: 'selected', min: 2, max: 2 },
-  'count-selected': { name: 'countSelected', min: 1, max: 1 },
-  'string-length': { name: 'stringLength', min: 1, max: 1 },
-  today: { name: 'today', min: 0, max: 0 },
-  now: { name: 'now', min: 0, max: 0 },
-  if: { name: 'if', min: 3, max: 3 },
-  concat: { name: 'concat', min: 1, max: 20 },
-  coalesce: { name: 'coalesce', min: 2, max: 2 },
-  regex: { name: 'regex', min: 2, max: 2 },
+  // math
+  sin: { name: 'sin', min: 1, max: 1 },
+  cos: { name: 'cos', min: 1, max: 1 },
+  tan: { name: 'tan', min: 1, max: 1 },
+  asin: { name: 'asin', min: 1, max: 1 },
+  acos: { name: 'acos', min: 1, max: 1 },
+  atan: { name: 'atan', min: 1, max: 1 },
+  atan2: { name: 'atan2', min: 2, max: 2 },
+  sqrt: { name: 'sqrt', min: 1, max: 1 },
+  exp: { name: 'exp', min: 1, max: 1 },
+  exp10: { name: 'exp10', min: 1, max: 1 },
+  log: { name: 'log', min: 1, max: 1 },
+  log10: { name: 'log10', min: 1, max: 1 },
+  pow: { name: 'pow', min: 2, max: 2 },
+  pi: { name: 'pi', min: 0, max: 0 },
+  abs: { name: 'abs', min: 1, max: 1 },
+  round: { name: 'round', min: 1, max: 2 },
   int: { name: 'int', min: 1, max: 1 },
   number: { name: 'number', min: 1, max: 1 },
-  round: { name: 'round', min: 1, max: 2 },
+  // strings
   string: { name: 'string', min: 1, max: 1 },
+  concat: { name: 'concat', min: 1, max: 50 },
+  'string-length': { name: 'stringLength', min: 1, max: 1 },
+  substr: { name: 'substr', min: 2, max: 3 },
+  'substring-before': { name: 'substringBefore', min: 2, max: 2 },
+  'substring-after': { name: 'substringAfter', min: 2, max: 2 },
+  translate: { name: 'translate', min: 3, max: 3 },
   contains: { name: 'contains', min: 2, max: 2 },
   'starts-with': { name: 'startsWith', min: 2, max: 2 },
-  sum: { name: 'sum', min: 1, max: 1 },
+  'ends-with': { name: 'endsWith', min: 2, max: 2 },
+  'normalize-space': { name: 'normalizeSpace', min: 1, max: 1 },
+  join: { name: 'join', min: 2, max: 50 },
+  regex: { name: 'regex', min: 2, max: 2 },
+  // dates
+  today: { name: 'today', min: 0, max: 0 },
+  now: { name: 'now', min: 0, max: 0 },
+  date: { name: 'date', min: 1, max: 1 },
+  'decimal-date-time': { name: 'decimalDateTime', min: 1, max: 1 },
+  'decimal-time': { name: 'decimalTime', min: 1, max: 1 },
+  'date-time': { name: 'dateTime', min: 1, max: 1 },
+  'format-date': { name: 'formatDate', min: 2, max: 2 },
+  // choices
+  selected: { name: 'selected', min: 2, max: 2 },
+  'selected-at': { name: 'selectedAt', min: 2, max: 2 },
+  'count-selected': { name: 'countSelected', min: 1, max: 1 },
+  'jr:choice-name': { name: 'choiceName', min: 2, max: 2 },
+  // repeats
+  position: { name: 'position', min: 0, max: 0 },
+  'indexed-repeat': { name: 'indexedRepeat', min: 3, max: 3 },
   count: { name: 'count', min: 1, max: 1 },
   'count-non-empty': { name: 'countNonEmpty', min: 1, max: 1 },
-  max: { name: 'max', min: 1, max: 20 },
-  min: { name: 'min', min: 1, max: 20 },
-  date: { name: 'date', min: 1, max: 1 },
+  sum: { name: 'sum', min: 1, max: 1 },
+  max: { name: 'max', min: 1, max: 50 },
+  min: { name: 'min', min: 1, max: 50 },
+  // other
+  if: { name: 'if', min: 3, max: 3 },
+  coalesce: { name: 'coalesce', min: 2, max: 2 },
+  once: { name: 'once', min: 1, max: 1 },
+  uuid: { name: 'uuid', min: 0, max: 1 },
+  'boolean-from-string': { name: 'booleanFromString', min: 1, max: 1 },
+  boolean: { name: 'boolean', min: 1, max: 1 },
 };
+/** Other spellings pyxform accepts for the same functions. */
+const ALIASES: Record<string, string> = { 'format-date-time': 'format-date', 'choice-name': 'jr:choice-name' };
 const TO_XPATH = Object.fromEntries(Object.entries(FUNCTIONS).map(([x, f]) => [f.name, x])) as Record<string, string>;
 /** Engine functions an XLSForm expression may call (the engine registers these). */
 export const ENGINE_FUNCTION_NAMES = [...Object.values(FUNCTIONS).map((f) => f.name).filter((n) => n !== 'if'), 'isEmpty', 'column'];
@@ -55,20 +97,10 @@ export const ENGINE_FUNCTION_NAMES = [...Object.values(FUNCTIONS).map((f) => f.n
 export const REFUSED_FUNCTIONS: Record<string, string> = {
   pulldata: 'reads a CSV file attached to the form on the phone; a chat has no such file',
   instance: 'reads a secondary instance (an attached or external list); only choices in the form are supported',
-  'indexed-repeat': 'reads another repeat item by position; a chat item sees only its own answers',
-  position: 'the position of a repeat item is not available to expressions in chat',
-  'jr:choice-name': 'reads a choice label in the phone language; use the choice name',
-  'choice-name': 'reads a choice label in the phone language; use the choice name',
-  once: 'depends on the ODK form being opened and saved several times',
   random: 'random values cannot be reproduced when a chat answer is checked again',
-  uuid: 'generated ids are not part of a chat submission',
   digest: 'cryptographic digests are not supported in chat',
-  'decimal-date-time': 'date arithmetic is not supported in chat',
-  'format-date': 'dates are shown by the chat itself, in the member language',
-  'format-date-time': 'dates are shown by the chat itself, in the member language',
   area: 'geoshape measurement needs a geoshape question, which a chat cannot ask',
   distance: 'geotrace measurement needs a geotrace question, which a chat cannot ask',
-  'selected-at': 'select_multiple order is not kept by the chat',
   'jr:itext': 'translations are looked up by the chat, not by the form',
 };
 
@@ -80,6 +112,9 @@ type Tok =
   | { k: 'str'; v: string }
   | { k: 'ref'; v: string }
   | { k: 'dot' }
+  | { k: 'parent' }
+  /** "/", "[", "]" or "|": XPath a chat does not follow, refused when the parser reaches it. */
+  | { k: 'path'; v: string }
   | { k: 'op'; v: string }
   | { k: 'name'; v: string }
   | { k: '(' }
@@ -117,7 +152,12 @@ function tokenize(src: string): Tok[] {
       i += num[0].length;
       continue;
     }
-    if (c === '.' && src[i + 1] === '.') throw new ExprError('relative paths ("..") are not supported: use ${name}');
+    if (c === '.' && src[i + 1] === '.') {
+      // Only in position(..): the number of the repeat item.
+      toks.push({ k: 'parent' });
+      i += 2;
+      continue;
+    }
     if (c === '.') {
       toks.push({ k: 'dot' });
       i += 1;
@@ -139,9 +179,11 @@ function tokenize(src: string): Tok[] {
       i += 1;
       continue;
     }
-    if (c === '/') throw new ExprError('absolute paths ("/data/...") are not supported: use ${name}');
-    if (c === '|') throw new ExprError('node-set unions ("|") are not supported');
-    if (c === '[') throw new ExprError('predicates ("[...]") are not supported');
+    if (c === '/' || c === '[' || c === ']' || c === '|') {
+      toks.push({ k: 'path', v: c === '/' && (toks.at(-1)?.k === 'parent' || toks.at(-1)?.k === 'dot') ? '../' : c });
+      i += 1;
+      continue;
+    }
     const word = /^[A-Za-z_][A-Za-z0-9_:-]*/.exec(src.slice(i));
     if (word) {
       // "x-1" after a name: XPath reads it as one name; forms nearly always mean a name.
@@ -222,6 +264,10 @@ export function parseXPath(src: string, ctx: XPathContext): Node {
         return e;
       }
       case 'name': {
+        if ((t.v === 'position' || t.v === 'jr:position') && toks[pos]?.k === '(' && toks[pos + 1]?.k === 'parent' && toks[pos + 2]?.k === ')') {
+          pos += 3;
+          return { t: 'call', name: 'position', args: [] };
+        }
         if (peek()?.k !== '(') {
           if (ctx.bareNames) return ctx.bareNames(t.v);
           throw new ExprError(`"${t.v}" is not understood: write question names as \${${t.v}}`);
@@ -241,6 +287,10 @@ export function parseXPath(src: string, ctx: XPathContext): Node {
         expect(')', `")" after the arguments of ${t.v}()`);
         return makeCall(t.v, args);
       }
+      case 'parent':
+        throw new UnsupportedSyntax('relative paths ("..") are not supported in chat: use ${name} (position(..) is)');
+      case 'path':
+        throw pathError(t.v);
       default:
         throw new ExprError(`unexpected "${t.k === 'op' ? t.v : t.k}"`);
     }
@@ -249,6 +299,7 @@ export function parseXPath(src: string, ctx: XPathContext): Node {
   const node = parseBinary(1);
   if (pos < toks.length) {
     const t = toks[pos]!;
+    if (t.k === 'path') throw pathError(t.v);
     throw new ExprError(`unexpected ${t.k === 'name' || t.k === 'op' ? `"${t.v}"` : t.k === 'ref' ? `\${${t.v}}` : `"${t.k}"`} (an operator missing?)`);
   }
   return node;
@@ -265,7 +316,8 @@ function makeBin(op: BinOp, l: Node, r: Node): Node {
   return { t: 'bin', op, l, r };
 }
 
-function makeCall(xname: string, args: Node[]): Node {
+function makeCall(called: string, args: Node[]): Node {
+  const xname = ALIASES[called] ?? called;
   if (xname === 'not') {
     if (args.length !== 1) throw new ExprError('not() takes one argument');
     return { t: 'not', e: args[0]! };
@@ -277,9 +329,35 @@ function makeCall(xname: string, args: Node[]): Node {
   const f = Object.hasOwn(FUNCTIONS, xname) ? FUNCTIONS[xname] : undefined;
   if (!f) throw new UnsupportedFunction(xname, 'this function is not available in chat flows');
   if (args.length < f.min || args.length > f.max) {
+    if (xname === 'indexed-repeat' && args.length > f.max) throw new UnsupportedFunction(xname, 'repeats inside repeats are not supported in chat');
     throw new ExprError(`${xname}() takes ${f.min === f.max ? f.min : `${f.min} to ${f.max}`} argument(s), not ${args.length}`);
   }
+  if (xname === 'indexed-repeat') return indexedRepeat(args);
+  if (xname === 'jr:choice-name') {
+    // jr:choice-name(${x}, '${x}'): the question is named in a text.
+    const named = args[1]!.t === 'lit' ? /^\s*\$\{\s*([^}\s]+)\s*\}\s*$/.exec(String(args[1]!.v)) : null;
+    if (!named) throw new ExprError("jr:choice-name() takes the answer and the question's name in quotes: jr:choice-name(${x}, '${x}')");
+    return { t: 'call', name: f.name, args: [args[0]!, { t: 'lit', v: named[1]! }] };
+  }
   return { t: 'call', name: f.name, args };
+}
+
+/** indexed-repeat(${x}, ${group}, n) -> indexedRepeat(answers.group, 'x', n). */
+function indexedRepeat(args: Node[]): Node {
+  const [value, group, n] = args as [Node, Node, Node];
+  const field = value.t === 'ref' && value.root === 'group' ? value.name : value.t === 'call' && value.name === 'column' && value.args[1]?.t === 'lit' ? String(value.args[1].v) : undefined;
+  if (!field || group.t !== 'ref' || group.root !== 'answers') throw new ExprError('indexed-repeat() takes a question of a repeat, that repeat, and an item number');
+  return { t: 'call', name: 'indexedRepeat', args: [group, { t: 'lit', v: field }, n] };
+}
+
+/** XPath a chat cannot follow (paths, predicates): refused, and with --skip-unsupported left out. */
+export class UnsupportedSyntax extends ExprError {}
+
+function pathError(c: string): UnsupportedSyntax {
+  if (c === '../') return new UnsupportedSyntax('relative paths ("../x") are not supported in chat: use ${name}');
+  if (c === '|') return new UnsupportedSyntax('node-set unions ("|") are not supported in chat');
+  if (c === '[' || c === ']') return new UnsupportedSyntax('predicates ("[...]") are not supported in chat');
+  return new UnsupportedSyntax('absolute paths ("/data/...") are not supported in chat: use ${name}');
 }
 
 /** A function the chat cannot run: refused with its name and why. */
@@ -304,15 +382,19 @@ function jexlString(s: string): string {
 }
 
 export function toJexl(n: Node): string {
-  return printJexl(n, true);
+  return n.t === 'lit' && typeof n.v === 'number' ? String(n.v) : printJexl(n, true);
 }
 
 function printJexl(n: Node, top = false): string {
   switch (n.t) {
     case 'lit':
-      return typeof n.v === 'string' ? jexlString(n.v) : String(n.v);
+      if (typeof n.v === 'string') return jexlString(n.v);
+      // jexl reads "-2" after a comma as a minus: f(1, (-2)).
+      return typeof n.v === 'number' && (n.v < 0 || Object.is(n.v, -0)) ? `(${n.v})` : String(n.v);
     case 'ref':
-      return n.root === 'value' ? 'value' : `${n.root}.${n.name}`;
+      if (n.root === 'value') return 'value';
+      // A name that is no jexl identifier (XLSForm allows "label-test"): answers['label-test'].
+      return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(n.name) ? `${n.root}.${n.name}` : `${n.root}[${jexlString(n.name)}]`;
     case 'not': {
       const inner = printJexl(n.e);
       return n.e.t === 'bin' ? `!(${inner})` : `!${inner}`;
@@ -371,6 +453,15 @@ export function fromJexl(source: string): Node {
         }
         throw new ExprError(`"${source}": only answers.<id>, group.<id>, item.<field> and value can be written as XLSForm`);
       }
+      case 'FilterExpression': {
+        // answers['label-test']
+        const subject = a.subject as JexlAst;
+        const expr = a.expr as JexlAst;
+        if (!a.relative && subject.type === 'Identifier' && !subject.from && ['answers', 'group', 'item'].includes(String(subject.value)) && expr.type === 'Literal' && typeof expr.value === 'string') {
+          return { t: 'ref', root: subject.value as Root, name: expr.value };
+        }
+        throw new ExprError(`"${source}": only answers.<id>, group.<id>, item.<field> and value can be written as XLSForm`);
+      }
       case 'UnaryExpression':
         return { t: 'not', e: conv(a.right as JexlAst) };
       case 'BinaryExpression': {
@@ -413,6 +504,9 @@ export function toXPath(n: Node): string {
       if (n.name === 'isEmpty') return `${toXPathIn(n.args[0]!, PREC['='], false)} = ''`;
       // A repeat child read from outside its group: XLSForm writes the plain reference.
       if (n.name === 'column' && n.args[1]?.t === 'lit') return `\${${String(n.args[1].v)}}`;
+      if (n.name === 'position') return 'position(..)';
+      if (n.name === 'choiceName' && n.args[1]?.t === 'lit') return `jr:choice-name(${toXPath(n.args[0]!)}, '\${${String(n.args[1].v)}}')`;
+      if (n.name === 'indexedRepeat' && n.args[1]?.t === 'lit') return `indexed-repeat(\${${String(n.args[1].v)}}, ${toXPath(n.args[0]!)}, ${toXPath(n.args[2]!)})`;
       return `${n.name === 'if' ? 'if' : TO_XPATH[n.name]}(${n.args.map(toXPath).join(', ')})`;
     case 'bin':
       return `${toXPathIn(n.l, PREC[n.op], false)} ${n.op} ${toXPathIn(n.r, PREC[n.op], true)}`;

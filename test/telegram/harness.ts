@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { pino } from 'pino';
 import type { Address, ChoiceOption, InboundHandler, InboundMessage, OutboundMessage } from '../../src/messages/index.js';
-import { ChannelRegistry } from '../../src/channels/channel.js';
+import { ChannelRegistry, type ChannelRateLimits } from '../../src/channels/channel.js';
 import {
   createTelegramChannel,
   MemoryPromptStore,
@@ -115,7 +115,7 @@ export interface Harness {
  */
 export async function startHarness(
   mode: 'polling' | 'webhook',
-  opts: { fake?: FakeTelegramOptions; channel?: Partial<TelegramChannelOptions>; handler?: ScriptedHandler } = {},
+  opts: { fake?: FakeTelegramOptions; channel?: Partial<TelegramChannelOptions>; handler?: ScriptedHandler; rateLimits?: Partial<ChannelRateLimits> } = {},
 ): Promise<Harness> {
   // Each fake Bot API counts update_ids from 1 again: start from an empty inbox and outbox.
   await InboxModel.deleteMany({});
@@ -155,7 +155,7 @@ export async function startHarness(
       mode === 'webhook'
         ? createTelegramChannel({ ...common, webhookUrl: `${appUrl}/telegram/webhook`, webhookSecret: SECRET })
         : createTelegramChannel({ ...common, pollingTimeoutSeconds: 2 });
-    channels.register(createTelegramOutbound({ api: channel.api, logger, promptStore: channel.promptStore }));
+    channels.register(createTelegramOutbound({ api: channel.api, logger, promptStore: channel.promptStore, ...(opts.rateLimits ? { rateLimits: opts.rateLimits } : {}) }));
     return channel;
   };
   let channel: TelegramChannel;

@@ -4,50 +4,22 @@
  * menu of a registered villager, is completed in chat through the conversation service, and the
  * stored submission holds every answer under the form's own names.
  */
-import { cp, mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ConversationService } from '../../src/conversation/service.js';
 import { MemberModel, SubmissionModel } from '../../src/db/models.js';
 import { seedVillages } from '../../src/db/seed.js';
-import { loadFlowVersions } from '../../src/engine/versions.js';
-import { createI18n } from '../../src/i18n.js';
-import { createLogger } from '../../src/logging/logger.js';
-import { writeImportedFlow } from '../../src/xlsform/store.js';
 import { SURVEI_RUMAH_TANGGA } from '../fixtures/xlsform/forms.js';
-import { ChatUser, registerAsWarga, TestClock } from '../helpers/chat.js';
+import { ChatUser, registerAsWarga } from '../helpers/chat.js';
 import { useTestDatabase } from '../helpers/db.js';
-import { importSpec, ROOT, tempDir } from './helpers.js';
+import { importSpec, serviceWith } from './helpers.js';
 
 useTestDatabase();
 beforeAll(async () => {
   await seedVillages();
 });
 
-/** The repository's flows and texts plus the imported form, in a folder of the test's own. */
-async function serviceWithImportedForm(): Promise<ConversationService> {
-  const root = await tempDir('xlsform-e2e');
-  const dirs = { flowsDir: path.join(root, 'flows'), localesDir: path.join(root, 'locales') };
-  await cp(path.join(ROOT, 'flows'), dirs.flowsDir, { recursive: true });
-  await mkdir(dirs.localesDir, { recursive: true });
-  await cp(path.join(ROOT, 'locales'), dirs.localesDir, { recursive: true });
-  const written = await writeImportedFlow(await importSpec(SURVEI_RUMAH_TANGGA, 'survei-rumah-tangga.xlsx', { roles: ['warga', 'pokja'] }), dirs);
-  expect(written).toMatchObject({ id: 'survei-rumah-tangga', version: 1, status: 'new' });
-  const versions = await loadFlowVersions(dirs.flowsDir);
-  const clock = new TestClock();
-  return new ConversationService({
-    flows: versions.current,
-    i18n: await createI18n(dirs.localesDir),
-    logger: createLogger({ level: 'silent' }),
-    timeZone: 'Asia/Jayapura',
-    runExpiryHours: 168,
-    now: clock.now,
-  });
-}
-
 describe('an imported XLSForm in chat', () => {
   it('is offered in the menu and completed, and the submission keeps the form’s names', async () => {
-    const user = new ChatUser(await serviceWithImportedForm());
+    const user = new ChatUser(await serviceWith(await importSpec(SURVEI_RUMAH_TANGGA, 'survei-rumah-tangga.xlsx', { roles: ['warga', 'pokja'] })));
     await registerAsWarga(user, 'Pak Abdul');
     await user.press('Survei Rumah Tangga Nelayan');
     expect(user.lastText).toContain('Survei rumah tangga nelayan. Jawab singkat saja.');

@@ -186,3 +186,43 @@ describe('XLSForm functions in the engine', () => {
     expect(run(src, answers, '2025-06-01')).toEqual(expected);
   });
 });
+
+describe('XLSForm functions that need the run: choice names, once and uuid, month names', () => {
+  const spec = {
+    survey: [
+      ['type', 'name', 'label::Bahasa Indonesia (id)', 'label::English (en)', 'calculation'],
+      ['select_one tanaman', 's', 'Tanaman apa?', 'Which crop?'],
+      ['calculate', 'nama', null, null, "jr:choice-name(${s}, '${s}')"],
+      ['calculate', 'kode', null, null, 'once(uuid())'],
+      ['calculate', 'tanggal', null, null, "format-date(today(), '%e %b %Y')"],
+      ['note', 'n', 'Anda pilih ${nama}, ${tanggal}.', 'You chose ${nama}, ${tanggal}.'],
+      ['text', 'catatan', 'Catatan?', 'Notes?'],
+    ],
+    choices: [
+      ['list_name', 'name', 'label::Bahasa Indonesia (id)', 'label::English (en)'],
+      ['tanaman', 'pala', 'Kebun pala', 'Nutmeg garden'],
+      ['tanaman', 'cengkeh', 'Kebun cengkeh', 'Clove garden'],
+    ],
+  };
+
+  it('jr:choice-name() is the label in the member’s language; once(uuid()) keeps its id when answers change', async () => {
+    const result = await importSpec(spec, 'fungsi.xlsx');
+    const id = await new EngineChat(compile(result), await translator({ [result.id]: result.texts }, 'id')).start();
+    id.press('Kebun pala');
+    expect(id.text).toContain('Anda pilih Kebun pala, 27 Nov 2026.');
+    const kode = id.state.answers.kode;
+    expect(kode).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    id.say('lewati');
+    id.press('Ubah');
+    id.press('Tanaman');
+    id.press('Kebun cengkeh');
+    id.press('Kirim');
+    expect(id.submitted).toMatchObject({ s: 'cengkeh', nama: 'Kebun cengkeh', kode, tanggal: '27 Nov 2026' });
+
+    const en = await new EngineChat(compile(result), await translator({ [result.id]: result.texts }, 'en')).start();
+    en.press('Nutmeg');
+    expect(en.text).toContain('You chose Nutmeg garden, 27 Nov 2026.');
+    // Another run, another id.
+    expect(en.state.answers.kode).not.toBe(kode);
+  });
+});

@@ -2,14 +2,22 @@
  * Helpers for the XLSForm tests: fixtures read relative to the repository, an i18next instance
  * with the engine's texts and an imported flow's, and a small engine-level conversation driver.
  */
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import i18next from 'i18next';
 import { stringify } from 'yaml';
 import type { OutboundMessage } from '../../src/messages/index.js';
+import { expect } from 'vitest';
 import { parseFlow, startRun, step, type EngineInput, type Flow, type RunState, type StepContext, type StepResult } from '../../src/engine/index.js';
+import { ConversationService } from '../../src/conversation/service.js';
+import { loadFlowVersions } from '../../src/engine/versions.js';
+import { createI18n } from '../../src/i18n.js';
+import { createLogger } from '../../src/logging/logger.js';
+import { flowToWorkbook } from '../../src/xlsform/export.js';
+import { writeImportedFlow } from '../../src/xlsform/store.js';
+import { TestClock } from '../helpers/chat.js';
 import { convert, importXlsForm, LANGS, type ImportOptions, type ImportResult, type Texts } from '../../src/xlsform/import.js';
 import { readWorkbook } from '../../src/xlsform/workbook.js';
 import { buildXlsx, type FormSpec } from '../fixtures/xlsform/forms.js';
@@ -40,6 +48,45 @@ export async function refusal(spec: FormSpec, options: ImportOptions = {}): Prom
     throw err;
   }
   throw new Error('the form was accepted');
+}
+
+/** The flow written as an XLSForm and imported again. */
+export async function again(result: ImportResult): Promise<ImportResult> {
+  const bytes = new Uint8Array(await flowToWorkbook(result.flow, result.texts).xlsx.writeBuffer());
+  return importXlsForm(bytes, `${result.id}.xlsx`);
+}
+
+/** Import, export, import gives the same flow and texts, without warnings, and stays so. */
+export async function expectRoundTrip(first: ImportResult): Promise<void> {
+  const second = await again(first);
+  expect(second.flow).toEqual(first.flow);
+  expect(second.texts).toEqual(first.texts);
+  // Both languages are written out, so the second import warns about nothing.
+  expect(second.warnings).toEqual([]);
+  expect((await again(second)).flow).toEqual(first.flow);
+}
+
+/**
+ * The conversation service over the repository's flows and texts plus an imported form, written
+ * (as flows:import does) into a folder of the test's own.
+ */
+export async function serviceWith(result: ImportResult, clock = new TestClock()): Promise<ConversationService> {
+  const root = await tempDir('xlsform-service');
+  const dirs = { flowsDir: path.join(root, 'flows'), localesDir: path.join(root, 'locales') };
+  await cp(path.join(ROOT, 'flows'), dirs.flowsDir, { recursive: true });
+  await mkdir(dirs.localesDir, { recursive: true });
+  await cp(path.join(ROOT, 'locales'), dirs.localesDir, { recursive: true });
+  const written = await writeImportedFlow(result, dirs);
+  expect(written).toMatchObject({ id: result.id, version: 1, status: 'new' });
+  const versions = await loadFlowVersions(dirs.flowsDir);
+  return new ConversationService({
+    flows: versions.current,
+    i18n: await createI18n(dirs.localesDir),
+    logger: createLogger({ level: 'silent' }),
+    timeZone: 'Asia/Jayapura',
+    runExpiryHours: 168,
+    now: clock.now,
+  });
 }
 
 export async function tempDir(prefix: string): Promise<string> {

@@ -5,7 +5,7 @@ import { flattenKeys } from '../../src/i18n.js';
 import { importXlsForm, type ImportResult } from '../../src/xlsform/import.js';
 import { XlsFormError } from '../../src/xlsform/workbook.js';
 import { CEK_AIR_BERSIH, SURVEI_RUMAH_TANGGA, type Cell, type FormSpec } from '../fixtures/xlsform/forms.js';
-import { compile, convertSpec, importSpec, PYXFORM_FORMS, readFixture, refusal } from './helpers.js';
+import { compile, convertSpec, expectRoundTrip, importSpec, PYXFORM_FORMS, readFixture, refusal } from './helpers.js';
 
 /** Every text key the flow uses exists, non-empty, in both languages; no key is left over (as flows:check). */
 function expectTextsComplete(result: ImportResult): void {
@@ -105,12 +105,12 @@ describe('what a chat cannot do is refused with its row and why', () => {
     ['rank', ['rank', 'urut', 'Urutkan', 'Rank'], /survey row 2: type rank .* ranking by dragging/],
     ['select_one_from_file', ['select_one_from_file desa.csv', 'desa', 'Desa', 'Village'], /survey row 2: type select_one_from_file \("desa"\) is not supported: the choices file/],
     ['audit', ['audit', 'audit'], /survey row 2: type audit \("audit"\) is not supported: audit logs/],
-    ['datetime', ['datetime', 'kapan', 'Kapan?', 'When?'], /survey row 2: type datetime .* use date and time/],
+    ['audio (until the chat takes voice notes)', ['audio', 'suara', 'Rekam', 'Record'], /survey row 2: type audio \("suara"\) is not supported: the chat does not take sound recordings as answers yet/],
+    ['search() choices from a CSV file', ['select_one l', 's', 'S', 'S', null, null, null, "search('buah')"], /survey row 2: select_one l with appearance search\('buah'\) is not supported: the choices come from a CSV file/],
+    ['an absolute path', ['text', 'a', 'A', 'A', '/data/x = 1'], /survey row 2: relevant "\/data\/x = 1" is not supported: absolute paths/],
     ['pulldata()', ['calculate', 'harga', null, null, null, null, null, null, "pulldata('harga', 'h', 'k', 'x')"], /survey row 2: calculation "pulldata\(.*\)": pulldata\(\) is not supported: reads a CSV file/],
-    ['required as an expression', ['text', 'a', 'A', 'A', null, null, "${x} = 'y'"], /survey row 2: required "\$\{x\} = 'y'" is not supported/],
-    ['a computed default', ['date', 'tgl', 'Tanggal', 'Date', null, null, null, null, null, 'today()'], /survey row 2: default "today\(\)" is not supported/],
   ])('%s', async (_what, row, message) => {
-    const problems = await refusal(form([row as Cell[]]));
+    const problems = await refusal(form([row as Cell[]], [['l', 'x', 'X', 'X']]));
     expect(problems.join('\n')).toMatch(message);
     expect(problems.at(-1)).toMatch(/--skip-unsupported/);
   });
@@ -120,20 +120,52 @@ describe('what a chat cannot do is refused with its row and why', () => {
     expect(problems.join('\n')).toMatch(/survey row 3: repeat "b" inside repeat "a" is not supported: the chat engine cannot nest repeats/);
   });
 
-  it('--skip-unsupported imports the rest and lists exactly what was left out, with what depends on it', async () => {
+  it('--skip-unsupported imports the rest and lists exactly what was left out, with what depended only on it', async () => {
     const spec = form([
       ['text', 'nama', 'Nama?', 'Name?'],
       ['barcode', 'kode', 'Pindai', 'Scan'],
       ['text', 'catatan', 'Catatan kode?', 'Note on the code?', "${kode} != ''"],
       ['calculate', 'harga', null, null, null, null, null, null, "pulldata('h', 'h', 'k', ${nama})"],
+      ['note', 'lihat_harga', 'Harga: ${harga}', 'Price: ${harga}'],
+      ['calculate', 'total', null, null, null, null, null, null, '${harga} * 2'],
+      ['integer', 'jumlah', 'Berapa, ${nama}? (kode ${kode})', 'How many, ${nama}? (code ${kode})', "${total} > 0 or ${nama} != ''"],
+      ['text', 'mahal', 'Kenapa mahal?', 'Why so dear?', '${total} > 100'],
       ['integer', 'umur', 'Umur?', 'Age?'],
     ]);
     const result = await convertSpec(spec, { skipUnsupported: true });
-    expect(result.flow.questions.map((q) => q.id)).toEqual(['nama', 'umur']);
+    expect(result.flow.questions.map((q) => q.id)).toEqual(['nama', 'jumlah', 'umur']);
+    // Each by its row; a chain of what depended only on what was left out goes with it, listed.
     expect(result.skipped).toEqual([
       'form.xlsx: survey row 3: type barcode ("kode") is not supported: a chat cannot scan a barcode',
-      'form.xlsx: survey row 4: relevant "${kode} != \'\'" is not supported: it refers to ${kode}, which was left out',
-      expect.stringMatching(/^form.xlsx: survey row 5: calculation "pulldata.*pulldata\(\) is not supported/),
+      'form.xlsx: survey row 4: "catatan" is left out with ${kode}: it is asked only when "${kode} != \'\'", which cannot hold without it',
+      "form.xlsx: survey row 5: calculation \"pulldata('h', 'h', 'k', ${nama})\": pulldata() is not supported: reads a CSV file attached to the form on the phone; a chat has no such file",
+      'form.xlsx: survey row 6: note "lihat_harga" is left out with ${harga}: its text shows only what was left out',
+      'form.xlsx: survey row 7: calculate "total" is left out with ${harga}: its calculation reads only what was left out',
+      'form.xlsx: survey row 9: "mahal" is left out with ${total}: it is asked only when "${total} > 100", which cannot hold without it',
+    ]);
+    // What read a left-out answer beside others keeps it, read as empty, and says so.
+    expect(result.flow.questions[1]).toMatchObject({ id: 'jumlah', relevant: "'' > 0 || !isEmpty(answers.nama)" });
+    expect(result.texts.id).toMatchObject({ jumlah: { prompt: 'Berapa, {{answers.nama}}? (kode )' } });
+    expect(result.warnings).toEqual(
+      expect.arrayContaining([
+        'survey row 8: relevant "${total} > 0 or ${nama} != \'\'" reads ${total}, which was left out: read as empty',
+        'survey row 8: its text shows ${kode}, which was left out: shown empty',
+      ]),
+    );
+    // Nothing of what was left out stays in the texts (flows:check refuses unused texts).
+    expect(Object.keys(result.texts.en).sort()).toEqual(['description', 'jumlah', 'nama', 'thanks', 'title', 'umur']);
+    await expectRoundTrip(result);
+  });
+
+  it('--skip-unsupported never ends in a refusal for what depended on a left-out question; only a form with nothing left', async () => {
+    const onlyCsv = form([
+      ['select_one l', 'buah', 'Buah?', 'Fruit?', null, null, null, "search('buah')"],
+      ['note', 'n', 'Buah ${buah}', 'Fruit ${buah}'],
+    ]);
+    expect(await refusal(onlyCsv, { skipUnsupported: true })).toEqual([
+      "form.xlsx: survey row 2: select_one l with appearance search('buah') is not supported: the choices come from a CSV file attached to the form on the phone; a chat has no such file",
+      'form.xlsx: survey row 3: note "n" is left out with ${buah}: its text shows only what was left out',
+      'form.xlsx: survey: nothing is left that a chat can ask',
     ]);
   });
 });
@@ -147,12 +179,14 @@ describe('a broken form is refused with the row and the problem', () => {
     ['a crossed end', [['begin_repeat', 'r', 'R', 'R'], ['text', 'a', 'A', 'A'], ['end_group']], /survey row 4: end_group closes begin_repeat "r" of row 2/],
     ['an expression that does not parse', [['integer', 'a', 'A', 'A', null, '. > ']], /survey row 2: constraint ". >" does not parse: the expression ends too early/],
     ['an unknown reference', [['text', 'a', 'A', 'A', '${b} = 1']], /survey row 2: relevant "\$\{b\} = 1" does not parse: \$\{b\} is not a question/],
-    ['a reference to a later question', [['text', 'a', 'A', 'A', "${b} = 'x'"], ['text', 'b', 'B', 'B']], /survey row 2 \(a\): relevant: .*answers.b is not an earlier question/],
+    ['a reference to a later question', [['text', 'a', 'A', 'A', "${b} = 'x'"], ['text', 'b', 'B', 'B']], /survey row 2: relevant "\$\{b\} = 'x'" is not supported: it reads \$\{b\} of row 3, which a chat asks later/],
     ['an unknown type', [['textt', 'a', 'A', 'A']], /survey row 2: unknown type "textt"/],
-    ['a name with a dash', [['text', 'nama-kk', 'A', 'A']], /survey row 2: name "nama-kk" must start with a letter/],
+    ['a name with a space', [['text', 'nama kk', 'A', 'A']], /survey row 2: name "nama kk" must start with a letter or _/],
+    ['a duplicate choice without allow_choice_duplicates', [['select_one l', 's', 'S', 'S']], /choices row 3: choice "x" appears twice in list "l" \(pyxform allows it only with the settings column allow_choice_duplicates = yes\)/],
     ['no label', [['text', 'a']], /survey row 2: "a" has no label/],
   ])('%s', async (_what, rows, message) => {
-    expect((await refusal(form(rows as Cell[][], [['l', 'x', 'X', 'X']]))).join('\n')).toMatch(message);
+    const choices: Cell[][] = _what.startsWith('a duplicate choice') ? [['l', 'x', 'X', 'X'], ['l', 'x', 'X2', 'X2']] : [['l', 'x', 'X', 'X']];
+    expect((await refusal(form(rows as Cell[][], choices))).join('\n')).toMatch(message);
   });
 
   it('an old .xls file gets one line asking for .xlsx', async () => {
@@ -165,5 +199,142 @@ describe('a broken form is refused with the row and the problem', () => {
   it('a file without a survey sheet', async () => {
     const err = await importXlsForm(new Uint8Array([1, 2, 3]), 'x.xlsx').catch((e: unknown) => e);
     expect((err as XlsFormError).problems[0]).toMatch(/^x.xlsx: not a readable .xlsx file/);
+  });
+});
+
+describe('types and columns as pyxform defines them', () => {
+  it('reads its type aliases and other column names', async () => {
+    const result = await convertSpec({
+      survey: [
+        ['command', 'tag', 'caption', 'relevance', 'bind::constraint', 'bind::jr:constraintMsg', 'requiredMsg', 'required'],
+        ['phone number', 'hp', 'Nomor HP?', null, "regex(., '^08')", 'Awali dengan 08', 'HP perlu diisi', 'yes'],
+        ['gps', 'tempat', 'Di mana?'],
+        ['imei', 'perangkat'],
+        ['get today', 'hari'],
+        ['select one using l', 'pilih', 'Pilih satu', "${hp} != ''"],
+        ['select all that apply l', 'banyak', 'Pilih banyak'],
+        ['q int', 'jumlah', 'Berapa?'],
+        ['add date time prompt', 'kapan', 'Kapan?'],
+        ['trigger', 'ok', 'Tekan OK'],
+        ['hidden', 'rahasia'],
+        ['begin looped group', 'ulang', 'Ulang'],
+        ['string', 'isi', 'Isi?'],
+        ['end looped group'],
+      ],
+      choices: [['list name', 'value', 'caption'], ['l', 'a', 'A'], ['l', 'b', 'B']],
+    });
+    expect(result.warnings.filter((w) => !w.startsWith('en:'))).toEqual([]);
+    expect(result.flow.questions.map((q) => [q.id, q.type, q.meta ?? q.relevant ?? q.constraint ?? ''])).toEqual([
+      ['hp', 'text', "regex(value, '^08')"],
+      ['tempat', 'location', ''],
+      ['perangkat', 'meta', 'deviceid'],
+      ['hari', 'meta', 'today'],
+      ['pilih', 'single', '!isEmpty(answers.hp)'],
+      ['banyak', 'multi', ''],
+      ['jumlah', 'integer', ''],
+      ['kapan', 'datetime', ''],
+      ['ok', 'single', ''],
+      ['rahasia', 'calculate', ''],
+      ['ulang', 'group', ''],
+    ]);
+    expect(result.flow.questions[0]).toMatchObject({ requiredMessage: 'hp.required', constraintMessage: 'hp.constraint' });
+    expect(result.texts.id).toMatchObject({ hp: { required: 'HP perlu diisi', constraint: 'Awali dengan 08' } });
+    await expectRoundTrip(result);
+  });
+
+  it('required and default may be expressions; a trigger offers its calculation as the default', async () => {
+    const result = await convertSpec(
+      form([
+        ['select_one l', 'status', 'Status?', 'Status?'],
+        ['text', 'sebab', 'Sebab?', 'Cause?', null, null, "${status} = 'x'"],
+        ['date', 'tgl', 'Tanggal?', 'Date?', null, null, null, null, null, 'today()'],
+        ['integer', 'dua', 'Dua kali?', 'Twice?', null, null, null, null, null, '${status} * 2'],
+      ], [['l', 'x', 'X', 'X'], ['l', 'y', 'Y', 'Y']]),
+    );
+    expect(result).toMatchObject({ flow: { questions: [{ id: 'status' }, { id: 'sebab', required: "answers.status == 'x'" }, { id: 'tgl', defaultFrom: 'today()' }, { id: 'dua', defaultFrom: 'answers.status * 2' }] } });
+    const trigger = await importXlsForm(await readFixture('pyxform/trigger.xlsx'), 'trigger.xlsx');
+    expect(trigger.flow.questions).toEqual([
+      { id: 'a', type: 'integer', required: false },
+      // No label: set when ${a} changes, never asked; with a label: asked, the calculation its default.
+      { id: 'b', type: 'calculate', calculation: '1 + 1' },
+      { id: 'c', type: 'datetime', required: false, defaultFrom: 'now()' },
+    ]);
+    await expectRoundTrip(result);
+    await expectRoundTrip(trigger);
+  });
+
+  it('parameters randomize and seed; other parameters are named and ignored', async () => {
+    const result = await importXlsForm(await readFixture('pyxform/randomize_itemsets.xlsx'), 'randomize.xlsx');
+    expect(result.flow.questions).toMatchObject([
+      { id: 'select', type: 'single', randomize: true, seed: 42 },
+      { id: 'select2', type: 'multi', randomize: true },
+    ]);
+    expect(result.flow.questions[1]!.seed).toBeUndefined();
+    const other = await convertSpec({ survey: [['type', 'name', 'label', 'parameters'], ['select_one l', 's', 'S', 'randomize=true seed=${n} max-pixels=1024']], choices: [['list_name', 'name', 'label'], ['l', 'a', 'A']] }).catch((e: unknown) => e);
+    expect(String((other as XlsFormError).problems)).toMatch(/\$\{n\} is not a question/);
+    const ok = await convertSpec({
+      survey: [['type', 'name', 'label', 'parameters'], ['integer', 'n', 'N'], ['select_one l', 's', 'S', 'randomize=true, seed=${n}, max-pixels=1024']],
+      choices: [['list_name', 'name', 'label'], ['l', 'a', 'A']],
+    });
+    expect(ok.flow.questions[1]).toMatchObject({ randomize: true, seed: 'answers.n' });
+    expect(ok.warnings).toContain('survey row 3: parameter "max-pixels" has no meaning in chat: ignored');
+    await expectRoundTrip(ok);
+  });
+
+  it('label:: and hint:: in any language: used where a row has no Indonesian or English text', async () => {
+    const result = await convertSpec({
+      survey: [['type', 'name', 'label::Français (fr)', 'hint::Français (fr)', 'label::English (en)'], ['text', 'nom', 'Votre nom ?', 'En lettres', 'Your name?'], ['integer', 'age', 'Votre âge ?']],
+    });
+    expect(result.texts).toEqual({
+      id: { nom: { prompt: 'Your name?', label: 'Your name?', hint: 'En lettres' }, age: { prompt: 'Votre âge ?', label: 'Votre âge ?' }, title: 'form', description: 'form', thanks: expect.any(String) },
+      en: { nom: { prompt: 'Your name?', label: 'Your name?', hint: 'En lettres' }, age: { prompt: 'Votre âge ?', label: 'Votre âge ?' }, title: 'form', description: 'form', thanks: expect.any(String) },
+    });
+    expect(result.warnings).toContain('language "français (fr)" is not offered by the chat (id, en): its texts are used only where a row has no Indonesian or English text');
+    const kyrgyz = await importXlsForm(await readFixture('pyxform/translations.xlsx'), 'translations.xlsx');
+    expect(kyrgyz.texts.en).toMatchObject({ Have_you_received_informed_con: { prompt: 'A.01 Have you received informed consent from the respondent?' } });
+    await expectRoundTrip(result);
+  });
+
+  it('choices without labels show their name; names with spaces get a text key of their own; pictures stay with the question', async () => {
+    const result = await convertSpec({
+      survey: [['type', 'name', 'label', 'media::image'], ['select_one l', 's', 'S', 'peta.jpg'], ['note', 'n', 'Lihat gambar', 'desa.png']],
+      choices: [['list_name', 'name', 'label', 'image'], ['l', '1', null, 'satu.jpg'], ['l', 'tidak tahu', 'Tidak tahu']],
+    });
+    expect(result.flow.questions).toEqual([
+      { id: 's', type: 'single', image: 'peta.jpg', required: false, choices: [{ id: '1' }, { id: 'tidak tahu', label: 's.choices.tidak_tahu' }] },
+      { id: 'n', type: 'note', image: 'desa.png' },
+    ]);
+    expect(result.texts.id).toMatchObject({ s: { choices: { 1: '1', tidak_tahu: 'Tidak tahu' } } });
+    await expectRoundTrip(result);
+  });
+
+  it('duplicate choice names where pyxform allows them (allow_choice_duplicates), told apart by the filter', async () => {
+    const result = await importXlsForm(await readFixture('pyxform/choice_filter_test.xlsx'), 'choice_filter_test.xlsx');
+    expect(result.flow.questions[1]).toMatchObject({
+      id: 'county',
+      filter: 'answers.state == item.cf',
+      choices: [
+        { id: 'king', data: { cf: 'washington' } },
+        { id: 'pierce', data: { cf: 'washington' } },
+        { id: 'king', label: 'county.choices.king__2', data: { cf: 'texas' } },
+        { id: 'cameron', data: { cf: 'texas' } },
+      ],
+    });
+    expect(result.texts.en).toMatchObject({ county: { choices: { king: 'King', king__2: 'King' } } });
+  });
+
+  it('names pyxform allows: a dash, a leading _ (read as answers[\'...\'])', async () => {
+    const result = await convertSpec(form([['integer', 'umur-kk', 'Umur?', 'Age?'], ['text', '_1', 'Satu?', 'One?', '${umur-kk} > 17']]));
+    expect(result.flow.questions[1]).toMatchObject({ id: '_1', relevant: "answers['umur-kk'] > 17" });
+    await expectRoundTrip(result);
+  });
+
+  it('select_one_external reads the external_choices sheet', async () => {
+    const result = await importXlsForm(await readFixture('pyxform/select_one_external.xlsx'), 'select_one_external.xlsx');
+    expect(result.flow.questions.map((q) => [q.id, q.type, q.filter])).toEqual([
+      ['state', 'single', undefined],
+      ['county', 'single', 'item.state == answers.state'],
+      ['city', 'single', 'item.state == answers.state && item.county == answers.county'],
+    ]);
   });
 });

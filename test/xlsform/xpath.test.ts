@@ -1,6 +1,6 @@
 /** XPath (XLSForm) -> jexl (engine) and back, for every operator and function the importer supports. */
 import { describe, expect, it } from 'vitest';
-import { ExprError, fromJexl, parseXPath, toJexl, toXPath, UnsupportedFunction, type Node, type XPathContext } from '../../src/xlsform/xpath.js';
+import { ExprError, fromJexl, parseXPath, toJexl, toXPath, UnsupportedFunction, UnsupportedSyntax, type Node, type XPathContext } from '../../src/xlsform/xpath.js';
 
 const ctx: XPathContext = {
   ref: (name) => (name.startsWith('g_') ? { t: 'ref', root: 'group', name } : { t: 'ref', root: 'answers', name }),
@@ -35,6 +35,12 @@ describe('XPath to jexl', () => {
     ['true()', 'true'],
     ['${g_umur} < 5', 'group.g_umur < 5'],
     ['"it\'s"', "'it\\'s'"],
+    ['round(${a}, -2)', 'round(answers.a, (-2))'],
+    ['atan2(-1, ${a})', 'atan2((-1), answers.a)'],
+    ["jr:choice-name(${s}, '${s}')", "choiceName(answers.s, 's')"],
+    ['position(..)', 'position()'],
+    ['indexed-repeat(${g_nama}, ${anggota}, 2)', "indexedRepeat(answers.anggota, 'g_nama', 2)"],
+    ["format-date-time(now(), '%H:%M')", "formatDate(now(), '%H:%M')"],
   ])('%s -> %s', (xpath, jexl) => {
     expect(j(xpath)).toBe(jexl);
   });
@@ -51,7 +57,12 @@ describe('XPath to jexl', () => {
     expect(() => j('foo(1)')).toThrow(/foo\(\) is not supported/);
     // Names every object has are unknown functions too, not Object's own (issue 20).
     for (const name of ['constructor', 'toString', 'valueOf', 'hasOwnProperty']) expect(() => j(`${name}(1)`)).toThrow(`${name}() is not supported: this function is not available in chat flows`);
+    expect(() => j('/data/umur > 5')).toThrow(UnsupportedSyntax);
     expect(() => j('/data/umur > 5')).toThrow(/absolute paths/);
+    expect(() => j('../umur > 5')).toThrow(/relative paths/);
+    expect(() => j("instance('l')/root/item[name = 'a']")).toThrow(/instance\(\) is not supported/);
+    expect(() => j('indexed-repeat(${g_nama}, ${anggota}, 1, ${b}, 2)')).toThrow(/repeats inside repeats are not supported/);
+    expect(() => j("jr:choice-name(${s}, 's')")).toThrow(/the question's name in quotes/);
     expect(() => j('${a} >')).toThrow(ExprError);
     expect(() => j('(${a} > 1')).toThrow(/expected "\)"/);
     expect(() => j("'open")).toThrow(/not closed/);
@@ -75,6 +86,13 @@ describe('jexl back to XPath (export)', () => {
     "${a} = ''",
     "${a} != ''",
     '. <= today()',
+    'round(${a}, -2) + pow(${b}, 2) - sqrt(abs(${c}))',
+    "substring-before(${a}, '-') = substr(${b}, 0, 4) and ends-with(${c}, normalize-space(' x '))",
+    "format-date(date(decimal-date-time(today()) - 7), '%e %b %Y')",
+    "jr:choice-name(${s}, '${s}')",
+    'indexed-repeat(${g_nama}, ${anggota}, position(..) - 1)',
+    "once(concat(uuid(), '-', selected-at(${s}, 0)))",
+    "boolean-from-string(${a}) or count-selected(${s}) >= 2",
   ])('%s survives XPath -> jexl -> XPath -> jexl', (xpath) => {
     const once = j(xpath);
     const back = toXPath(fromJexl(once));

@@ -1,6 +1,7 @@
 /** One module per question type; `note` has none because it waits for nothing. */
 import type { AnswerQuestion } from '../types.js';
 import { dateQuestion } from './date.js';
+import { dateTimeQuestion } from './datetime.js';
 import { locationQuestion } from './location.js';
 import { multiQuestion } from './multi.js';
 import { numberQuestion } from './number.js';
@@ -21,6 +22,7 @@ const HANDLERS: HandlerMap = {
   multi: multiQuestion,
   yesno: yesNoQuestion,
   date: dateQuestion,
+  datetime: dateTimeQuestion,
   time: timeQuestion,
   location: locationQuestion,
   photo: photoQuestion,

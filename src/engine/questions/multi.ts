@@ -49,7 +49,7 @@ function finish(q: MultiQuestion, selected: string[], env: QuestionEnv): ParseRe
   // Keep the order the choices are shown in, whatever order they were picked.
   const ordered = env.items.map((i) => i.id).filter((id) => selected.includes(id));
   // "Done" with nothing picked on an optional question is a skip.
-  if (ordered.length === 0 && !q.required) return ok(null);
+  if (ordered.length === 0 && !env.required) return ok(null);
   if (ordered.length < q.minSelected) return fail(env.te('error.multi_min', { min: q.minSelected }));
   if (q.maxSelected !== undefined && ordered.length > q.maxSelected) return fail(env.te('error.multi_max', { max: q.maxSelected }));
   return ok(ordered);

@@ -11,8 +11,10 @@ export interface QuestionEnv {
   te: (key: EngineKey, options?: Record<string, unknown>) => string;
   /** Choices on offer now (single/multi), filter applied; empty for other types. */
   items: ChoiceItem[];
-  /** Ids toggled so far on a multi question. */
+  /** Ids toggled so far on a multi question; the date already given on a datetime question. */
   selected: string[];
+  /** Whether the question must be answered now (a required expression is decided here). */
+  required: boolean;
   /** Today's date in the context's time zone. */
   today: LocalDate;
 }
@@ -30,7 +32,7 @@ export interface Rendered {
 export type ParseResult =
   | { kind: 'ok'; value: unknown }
   | { kind: 'error'; message: string }
-  /** A multi toggle: the question stays open with this selection. */
+  /** The question stays open with this part of the answer (a multi's ticks, a datetime's date). */
   | { kind: 'toggle'; selected: string[] };
 
 export interface QuestionHandler<Q extends AnswerQuestion> {
