@@ -120,11 +120,7 @@ export async function serviceRound(
     const stats = await child.stats();
     // The load's own chats (a benchmark may have seeded others).
     const delivery = compareDelivery(fake, stats.owed, 0, (chat) => chat >= CHAT0 && chat < CHAT0 + members);
-    if (process.env.BENCH_DB_TRACE === '1') {
-      const trace = await child.request<{ command: string; n: number; ms: number }[]>('trace');
-      console.log(`  database commands (${trace.reduce((s, t) => s + t.n, 0)} for ${bodies.length} updates):`);
-      for (const t of trace.slice(0, 25)) console.log(`    ${String(t.n).padStart(7)} x ${(t.ms / t.n).toFixed(2).padStart(7)} ms = ${(t.ms / 1000).toFixed(1).padStart(6)} s  ${t.command}`);
-    }
+    if (process.env.BENCH_DB_TRACE === '1') await printTrace(child, bodies.length);
     const nodePeak = rssOf(child.proc.pid!)?.peakMb ?? null;
     const dbPeak = child.dbPid ? (rssOf(child.dbPid)?.peakMb ?? null) : null;
     return {
@@ -138,6 +134,13 @@ export async function serviceRound(
     await fake.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** BENCH_DB_TRACE=1: the service's database commands, by shape, with their mean time. */
+async function printTrace(child: ServiceChild, updates: number): Promise<void> {
+  const trace = await child.request<{ command: string; n: number; ms: number }[]>('trace');
+  console.log(`  database commands (${trace.reduce((s, t) => s + t.n, 0)} for ${updates} updates):`);
+  for (const t of trace.slice(0, 25)) console.log(`    ${String(t.n).padStart(7)} x ${(t.ms / t.n).toFixed(2).padStart(7)} ms = ${(t.ms / 1000).toFixed(1).padStart(6)} s  ${t.command}`);
 }
 
 export function withDatabase(uri: string, name: string): string {
@@ -219,6 +222,7 @@ async function peerComparison(): Promise<void> {
     for (let i = 0; i < people; i++) fake.addChat({ id: CHAT0 + i, first_name: 'Ibu' });
     const child = await startServiceChild({
       port: await freePort(), apiRoot: fake.apiRoot, dataDir, runtime: RUNTIME,
+      execArgv: PROFILE ? ['--cpu-prof', '--cpu-prof-dir', join(import.meta.dirname, '.profiles')] : [],
       env: { BENCH_API_RATE: '1000000', BENCH_API_PER_CHAT: '1000000' },
     });
     let ours: LoadResult;
@@ -231,6 +235,7 @@ async function peerComparison(): Promise<void> {
       await child.drained();
       drainS = (performance.now() - t0) / 1000;
       delivery = compareDelivery(fake, (await child.stats()).owed);
+      if (process.env.BENCH_DB_TRACE === '1') await printTrace(child, ours.sent);
       // The peer on the same database server, in a database of its own.
       peer = await withFake(async (peerFake) => {
         const bot = await startPeerGrammy(await freePort(), peerFake.apiRoot, withDatabase(child.databaseUri, 'bench_peer'));

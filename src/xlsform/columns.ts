@@ -112,7 +112,8 @@ const TEXT_FAMILIES: Record<string, string> = {
 
 /** The survey column a normalised header means: "caption::english" -> "label::english", "bind::relevant" -> "relevant". */
 export function surveyColumn(column: string): string {
-  if (SURVEY_COLUMN_ALIASES[column]) return SURVEY_COLUMN_ALIASES[column];
+  // Own keys only: a column headed "constructor" is just an unknown column.
+  if (Object.hasOwn(SURVEY_COLUMN_ALIASES, column)) return SURVEY_COLUMN_ALIASES[column]!;
   for (const [family, canonical] of Object.entries(TEXT_FAMILIES)) {
     if (column.startsWith(`${family}::`)) return `${canonical}::${column.slice(family.length + 2)}`;
   }

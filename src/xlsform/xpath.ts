@@ -317,7 +317,7 @@ function makeBin(op: BinOp, l: Node, r: Node): Node {
 }
 
 function makeCall(called: string, args: Node[]): Node {
-  const xname = ALIASES[called] ?? called;
+  const xname = (Object.hasOwn(ALIASES, called) ? ALIASES[called] : undefined) ?? called;
   if (xname === 'not') {
     if (args.length !== 1) throw new ExprError('not() takes one argument');
     return { t: 'not', e: args[0]! };

@@ -100,6 +100,18 @@ function shorten(label: string): string {
  * navigation row (◀ n/m ▶); multiple choice gets a done button (unless the prompt itself
  * offers a choice with the done id).
  */
+/**
+ * Whether the prompt's buttons need it stored (src/channels/telegram/prompt-store.ts): only when
+ * it has pages (◀ ▶ redraw another page) or a choice whose id does not fit the callback data
+ * (`i:` buttons are resolved through the store). Buttons that carry their own choice id work
+ * without it, so most prompts (yes/no, short lists) cost no write.
+ */
+export function needsStoredPrompt(prompt: StoredPrompt, options: KeyboardOptions): boolean {
+  const listed = prompt.choices.filter((c) => !(prompt.selected !== undefined && c.id === options.doneChoiceId));
+  if (pageCount(listed.length, options.pageSize ?? DEFAULT_PAGE_SIZE) > 1) return true;
+  return prompt.choices.some((c, i) => encodeChoiceData(prompt.promptSeq, c.id, i).startsWith('i:'));
+}
+
 export function buildChoiceKeyboard(prompt: StoredPrompt, page: number, options: KeyboardOptions): InlineKeyboardButton[][] {
   const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
   const { choices, promptSeq } = prompt;

@@ -21,7 +21,7 @@ import type { ChannelCapabilities, ChannelRateLimits, OutboundChannel, SendReque
 import type { OutboundMessage } from '../../messages/index.js';
 import { isNotModified, MULTIPLE_DONE_CHOICE_ID, textsResolver, type TelegramLogger, type TelegramTexts } from './texts.js';
 import { escapeHtml, splitText } from './format.js';
-import { buildChoiceKeyboard, type StoredPrompt } from './keyboard.js';
+import { buildChoiceKeyboard, needsStoredPrompt, type StoredPrompt } from './keyboard.js';
 import { MemoryPromptStore, type TelegramPromptStore } from './prompt-store.js';
 
 export const TELEGRAM_CAPABILITIES: ChannelCapabilities = {
@@ -119,8 +119,8 @@ export function createTelegramOutbound(options: TelegramOutboundOptions): Telegr
       await pace();
       const sent = await api.sendMessage(chatId, escapeHtml(chunks[i]!), other);
       ids.push(String(sent.message_id));
-      if (prompt) {
-        remember(chatId, sent.message_id);
+      if (prompt) remember(chatId, sent.message_id);
+      if (prompt && needsStoredPrompt(prompt, keyboardOptions)) {
         try {
           await store.set(chatId, sent.message_id, prompt);
         } catch (err) {
@@ -174,7 +174,9 @@ export function createTelegramOutbound(options: TelegramOutboundOptions): Telegr
       }
     }
     remember(chatId, messageId);
-    await store.set(chatId, messageId, prompt).catch((err: Error) => logger.warn({ err: err.message }, 'telegram: prompt not stored'));
+    if (needsStoredPrompt(prompt, keyboardOptions)) {
+      await store.set(chatId, messageId, prompt).catch((err: Error) => logger.warn({ err: err.message }, 'telegram: prompt not stored'));
+    }
     return true;
   }
 
