@@ -141,7 +141,7 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
     extensions,
     flowForRun: (flowId, version) => versions.flowForRun(flowId, version),
     // Replies are written already claimed by this process's dispatcher and sent at once.
-    outbox: { claimFor: dispatcher.claimFor, onEnqueued: (ids) => dispatcher.wake(ids) },
+    outbox: { claimFor: dispatcher.claimFor, onEnqueued: (ids) => dispatcher.wake(ids), sendAtOnce: (item) => dispatcher.sendAtOnce(item) },
   });
   const inbox = new Inbox({
     handle: (message) => conversations.handle(message),

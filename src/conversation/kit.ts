@@ -14,7 +14,7 @@ import type { Flow, StepContext } from '../engine/index.js';
 import { translatorFor, type Translate } from '../i18n.js';
 import type { Logger } from '../logging/logger.js';
 import { FLOW, PROMPT_SEQ } from '../messages/flows.js';
-import type { OutboundMessage } from '../messages/index.js';
+import type { OutboundMessage, ReplyContext } from '../messages/index.js';
 import type { EnqueueOptions } from '../pipeline/outbox.js';
 import type { ChatExtensions, HookContext, MemberSnapshot } from './extensions.js';
 import type { Turn } from './turn.js';
@@ -31,8 +31,16 @@ export interface ConversationServiceOptions {
   extensions?: ChatExtensions;
   /** Older versions of flows (re-imported forms): a run finishes on the version it started with. */
   flowForRun?: (flowId: string, version: number) => Flow | undefined;
-  /** How replies are written to the outbox (pre-claimed for this process's dispatcher) and announced. */
-  outbox?: { claimFor?: EnqueueOptions['claimFor']; onEnqueued?: (ids: string[]) => void };
+  /**
+   * How replies are written to the outbox (pre-claimed for this process's dispatcher) and
+   * announced; and how a reply whose turn changed nothing may go out at once, without an entry
+   * (false: not sent, write it).
+   */
+  outbox?: {
+    claimFor?: EnqueueOptions['claimFor'];
+    onEnqueued?: (ids: string[]) => void;
+    sendAtOnce?: (item: { channel: string; to: string; messages: OutboundMessage[]; replyTo: ReplyContext | null; kind: string }) => Promise<boolean>;
+  };
 }
 
 /** Villages change rarely (staff edits show within a minute); codes made by the CLI work within seconds. */

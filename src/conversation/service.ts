@@ -87,19 +87,20 @@ export class ConversationService implements InboundHandler {
       await respond(this.kit, turn);
       const replies = turn.replies.map((reply) => ({ ...reply, language: turn.view.language }));
       const replyId = `reply:${message.channel}:${message.messageId}`;
-      const written = replies.length
-        ? await enqueue(
-            [{ id: replyId, kind: 'reply', channel: message.channel, to: message.platformUserId, memberId: member._id, messages: replies, replyTo: message.replyTo ?? null }],
-            { now: this.now(), ...(outbox?.claimFor ? { claimFor: outbox.claimFor } : {}) },
-          )
-        : [];
+      const item = { id: replyId, kind: 'reply' as const, channel: message.channel, to: message.platformUserId, memberId: member._id, messages: replies, replyTo: message.replyTo ?? null };
+      const write = async () => (replies.length ? enqueue([item], { now: this.now(), ...(outbox?.claimFor ? { claimFor: outbox.claimFor } : {}) }) : []);
       if (this.mayLeaveUncommitted(turn)) {
-        // Nothing changed (a menu, a summary): no commit. The reply's id is the message's, so a
-        // repeat after a crash writes no second reply; the mark is kept here for repeats meanwhile.
+        // Nothing changed (the menu, a summary): no commit, and the reply goes out at once when
+        // the dispatcher can send it without an outbox entry (else the entry's id, the message's,
+        // dedupes a repeat). Sending it twice after a crash harms no one. The mark is kept here
+        // for repeats meanwhile.
+        const sent = replies.length > 0 && (await outbox?.sendAtOnce?.(item)) === true;
+        const written = sent ? [] : await write();
         this.remember(key, { ...member, handled: [...member.handled.slice(-(HANDLED_KEEP - 1)), message.messageId] });
         outbox?.onEnqueued?.(written);
         return replies;
       }
+      const written = await write();
       if (turn.deleteMember) {
         await deleteMember(this.kit, turn);
         this.cache.delete(key);

@@ -88,6 +88,8 @@ export interface DispatcherStats {
   claimConflicts: number;
   /** Database operations that failed (claims, results). */
   dbErrors: number;
+  /** Replies of turns that changed nothing, sent at once without an outbox entry (sendAtOnce). */
+  sentAtOnce: number;
   /** Messages sent per platform call ordering: time of the first successful send (ms since epoch). */
   firstSentAt: number | null;
 }
@@ -170,7 +172,7 @@ class Signal {
 export class Dispatcher {
   readonly owner: string;
   readonly stats: DispatcherStats = {
-    sent: 0, retried: 0, failed: 0, blocked: 0, skipped: 0, rateLimited: 0, claimConflicts: 0, dbErrors: 0, firstSentAt: null,
+    sent: 0, retried: 0, failed: 0, blocked: 0, skipped: 0, rateLimited: 0, claimConflicts: 0, dbErrors: 0, sentAtOnce: 0, firstSentAt: null,
   };
 
   private readonly channels: ChannelRegistry;
@@ -219,6 +221,12 @@ export class Dispatcher {
   private readonly waitingChats = new Set<string>();
   /** Addresses held back at the last poll (an earlier entry elsewhere): left out of the next one, so a long queue for one person cannot fill every batch. */
   private heldBack = new Set<string>();
+  /** Chats whose woken entries are on their way from the wake to ready or parked (takeWoken). */
+  private readonly chatsTaking = new Map<string, number>();
+  /** Woken entries not known in memory are being read: their chats are unknown until then. */
+  private takingUnknown = 0;
+  /** Chats whose entries were given back to the database to go after an earlier one: when. */
+  private readonly releasedChats = new Map<string, number>();
 
   constructor(options: DispatcherOptions) {
     this.channels = options.channels;
@@ -466,13 +474,71 @@ export class Dispatcher {
         unknown.push(id);
       }
     }
-    if (unknown.length > 0) docs.push(...((await OutboxModel.find({ _id: { $in: unknown } }).lean()) as unknown as Entry[]));
-    const now = this.now();
-    const ours = docs.filter((d) => d.status === 'sending' && d.leaseOwner === this.owner);
-    const due = docs.filter((d) => d.status === 'pending' && d.availableAt <= now);
-    if (ours.length > 0 || due.length > 0) {
-      await this.claimCandidates([...ours, ...due].sort((a, b) => a.seq - b.seq), Infinity, true);
+    // Until they have their place (ready, parked, released), their chats are in hand here.
+    const taking = docs.map(chatKeyOf);
+    for (const key of taking) this.chatsTaking.set(key, (this.chatsTaking.get(key) ?? 0) + 1);
+    if (unknown.length > 0) this.takingUnknown++;
+    try {
+      if (unknown.length > 0) docs.push(...((await OutboxModel.find({ _id: { $in: unknown } }).lean()) as unknown as Entry[]));
+      const now = this.now();
+      const ours = docs.filter((d) => d.status === 'sending' && d.leaseOwner === this.owner);
+      const due = docs.filter((d) => d.status === 'pending' && d.availableAt <= now);
+      if (ours.length > 0 || due.length > 0) {
+        await this.claimCandidates([...ours, ...due].sort((a, b) => a.seq - b.seq), Infinity, true);
+      }
+    } finally {
+      if (unknown.length > 0) this.takingUnknown--;
+      for (const key of taking) {
+        const left = (this.chatsTaking.get(key) ?? 1) - 1;
+        if (left > 0) this.chatsTaking.set(key, left);
+        else this.chatsTaking.delete(key);
+      }
     }
+  }
+
+  /**
+   * Sends a reply that need not be durable (its turn changed nothing: the menu, a summary) at
+   * once, without an outbox entry; sending it twice after a crash harms no one. True when it
+   * went out. False, and the caller writes it to the outbox as usual, when this chat has
+   * anything in hand here (a reply before it keeps its place), its pace says wait, or the send
+   * fails. It may go before a reminder of another process not yet taken: never before a reply.
+   */
+  async sendAtOnce(item: { channel: string; to: string; messages: OutboundMessage[]; replyTo: SendRequest['replyTo']; kind: string }): Promise<boolean> {
+    if (!this.running) return false;
+    const channel = this.channels.get(item.channel);
+    if (!channel) return false;
+    const key = chatKeyOf(item);
+    if (this.chatInHand(key)) return false;
+    const pace = this.paceOf(channel);
+    if (this.turn(pace, key) > 0) return false;
+    this.busyChats.add(key);
+    try {
+      const result = await channel.send({
+        to: item.to, messages: item.messages, replyTo: item.replyTo, alreadySent: 0, kind: item.kind, pace: () => this.waitTurn(pace, key),
+      });
+      if (!result.ok) return false;
+      this.stats.sent += item.messages.length;
+      this.stats.sentAtOnce++;
+      return true;
+    } catch (err) {
+      this.logger.debug({ err: errorText(err) }, 'dispatcher: a send at once failed; it goes through the outbox');
+      return false;
+    } finally {
+      this.chatFree(key);
+      this.emit();
+    }
+  }
+
+  private chatInHand(key: string): boolean {
+    if (this.busyChats.has(key) || this.parked.has(key) || this.waitingChats.has(key) || this.chatsTaking.has(key) || this.takingUnknown > 0) return true;
+    const released = this.releasedChats.get(key);
+    if (released !== undefined) {
+      if (Date.now() - released < 2 * this.pollIntervalMs + 1000) return true;
+      this.releasedChats.delete(key);
+    }
+    for (const e of this.ready.values()) if (chatKeyOf(e) === key) return true;
+    for (const e of this.written.values()) if (chatKeyOf(e) === key) return true;
+    return false;
   }
 
   /**
@@ -533,6 +599,7 @@ export class Dispatcher {
     for (const c of firsts) {
       if ((holdsBack.get(chatKeyOf(c)) ?? Infinity) < c.seq) {
         this.heldBack.add(c.to);
+        this.noteReleased(chatKeyOf(c));
         if (this.isOurs(c, woken)) {
           await this.release(c._id);
           await this.releaseParked(chatKeyOf(c)); // they come after it: a poll takes them in order
@@ -559,6 +626,7 @@ export class Dispatcher {
       if (this.running && this.busyChats.has(key)) return void this.park(e);
       if (!this.running) return void (await this.release(e._id));
       this.busyChats.add(key);
+      this.releasedChats.delete(key); // given back earlier, taken again now: in hand as busy
       if (e.expiresAt && e.expiresAt <= this.now()) {
         return void this.record(e, { status: 'skipped', lastError: 'expired before it could be sent' }, 'skipped');
       }
@@ -596,9 +664,17 @@ export class Dispatcher {
     this.takeSoon([next._id]);
   }
 
+  /** Bounded like `written`: a chat forgotten here only loses the caution of sendAtOnce. */
+  private noteReleased(key: string): void {
+    this.releasedChats.delete(key);
+    this.releasedChats.set(key, Date.now());
+    if (this.releasedChats.size > 2000) this.releasedChats.delete(this.releasedChats.keys().next().value as string);
+  }
+
   private async releaseParked(key: string): Promise<void> {
     const queue = this.parked.get(key);
     if (!queue) return;
+    this.noteReleased(key);
     this.parked.delete(key);
     for (const e of queue) await this.release(e._id);
   }

@@ -152,6 +152,42 @@ for (const mode of ['polling', 'webhook'] as const) {
       expect(member?.run?.state.answers).toMatchObject({ kecamatan: 'Gorom Timur', village: '81.05.11.2017', name: 'Pak Umar' });
     }, 60_000);
 
+    it('the menu (a turn that changes nothing) goes out at once, with no outbox entry, and never before the reply it follows', async () => {
+      const user = new TelegramUser(fake, 5007);
+      user.say('/start');
+      user.press('Ya', await user.expect(/Apakah Anda setuju/));
+      user.press('Tidak', await user.expect(/di bawah 17/));
+      user.say('Mama Yuli');
+      user.say('Teluk Waru');
+      user.say('Solang');
+      user.press('Warga desa', await user.expect(/ikut sebagai apa/));
+      user.press('Kirim', await user.expect(/Periksa jawaban/));
+      await user.expect(/Mau melakukan apa/);
+      const member = await MemberModel.findOne({ platformUserId: String(user.id) }, { rev: 1 }).lean();
+
+      // An answer (its reply through the outbox) and "menu" right behind it: the menu comes second.
+      const answer = user.say('2');
+      const menu = user.say('menu');
+      await fake.waitFor(() => fake.chat(user.id).botMessages.filter((m) => /Mau melakukan apa/.test(m.text ?? '')).length >= 2);
+      const texts = fake.chat(user.id).botMessages.map((m) => m.text ?? '');
+      const question = texts.findIndex((t) => /Apa yang terjadi/.test(t));
+      expect(question).toBeGreaterThan(-1);
+      expect(texts.findLastIndex((t) => /Mau melakukan apa/.test(t))).toBeGreaterThan(question);
+      expect(await OutboxModel.countDocuments({ _id: `reply:telegram:tg:${answer.update_id}` })).toBe(1);
+
+      // Once nothing is in hand for the chat, "menu" again: sent at once, nothing written.
+      await service.dispatcher.drained();
+      const before = service.dispatcher.stats.sentAtOnce;
+      const again = user.say('menu');
+      await expect.poll(() => fake.chat(user.id).botMessages.filter((m) => /Mau melakukan apa/.test(m.text ?? '')).length).toBe(3);
+      expect(service.dispatcher.stats.sentAtOnce).toBe(before + 1);
+      expect(await OutboxModel.countDocuments({ _id: { $in: [`reply:telegram:tg:${again.update_id}`, `reply:telegram:tg:${menu.update_id}`] } })).toBeLessThanOrEqual(1);
+      expect(await OutboxModel.countDocuments({ _id: `reply:telegram:tg:${again.update_id}` })).toBe(0);
+      // The member was written by the answer, not by either menu.
+      const after = await MemberModel.findOne({ platformUserId: String(user.id) }, { rev: 1 }).lean();
+      expect(after!.rev).toBe(member!.rev + 1);
+    }, 60_000);
+
     it('a repeated update_id produces one reply and one stored answer', async () => {
       const user = new TelegramUser(fake, 5003);
       user.say('halo');
