@@ -24,6 +24,7 @@ import type { i18n as I18n } from 'i18next';
 import type { Types } from 'mongoose';
 import { MemberModel, SubmissionModel, VillageModel, VillagePlanModel, WorkspaceSettingModel } from '../db/models.js';
 import type { Flow, GroupQuestion, LeafQuestion } from '../engine/index.js';
+import { formatLocalStamp, wallClockDate } from '../time/index.js';
 import { flowTranslator, formatAnswer, groupQuestions, leafQuestions, type Lang, type Lookups, type Translate } from './labels.js';
 
 export interface ExportOptions {
@@ -33,6 +34,8 @@ export interface ExportOptions {
   lang: Lang;
   names: boolean;
   i18n: I18n;
+  /** The programme's zone (config TIMEZONE): times are written as its wall clock. */
+  timeZone: string;
 }
 
 export async function pseudonymKey(): Promise<string> {
@@ -163,7 +166,8 @@ export async function exportCsv(out: Writable, opts: ExportOptions): Promise<{ r
     yield [ROW_COL[li], ...l.baseHeader, ...l.questionHeader, ...groupCols];
     for await (const { doc, base, answers } of rows(opts, l)) {
       count++;
-      yield ['', ...base.map((c) => (c instanceof Date ? c.toISOString() : c)), ...answers, ...groupCols.map(() => '')];
+      const stamp = (c: Row[number]) => (c instanceof Date ? formatLocalStamp(c, opts.timeZone) : c);
+      yield ['', ...base.map(stamp), ...answers, ...groupCols.map(() => '')];
       let offset = 0;
       for (const g of l.groups) {
         const children = g.questions.filter((c): c is LeafQuestion => c.type !== 'note');
@@ -171,7 +175,7 @@ export async function exportCsv(out: Writable, opts: ExportOptions): Promise<{ r
           const cells = groupCols.map(() => '' as string | number | null);
           children.forEach((c, j) => { cells[offset + j] = leafCells(c, item[c.id], l, opts.lang)[0] ?? ''; });
           // Group rows repeat the submission id, time and village so they can be joined back.
-          const head = base.slice(0, 4).map((c) => (c instanceof Date ? c.toISOString() : c));
+          const head = base.slice(0, 4).map(stamp);
           return void lineBuffer.push([`${g.id}#${i + 1}`, ...head, ...base.slice(4).map(() => ''), ...l.questionHeader.map(() => ''), ...cells]);
         });
         offset += children.length;
@@ -189,14 +193,28 @@ async function drained(out: Writable): Promise<void> {
   while (out.writableNeedDrain) await once(out, 'drain');
 }
 
+/** Excel's date format; the cell holds the local wall-clock time (spreadsheets have no zones). */
+const XLSX_DATE_FORMAT = 'dd/mm/yyyy hh:mm';
+
+type SheetWriter = ReturnType<InstanceType<ReturnType<typeof excelJs>['stream']['xlsx']['WorkbookWriter']>['addWorksheet']>;
+
+/** A row with inert text and instants as real date cells in the programme's zone. */
+function addXlsxRow(sheet: SheetWriter, cells: Row, timeZone: string): void {
+  const row = sheet.addRow(inertRow(cells.map((c) => (c instanceof Date ? wallClockDate(c, timeZone) : c))));
+  cells.forEach((c, i) => {
+    if (c instanceof Date) row.getCell(i + 1).numFmt = XLSX_DATE_FORMAT;
+  });
+  row.commit();
+}
+
 export async function exportXlsx(out: Writable, opts: ExportOptions): Promise<{ rows: number }> {
   const l = await layout(opts);
-  const workbook = new (excelJs().stream.xlsx.WorkbookWriter)({ stream: out, useSharedStrings: false, useStyles: false });
+  const workbook = new (excelJs().stream.xlsx.WorkbookWriter)({ stream: out, useSharedStrings: false, useStyles: true });
   const sheet = workbook.addWorksheet(opts.flow.id.slice(0, 31));
   sheet.addRow(inertRow([...l.baseHeader, ...l.questionHeader])).commit();
   let count = 0;
   for await (const { base, answers } of rows(opts, l)) {
-    sheet.addRow(inertRow([...base, ...answers])).commit();
+    addXlsxRow(sheet, [...base, ...answers], opts.timeZone);
     if (++count % 500 === 0) await drained(out);
   }
   sheet.commit();
@@ -209,7 +227,7 @@ export async function exportXlsx(out: Writable, opts: ExportOptions): Promise<{ 
     for await (const { doc, base } of rows(opts, l)) {
       const items = groupItems(doc, g);
       items.forEach((item, i) => {
-        gs.addRow(inertRow([base[0] ?? '', base[1] ?? '', base[2] ?? '', i + 1, ...children.map((c) => leafCells(c, item[c.id], l, opts.lang)[0] ?? '')])).commit();
+        addXlsxRow(gs, [base[0] ?? '', base[1] ?? '', base[2] ?? '', i + 1, ...children.map((c) => leafCells(c, item[c.id], l, opts.lang)[0] ?? '')], opts.timeZone);
       });
       if (++n % 500 === 0) await drained(out);
     }

@@ -7,6 +7,7 @@ import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
 import { REVIEW_STATUSES } from '../db/models.js';
 import { exportCsv, exportXlsx } from '../reports/export.js';
+import { localDay } from '../time/index.js';
 import { audit } from './audit.js';
 import * as people from './people.js';
 import { submitProxyAnswers } from './proxy.js';
@@ -142,19 +143,19 @@ export async function streamExport(ctx: Ctx, actor: Actor, format: 'csv' | 'xlsx
   const flow = ctx.flows.get(q.flow);
   if (!flow || flow.id === 'daftar') throw notFound('flow');
   if (q.names === '1' && actor.role !== 'admin') throw forbidden('Only an admin may export names.');
-  const filter = exportFilter(actor, q);
+  const filter = exportFilter(actor, q, ctx.timeZone);
   await audit(actor, {
     action: q.names === '1' ? 'export.names' : 'export', targetType: 'flow', targetId: flow.id, villageCode: q.village ?? null,
     details: { format, village: q.village ?? null, kecamatan: q.kecamatan ?? null, from: q.from ?? null, to: q.to ?? null, names: q.names === '1' },
   }, ctx.now());
-  const stamp = ctx.now().toISOString().slice(0, 10);
+  const stamp = localDay(ctx.now(), ctx.timeZone);
   const name = `${flow.id}${q.village ? `_${q.village}` : ''}_${stamp}.${format}`;
   res.status(200);
   res.setHeader('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
   res.setHeader('content-disposition', `attachment; filename="${name}"`);
   res.setHeader('cache-control', 'no-store');
   res.flushHeaders();
-  const opts = { flow, filter, lang: q.lang, names: q.names === '1', i18n: ctx.i18n };
+  const opts = { flow, filter, lang: q.lang, names: q.names === '1', i18n: ctx.i18n, timeZone: ctx.timeZone };
   try {
     if (format === 'csv') await exportCsv(res, opts);
     else await exportXlsx(res, opts);

@@ -5,7 +5,7 @@ import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AuditLogModel, SubmissionModel } from '../../src/db/models.js';
 import { useTestDatabase } from '../helpers/db.js';
-import { VILLAGE_A, VILLAGE_B, buildHarness, makeMember, makeReport, signIn, type Harness, type Session } from './harness.js';
+import { VILLAGE_A, VILLAGE_B, binary, buildHarness, makeMember, makeReport, signIn, type Harness, type Session } from './harness.js';
 
 useTestDatabase();
 
@@ -13,12 +13,6 @@ let h: Harness;
 let facS: Session;
 let adminS: Session;
 let reporter: { id: string; name: string };
-
-function binary(res: request.Response, cb: (err: Error | null, body: Buffer) => void) {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
-}
 
 beforeAll(async () => {
   h = await buildHarness();
