@@ -17,6 +17,7 @@ import { ACTIVITY_STATUSES, REVIEW_STATUSES, SubmissionModel, type ReviewStatus 
 import { FLOW } from '../messages/flows.js';
 import { projectRoot } from '../paths.js';
 import { barChart, columnChart, esc } from '../reports/charts.js';
+import { flowTranslator } from '../reports/labels.js';
 import type { SummaryData } from '../reports/summary.js';
 import { canSeeVillage, type Actor } from './access.js';
 import { streamExport } from './api.js';
@@ -371,11 +372,12 @@ export function mountPages(router: express.Router, ctx: Ctx, opts: { now: () => 
     // Not registration, nor the chat's "isi untuk warga" (it hands over to the chosen form and stores nothing itself).
     const flows = [...ctx.flows.values()].filter((f) => f.id !== 'daftar' && f.id !== FLOW.proxy);
     const body = `<form method="get" action="/app/ekspor/unduh" class="stack">`
-      + `<label>${esc(t('export.flow'))}<select name="flow">${flows.map((f) => `<option value="${f.id}">${esc(t(`flow.${f.id}`, { defaultValue: f.id }))}</option>`).join('')}</select></label>`
+      + `<label>${esc(t('export.flow'))}<select name="flow">${flows.map((f) => `<option value="${f.id}">${esc(flowTranslator(i18n, f, langOf(req))(f.title))}</option>`).join('')}</select></label>`
       + `<label>${esc(t('village.name'))}<select name="village"><option value="">${esc(t('common.all'))}</option>${villages.map((v) => `<option value="${v.code}"${village === v.code ? ' selected' : ''}>${esc(v.name)}</option>`).join('')}</select></label>`
       + `<label>${esc(t('export.from'))}<input type="date" name="from"></label><label>${esc(t('export.to'))}<input type="date" name="to"></label>`
       + `<label>${esc(t('export.language'))}<select name="lang"><option value="id">Bahasa Indonesia</option><option value="en">English</option></select></label>`
       + `<fieldset><legend>${esc(t('export.format'))}</legend><label class="radio"><input type="radio" name="format" value="csv" checked> CSV</label><label class="radio"><input type="radio" name="format" value="xlsx"> XLSX</label></fieldset>`
+      + `<label>${esc(t('export.labels'))}<select name="labels"><option value="teks">${esc(t('export.labels_text'))}</option><option value="kode">${esc(t('export.labels_kode'))}</option></select></label>`
       + (actor.role === 'admin' ? `<label class="check"><input type="checkbox" name="names" value="1"> ${esc(t('export.names'))}</label>` : '')
       + `<p class="muted">${esc(t('export.pseudonyms'))}</p><button type="submit" class="primary">${esc(t('export.download'))}</button></form>`;
     page(req, res, { title: t('nav.exports'), active: 'exports' }, body);
