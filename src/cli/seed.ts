@@ -25,7 +25,9 @@ try {
     logger.info(removed, 'Demo data removed');
   } else if (values.demo) {
     const demo = await seedDemo();
-    logger.info({ villages: demo.villages, members: demo.members, submissions: demo.submissions },
+    if (demo.clearedHalf) logger.info('An earlier demo load had stopped halfway: its remains were removed first');
+    for (const p of demo.keptPlans) logger.info(`${p.name} (${p.code}) already has a real plan for ${p.year}: kept as it is, no demo plan or progress added there`);
+    logger.info({ villages: demo.villages, members: demo.members, submissions: demo.submissions, keptPlans: demo.keptPlans.length },
       `Demo loaded: ${demo.villages} villages, ${demo.members} members, ${demo.submissions} submissions. Sign in: npm run admin -- link (admin) or npm run admin -- link --member ${demo.facilitatorIds[0]} (a demo facilitator)`);
   }
 } finally {
