@@ -82,9 +82,9 @@ export function apiRoutes(): RouteDef[] {
       handle: async (_c, a, i) => svc.putPlan(a, String(i.params.code), Number(i.params.year), any(i.body)) },
     { method: 'post', path: '/api/plans/:code/:year/import', tag: 'plans', summary: 'Import a plan from the CSV or XLSX template (errors per row, nothing changed on error)', params: S.planParams,
       rawBody: ['text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'],
-      handle: async (_c, a, i, req) => {
+      handle: async (c, a, i, req) => {
         const { importPlanFile } = await import('./plan-import.js');
-        return importPlanFile(a, String(i.params.code), Number(i.params.year), req.body as Buffer, req.get('content-type') ?? '');
+        return importPlanFile(a, String(i.params.code), Number(i.params.year), req.body as Buffer, req.get('content-type') ?? '', c.i18n, a.language);
       } },
     { method: 'patch', path: '/api/plans/:code/:year/activities/:activityId', tag: 'plans', summary: 'Change one activity', params: S.activityParams, body: S.activityPatch,
       handle: async (_c, a, i) => svc.patchActivity(a, String(i.params.code), Number(i.params.year), String(i.params.activityId), any(i.body)) },

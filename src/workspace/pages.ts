@@ -304,7 +304,7 @@ export function mountPages(router: express.Router, ctx: Ctx, opts: { now: () => 
     if (!file) throw new WorkspaceError(400, 'no_file', t('plan.no_file'));
     const type = file.originalname.toLowerCase().endsWith('.xlsx') ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' : 'text/csv';
     try {
-      const result = await importPlanFile(actorOf(res), code, year, file.buffer, type);
+      const result = await importPlanFile(actorOf(res), code, year, file.buffer, type, i18n, langOf(req));
       await planPage(req, res, `<p class="notice ok">${esc(t('plan.imported', { count: result.imported }))}</p>`);
     } catch (err) {
       if (!(err instanceof WorkspaceError && err.code === 'import_errors')) throw err;
