@@ -10,6 +10,7 @@ import { connectDatabase } from '../db/connection.js';
 import { removeDemo, seedDemo } from '../db/demo-seed.js';
 import { seedVillages } from '../db/seed.js';
 import { createLogger } from '../logging/logger.js';
+import { printDatabaseNote } from './database-note.js';
 
 const { values } = parseArgs({ options: { demo: { type: 'boolean', default: false }, remove: { type: 'boolean', default: false } } });
 dotenv.config({ quiet: true });
@@ -17,6 +18,7 @@ const config = loadConfig();
 const logger = createLogger({ level: config.LOG_LEVEL });
 // While `npm start` runs, its database is used (its files are locked); else one is started for this command.
 const db = await connectDatabase(config, logger, { role: 'client' });
+printDatabaseNote(db.source);
 try {
   const { inserted, total } = await seedVillages();
   logger.info(`Villages: ${total} in the seed, ${inserted} newly added`);
