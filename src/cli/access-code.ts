@@ -10,6 +10,8 @@ import { loadConfig } from '../config/index.js';
 import { connectDatabase } from '../db/connection.js';
 import { AccessCodeModel, VillageModel } from '../db/models.js';
 import { createLogger } from '../logging/logger.js';
+import { localDay } from '../time/index.js';
+import { printDatabaseNote } from './database-note.js';
 
 /** No 0/O, 1/I/L: codes are read aloud and typed on basic phones. */
 const ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
@@ -31,12 +33,13 @@ async function main(): Promise<void> {
   const config = loadConfig();
   // While `npm start` runs, its database is used (its files are locked); else one is started for this command.
   const db = await connectDatabase(config, createLogger({ level: 'warn' }), { role: 'client' });
+  printDatabaseNote(db.source);
   try {
     if (values.village && !(await VillageModel.exists({ code: values.village }))) throw new Error(`No village with code ${values.village}`);
     const code = newAccessCode();
     const expiresAt = new Date(Date.now() + days * 24 * 3600_000);
     await AccessCodeModel.create({ code, role, villageCode: values.village ?? null, expiresAt });
-    console.log(`${role} code: ${code} (valid until ${expiresAt.toISOString().slice(0, 10)})`);
+    console.log(`${role} code: ${code} (valid until ${localDay(expiresAt, config.TIMEZONE)})`);
   } finally {
     await db.close();
   }

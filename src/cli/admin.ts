@@ -4,7 +4,7 @@
  *   key --name <name> [--member <id>]      an API key (printed once; stored hashed)
  *   revoke-key <key id>                    revoke an API key
  *   assign <facilitator id> <village code>...   the villages a facilitator sees
- * Links point at PUBLIC_BASE_URL (default http://localhost:<PORT>).
+ * Links point at PUBLIC_BASE_URL, else at the running service's address, else http://localhost:<PORT>.
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -13,6 +13,7 @@ import { loadConfig } from '../config/index.js';
 import { connectDatabase } from '../db/connection.js';
 import { ApiKeyModel, FacilitatorAssignmentModel, MemberModel, VillageModel } from '../db/models.js';
 import { createLogger } from '../logging/logger.js';
+import { printDatabaseNote, workspaceBase } from './database-note.js';
 import { audit } from '../workspace/audit.js';
 import { createApiKey, createLoginLinkFor } from '../workspace/auth.js';
 
@@ -37,11 +38,12 @@ async function main(): Promise<void> {
   const config = loadConfig();
   // While `npm start` runs, its database is used (its files are locked); else one is started for this command.
   const db = await connectDatabase(config, createLogger({ level: 'warn' }), { role: 'client' });
+  printDatabaseNote(db.source);
   const cli = { memberId: '', name: 'command line', via: 'cli' as const };
   try {
     if (command === 'link') {
       const memberId = values.member ?? (await firstAdmin(values.name));
-      const base = process.env.PUBLIC_BASE_URL ?? `http://localhost:${config.PORT}`;
+      const base = workspaceBase(db.source, config.PORT);
       const link = await createLoginLinkFor(memberId, base, new Date());
       if (!link) throw new Error(`Member ${memberId} is not a facilitator or admin.`);
       console.log(`Sign-in link (single use, until ${link.expiresAt.toISOString()}):\n${link.url}`);

@@ -7,8 +7,15 @@
  * (`local-database.json`, removed on stop), and the command-line tools (`npm run access-code`,
  * `npm run admin`, `npm run seed`) connect to that server when it answers; they start their
  * own only when no service runs.
+ *
+ * A service started with another DATA_DIR (or PORT) is found too: each also leaves a note in a
+ * per-user folder of the machine (`<tmp>/suara-desa-<uid>/services/<pid>.json`, with its
+ * DATA_DIR, port and PUBLIC_BASE_URL). A tool with no DATA_DIR of its own set uses the one
+ * service running; otherwise it says plainly which database it used and that it is not the
+ * running service's (`Database.source`).
  */
-import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mongoose from 'mongoose';
 import type { Config } from '../config/index.js';
@@ -16,8 +23,18 @@ import type { Logger } from '../logging/logger.js';
 import { resolveDataDir } from '../paths.js';
 import { startLocalServer, type LocalServer } from './local-server.js';
 
+/** Which database a command-line tool used, for it to say so. */
+export interface DatabaseSource {
+  kind: 'running-service' | 'own' | 'external';
+  /** The data folder of the database used (own or the service's). */
+  dataDir: string | null;
+  /** The service whose database this is (running-service), or the ones running elsewhere (own). */
+  services: RunningService[];
+}
+
 export interface Database {
   connection: mongoose.Connection;
+  source: DatabaseSource;
   /** The embedded server, when one was started. */
   localServer: LocalServer | null;
   isReady(): Promise<boolean>;
@@ -41,18 +58,44 @@ interface RunningDatabase {
   pid: number;
   kind: string;
   startedAt: string;
+  dataDir?: string;
+  port?: number;
+  publicBaseUrl?: string | null;
+}
+
+export interface RunningService {
+  uri: string;
+  dataDir: string;
+  port: number | null;
+  /** Where its workspace is opened: PUBLIC_BASE_URL, else http://localhost:<port>. */
+  baseUrl: string | null;
+}
+
+/** The machine-wide notes of running services (one file per service process); SUARA_DESA_RUN_DIR moves them (tests). */
+export function runningServicesDir(): string {
+  return process.env.SUARA_DESA_RUN_DIR ?? join(tmpdir(), `suara-desa-${process.getuid?.() ?? 'user'}`, 'services');
 }
 
 export function runningDatabaseFile(dataDir: string): string {
   return join(dataDir, RUNNING_DATABASE_FILE);
 }
 
-/** Written whole (a temporary file renamed), readable by the owner only. */
-function publishRunning(dataDir: string, server: LocalServer): void {
-  const file = runningDatabaseFile(dataDir);
-  const entry: RunningDatabase = { uri: server.uri, pid: process.pid, kind: server.kind, startedAt: new Date().toISOString() };
-  writeFileSync(`${file}.${process.pid}.tmp`, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
-  renameSync(`${file}.${process.pid}.tmp`, file);
+interface ServiceAddress { port?: number; publicBaseUrl?: string | null }
+
+/** Written whole (a temporary file renamed), readable by the owner only; in DATA_DIR and in the machine-wide folder. */
+function publishRunning(dataDir: string, server: LocalServer, address: ServiceAddress): void {
+  const entry: RunningDatabase = { uri: server.uri, pid: process.pid, kind: server.kind, startedAt: new Date().toISOString(), dataDir, ...address };
+  const write = (file: string) => {
+    writeFileSync(`${file}.${process.pid}.tmp`, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
+    renameSync(`${file}.${process.pid}.tmp`, file);
+  };
+  write(runningDatabaseFile(dataDir));
+  try {
+    mkdirSync(runningServicesDir(), { recursive: true, mode: 0o700 });
+    write(join(runningServicesDir(), `${process.pid}.json`));
+  } catch {
+    // Only a convenience for the tools: the service runs without it.
+  }
 }
 
 /** Removes the address, if it is still this process's (another service may have taken over). */
@@ -64,6 +107,45 @@ function unpublishRunning(dataDir: string): void {
   } catch {
     // Not there, or not readable: nothing to remove.
   }
+  try {
+    unlinkSync(join(runningServicesDir(), `${process.pid}.json`));
+  } catch {
+    // Not there: nothing to remove.
+  }
+}
+
+function readEntry(file: string): Partial<RunningDatabase> | null {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Partial<RunningDatabase>;
+  } catch {
+    return null;
+  }
+}
+
+const LOCAL_URI = /^mongodb:\/\/(127\.0\.0\.1|localhost):\d+\//;
+
+function serviceOf(entry: Partial<RunningDatabase>, dataDir: string): RunningService {
+  const port = typeof entry.port === 'number' && entry.port > 0 ? entry.port : null;
+  return { uri: entry.uri!, dataDir: entry.dataDir ?? dataDir, port, baseUrl: entry.publicBaseUrl ?? (port ? `http://localhost:${port}` : null) };
+}
+
+/** Services running on this machine (live process, embedded database), from the machine-wide notes; stale notes are removed. */
+export function runningServices(): RunningService[] {
+  let files: string[];
+  try {
+    files = readdirSync(runningServicesDir()).filter((f) => /^\d+\.json$/.test(f));
+  } catch {
+    return [];
+  }
+  return files.flatMap((f) => {
+    const entry = readEntry(join(runningServicesDir(), f));
+    if (!entry || typeof entry.uri !== 'string' || !LOCAL_URI.test(entry.uri) || typeof entry.dataDir !== 'string') return [];
+    if (!processAlive(entry.pid)) {
+      try { unlinkSync(join(runningServicesDir(), f)); } catch { /* another tool removed it */ }
+      return [];
+    }
+    return [serviceOf(entry, entry.dataDir)];
+  });
 }
 
 function processAlive(pid: unknown): boolean {
@@ -83,25 +165,24 @@ function processAlive(pid: unknown): boolean {
  * left by a service that was killed, is ignored).
  */
 export async function connectToRunning(dataDir: string): Promise<string | null> {
-  let entry: Partial<RunningDatabase>;
+  const entry = readEntry(runningDatabaseFile(dataDir));
+  if (!entry || typeof entry.uri !== 'string' || !LOCAL_URI.test(entry.uri) || !processAlive(entry.pid)) return null;
+  return (await connectTo(entry.uri)) ? entry.uri : null;
+}
+
+async function connectTo(uri: string): Promise<boolean> {
   try {
-    entry = JSON.parse(readFileSync(runningDatabaseFile(dataDir), 'utf8')) as Partial<RunningDatabase>;
-  } catch {
-    return null;
-  }
-  if (typeof entry.uri !== 'string' || !/^mongodb:\/\/(127\.0\.0\.1|localhost):\d+\//.test(entry.uri) || !processAlive(entry.pid)) return null;
-  try {
-    await mongoose.connect(entry.uri, { serverSelectionTimeoutMS: 3_000 });
+    await mongoose.connect(uri, { serverSelectionTimeoutMS: 3_000 });
     await mongoose.connection.db!.admin().ping();
-    return entry.uri;
+    return true;
   } catch {
     await mongoose.disconnect().catch(() => undefined);
-    return null;
+    return false;
   }
 }
 
 export async function connectDatabase(
-  config: Pick<Config, 'MONGODB_URI' | 'DATA_DIR'>,
+  config: Pick<Config, 'MONGODB_URI' | 'DATA_DIR'> & Partial<Pick<Config, 'PORT' | 'PUBLIC_BASE_URL'>>,
   logger: Logger,
   options: {
     onFatal?: (message: string) => void;
@@ -116,14 +197,19 @@ export async function connectDatabase(
   let uri = config.MONGODB_URI;
   let closing = false;
   let published: string | null = null;
+  let elsewhere: RunningService[] = [];
   if (!uri && options.role === 'client') {
     const dataDir = resolveDataDir(config.DATA_DIR);
-    const running = await connectToRunning(dataDir);
+    const here = readEntry(runningDatabaseFile(dataDir));
+    let running = await connectToRunning(dataDir) ? serviceOf(here!, dataDir) : null;
+    elsewhere = runningServices().filter((s) => resolveDataDir(s.dataDir) !== dataDir);
+    // No DATA_DIR of its own: the one service running elsewhere is the one meant.
+    if (!running && process.env.DATA_DIR === undefined && elsewhere.length === 1 && (await connectTo(elsewhere[0]!.uri))) running = elsewhere[0]!;
     if (running) {
       await import('./models.js');
       await ensureIndexes();
-      logger.info({ database: 'running', listening: running }, `Using the database of the running service at ${running}`);
-      return databaseHandle(null, async () => {
+      logger.info({ database: 'running', listening: running.uri }, `Using the database of the running service at ${running.uri}`);
+      return databaseHandle(null, { kind: 'running-service', dataDir: running.dataDir, services: [running] }, async () => {
         await mongoose.disconnect();
       });
     }
@@ -151,7 +237,7 @@ export async function connectDatabase(
           (restarted) => {
             localServer = restarted;
             watch(restarted);
-            if (published) publishRunning(published, restarted);
+            if (published) publishRunning(published, restarted, { port: config.PORT, publicBaseUrl: config.PUBLIC_BASE_URL ?? null });
             logger.info({ database: restarted.kind }, 'The local database is running again');
           },
           (err: unknown) => fatal(`The local database stopped and could not be started again: ${(err as Error).message}`),
@@ -170,12 +256,14 @@ export async function connectDatabase(
   }
   await ensureIndexes();
   if (!localServer) logger.info({ database: 'external', host: safeHost(uri) }, `Connected to MongoDB at ${safeHost(uri)}`);
+  const address: ServiceAddress = { port: config.PORT, publicBaseUrl: config.PUBLIC_BASE_URL ?? null };
   if (localServer && options.role !== 'client') {
     published = resolveDataDir(config.DATA_DIR);
-    publishRunning(published, localServer);
+    publishRunning(published, localServer, address);
   }
+  const source: DatabaseSource = localServer ? { kind: 'own', dataDir: resolveDataDir(config.DATA_DIR), services: elsewhere } : { kind: 'external', dataDir: null, services: [] };
 
-  return databaseHandle(localServer, async () => {
+  return databaseHandle(localServer, source, async () => {
     closing = true;
     if (published) unpublishRunning(published);
     await mongoose.disconnect();
@@ -183,9 +271,10 @@ export async function connectDatabase(
   });
 }
 
-function databaseHandle(localServer: LocalServer | null, close: () => Promise<void>): Database {
+function databaseHandle(localServer: LocalServer | null, source: DatabaseSource, close: () => Promise<void>): Database {
   return {
     connection: mongoose.connection,
+    source,
     localServer,
     async isReady() {
       try {

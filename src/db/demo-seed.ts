@@ -4,11 +4,20 @@
  * risk reports with places on the map, activity progress and workshops. Everything is marked
  * as demo (`demo: true`, members "demo:<n>" on the web channel, names ending in "(contoh)")
  * and `--demo --remove` takes exactly that away again.
+ *
+ * Safe to run again and beside real data: an earlier demo is removed first; a village that
+ * already has a real plan for the year keeps it (its demo plan and activity progress are
+ * skipped, and the result says so); nothing real is changed except the "assisted" flag of a
+ * village that had none (remembered, and put back on removal). All or nothing in effect, with
+ * no transactions: every write carries the demo mark, and a failure midway removes everything
+ * marked before the error is reported. A run killed midway leaves the mark `demo-seed: writing`,
+ * so the next run (or `--remove`) clears it first.
  */
 import { Types } from 'mongoose';
 import {
   FacilitatorAssignmentModel, MemberModel, SubmissionModel, VillageModel, VillagePlanModel, WorkshopModel, WorkspaceSettingModel,
 } from './models.js';
+import { DEFAULT_TIME_ZONE, localDay } from '../time/index.js';
 
 const DEMO_PREFIX = 'demo:';
 const PER_KECAMATAN = 5;
@@ -39,6 +48,7 @@ function rng(seed: number): () => number {
   };
 }
 
+/** Removes everything marked demo (also the remains of a run that stopped halfway). */
 export async function removeDemo(): Promise<{ members: number; submissions: number; plans: number; workshops: number }> {
   const members = await MemberModel.find({ platformUserId: { $regex: `^${DEMO_PREFIX}` } }, { _id: 1 }).lean();
   const ids = members.map((m) => m._id);
@@ -54,15 +64,50 @@ export async function removeDemo(): Promise<{ members: number; submissions: numb
     await VillageModel.updateMany({ code: { $in: JSON.parse(marked.value) as string[] } }, { $set: { assisted: false } });
     await WorkspaceSettingModel.deleteOne({ _id: 'demo-assisted' });
   }
+  await WorkspaceSettingModel.deleteOne({ _id: PROGRESS });
   return { members: m.deletedCount, submissions: s.deletedCount, plans: p.deletedCount, workshops: w.deletedCount };
 }
 
-export async function seedDemo(now = new Date()): Promise<{ villages: number; members: number; submissions: number; facilitatorIds: string[] }> {
+export interface DemoResult {
+  villages: number;
+  members: number;
+  submissions: number;
+  facilitatorIds: string[];
+  /** Villages whose real plan for the year was kept (no demo plan, no demo progress for them). */
+  keptPlans: { code: string; name: string; year: number }[];
+  /** True when an earlier run had stopped halfway and its remains were cleared first. */
+  clearedHalf: boolean;
+}
+
+export class DemoSeedError extends Error {
+  override name = 'DemoSeedError';
+}
+
+const PROGRESS = 'demo-seed';
+
+export async function seedDemo(now = new Date(), hooks: { onVillage?: (code: string) => Promise<void> } = {}): Promise<DemoResult> {
+  const clearedHalf = (await WorkspaceSettingModel.findById(PROGRESS).lean())?.value === 'writing';
   await removeDemo();
+  await WorkspaceSettingModel.updateOne({ _id: PROGRESS }, { $set: { value: 'writing' } }, { upsert: true });
+  try {
+    const result = await writeDemo(now, hooks);
+    await WorkspaceSettingModel.deleteOne({ _id: PROGRESS });
+    return { ...result, clearedHalf };
+  } catch (err) {
+    await removeDemo();
+    throw new DemoSeedError(`The demo could not be loaded (${(err as Error).message}); what had been written of it was removed again, your own data is untouched.`);
+  }
+}
+
+async function writeDemo(now: Date, hooks: { onVillage?: (code: string) => Promise<void> }): Promise<Omit<DemoResult, 'clearedHalf'>> {
   const random = rng(20240917);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const villages = await VillageModel.find({}, { code: 1, name: 1, kecamatanCode: 1, assisted: 1 }).sort({ code: 1 }).lean();
   const chosen = Object.keys(CENTRES).flatMap((kc) => villages.filter((v) => v.kecamatanCode === kc).slice(0, PER_KECAMATAN));
+  const year = now.getUTCFullYear();
+  // Real plans (a plan import) are never overwritten: their villages get no demo plan.
+  const realPlans = await VillagePlanModel.find({ villageCode: { $in: chosen.map((v) => v.code) }, year, demo: { $ne: true } }, { villageCode: 1 }).lean();
+  const kept = new Set(realPlans.map((p) => p.villageCode));
   const newlyAssisted = chosen.filter((v) => !v.assisted).map((v) => v.code);
   await VillageModel.updateMany({ code: { $in: newlyAssisted } }, { $set: { assisted: true } });
   await WorkspaceSettingModel.updateOne({ _id: 'demo-assisted' }, { $set: { value: JSON.stringify(newlyAssisted) } }, { upsert: true });
@@ -72,7 +117,6 @@ export async function seedDemo(now = new Date()): Promise<{ villages: number; me
     channel: 'web', platformUserId: `${DEMO_PREFIX}${++n}`, name: `${pick(FIRST)} ${pick(LAST)} (contoh)`, role, villageCode, language: 'id',
     consent: { version: 'demo', givenAt: now }, registeredAt: new Date(now.getTime() - Math.floor(random() * 300) * 86_400_000),
   });
-  const year = now.getUTCFullYear();
   const submissions: Record<string, unknown>[] = [];
   const facilitatorIds: string[] = [];
   const submission = (memberId: Types.ObjectId, villageCode: string, flowId: string, answers: Record<string, unknown>, at: Date, review?: string) => submissions.push({
@@ -87,13 +131,14 @@ export async function seedDemo(now = new Date()): Promise<{ villages: number; me
     await FacilitatorAssignmentModel.updateOne({ memberId: fac!._id }, { $set: { villageCodes: inKec.map((v) => v.code) } }, { upsert: true });
     const [lat0, lng0] = CENTRES[kc]!;
     for (const [vi, v] of inKec.entries()) {
+      await hooks.onVillage?.(v.code);
       const people = await MemberModel.insertMany([
         ...Array.from({ length: 2 }, () => person('pokja', v.code)),
         ...Array.from({ length: 6 + Math.floor(random() * 6) }, () => person('warga', v.code)),
       ]);
       const pokja = people.filter((p) => p.role === 'pokja');
       const warga = people.filter((p) => p.role === 'warga');
-      const plan = await VillagePlanModel.create({
+      const plan = kept.has(v.code) ? null : await VillagePlanModel.create({
         villageCode: v.code, year, demo: true,
         goals: PLAN.goals.map((title) => ({ title })), challenges: PLAN.challenges.map((title) => ({ title })),
         activities: PLAN.activities.map(([title, owner], i) => ({
@@ -118,13 +163,13 @@ export async function seedDemo(now = new Date()): Promise<{ villages: number; me
         const at = new Date(now.getTime() - Math.floor(random() * 330 + 1) * 86_400_000);
         const withPlace = random() < 0.7;
         submission(pick(warga)._id, v.code, 'laporan-risiko', {
-          type: pick(RISKS), date: at.toISOString().slice(0, 10), place: `Dusun ${pick(['Kota', 'Pantai', 'Atas', 'Baru'])}`,
+          type: pick(RISKS), date: localDay(at, DEFAULT_TIME_ZONE), place: `Dusun ${pick(['Kota', 'Pantai', 'Atas', 'Baru'])}`,
           ...(withPlace ? { location: { latitude: +(vlat + (random() - 0.5) * 0.03).toFixed(5), longitude: +(vlng + (random() - 0.5) * 0.03).toFixed(5) } } : {}),
           severity: pick(['ringan', 'sedang', 'berat']), households: Math.floor(random() * 40), livelihoods: [pick(['perikanan', 'cengkeh', 'pala', 'kopra'])],
           ...(random() < 0.4 ? { help: pick(HELP) } : {}),
         }, at, pick(['baru', 'baru', 'diverifikasi', 'ditindaklanjuti', 'selesai']));
       }
-      for (const a of plan.activities.slice(0, 2)) {
+      for (const a of plan?.activities.slice(0, 2) ?? []) {
         submission(pick(pokja)._id, v.code, 'kemajuan-kegiatan', { activity: String(a._id), status: a.status, ...(a.status === 'berjalan' ? { percent: a.percentDone } : {}), next_step: 'Rapat kelompok bulan depan' },
           new Date(now.getTime() - Math.floor(random() * 60) * 86_400_000));
       }
@@ -136,5 +181,6 @@ export async function seedDemo(now = new Date()): Promise<{ villages: number; me
     });
   }
   await SubmissionModel.insertMany(submissions);
-  return { villages: chosen.length, members: n, submissions: submissions.length, facilitatorIds };
+  const keptPlans = chosen.filter((v) => kept.has(v.code)).map((v) => ({ code: v.code, name: v.name, year }));
+  return { villages: chosen.length, members: n, submissions: submissions.length, facilitatorIds, keptPlans };
 }

@@ -24,6 +24,7 @@ import type { i18n as I18n } from 'i18next';
 import type { Types } from 'mongoose';
 import { MemberModel, SubmissionModel, VillageModel, VillagePlanModel, WorkspaceSettingModel } from '../db/models.js';
 import type { Flow, GroupQuestion, LeafQuestion } from '../engine/index.js';
+import { formatLocalIso, formatLocalStamp, wallClockDate, zoneName } from '../time/index.js';
 import { flowTranslator, formatAnswer, groupQuestions, leafQuestions, type Lang, type Lookups, type Translate } from './labels.js';
 
 export interface ExportOptions {
@@ -32,7 +33,11 @@ export interface ExportOptions {
   filter: Record<string, unknown>;
   lang: Lang;
   names: boolean;
+  /** 'labels' (default): titles and values in words, to read; 'kode': question ids and machine values (KoBo's "XML values"). */
+  values?: 'labels' | 'kode';
   i18n: I18n;
+  /** The programme's zone (config TIMEZONE): times are written as its wall clock. */
+  timeZone: string;
 }
 
 export async function pseudonymKey(): Promise<string> {
@@ -59,29 +64,30 @@ const inertRow = (row: Row): Row => row.map(inertCell);
 
 interface Layout {
   t: Translate;
+  /** The workspace's words (column titles, status and channel labels). */
+  w: Translate;
   lookups: Lookups;
   leaves: LeafQuestion[];
   groups: GroupQuestion[];
+  /** The data in words (titles, labels, local times) or as codes (ids, machine values, ISO times). */
+  kode: boolean;
   baseHeader: string[];
   questionHeader: string[];
   groupHeaders: Map<string, string[]>;
+  rowHeader: string;
+  itemHeader: string;
 }
 
-const BASE = {
-  id: ['id_kiriman', 'submission_id'],
-  at: ['waktu_kirim', 'submitted_at'],
-  code: ['kode_desa', 'village_code'],
-  village: ['desa', 'village'],
-  reporter: ['pelapor', 'reporter'],
-  channel: ['saluran', 'channel'],
-  proxy: ['diisi_untuk', 'entered_for'],
-  status: ['status_tinjauan', 'review_status'],
-} as const;
-const ROW_COL = ['baris', 'row'] as const;
+/** The machine names of the fixed columns (the `kode` view and the analysts' scripts). */
+const BASE = ['submission_id', 'submitted_at', 'village_code', 'village', 'reporter', 'channel', 'entered_for', 'review_status'] as const;
+const BASE_TITLES = ['id', 'at', 'code', 'village', 'reporter', 'channel', 'proxy', 'status'] as const;
+
+const childLeaves = (g: GroupQuestion) => g.questions.filter((c): c is LeafQuestion => c.type !== 'note');
 
 async function layout(opts: ExportOptions): Promise<Layout> {
-  const li = opts.lang === 'en' ? 1 : 0;
   const t = flowTranslator(opts.i18n, opts.flow, opts.lang);
+  const w = flowTranslator(opts.i18n, undefined, opts.lang);
+  const kode = opts.values === 'kode';
   const [villages, plans] = await Promise.all([
     VillageModel.find({}, { code: 1, name: 1 }).lean(),
     VillagePlanModel.find({}, { activities: 1 }).lean(),
@@ -93,11 +99,17 @@ async function layout(opts: ExportOptions): Promise<Layout> {
   const leaves = leafQuestions(opts.flow);
   const groups = groupQuestions(opts.flow);
   const questionHeader = leaves.flatMap((q) => {
-    const label = t(q.label);
-    return q.type === 'location' ? [label, `${label} (lat)`, `${label} (lon)`] : [label];
+    const label = kode ? q.id : t(q.label);
+    if (q.type !== 'location') return [label];
+    return kode ? [label, `${label}_lat`, `${label}_lon`] : [label, `${label} (lat)`, `${label} (lon)`];
   });
-  const groupHeaders = new Map(groups.map((g) => [g.id, g.questions.filter((c): c is LeafQuestion => c.type !== 'note').map((c) => `${t(g.label)}: ${t(c.label)}`)]));
-  return { t, lookups, leaves, groups, baseHeader: Object.values(BASE).map((b) => b[li]), questionHeader, groupHeaders };
+  const groupHeaders = new Map(groups.map((g) => [g.id, childLeaves(g).map((c) => (kode ? `${g.id}/${c.id}` : `${t(g.label)}: ${t(c.label)}`))]));
+  const zone = zoneName(opts.timeZone);
+  const baseHeader = kode ? [...BASE] : BASE_TITLES.map((k) => w(`export.columns.${k}`, { zone }));
+  return {
+    t, w, lookups, leaves, groups, kode, baseHeader, questionHeader, groupHeaders,
+    rowHeader: kode ? 'row' : w('export.columns.row'), itemHeader: kode ? 'item' : w('export.columns.item'),
+  };
 }
 
 interface Doc {
@@ -105,13 +117,23 @@ interface Doc {
   answers: Record<string, unknown>; review?: { status?: string }; proxy?: { forName?: string } | null;
 }
 
+/** An answer as machine values: choice ids (several joined by a space, as KoBo does), yes/no, numbers, text. */
+function codeValue(value: unknown): string | number | null {
+  if (value === undefined || value === null || value === '') return '';
+  if (typeof value === 'number' || typeof value === 'string') return value;
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
+  if (Array.isArray(value)) return value.map(String).join(' ');
+  const photo = value as { mediaId?: string; fileId?: string; caption?: string };
+  return photo.mediaId ?? photo.fileId ?? JSON.stringify(value);
+}
+
 function leafCells(q: LeafQuestion, value: unknown, l: Layout, lang: Lang): (string | number | null)[] {
   if (q.type === 'location') {
     const v = (value ?? {}) as { latitude?: number; longitude?: number; name?: string };
-    return [v.name ?? (value ? formatAnswer(q, value, l.t, l.lookups, lang) : ''), typeof v.latitude === 'number' ? v.latitude : null, typeof v.longitude === 'number' ? v.longitude : null];
+    return [v.name ?? (value && !l.kode ? formatAnswer(q, value, l.t, l.lookups, lang) : ''), typeof v.latitude === 'number' ? v.latitude : null, typeof v.longitude === 'number' ? v.longitude : null];
   }
   if ((q.type === 'integer' || q.type === 'decimal') && typeof value === 'number') return [value];
-  return [formatAnswer(q, value, l.t, l.lookups, lang)];
+  return [l.kode ? codeValue(value) : formatAnswer(q, value, l.t, l.lookups, lang)];
 }
 
 /** Reads the submissions in batches, resolving reporter names (admins) or pseudonyms. */
@@ -120,6 +142,7 @@ async function* rows(opts: ExportOptions, l: Layout): AsyncGenerator<{ doc: Doc;
   const cursor = SubmissionModel.find(opts.filter, { memberId: 1, villageCode: 1, submittedAt: 1, channel: 1, answers: 1, 'review.status': 1, proxy: 1 })
     .sort({ submittedAt: 1 }).lean<Doc[]>().cursor({ batchSize: 1000 });
   let batch: Doc[] = [];
+  const risk = opts.flow.id === 'laporan-risiko';
   const flush = async function* (docs: Doc[]) {
     const names = new Map<string, string>();
     if (opts.names) {
@@ -131,9 +154,11 @@ async function* rows(opts: ExportOptions, l: Layout): AsyncGenerator<{ doc: Doc;
       const memberId = doc.memberId ? String(doc.memberId) : '';
       const reporter = !memberId ? '' : opts.names ? (names.get(memberId) ?? pseudonym(key, memberId)) : pseudonym(key, memberId);
       const proxyFor = doc.proxy?.forName ? (opts.names ? doc.proxy.forName : pseudonym(key, `proxy:${doc.proxy.forName}:${memberId}`)) : '';
+      const status = risk ? (doc.review?.status ?? 'baru') : '';
       const base: Row = [
-        String(doc._id), doc.submittedAt, doc.villageCode ?? '', l.lookups.villages.get(doc.villageCode ?? '') ?? '', reporter, doc.channel, proxyFor,
-        opts.flow.id === 'laporan-risiko' ? (doc.review?.status ?? 'baru') : '',
+        String(doc._id), doc.submittedAt, doc.villageCode ?? '', l.lookups.villages.get(doc.villageCode ?? '') ?? '', reporter,
+        l.kode ? doc.channel : l.w(`export.channels.${doc.channel}`, { defaultValue: doc.channel }), proxyFor,
+        l.kode || !status ? status : l.w(`status.${status}`, { defaultValue: status }),
       ];
       const answers = l.leaves.flatMap((q) => leafCells(q, doc.answers?.[q.id], l, opts.lang));
       yield { doc, base, answers };
@@ -156,22 +181,23 @@ function groupItems(doc: Doc, g: GroupQuestion): Record<string, unknown>[] {
 
 export async function exportCsv(out: Writable, opts: ExportOptions): Promise<{ rows: number }> {
   const l = await layout(opts);
-  const li = opts.lang === 'en' ? 1 : 0;
   const groupCols = l.groups.flatMap((g) => l.groupHeaders.get(g.id) ?? []);
+  // Times: "2026-12-08 06:13 WIT" to read; ISO 8601 with the offset as codes.
+  const stamp = (c: Row[number]) => (c instanceof Date ? (l.kode ? formatLocalIso(c, opts.timeZone) : formatLocalStamp(c, opts.timeZone)) : c);
   let count = 0;
   async function* lines(): AsyncGenerator<Row> {
-    yield [ROW_COL[li], ...l.baseHeader, ...l.questionHeader, ...groupCols];
+    yield [l.rowHeader, ...l.baseHeader, ...l.questionHeader, ...groupCols];
     for await (const { doc, base, answers } of rows(opts, l)) {
       count++;
-      yield ['', ...base.map((c) => (c instanceof Date ? c.toISOString() : c)), ...answers, ...groupCols.map(() => '')];
+      yield ['', ...base.map(stamp), ...answers, ...groupCols.map(() => '')];
       let offset = 0;
       for (const g of l.groups) {
-        const children = g.questions.filter((c): c is LeafQuestion => c.type !== 'note');
+        const children = childLeaves(g);
         groupItems(doc, g).forEach((item, i) => {
           const cells = groupCols.map(() => '' as string | number | null);
           children.forEach((c, j) => { cells[offset + j] = leafCells(c, item[c.id], l, opts.lang)[0] ?? ''; });
           // Group rows repeat the submission id, time and village so they can be joined back.
-          const head = base.slice(0, 4).map((c) => (c instanceof Date ? c.toISOString() : c));
+          const head = base.slice(0, 4).map(stamp);
           return void lineBuffer.push([`${g.id}#${i + 1}`, ...head, ...base.slice(4).map(() => ''), ...l.questionHeader.map(() => ''), ...cells]);
         });
         offset += children.length;
@@ -189,32 +215,68 @@ async function drained(out: Writable): Promise<void> {
   while (out.writableNeedDrain) await once(out, 'drain');
 }
 
+/** Excel's date format; the cell holds the local wall-clock time (spreadsheets have no zones). */
+const XLSX_DATE_FORMAT = 'dd/mm/yyyy hh:mm';
+
+type Workbook = InstanceType<ReturnType<typeof excelJs>['stream']['xlsx']['WorkbookWriter']>;
+type SheetWriter = ReturnType<Workbook['addWorksheet']>;
+
+/** A row with inert text and instants as real date cells in the programme's zone. */
+function addXlsxRow(sheet: SheetWriter, cells: Row, timeZone: string): void {
+  const row = sheet.addRow(inertRow(cells.map((c) => (c instanceof Date ? wallClockDate(c, timeZone) : c))));
+  cells.forEach((c, i) => {
+    if (c instanceof Date) row.getCell(i + 1).numFmt = XLSX_DATE_FORMAT;
+  });
+  row.commit();
+}
+
+/** A sheet with its header in bold, kept in view, and columns as wide as their titles (12 to 40 characters). */
+function addSheet(workbook: Workbook, name: string, header: string[]): SheetWriter {
+  const sheet = workbook.addWorksheet(name.replace(/[[\]:*?/\\]/g, ' ').slice(0, 31), { views: [{ state: 'frozen', ySplit: 1 }] });
+  sheet.columns = header.map((h) => ({ width: Math.min(40, Math.max(12, h.length + 2)) }));
+  const row = sheet.addRow(inertRow(header));
+  row.font = { bold: true };
+  row.commit();
+  return sheet;
+}
+
+/**
+ * The first sheet reads as a facilitator does (titles, labels, local date cells), one sheet
+ * per repeat group, and a last sheet "kode" with the same rows as question ids and machine
+ * values (KoBo's "XML values and headers") for analysts.
+ */
 export async function exportXlsx(out: Writable, opts: ExportOptions): Promise<{ rows: number }> {
-  const l = await layout(opts);
-  const workbook = new (excelJs().stream.xlsx.WorkbookWriter)({ stream: out, useSharedStrings: false, useStyles: false });
-  const sheet = workbook.addWorksheet(opts.flow.id.slice(0, 31));
-  sheet.addRow(inertRow([...l.baseHeader, ...l.questionHeader])).commit();
+  const l = await layout({ ...opts, values: 'labels' });
+  const workbook = new (excelJs().stream.xlsx.WorkbookWriter)({ stream: out, useSharedStrings: false, useStyles: true });
+  const sheet = addSheet(workbook, l.t(opts.flow.title), [...l.baseHeader, ...l.questionHeader]);
   let count = 0;
   for await (const { base, answers } of rows(opts, l)) {
-    sheet.addRow(inertRow([...base, ...answers])).commit();
+    addXlsxRow(sheet, [...base, ...answers], opts.timeZone);
     if (++count % 500 === 0) await drained(out);
   }
   sheet.commit();
   // Each repeat group on a sheet of its own, read in a second pass so one sheet streams at a time.
   for (const g of l.groups) {
-    const gs = workbook.addWorksheet(`${g.id}`.slice(0, 31));
-    const children = g.questions.filter((c): c is LeafQuestion => c.type !== 'note');
-    gs.addRow(inertRow([l.baseHeader[0]!, l.baseHeader[1]!, l.baseHeader[2]!, opts.lang === 'en' ? 'item' : 'urutan', ...(l.groupHeaders.get(g.id) ?? [])])).commit();
+    const gs = addSheet(workbook, l.t(g.label), [l.baseHeader[0]!, l.baseHeader[1]!, l.baseHeader[2]!, l.itemHeader, ...(l.groupHeaders.get(g.id) ?? [])]);
+    const children = childLeaves(g);
     let n = 0;
     for await (const { doc, base } of rows(opts, l)) {
       const items = groupItems(doc, g);
       items.forEach((item, i) => {
-        gs.addRow(inertRow([base[0] ?? '', base[1] ?? '', base[2] ?? '', i + 1, ...children.map((c) => leafCells(c, item[c.id], l, opts.lang)[0] ?? '')])).commit();
+        addXlsxRow(gs, [base[0] ?? '', base[1] ?? '', base[2] ?? '', i + 1, ...children.map((c) => leafCells(c, item[c.id], l, opts.lang)[0] ?? '')], opts.timeZone);
       });
       if (++n % 500 === 0) await drained(out);
     }
     gs.commit();
   }
+  const k = await layout({ ...opts, values: 'kode' });
+  const codes = addSheet(workbook, 'kode', [...k.baseHeader, ...k.questionHeader]);
+  let n = 0;
+  for await (const { base, answers } of rows(opts, k)) {
+    addXlsxRow(codes, [...base.map((c) => (c instanceof Date ? formatLocalIso(c, opts.timeZone) : c)), ...answers], opts.timeZone);
+    if (++n % 500 === 0) await drained(out);
+  }
+  codes.commit();
   await workbook.commit();
   return { rows: count };
 }

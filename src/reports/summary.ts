@@ -6,6 +6,7 @@
 import type { i18n as I18n } from 'i18next';
 import { HelpRequestModel, MemberModel, SIMULATOR_PEOPLE, SIMULATOR_SOURCES, SubmissionModel, VillageModel, VillagePlanModel, WorkshopModel } from '../db/models.js';
 import type { Flow, LeafQuestion } from '../engine/index.js';
+import { DEFAULT_TIME_ZONE, localDay, localParts, zonedTime } from '../time/index.js';
 import { flowTranslator, formatAnswer, leafQuestions, type Lang, type Lookups } from './labels.js';
 
 export const RISK_FLOW = 'laporan-risiko';
@@ -28,15 +29,19 @@ export interface SummaryData {
 
 const MONTHS = 12;
 
-function monthKey(d: Date): string {
-  // Months as lived in Maluku (WIT, UTC+9).
-  const local = new Date(d.getTime() + 9 * 3600_000);
-  return `${local.getUTCFullYear()}-${String(local.getUTCMonth() + 1).padStart(2, '0')}`;
+/** The local month (yyyy-mm) of an instant in the programme's zone. */
+function monthKey(d: Date, timeZone: string): string {
+  return localDay(d, timeZone).slice(0, 7);
 }
 
-/** `simulatorOnly`: counts only the chat simulator's people, their reports and workshops (what its staff may see). */
-export async function buildSummary(opts: { codes: string[]; flows: Map<string, Flow>; i18n: I18n; lang: Lang; now: Date; simulatorOnly?: boolean }): Promise<SummaryData> {
+/**
+ * `simulatorOnly`: counts only the chat simulator's people, their reports and workshops (what its staff may see).
+ * `timeZone` (config TIMEZONE): the months and days reports fall in, as lived there.
+ */
+export async function buildSummary(opts: { codes: string[]; flows: Map<string, Flow>; i18n: I18n; lang: Lang; now: Date; timeZone?: string; simulatorOnly?: boolean }): Promise<SummaryData> {
   const { codes, flows, i18n, lang, now } = opts;
+  const tz = opts.timeZone ?? DEFAULT_TIME_ZONE;
+  const today = localParts(now, tz);
   const fromSim = opts.simulatorOnly ? SIMULATOR_SOURCES : {};
   const people = opts.simulatorOnly ? SIMULATOR_PEOPLE : {};
   const villages = await VillageModel.find({ code: { $in: codes } }, { code: 1, name: 1, kecamatan: 1 }).sort({ name: 1 }).lean();
@@ -53,11 +58,12 @@ export async function buildSummary(opts: { codes: string[]; flows: Map<string, F
   if (codes.length === 1 && profileFlow) {
     const subs = await SubmissionModel.find({ ...fromSim, villageCode: codes[0], flowId: PROFILE_FLOW }, { answers: 1, submittedAt: 1 }).sort({ submittedAt: -1 }).limit(200).lean();
     if (subs[0]) {
-      profileYear = subs[0].submittedAt.getUTCFullYear();
+      const yearOf = (d: Date) => localParts(d, tz).year;
+      profileYear = yearOf(subs[0].submittedAt);
       const latest = new Map<string, unknown>();
       const previous = new Map<string, unknown>();
       for (const s of subs) {
-        const target = s.submittedAt.getUTCFullYear() === profileYear ? latest : s.submittedAt.getUTCFullYear() === profileYear - 1 ? previous : null;
+        const target = yearOf(s.submittedAt) === profileYear ? latest : yearOf(s.submittedAt) === profileYear - 1 ? previous : null;
         if (!target) continue;
         for (const [k, v] of Object.entries(s.answers as Record<string, unknown>)) if (!target.has(k) && v !== null && v !== '' && v !== undefined) target.set(k, v);
       }
@@ -74,7 +80,7 @@ export async function buildSummary(opts: { codes: string[]; flows: Map<string, F
   // Risk reports.
   const riskFlow = flows.get(RISK_FLOW);
   const tRisk = flowTranslator(i18n, riskFlow, lang);
-  const since = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - (MONTHS - 1), 1) - 9 * 3600_000);
+  const since = zonedTime(today.year, today.month - (MONTHS - 1), 1, 0, 0, tz);
   const risks = await SubmissionModel.find(
     { ...fromSim, villageCode: { $in: codes }, flowId: RISK_FLOW },
     { answers: 1, submittedAt: 1, villageCode: 1, 'review.status': 1 },
@@ -90,24 +96,24 @@ export async function buildSummary(opts: { codes: string[]; flows: Map<string, F
     const a = r.answers as Record<string, unknown>;
     const type = typeof a.type === 'string' ? a.type : 'lainnya';
     byTypeMap.set(type, (byTypeMap.get(type) ?? 0) + 1);
-    if (r.submittedAt >= since) byMonthMap.set(monthKey(r.submittedAt), (byMonthMap.get(monthKey(r.submittedAt)) ?? 0) + 1);
+    if (r.submittedAt >= since) byMonthMap.set(monthKey(r.submittedAt, tz), (byMonthMap.get(monthKey(r.submittedAt, tz)) ?? 0) + 1);
     const status = r.review?.status ?? 'baru';
     byStatus[status] = (byStatus[status] ?? 0) + 1;
     const loc = a.location as { latitude?: unknown; longitude?: unknown } | undefined;
     if (loc && typeof loc.latitude === 'number' && typeof loc.longitude === 'number' && points.length < 2000) {
       points.push({
         id: String(r._id), lat: loc.latitude, lng: loc.longitude, label: typeLabel(type),
-        village: lookups.villages.get(r.villageCode ?? '') ?? '', date: r.submittedAt.toISOString().slice(0, 10), status,
+        village: lookups.villages.get(r.villageCode ?? '') ?? '', date: localDay(r.submittedAt, tz), status,
       });
     }
     if (typeof a.help === 'string' && a.help.trim() && help.length < 20) {
-      help.push({ id: String(r._id), villageCode: r.villageCode ?? null, date: r.submittedAt.toISOString().slice(0, 10), text: a.help });
+      help.push({ id: String(r._id), villageCode: r.villageCode ?? null, date: localDay(r.submittedAt, tz), text: a.help });
     }
   }
   const byMonth: SummaryData['risks']['byMonth'] = [];
   for (let i = MONTHS - 1; i >= 0; i--) {
-    const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - i, 15));
-    const key = monthKey(d);
+    const d = new Date(Date.UTC(today.year, today.month - 1 - i, 15));
+    const key = monthKey(d, 'UTC');
     byMonth.push({ month: key, value: byMonthMap.get(key) ?? 0 });
   }
   const byType = [...byTypeMap.entries()].sort((a, b) => b[1] - a[1]).map(([id, value]) => ({ id, label: typeLabel(id), value }));

@@ -157,3 +157,76 @@ export function formatLongDate(at: Date, timeZone: string): string {
   }
   return format.format(at);
 }
+
+/** The programme's zone when TIMEZONE is not set (WIT). */
+export const DEFAULT_TIME_ZONE = 'Asia/Jayapura';
+
+/** "WIT" for Asia/Jayapura, else the zone's short name ("GMT+9"). */
+export function zoneName(timeZone: string, at: Date = new Date()): string {
+  return zoneLabel(timeZone, at);
+}
+
+const pad2 = (n: number) => String(n).padStart(2, '0');
+
+/** "2026-12-08 06:13 WIT": an instant as local wall-clock text with the zone, for exports. */
+export function formatLocalStamp(at: Date, timeZone: string): string {
+  const p = localParts(at, timeZone);
+  return `${localDay(at, timeZone)} ${pad2(p.hour)}:${pad2(p.minute)} ${zoneLabel(timeZone, at)}`;
+}
+
+/** "+09:00": the zone's offset from UTC at that instant. */
+export function zoneOffset(at: Date, timeZone: string): string {
+  const p = localParts(at, timeZone);
+  const minutes = Math.round((Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute) - Math.floor(at.getTime() / 60_000) * 60_000) / 60_000);
+  const sign = minutes < 0 ? '-' : '+';
+  return `${sign}${pad2(Math.floor(Math.abs(minutes) / 60))}:${pad2(Math.abs(minutes) % 60)}`;
+}
+
+/** "2026-12-08T06:13:00+09:00": ISO 8601 with the zone's offset, for machines. */
+export function formatLocalIso(at: Date, timeZone: string): string {
+  const p = localParts(at, timeZone);
+  return `${localDay(at, timeZone)}T${pad2(p.hour)}:${pad2(p.minute)}:${pad2(at.getUTCSeconds())}${zoneOffset(at, timeZone)}`;
+}
+
+/**
+ * The local wall-clock time as a Date whose UTC fields read it (06:13 WIT -> 06:13Z): what a
+ * spreadsheet date cell holds, since spreadsheets have no zones.
+ */
+export function wallClockDate(at: Date, timeZone: string): Date {
+  const p = localParts(at, timeZone);
+  return new Date(Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, at.getUTCSeconds()));
+}
+
+/** The instant a local day (yyyy-mm-dd) starts in the zone. */
+export function localDayStart(day: string, timeZone: string): Date {
+  const [y, m, d] = day.split('-').map(Number);
+  return zonedTime(y!, m!, d!, 0, 0, timeZone);
+}
+
+/** A form's datetime-local value ("2026-12-08T06:13") read as wall-clock time in the zone; null when it is not one. */
+export function parseLocalDateTime(text: string, timeZone: string): Date | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::\d{2})?$/.exec(text.trim());
+  if (!m) return null;
+  const [, y, mo, d, h, mi] = m.map(Number) as [number, number, number, number, number, number];
+  return zonedTime(y, mo, d, h, mi, timeZone);
+}
+
+const shortFormats = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * "8 Des 2026" (with time "8 Des 2026, 06.13"): an instant in the zone; a date-only value
+ * (yyyy-mm-dd, a calendar day) as that same day whatever the zone.
+ */
+export function formatShortDate(value: Date | string, language: string, timeZone: string, withTime = false): string {
+  const dayOnly = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value);
+  const zone = dayOnly ? 'UTC' : timeZone;
+  const key = `${language}|${zone}|${withTime && !dayOnly}`;
+  let format = shortFormats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locales[language] ?? 'id-ID', {
+      timeZone: zone, day: 'numeric', month: 'short', year: 'numeric', ...(withTime && !dayOnly ? { hour: '2-digit', minute: '2-digit' } : {}),
+    });
+    shortFormats.set(key, format);
+  }
+  return format.format(dayOnly ? new Date(`${value}T00:00:00Z`) : new Date(value));
+}

@@ -7,6 +7,7 @@ import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
 import { REVIEW_STATUSES } from '../db/models.js';
 import { exportCsv, exportXlsx } from '../reports/export.js';
+import { localDay } from '../time/index.js';
 import { audit } from './audit.js';
 import * as people from './people.js';
 import { submitProxyAnswers } from './proxy.js';
@@ -81,9 +82,9 @@ export function apiRoutes(): RouteDef[] {
       handle: async (_c, a, i) => svc.putPlan(a, String(i.params.code), Number(i.params.year), any(i.body)) },
     { method: 'post', path: '/api/plans/:code/:year/import', tag: 'plans', summary: 'Import a plan from the CSV or XLSX template (errors per row, nothing changed on error)', params: S.planParams,
       rawBody: ['text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'],
-      handle: async (_c, a, i, req) => {
+      handle: async (c, a, i, req) => {
         const { importPlanFile } = await import('./plan-import.js');
-        return importPlanFile(a, String(i.params.code), Number(i.params.year), req.body as Buffer, req.get('content-type') ?? '');
+        return importPlanFile(a, String(i.params.code), Number(i.params.year), req.body as Buffer, req.get('content-type') ?? '', c.i18n, a.language);
       } },
     { method: 'patch', path: '/api/plans/:code/:year/activities/:activityId', tag: 'plans', summary: 'Change one activity', params: S.activityParams, body: S.activityPatch,
       handle: async (_c, a, i) => svc.patchActivity(a, String(i.params.code), Number(i.params.year), String(i.params.activityId), any(i.body)) },
@@ -142,19 +143,19 @@ export async function streamExport(ctx: Ctx, actor: Actor, format: 'csv' | 'xlsx
   const flow = ctx.flows.get(q.flow);
   if (!flow || flow.id === 'daftar') throw notFound('flow');
   if (q.names === '1' && actor.role !== 'admin') throw forbidden('Only an admin may export names.');
-  const filter = exportFilter(actor, q);
+  const filter = exportFilter(actor, q, ctx.timeZone);
   await audit(actor, {
     action: q.names === '1' ? 'export.names' : 'export', targetType: 'flow', targetId: flow.id, villageCode: q.village ?? null,
     details: { format, village: q.village ?? null, kecamatan: q.kecamatan ?? null, from: q.from ?? null, to: q.to ?? null, names: q.names === '1' },
   }, ctx.now());
-  const stamp = ctx.now().toISOString().slice(0, 10);
+  const stamp = localDay(ctx.now(), ctx.timeZone);
   const name = `${flow.id}${q.village ? `_${q.village}` : ''}_${stamp}.${format}`;
   res.status(200);
   res.setHeader('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
   res.setHeader('content-disposition', `attachment; filename="${name}"`);
   res.setHeader('cache-control', 'no-store');
   res.flushHeaders();
-  const opts = { flow, filter, lang: q.lang, names: q.names === '1', i18n: ctx.i18n };
+  const opts = { flow, filter, lang: q.lang, names: q.names === '1', i18n: ctx.i18n, timeZone: ctx.timeZone, values: q.labels === 'kode' ? 'kode' as const : 'labels' as const };
   try {
     if (format === 'csv') await exportCsv(res, opts);
     else await exportXlsx(res, opts);

@@ -18,6 +18,7 @@ import { securityHeaders } from '../http/security.js';
 import { projectRoot } from '../paths.js';
 import { formatAnswer } from '../reports/labels.js';
 import { buildSummary, summaryText } from '../reports/summary.js';
+import { DEFAULT_TIME_ZONE, localDay } from '../time/index.js';
 import { actorFor, villageFilter } from './access.js';
 import { errorBody, mountApi } from './api.js';
 import { SESSION_COOKIE, createLoginLinkFor, peekLoginLink, redeemLoginLink, requireAuth, signOut } from './auth.js';
@@ -82,7 +83,7 @@ function leafletDist(): string {
 
 export function createWorkspace(deps: WorkspaceDeps): Workspace {
   const now = deps.now ?? (() => new Date());
-  const ctx: Ctx = { flows: deps.flows, i18n: deps.i18n, now, timeZone: deps.timeZone ?? 'Asia/Jayapura', notifyMember: (id, m) => deps.notifyMember(id, m), logger: deps.logger,
+  const ctx: Ctx = { flows: deps.flows, i18n: deps.i18n, now, timeZone: deps.timeZone ?? DEFAULT_TIME_ZONE, notifyMember: (id, m) => deps.notifyMember(id, m), logger: deps.logger,
     ...(deps.onProxySubmitted ? { onProxySubmitted: deps.onProxySubmitted } : {}),
   };
   const secureCookie = deps.publicBaseUrl.startsWith('https:');
@@ -189,7 +190,7 @@ export function createWorkspace(deps: WorkspaceDeps): Workspace {
           const a = r.answers as Record<string, unknown>;
           const type = typeQ && typeQ.type !== 'group' && typeQ.type !== 'note' ? formatAnswer(typeQ, a.type, tr, lookups, lang) : String(a.type ?? '');
           const sev = sevQ && sevQ.type !== 'group' && sevQ.type !== 'note' && a.severity ? formatAnswer(sevQ, a.severity, tr, lookups, lang).split(' (')[0] : '';
-          const date = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Jayapura', day: '2-digit', month: '2-digit' }).format(r.submittedAt);
+          const date = localDay(r.submittedAt, ctx.timeZone).slice(5).split('-').reverse().join('/');
           const village = r.villageName ?? lookups.villages.get(r.villageCode ?? '') ?? r.villageCode ?? '';
           const place = typeof a.place === 'string' ? `, ${a.place}` : '';
           return { id: String(r._id), text: `${date} ${village}${place}: ${type}${sev ? ` (${sev})` : ''}` };
@@ -208,7 +209,7 @@ export function createWorkspace(deps: WorkspaceDeps): Workspace {
       }
     },
     async villageSummaryText(villageCode, lang, options = {}) {
-      const data = await buildSummary({ codes: [villageCode], flows: deps.flows, i18n: deps.i18n, lang, now: now(), ...options });
+      const data = await buildSummary({ codes: [villageCode], flows: deps.flows, i18n: deps.i18n, lang, now: now(), timeZone: ctx.timeZone, ...options });
       if (data.villages.length === 0) return null;
       return summaryText(data, deps.i18n, lang);
     },

@@ -10,6 +10,7 @@ import { esc } from '../reports/charts.js';
 import type { Actor } from './access.js';
 import { readCookie, type AuthState } from './auth.js';
 import type { Ctx } from './service.js';
+import { formatShortDate } from '../time/index.js';
 
 export type Lang = 'id' | 'en';
 export type T = (key: string, options?: Record<string, unknown>) => string;
@@ -71,11 +72,10 @@ export function csrfField(auth: AuthState): string {
   return `<input type="hidden" name="_csrf" value="${esc(auth.csrfToken ?? '')}">`;
 }
 
-export function fmtDate(iso: string | null | undefined, lang: Lang, withTime = false): string {
+/** "8 Des 2026" (with time "8 Des 2026, 06.13"): an instant in the programme's zone; a yyyy-mm-dd day as that day. */
+export function fmtDate(iso: string | null | undefined, lang: Lang, timeZone: string, withTime = false): string {
   if (!iso) return '-';
-  return new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : 'id-ID', {
-    timeZone: 'Asia/Jayapura', day: 'numeric', month: 'short', year: 'numeric', ...(withTime ? { hour: '2-digit', minute: '2-digit' } : {}),
-  }).format(new Date(iso));
+  return formatShortDate(iso, lang, timeZone, withTime);
 }
 
 export function pager(page: number, limit: number, total: number, base: string, t: T): string {

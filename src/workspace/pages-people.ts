@@ -26,6 +26,7 @@ function withoutLang(query: Record<string, unknown>): Record<string, unknown> {
 
 export function mountPeoplePages(router: express.Router, kit: PageKit): void {
   const { ctx, page, T, langOf, wrap, actorOf } = kit;
+  const tz = ctx.timeZone;
 
   router.get('/app/bantuan', wrap(async (req, res) => {
     const t = T(req);
@@ -45,9 +46,9 @@ export function mountPeoplePages(router: express.Router, kit: PageKit): void {
       const who = h.member ? esc(h.member.name ?? '-') : `<span class="muted">${esc(t('help.member_deleted'))}</span>`;
       const where = h.context ? `${esc(h.context.flow)}${h.context.question ? `: ${esc(h.context.question)}` : ''}` : `<span class="muted">${esc(t('help.outside_flow'))}</span>`;
       const history = h.notes.length
-        ? `<ul class="notes">${h.notes.slice().reverse().map((n) => `<li>${esc(fmtDate(n.at, lang, true))} · ${esc(n.byName ?? '-')} · ${helpBadge(n.status, t)}${n.text ? `<br>${esc(n.text)}` : ''}</li>`).join('')}</ul>`
+        ? `<ul class="notes">${h.notes.slice().reverse().map((n) => `<li>${esc(fmtDate(n.at, lang, tz, true))} · ${esc(n.byName ?? '-')} · ${helpBadge(n.status, t)}${n.text ? `<br>${esc(n.text)}` : ''}</li>`).join('')}</ul>`
         : '';
-      return `<section class="help" id="${esc(h.id)}"><p><strong>${who}</strong> · ${esc(h.villageName ?? h.villageCode ?? '-')} · ${esc(fmtDate(h.requestedAt, lang, true))} ${helpBadge(h.status, t)}</p>`
+      return `<section class="help" id="${esc(h.id)}"><p><strong>${who}</strong> · ${esc(h.villageName ?? h.villageCode ?? '-')} · ${esc(fmtDate(h.requestedAt, lang, tz, true))} ${helpBadge(h.status, t)}</p>`
         + `<p class="muted">${esc(t('help.context'))}: ${where}</p>`
         + `<form method="post" action="/app/bantuan/status" class="review">${csrfField(auth)}<input type="hidden" name="id" value="${esc(h.id)}">`
         + `<fieldset><legend>${esc(t('help.status'))}</legend>${HELP_STATUSES.map((s) => `<label class="radio"><input type="radio" name="status" value="${s}"${h.status === s ? ' checked' : ''}> ${esc(t(`help.statuses.${s}`))}</label>`).join('')}</fieldset>`
@@ -56,7 +57,7 @@ export function mountPeoplePages(router: express.Router, kit: PageKit): void {
     const base = `/app/bantuan?${new URLSearchParams(Object.entries({ status: q.status ?? '', village: q.village ?? '' }).filter(([, v]) => v)).toString()}`;
     const reportRows = fromReports.items.map((r) => {
       const help = r.labelled.answers.find((a) => a.id === 'help')?.value ?? '';
-      return `<tr><td><a href="/app/laporan/${r.id}">${esc(fmtDate(r.submittedAt, lang))}</a></td><td>${esc(r.villageName ?? '')}</td><td>${esc(help)}</td></tr>`;
+      return `<tr><td><a href="/app/laporan/${r.id}">${esc(fmtDate(r.submittedAt, lang, tz))}</a></td><td>${esc(r.villageName ?? '')}</td><td>${esc(help)}</td></tr>`;
     }).join('');
     const body = `<p>${esc(t('help.intro'))}</p>${filter}${items || `<p>${esc(t('help.none'))}</p>`}${pager(q.page, q.limit, list.total, base, t)}`
       + `<section><h2>${esc(t('help.from_reports'))} <small>(${fromReports.total})</small></h2><p class="muted">${esc(t('help.from_reports_intro'))}</p>`
@@ -83,7 +84,7 @@ export function mountPeoplePages(router: express.Router, kit: PageKit): void {
     const options = (kecamatan: string | null) => [...byKec.entries()]
       .sort(([a], [b]) => Number(b === kecamatan) - Number(a === kecamatan))
       .map(([k, vs]) => `<optgroup label="${esc(k)}">${vs.map((v) => `<option value="${v.code}">${esc(v.name)}</option>`).join('')}</optgroup>`).join('');
-    const rows = list.items.map((m) => `<tr><td>${esc(m.name ?? '-')}</td><td><strong>${esc(m.villageOther)}</strong></td><td>${esc(m.kecamatan ?? t('unmatched.no_kecamatan'))}</td><td>${esc(fmtDate(m.registeredAt, lang))}</td>`
+    const rows = list.items.map((m) => `<tr><td>${esc(m.name ?? '-')}</td><td><strong>${esc(m.villageOther)}</strong></td><td>${esc(m.kecamatan ?? t('unmatched.no_kecamatan'))}</td><td>${esc(fmtDate(m.registeredAt, lang, tz))}</td>`
       + (isAdmin
         ? `<td><form method="post" action="/app/desa-lain/${m.id}" class="filters">${csrfField(auth)}<label>${esc(t('unmatched.village'))} <select name="villageCode" required><option value=""></option>${options(m.kecamatan)}</select></label> <button type="submit" class="primary">${esc(t('unmatched.assign'))}</button></form></td>`
         : '')

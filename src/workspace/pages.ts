@@ -17,6 +17,7 @@ import { ACTIVITY_STATUSES, REVIEW_STATUSES, SubmissionModel, type ReviewStatus 
 import { FLOW } from '../messages/flows.js';
 import { projectRoot } from '../paths.js';
 import { barChart, columnChart, esc } from '../reports/charts.js';
+import { flowTranslator } from '../reports/labels.js';
 import type { SummaryData } from '../reports/summary.js';
 import { canSeeVillage, type Actor } from './access.js';
 import { streamExport } from './api.js';
@@ -26,6 +27,7 @@ import { importPlanFile } from './plan-import.js';
 import * as S from './schemas.js';
 import * as svc from './service.js';
 import type { Ctx, SubmissionView } from './service.js';
+import { formatLocalIso, localParts, parseLocalDateTime } from '../time/index.js';
 import { csrfField, fmtDate, LANG_COOKIE, langOf, layout, pager, tFor, type Lang, type PageKit, type Shell, type T } from './page-kit.js';
 import { mountPeoplePages } from './pages-people.js';
 import { mountProxyPages } from './pages-proxy.js';
@@ -52,7 +54,7 @@ export function statusBadge(status: string, t: T): string {
   return `<span class="badge ${STATUS_CLASS[status] ?? ''}">${esc(t(`status.${status}`))}</span>`;
 }
 
-function summaryHtml(data: SummaryData, t: T, lang: Lang, mapTileUrl: string | null): { body: string; head: string; scripts: string[] } {
+function summaryHtml(data: SummaryData, t: T, lang: Lang, tz: string, mapTileUrl: string | null): { body: string; head: string; scripts: string[] } {
   const parts: string[] = [];
   const riskTitle = t('summary.risk_by_type');
   parts.push(`<section><h2>${esc(t('summary.risks'))} <small>(${data.risks.total})</small></h2>`
@@ -87,9 +89,9 @@ function summaryHtml(data: SummaryData, t: T, lang: Lang, mapTileUrl: string | n
   parts.push(`<section><h2>${esc(t('summary.help'))} <small>(${data.helpRequests.total})</small></h2>`
     + `<p><a href="${helpLink}">${esc(t('summary.help_requests'))}</a>: ${(['baru', 'dihubungi', 'selesai'] as const).map((s) => `${esc(t(`help.statuses.${s}`))} ${data.helpRequests.byStatus[s] ?? 0}`).join(' · ')}</p>`
     + `<h3>${esc(t('summary.help_from_reports'))} <small>(${data.help.length})</small></h3>`
-    + (data.help.length ? `<ul>${data.help.map((h) => `<li><a href="/app/laporan/${h.id}">${esc(fmtDate(h.date, lang))}</a>: ${esc(h.text)}</li>`).join('')}</ul>` : `<p>-</p>`) + `</section>`);
+    + (data.help.length ? `<ul>${data.help.map((h) => `<li><a href="/app/laporan/${h.id}">${esc(fmtDate(h.date, lang, tz))}</a>: ${esc(h.text)}</li>`).join('')}</ul>` : `<p>-</p>`) + `</section>`);
   parts.push(`<section><h2>${esc(t('summary.workshops'))}</h2>`
-    + (data.workshops.length ? `<table><thead><tr><th>${esc(t('workshop.title'))}</th><th>${esc(t('workshop.date'))}</th><th>${esc(t('workshop.attendance'))}</th></tr></thead><tbody>${data.workshops.map((w) => `<tr><td>${esc(w.title)}</td><td>${esc(fmtDate(w.startsAt, lang))}</td><td>${w.total}${w.women !== null ? ` (${esc(t('workshop.women'))}: ${w.women})` : ''}</td></tr>`).join('')}</tbody></table>` : '<p>-</p>')
+    + (data.workshops.length ? `<table><thead><tr><th>${esc(t('workshop.title'))}</th><th>${esc(t('workshop.date'))}</th><th>${esc(t('workshop.attendance'))}</th></tr></thead><tbody>${data.workshops.map((w) => `<tr><td>${esc(w.title)}</td><td>${esc(fmtDate(w.startsAt, lang, tz))}</td><td>${w.total}${w.women !== null ? ` (${esc(t('workshop.women'))}: ${w.women})` : ''}</td></tr>`).join('')}</tbody></table>` : '<p>-</p>')
     + `</section>`);
   const hasMap = data.points.length > 0;
   return {
@@ -99,7 +101,7 @@ function summaryHtml(data: SummaryData, t: T, lang: Lang, mapTileUrl: string | n
   };
 }
 
-function submissionHtml(v: SubmissionView, t: T, lang: Lang): string {
+function submissionHtml(v: SubmissionView, t: T, lang: Lang, tz: string): string {
   const rows = v.labelled.answers.map((a) => {
     const photo = a.mediaId ? `<br><img src="/app/laporan/${v.id}/foto/${esc(a.id)}" width="640" height="480" alt="${esc(a.value)}" loading="lazy" class="photo">` : '';
     return `<tr><th scope="row">${esc(a.label)}</th><td>${esc(a.value)}${photo}</td></tr>`;
@@ -107,7 +109,7 @@ function submissionHtml(v: SubmissionView, t: T, lang: Lang): string {
   const groups = v.labelled.groups.map((g) => `<h3>${esc(g.label)}</h3>${g.items.map((item, i) => `<table class="group"><caption>#${i + 1}</caption>${item.map((a) => `<tr><th scope="row">${esc(a.label)}</th><td>${esc(a.value)}</td></tr>`).join('')}</table>`).join('')}`).join('');
   const who = v.reporter ? `${esc(v.reporter.name ?? '-')} (${esc(t(`role.${v.reporter.role ?? 'warga'}`))})` : '-';
   const proxy = v.proxy ? `<p class="muted">${esc(t('report.proxy', { name: v.proxy.forName }))}${v.proxy.enteredByName ? ` (${esc(v.proxy.enteredByName)})` : ''}${v.proxy.consentAloud ? ` · ${esc(t('report.consent_aloud'))}` : ''}</p>` : '';
-  return `<p>${esc(v.villageName ?? v.villageCode ?? '-')} · ${esc(fmtDate(v.submittedAt, lang, true))} · ${who}${v.demo ? ` · <span class="badge">${esc(t('common.demo'))}</span>` : ''}</p>${proxy}`
+  return `<p>${esc(v.villageName ?? v.villageCode ?? '-')} · ${esc(fmtDate(v.submittedAt, lang, tz, true))} · ${who}${v.demo ? ` · <span class="badge">${esc(t('common.demo'))}</span>` : ''}</p>${proxy}`
     + `<table class="answers">${rows}</table>${groups}`;
 }
 
@@ -117,6 +119,7 @@ const langQuery = z.object({ lang: S.lang.optional() });
 
 export function mountPages(router: express.Router, ctx: Ctx, opts: { now: () => Date; mapTileUrl: string | null }): void {
   const { i18n } = ctx;
+  const tz = ctx.timeZone;
   const page = (req: Request, res: Response, s: Omit<Shell, 't' | 'lang' | 'auth' | 'path'>, body: string): void => {
     const lang = langOf(req);
     if (req.query.lang === 'en' || req.query.lang === 'id') res.cookie(LANG_COOKIE, lang, { sameSite: 'lax', path: '/', maxAge: 365 * 24 * 3600_000 });
@@ -163,7 +166,7 @@ export function mountPages(router: express.Router, ctx: Ctx, opts: { now: () => 
     langQuery.parse(req.query);
     const data = await summaryFor(ctx, actorOf(res), scope, params.code, lang);
     const title = scope === 'village' ? `${data.villages[0]?.name ?? params.code}` : `${t('summary.kecamatan')} ${data.villages[0]?.kecamatan ?? params.code}`;
-    const html = summaryHtml(data, t, lang, opts.mapTileUrl);
+    const html = summaryHtml(data, t, lang, tz, opts.mapTileUrl);
     const links = scope === 'village'
       ? `<p class="actions"><a href="/app/laporan?village=${params.code}">${esc(t('nav.reports'))}</a> <a href="/app/rencana?village=${params.code}">${esc(t('nav.plans'))}</a> <a href="/app/ekspor?village=${params.code}">${esc(t('nav.exports'))}</a></p>`
       : `<p>${data.villages.map((v) => `<a href="/app/desa/${v.code}">${esc(v.name)}</a>`).join(' · ')}</p>`;
@@ -186,7 +189,7 @@ export function mountPages(router: express.Router, ctx: Ctx, opts: { now: () => 
       const type = r.labelled.answers.find((a) => a.id === 'type')?.value ?? '';
       const sev = r.labelled.answers.find((a) => a.id === 'severity')?.value.split(' (')[0] ?? '';
       const proxy = r.proxy ? ` <span class="badge proxy">${esc(t('report.proxy_short', { name: r.proxy.forName }))}</span>` : '';
-      return `<tr><td><a href="/app/laporan/${r.id}">${esc(fmtDate(r.submittedAt, lang))}</a></td><td>${esc(r.villageName ?? '')}</td><td>${esc(type)}${sev ? ` · ${esc(sev)}` : ''}${proxy}</td><td>${statusBadge(r.review?.status ?? 'baru', t)}</td></tr>`;
+      return `<tr><td><a href="/app/laporan/${r.id}">${esc(fmtDate(r.submittedAt, lang, tz))}</a></td><td>${esc(r.villageName ?? '')}</td><td>${esc(type)}${sev ? ` · ${esc(sev)}` : ''}${proxy}</td><td>${statusBadge(r.review?.status ?? 'baru', t)}</td></tr>`;
     }).join('');
     const base = `/app/laporan?${new URLSearchParams(Object.entries({ status: q.status ?? '', village: q.village ?? '' }).filter(([, v]) => v)).toString()}`;
     page(req, res, { title: t('nav.reports'), active: 'reports' }, filter
@@ -206,11 +209,11 @@ export function mountPages(router: express.Router, ctx: Ctx, opts: { now: () => 
         + `<form method="post" action="/app/laporan/${v.id}/status" class="review">${csrfField(auth)}`
         + `<fieldset><legend>${esc(t('report.new_status'))}</legend>${REVIEW_STATUSES.map((s) => `<label class="radio"><input type="radio" name="status" value="${s}"${v.review!.status === s ? ' checked' : ''}> ${esc(t(`status.${s}`))}</label>`).join('')}</fieldset>`
         + `<label>${esc(t('report.note'))}<textarea name="note" rows="3" maxlength="1000"></textarea></label><button type="submit" class="primary">${esc(t('report.save'))}</button></form>`
-        + (v.review.notes.length ? `<h3>${esc(t('report.history'))}</h3><ul class="notes">${v.review.notes.slice().reverse().map((n) => `<li>${esc(fmtDate(n.at, lang, true))} · ${esc(n.byName ?? '-')}${n.status ? ` · ${statusBadge(n.status, t)}` : ''}<br>${esc(n.text)}</li>`).join('')}</ul>` : '')
+        + (v.review.notes.length ? `<h3>${esc(t('report.history'))}</h3><ul class="notes">${v.review.notes.slice().reverse().map((n) => `<li>${esc(fmtDate(n.at, lang, tz, true))} · ${esc(n.byName ?? '-')}${n.status ? ` · ${statusBadge(n.status, t)}` : ''}<br>${esc(n.text)}</li>`).join('')}</ul>` : '')
         + `</section>`;
     }
     const title = v.flowId === svc.RISK_FLOW ? t('report.title') : t(`flow.${v.flowId}`, { defaultValue: v.flowId });
-    page(req, res, { title, active: 'reports' }, submissionHtml(v, t, lang) + review);
+    page(req, res, { title, active: 'reports' }, submissionHtml(v, t, lang, tz) + review);
   }));
 
   router.post('/app/laporan/:id/status', wrap(async (req, res) => {
@@ -248,7 +251,7 @@ export function mountPages(router: express.Router, ctx: Ctx, opts: { now: () => 
     const plans = await svc.listPlans(actor, q);
     const villages = await svc.listVillages(actor, {});
     const names = new Map(villages.map((v) => [v.code, v.name]));
-    const year = opts.now().getUTCFullYear();
+    const year = localParts(opts.now(), tz).year;
     const body = `<form method="get" action="/app/rencana/buka" class="filters"><label>${esc(t('village.name'))} <select name="village">${villages.map((v) => `<option value="${v.code}"${q.village === v.code ? ' selected' : ''}>${esc(v.name)}</option>`).join('')}</select></label> <label>${esc(t('plan.year'))} <input name="year" type="number" min="2000" max="2100" value="${year}"></label> <button type="submit">${esc(t('plan.open'))}</button></form>`
       + `<table><thead><tr><th>${esc(t('village.name'))}</th><th>${esc(t('plan.year'))}</th><th>${esc(t('plan.goals'))}</th><th>${esc(t('plan.activities'))}</th></tr></thead><tbody>`
       + plans.items.map((p) => `<tr><td><a href="/app/rencana/${p.villageCode}/${p.year}">${esc(names.get(p.villageCode) ?? p.villageCode)}</a></td><td>${p.year}</td><td>${p.goals.length}</td><td>${p.activities.length}</td></tr>`).join('')
@@ -280,7 +283,7 @@ export function mountPages(router: express.Router, ctx: Ctx, opts: { now: () => 
     const body = extra + (plan ? '' : `<p>${esc(t('plan.none'))}</p>`)
       + `<section><h2>${esc(t('plan.goals'))}</h2>${list(plan?.goals ?? [])}</section><section><h2>${esc(t('plan.challenges'))}</h2>${list(plan?.challenges ?? [])}</section>`
       + `<section><h2>${esc(t('plan.activities'))}</h2>${acts.map((a) => `<form method="post" action="/app/rencana/${code}/${year}/kegiatan/${a.id}" class="activity">${csrfField(auth)}`
-        + `<strong>${esc(a.title)}</strong><span class="muted">${esc(a.owner ?? '')}${a.targetDate ? ` · ${esc(fmtDate(a.targetDate, lang))}` : ''}${a.lastReportAt ? ` · ${esc(t('plan.last_report'))} ${esc(fmtDate(a.lastReportAt, lang))}` : ''}</span>`
+        + `<strong>${esc(a.title)}</strong><span class="muted">${esc(a.owner ?? '')}${a.targetDate ? ` · ${esc(fmtDate(a.targetDate, lang, tz))}` : ''}${a.lastReportAt ? ` · ${esc(t('plan.last_report'))} ${esc(fmtDate(a.lastReportAt, lang, tz))}` : ''}</span>`
         + `<label>${esc(t('plan.status'))} <select name="status">${ACTIVITY_STATUSES.map((s) => `<option value="${s}"${a.status === s ? ' selected' : ''}>${esc(t(`activity.${s}`))}</option>`).join('')}</select></label>`
         + `<label>% <input name="percentDone" type="number" min="0" max="100" value="${a.percentDone}"></label><button type="submit">${esc(t('common.save'))}</button></form>`).join('') || '<p>-</p>'}</section>`
       + `<section><h2>${esc(t('plan.import'))}</h2><p>${esc(t('plan.import_help'))} <a href="/app/rencana/template.csv">CSV</a> · <a href="/app/rencana/template.xlsx">XLSX</a></p>`
@@ -301,7 +304,7 @@ export function mountPages(router: express.Router, ctx: Ctx, opts: { now: () => 
     if (!file) throw new WorkspaceError(400, 'no_file', t('plan.no_file'));
     const type = file.originalname.toLowerCase().endsWith('.xlsx') ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' : 'text/csv';
     try {
-      const result = await importPlanFile(actorOf(res), code, year, file.buffer, type);
+      const result = await importPlanFile(actorOf(res), code, year, file.buffer, type, i18n, langOf(req));
       await planPage(req, res, `<p class="notice ok">${esc(t('plan.imported', { count: result.imported }))}</p>`);
     } catch (err) {
       if (!(err instanceof WorkspaceError && err.code === 'import_errors')) throw err;
@@ -324,13 +327,13 @@ export function mountPages(router: express.Router, ctx: Ctx, opts: { now: () => 
     const names = new Map(villages.map((v) => [v.code, v.name]));
     const checkboxes = villages.map((v) => `<label class="check"><input type="checkbox" name="villageCodes" value="${v.code}"> ${esc(v.name)}</label>`).join('');
     const body = `<section><h2>${esc(t('nav.workshops'))}</h2><table><thead><tr><th>${esc(t('workshop.title'))}</th><th>${esc(t('workshop.date'))}</th><th>${esc(t('workshop.place'))}</th><th>${esc(t('workshop.villages'))}</th><th>${esc(t('workshop.attendance'))}</th></tr></thead><tbody>`
-      + workshops.items.map((w) => `<tr><td>${esc(w.title)}</td><td>${esc(fmtDate(w.startsAt, lang, true))}</td><td>${esc(w.place)}</td><td>${esc(w.villageCodes.map((c) => names.get(c) ?? c).join(', '))}</td><td>${w.attendance.reduce((s, a) => s + a.total, 0)}</td></tr>`).join('')
+      + workshops.items.map((w) => `<tr><td>${esc(w.title)}</td><td>${esc(fmtDate(w.startsAt, lang, tz, true))}</td><td>${esc(w.place)}</td><td>${esc(w.villageCodes.map((c) => names.get(c) ?? c).join(', '))}</td><td>${w.attendance.reduce((s, a) => s + a.total, 0)}</td></tr>`).join('')
       + `</tbody></table><details><summary>${esc(t('workshop.new'))}</summary><form method="post" action="/app/lokakarya" class="stack">${csrfField(auth)}`
       + `<label>${esc(t('workshop.title'))}<input name="title" required maxlength="200"></label><label>${esc(t('workshop.place'))}<input name="place" required maxlength="200"></label>`
       + `<label>${esc(t('workshop.starts'))}<input name="startsAt" type="datetime-local" required></label><label>${esc(t('workshop.ends'))}<input name="endsAt" type="datetime-local" required></label>`
       + `<fieldset><legend>${esc(t('workshop.villages'))}</legend>${checkboxes}</fieldset><button type="submit" class="primary">${esc(t('common.save'))}</button></form></details></section>`
       + `<section><h2>${esc(t('broadcast.title'))}</h2><table><thead><tr><th>${esc(t('broadcast.when'))}</th><th>${esc(t('broadcast.text'))}</th><th>${esc(t('broadcast.status'))}</th></tr></thead><tbody>`
-      + broadcasts.items.map((b) => `<tr><td>${esc(fmtDate(b.scheduledAt, lang, true))}</td><td>${esc(b.text.id ?? '')}</td><td>${esc(b.status)}</td></tr>`).join('')
+      + broadcasts.items.map((b) => `<tr><td>${esc(fmtDate(b.scheduledAt, lang, tz, true))}</td><td>${esc(b.text.id ?? '')}</td><td>${esc(b.status)}</td></tr>`).join('')
       + `</tbody></table><details><summary>${esc(t('broadcast.new'))}</summary><form method="post" action="/app/siaran" class="stack">${csrfField(auth)}`
       + `<label>${esc(t('broadcast.text'))} (ID)<textarea name="textId" required maxlength="1000" rows="3"></textarea></label><label>${esc(t('broadcast.text'))} (EN)<textarea name="textEn" maxlength="1000" rows="3"></textarea></label>`
       + `<label>${esc(t('broadcast.when'))}<input name="scheduledAt" type="datetime-local" required></label>`
@@ -338,8 +341,11 @@ export function mountPages(router: express.Router, ctx: Ctx, opts: { now: () => 
       + `<fieldset><legend>${esc(t('workshop.villages'))}</legend>${checkboxes}</fieldset><button type="submit" class="primary">${esc(t('common.save'))}</button></form></details></section>`;
     page(req, res, { title: t('nav.workshops'), active: 'workshops' }, body);
   }));
-  /** datetime-local inputs are WIT wall-clock times. */
-  const wit = (local: string) => `${local.length === 16 ? `${local}:00` : local}+09:00`;
+  /** datetime-local inputs are wall-clock times in the programme's zone (TIMEZONE); left as typed when not one, for the form's error. */
+  const wit = (local: string) => {
+    const at = parseLocalDateTime(local, tz);
+    return at ? formatLocalIso(at, tz) : local;
+  };
   const list = (v: unknown) => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
   router.post('/app/lokakarya', wrap(async (req, res) => {
     const b = req.body as Record<string, unknown>;
@@ -366,11 +372,12 @@ export function mountPages(router: express.Router, ctx: Ctx, opts: { now: () => 
     // Not registration, nor the chat's "isi untuk warga" (it hands over to the chosen form and stores nothing itself).
     const flows = [...ctx.flows.values()].filter((f) => f.id !== 'daftar' && f.id !== FLOW.proxy);
     const body = `<form method="get" action="/app/ekspor/unduh" class="stack">`
-      + `<label>${esc(t('export.flow'))}<select name="flow">${flows.map((f) => `<option value="${f.id}">${esc(t(`flow.${f.id}`, { defaultValue: f.id }))}</option>`).join('')}</select></label>`
+      + `<label>${esc(t('export.flow'))}<select name="flow">${flows.map((f) => `<option value="${f.id}">${esc(flowTranslator(i18n, f, langOf(req))(f.title))}</option>`).join('')}</select></label>`
       + `<label>${esc(t('village.name'))}<select name="village"><option value="">${esc(t('common.all'))}</option>${villages.map((v) => `<option value="${v.code}"${village === v.code ? ' selected' : ''}>${esc(v.name)}</option>`).join('')}</select></label>`
       + `<label>${esc(t('export.from'))}<input type="date" name="from"></label><label>${esc(t('export.to'))}<input type="date" name="to"></label>`
       + `<label>${esc(t('export.language'))}<select name="lang"><option value="id">Bahasa Indonesia</option><option value="en">English</option></select></label>`
       + `<fieldset><legend>${esc(t('export.format'))}</legend><label class="radio"><input type="radio" name="format" value="csv" checked> CSV</label><label class="radio"><input type="radio" name="format" value="xlsx"> XLSX</label></fieldset>`
+      + `<label>${esc(t('export.labels'))}<select name="labels"><option value="teks">${esc(t('export.labels_text'))}</option><option value="kode">${esc(t('export.labels_kode'))}</option></select></label>`
       + (actor.role === 'admin' ? `<label class="check"><input type="checkbox" name="names" value="1"> ${esc(t('export.names'))}</label>` : '')
       + `<p class="muted">${esc(t('export.pseudonyms'))}</p><button type="submit" class="primary">${esc(t('export.download'))}</button></form>`;
     page(req, res, { title: t('nav.exports'), active: 'exports' }, body);
@@ -389,7 +396,7 @@ export function mountPages(router: express.Router, ctx: Ctx, opts: { now: () => 
     const q = S.auditQuery.parse(req.query.lang ? { ...req.query, lang: undefined } : req.query);
     const log = await svc.listAudit(actorOf(res), q);
     const body = `<table><thead><tr><th>${esc(t('audit.when'))}</th><th>${esc(t('audit.who'))}</th><th>${esc(t('audit.what'))}</th><th>${esc(t('audit.target'))}</th></tr></thead><tbody>`
-      + log.items.map((e) => `<tr><td>${esc(fmtDate(e.at, lang, true))}</td><td>${esc(e.actorName ?? '-')} <span class="muted">(${esc(e.via)})</span></td><td>${esc(e.action)}${e.details ? `<br><small>${esc(JSON.stringify(e.details).slice(0, 200))}</small>` : ''}</td><td>${esc(e.targetType)} ${esc(e.targetId ?? '')}</td></tr>`).join('')
+      + log.items.map((e) => `<tr><td>${esc(fmtDate(e.at, lang, tz, true))}</td><td>${esc(e.actorName ?? '-')} <span class="muted">(${esc(e.via)})</span></td><td>${esc(e.action)}${e.details ? `<br><small>${esc(JSON.stringify(e.details).slice(0, 200))}</small>` : ''}</td><td>${esc(e.targetType)} ${esc(e.targetId ?? '')}</td></tr>`).join('')
       + `</tbody></table>` + pager(q.page, q.limit, log.total, '/app/audit', t);
     page(req, res, { title: t('nav.audit'), active: 'audit' }, body);
   }));
@@ -401,7 +408,7 @@ export function mountPages(router: express.Router, ctx: Ctx, opts: { now: () => 
     const auth = authOf(res);
     const keys = await svc.listApiKeys(auth.actor);
     const body = `<p>${esc(t('keys.help'))} <a href="/api/openapi.json">OpenAPI</a></p><table><thead><tr><th>${esc(t('keys.name'))}</th><th>${esc(t('keys.prefix'))}</th><th>${esc(t('keys.last_used'))}</th><th></th></tr></thead><tbody>`
-      + keys.map((k) => `<tr><td>${esc(k.name)}</td><td><code>${esc(k.prefix)}…</code></td><td>${esc(fmtDate(k.lastUsedAt, lang, true))}</td><td>${k.revokedAt ? esc(t('keys.revoked')) : `<form method="post" action="/app/kunci/${k.id}/cabut">${csrfField(auth)}<button type="submit">${esc(t('keys.revoke'))}</button></form>`}</td></tr>`).join('')
+      + keys.map((k) => `<tr><td>${esc(k.name)}</td><td><code>${esc(k.prefix)}…</code></td><td>${esc(fmtDate(k.lastUsedAt, lang, tz, true))}</td><td>${k.revokedAt ? esc(t('keys.revoked')) : `<form method="post" action="/app/kunci/${k.id}/cabut">${csrfField(auth)}<button type="submit">${esc(t('keys.revoke'))}</button></form>`}</td></tr>`).join('')
       + `</tbody></table><form method="post" action="/app/kunci" class="stack">${csrfField(auth)}<label>${esc(t('keys.name'))}<input name="name" required maxlength="80"></label><button type="submit" class="primary">${esc(t('keys.create'))}</button></form>`;
     page(req, res, { title: t('nav.keys'), active: 'keys' }, body);
   }));

@@ -7,7 +7,7 @@
 import { parse } from 'csv-parse/sync';
 import type ExcelJS from 'exceljs';
 import { excelJs } from '../heavy-modules.js';
-import { z } from 'zod';
+import type { i18n as I18n } from 'i18next';
 import { VillagePlanModel } from '../db/models.js';
 import type { Actor } from './access.js';
 import { WorkspaceError } from './errors.js';
@@ -19,20 +19,75 @@ const KINDS: Record<string, 'goal' | 'challenge' | 'activity'> = {
   tujuan: 'goal', goal: 'goal', tantangan: 'challenge', kendala: 'challenge', challenge: 'challenge', kegiatan: 'activity', activity: 'activity',
 };
 
-const rowSchema = z.object({
-  jenis: z.string().trim().toLowerCase().refine((k) => Object.hasOwn(KINDS, k), 'jenis harus tujuan, tantangan atau kegiatan'),
-  judul: z.string().trim().min(1, 'judul kosong').max(300, 'judul terlalu panjang (paling banyak 300 huruf)'),
-  penanggung_jawab: z.string().trim().max(120).optional().default(''),
-  target: z.union([z.literal(''), z.iso.date('target harus tanggal YYYY-MM-DD')]).optional().default(''),
-  status: z.union([z.literal(''), z.enum(['belum', 'berjalan', 'selesai', 'terhambat'], 'status harus belum, berjalan, selesai atau terhambat')]).optional().default(''),
-  persen: z.union([z.literal(''), z.coerce.number().int('persen harus angka bulat').min(0).max(100, 'persen 0 sampai 100')]).optional().default(''),
-});
+const STATUSES = ['belum', 'berjalan', 'selesai', 'terhambat'] as const;
+type Status = (typeof STATUSES)[number];
+
+/** How people write a status: the ids, the labels the workspace and the chat show (id, en), and common words. */
+function statusWords(i18n: I18n): Map<string, Status> {
+  const words = new Map<string, Status>();
+  const norm = (w: string) => w.trim().toLowerCase().replace(/\s+/g, ' ');
+  for (const s of STATUSES) {
+    words.set(s, s);
+    for (const lang of ['id', 'en']) {
+      words.set(norm(i18n.t(`workspace:activity.${s}`, { lng: lang })), s);
+      words.set(norm(i18n.t(`kemajuan-kegiatan:status.choices.${s}`, { lng: lang })), s);
+    }
+  }
+  for (const [w, s] of [['sedang jalan', 'berjalan'], ['jalan', 'berjalan'], ['sudah selesai', 'selesai'], ['macet', 'terhambat'], ['belum jalan', 'belum']] as const) words.set(w, s);
+  return words;
+}
+
+interface PlanRow { jenis: string; judul: string; penanggung_jawab: string; target: string; status: Status | ''; persen: number | '' }
+
+/** 30/08/2026, 30-08-2026, 30.08.2026 (day first, as in Indonesia) or 2026-08-30 -> 2026-08-30; null when not a real date. */
+export function parsePlanDate(text: string): string | null {
+  const t = text.trim();
+  const iso = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(t);
+  const dayFirst = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/.exec(t);
+  const [y, mo, d] = iso ? [iso[1], iso[2], iso[3]] : dayFirst ? [dayFirst[3], dayFirst[2], dayFirst[1]] : [];
+  if (!y) return null;
+  const date = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
+  if (date.getUTCFullYear() !== Number(y) || date.getUTCMonth() !== Number(mo) - 1 || date.getUTCDate() !== Number(d)) return null;
+  return date.toISOString().slice(0, 10);
+}
+
+/** "50%", "50", "50,5 %", 50 -> 50 (rounded); null when not a number. A cell formatted as percent arrives as "50%". */
+export function parsePercent(text: string): number | null {
+  const m = /^(\d+(?:[.,]\d+)?)\s*%?$/.exec(text.trim());
+  return m ? Math.round(Number(m[1]!.replace(',', '.'))) : null;
+}
+
+function parseRow(raw: Record<string, string>, words: Map<string, Status>, t: (key: string, o?: Record<string, unknown>) => string): { row?: PlanRow; errors: { column: string; message: string }[] } {
+  const errors: { column: string; message: string }[] = [];
+  const get = (c: string) => (raw[c] ?? '').trim();
+  const jenis = get('jenis').toLowerCase();
+  if (!Object.hasOwn(KINDS, jenis)) errors.push({ column: 'jenis', message: t('plan_import.kind', { value: get('jenis') }) });
+  const judul = get('judul');
+  if (!judul) errors.push({ column: 'judul', message: t('plan_import.title_empty') });
+  else if (judul.length > 300) errors.push({ column: 'judul', message: t('plan_import.title_long') });
+  const owner = get('penanggung_jawab');
+  if (owner.length > 120) errors.push({ column: 'penanggung_jawab', message: t('plan_import.owner_long') });
+  const targetText = get('target');
+  const target = targetText ? parsePlanDate(targetText) : '';
+  if (target === null) errors.push({ column: 'target', message: t('plan_import.date', { value: targetText }) });
+  const statusText = get('status').toLowerCase().replace(/\s+/g, ' ');
+  const status = statusText ? words.get(statusText) : '';
+  if (status === undefined) errors.push({ column: 'status', message: t('plan_import.status', { value: get('status') }) });
+  const percentText = get('persen');
+  const persen = percentText ? parsePercent(percentText) : '';
+  if (persen === null || (typeof persen === 'number' && persen > 100)) errors.push({ column: 'persen', message: t('plan_import.percent', { value: percentText }) });
+  if (errors.length) return { errors };
+  return { row: { jenis, judul, penanggung_jawab: owner, target: target ?? '', status: status ?? '', persen: persen ?? '' }, errors };
+}
 
 export interface RowError { row: number; column: string; message: string }
 
-function cellText(v: ExcelJS.CellValue): string {
+function cellText(v: ExcelJS.CellValue, numFmt?: string): string {
   if (v === null || v === undefined) return '';
+  // A date cell holds the calendar day at UTC midnight (spreadsheets have no zones).
   if (v instanceof Date) return v.toISOString().slice(0, 10);
+  // A cell formatted as percent holds 0.5 for 50%.
+  if (typeof v === 'number' && numFmt?.includes('%')) return `${Math.round(v * 10000) / 100}%`;
   if (typeof v === 'object') {
     if ('text' in v && typeof v.text === 'string') return v.text;
     if ('result' in v) return cellText(v.result as ExcelJS.CellValue);
@@ -64,7 +119,7 @@ export async function readPlanRows(file: Buffer, contentType: string): Promise<R
     ws.getRow(r).eachCell({ includeEmpty: true }, (cell, col) => {
       const h = header[col];
       if (!h) return;
-      row[h] = cellText(cell.value).trim();
+      row[h] = cellText(cell.value, cell.numFmt).trim();
       if (row[h]) any = true;
     });
     if (any) rows.push(row);
@@ -72,20 +127,26 @@ export async function readPlanRows(file: Buffer, contentType: string): Promise<R
   return rows;
 }
 
-export async function importPlanFile(actor: Actor, code: string, year: number, file: Buffer, contentType: string): Promise<PlanView & { imported: number }> {
+/**
+ * Reads what Indonesian spreadsheets hold: dates 30/08/2026, 15-10-2026 or date cells;
+ * percent as "50%", 50 or a 0.5 cell formatted as percent; a status by its id or its label
+ * ("Sedang berjalan"), in any case. Errors are in the person's language (`lang`).
+ */
+export async function importPlanFile(actor: Actor, code: string, year: number, file: Buffer, contentType: string, i18n: I18n, lang: 'id' | 'en'): Promise<PlanView & { imported: number }> {
+  const t = i18n.getFixedT(lang, 'workspace') as unknown as (key: string, o?: Record<string, unknown>) => string;
   const rows = await readPlanRows(file, contentType);
   const errors: RowError[] = [];
-  if (rows.length === 0) errors.push({ row: 1, column: '', message: 'Berkas kosong atau tanpa baris data.' });
+  if (rows.length === 0) errors.push({ row: 1, column: '', message: t('plan_import.empty') });
   const missing = rows[0] ? ['jenis', 'judul'].filter((c) => !(c in rows[0]!)) : [];
-  for (const c of missing) errors.push({ row: 1, column: c, message: `Kolom "${c}" tidak ada.` });
-  const parsed: z.infer<typeof rowSchema>[] = [];
+  for (const c of missing) errors.push({ row: 1, column: c, message: t('plan_import.missing_column', { column: c }) });
+  const parsed: PlanRow[] = [];
+  const words = statusWords(i18n);
   rows.forEach((raw, i) => {
-    const r = rowSchema.safeParse(raw);
-    if (!r.success) {
-      for (const issue of r.error.issues) errors.push({ row: i + 2, column: String(issue.path[0] ?? ''), message: issue.message });
-    } else parsed.push(r.data);
+    const r = parseRow(raw, words, t);
+    for (const e of r.errors) errors.push({ row: i + 2, ...e });
+    if (r.row) parsed.push(r.row);
   });
-  if (errors.length) throw new WorkspaceError(400, 'import_errors', `${errors.length} error(s) in the file; nothing was changed.`, { errors });
+  if (errors.length) throw new WorkspaceError(400, 'import_errors', t('plan_import.failed', { count: errors.length }), { errors });
 
   const existing = await VillagePlanModel.findOne({ villageCode: code, year }).lean();
   const byTitle = <T extends { _id: unknown; title: string }>(list: T[] | undefined, title: string) =>

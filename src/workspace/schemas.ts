@@ -145,6 +145,8 @@ export const exportQuery = z.strictObject({
   lang: lang.default('id'),
   /** Reporters' names instead of pseudonyms: admins only, recorded in the audit log. */
   names: z.enum(['0', '1']).default('0'),
+  /** 'kode': question ids and machine values instead of titles and labels (for analysts; in XLSX always on the sheet "kode"). */
+  labels: z.enum(['teks', 'kode']).default('teks'),
 });
 export const exportParams = z.strictObject({ format: z.enum(['csv', 'xlsx']) });
 

@@ -11,6 +11,7 @@ import {
 } from '../db/models.js';
 import type { Flow } from '../engine/index.js';
 import { RISK_FLOW } from '../reports/summary.js';
+import { localDay, localDayStart } from '../time/index.js';
 import { flowTranslator, labelSubmission, type Lang, type LabelledSubmission, type Lookups } from '../reports/labels.js';
 import { assertAdmin, assertVillage, canSeeVillage, villageFilter, type Actor } from './access.js';
 import { audit } from './audit.js';
@@ -55,20 +56,21 @@ export interface Page<T> {
 
 const NOTHING = { _id: { $in: [] as Types.ObjectId[] } };
 
-function dayStart(iso: string): Date {
-  return new Date(`${iso}T00:00:00+09:00`);
+function dayStart(iso: string, timeZone: string): Date {
+  return localDayStart(iso, timeZone);
 }
 /** A date-only value (target date, plan update date) stored as UTC midnight, shown as the same day everywhere. */
 function dayDate(iso: string): Date {
   return new Date(`${iso}T00:00:00Z`);
 }
-function dayAfter(iso: string): Date {
-  return new Date(dayStart(iso).getTime() + 24 * 3600_000);
+function dayAfter(iso: string, timeZone: string): Date {
+  return dayStart(new Date(dayDate(iso).getTime() + 24 * 3600_000).toISOString().slice(0, 10), timeZone);
 }
-export function dateRange(from?: string, to?: string): Record<string, Date> | undefined {
+/** from/to are local days in the programme's zone (TIMEZONE). */
+export function dateRange(from: string | undefined, to: string | undefined, timeZone: string): Record<string, Date> | undefined {
   if (!from && !to) return undefined;
   if (from && to && from > to) throw badRequest('"from" is after "to".');
-  return { ...(from ? { $gte: dayStart(from) } : {}), ...(to ? { $lt: dayAfter(to) } : {}) };
+  return { ...(from ? { $gte: dayStart(from, timeZone) } : {}), ...(to ? { $lt: dayAfter(to, timeZone) } : {}) };
 }
 
 // ---- villages ---------------------------------------------------------------------------
@@ -384,7 +386,7 @@ export async function listSubmissions(ctx: Ctx, actor: Actor, q: z.infer<typeof 
   const filter: Record<string, unknown> = { ...(villageFilter(actor, 'villageCode', q.village) ?? NOTHING) };
   const flow = onlyFlow ?? q.flow;
   filter.flowId = flow ?? { $ne: 'daftar' };
-  const range = dateRange(q.from, q.to);
+  const range = dateRange(q.from, q.to, ctx.timeZone);
   if (range) filter.submittedAt = range;
   if (q.status) filter['review.status'] = q.status;
   const [rows, total] = await Promise.all([
@@ -401,8 +403,9 @@ export async function getSubmission(ctx: Ctx, actor: Actor, id: string, lang?: L
   return view!;
 }
 
-function displayDate(d: Date): string {
-  return new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Jayapura', day: '2-digit', month: '2-digit', year: 'numeric' }).format(d);
+/** "08/12/2026" in the programme's zone. */
+function displayDate(d: Date, timeZone: string): string {
+  return localDay(d, timeZone).split('-').reverse().join('/');
 }
 
 /** Sets a risk report's review status (pages, API, chat buttons); tells the reporter. */
@@ -435,7 +438,7 @@ export async function setReportStatus(
     try {
       await ctx.notifyMember(String(doc.memberId), {
         key: `workspace:notice.report_status.${status}`,
-        params: { date: displayDate(doc.submittedAt), note: noteText ?? '' },
+        params: { date: displayDate(doc.submittedAt, ctx.timeZone), note: noteText ?? '' },
       });
     } catch (err) {
       ctx.logger.warn({ err, reportId }, 'Could not tell the reporter about the review');

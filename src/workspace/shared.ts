@@ -7,11 +7,11 @@ import { notFound } from './errors.js';
 import type * as S from './schemas.js';
 import { dateRange, type Ctx } from './service.js';
 
-export function exportFilter(actor: Actor, q: Pick<z.infer<typeof S.exportQuery>, 'flow' | 'village' | 'from' | 'to'>): Record<string, unknown> {
+export function exportFilter(actor: Actor, q: Pick<z.infer<typeof S.exportQuery>, 'flow' | 'village' | 'from' | 'to'>, timeZone: string): Record<string, unknown> {
   const scope = villageFilter(actor, 'villageCode', q.village);
   if (!scope) throw notFound('village');
   const filter: Record<string, unknown> = { ...scope, flowId: q.flow };
-  const range = dateRange(q.from, q.to);
+  const range = dateRange(q.from, q.to, timeZone);
   if (range) filter.submittedAt = range;
   return filter;
 }
@@ -33,5 +33,5 @@ export async function summaryFor(ctx: Ctx, actor: Actor, scope: 'village' | 'kec
   } else {
     codes = await kecamatanVillages(actor, code);
   }
-  return buildSummary({ codes, flows: ctx.flows, i18n: ctx.i18n, lang, now: ctx.now() });
+  return buildSummary({ codes, flows: ctx.flows, i18n: ctx.i18n, lang, now: ctx.now(), timeZone: ctx.timeZone });
 }

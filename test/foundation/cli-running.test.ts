@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import mongoose from 'mongoose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RUNNING_DATABASE_FILE } from '../../src/db/connection.js';
+import { freePort } from '../../src/db/local-server.js';
 import { projectRoot } from '../../src/paths.js';
 
 const tsx = join(projectRoot, 'node_modules', '.bin', 'tsx');
@@ -21,13 +22,17 @@ const published = join(dataDir, RUNNING_DATABASE_FILE);
 
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info', ...extra };
+const runDir = join(dataDir, 'run');
+
+/** `null` leaves a variable unset (a tool run with no DATA_DIR of its own). */
+function env(extra: Record<string, string | null> = {}): NodeJS.ProcessEnv {
+  const all: Record<string, string | null | undefined> = { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info', SUARA_DESA_RUN_DIR: runDir, ...extra };
+  return Object.fromEntries(Object.entries(all).filter((e): e is [string, string] => typeof e[1] === 'string'));
 }
 
 /** `npm start`, resolved once its HTTP server listens (the log line with the port). */
-async function startService() {
-  const child = spawn(tsx, ['src/main.ts'], { cwd: projectRoot, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+async function startService(extra: Record<string, string> = {}) {
+  const child = spawn(tsx, ['src/main.ts'], { cwd: projectRoot, env: env(extra), stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: string[] = [];
   await new Promise<void>((resolve, reject) => {
     createInterface({ input: child.stdout }).on('line', (line) => {
@@ -37,6 +42,7 @@ async function startService() {
     child.once('exit', (code) => reject(new Error(`service exited ${code}: ${logs.join('\n')}`)));
   });
   return {
+    pid: child.pid,
     stop: () => new Promise<number | null>((resolve) => {
       child.once('exit', (code) => resolve(code));
       child.kill('SIGTERM');
@@ -44,9 +50,9 @@ async function startService() {
   };
 }
 
-function run(script: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(script: string, args: string[], extra: Record<string, string | null> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(tsx, [script, ...args], { cwd: projectRoot, env: env({ LOG_LEVEL: 'warn' }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(tsx, [script, ...args], { cwd: projectRoot, env: env({ LOG_LEVEL: 'warn', ...extra }), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -96,5 +102,33 @@ describe('command-line tools beside a running service', () => {
     } finally {
       if (!stopped) await service.stop();
     }
+  }, 240_000);
+
+  it('beside a service started with another DATA_DIR and PORT: found without DATA_DIR, links at its port; with a DATA_DIR of their own they say it is not the running one (issue 18.6)', async () => {
+    const serviceDir = join(dataDir, 'elsewhere');
+    const port = await freePort();
+    const service = await startService({ DATA_DIR: serviceDir, PORT: String(port) });
+    try {
+      // As the README says it, from the repository, with no DATA_DIR.
+      const made = await run('src/cli/access-code.ts', ['pokja', '--village', '81.05.15.2004'], { DATA_DIR: null });
+      expect(made.stderr).toBe('');
+      expect(made.code).toBe(0);
+      expect(made.stdout).toContain(`Using the database of the running service (DATA_DIR=${serviceDir}, http://localhost:${port})`);
+      const code = /pokja code: ([A-Z0-9]{6})/.exec(made.stdout)?.[1];
+      const link = await run('src/cli/admin.ts', ['link'], { DATA_DIR: null });
+      expect(link.code).toBe(0);
+      expect(link.stdout).toMatch(new RegExp(`\nhttp://localhost:${port}/masuk/\\S+`));
+      const entry = JSON.parse(readFileSync(join(serviceDir, RUNNING_DATABASE_FILE), 'utf8')) as { uri: string };
+      await mongoose.connect(entry.uri, { serverSelectionTimeoutMS: 5_000 });
+      expect(await mongoose.connection.db!.collection('accesscodes').countDocuments({ code })).toBe(1);
+      await mongoose.disconnect();
+      // A DATA_DIR of its own: its own database, and it says plainly that it is not the service's.
+      const own = await run('src/cli/access-code.ts', ['fasilitator'], { DATA_DIR: join(dataDir, 'own') });
+      expect(own.code).toBe(0);
+      expect(own.stdout).toContain(`Used the database in ${join(dataDir, 'own')}: this is NOT the database of the running service (DATA_DIR=${serviceDir}, http://localhost:${port})`);
+    } finally {
+      await service.stop();
+    }
+    expect(existsSync(join(runDir, `${service.pid}.json`))).toBe(false);
   }, 240_000);
 });

@@ -72,3 +72,10 @@ export async function signIn(h: Harness, memberId: string): Promise<Session> {
   const me = await request(h.app).get('/api/me').set('cookie', cookie).expect(200);
   return { cookie, csrf: me.body.csrfToken as string };
 }
+
+/** A supertest parser for a file download (XLSX): the body as one Buffer. */
+export function binary(res: request.Response, cb: (err: Error | null, body: Buffer) => void) {
+  const chunks: Buffer[] = [];
+  res.on('data', (c: Buffer) => chunks.push(c));
+  res.on('end', () => cb(null, Buffer.concat(chunks)));
+}
