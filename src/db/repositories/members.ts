@@ -119,3 +119,42 @@ export function normalizeMember(doc: MemberState): MemberState {
     pendingConfirmation: doc.pendingConfirmation ?? null,
   };
 }
+
+/* ---- Runs about to expire (index { 'run.expiresAt' }, models/member.ts) ---- */
+
+/** A member with an active run, as the run sweep reads them. */
+export interface MemberWithRun {
+  _id: Types.ObjectId;
+  channel: string;
+  platformUserId: string;
+  language?: string;
+  optedOut?: boolean;
+  blocked?: boolean;
+  rev: number;
+  run: ActiveRun;
+}
+
+/** Members whose run expired by `now`. */
+export async function findMembersWithRunExpiredBy(now: Date): Promise<MemberWithRun[]> {
+  return (await MemberModel.find({ 'run.expiresAt': { $lte: now } }, { channel: 1, platformUserId: 1, rev: 1, run: 1 }).lean()) as unknown as MemberWithRun[];
+}
+
+/** Members whose run expires after `now` but by `remindFrom`, not yet reminded. */
+export async function findMembersWithRunToRemind(now: Date, remindFrom: Date): Promise<MemberWithRun[]> {
+  return (await MemberModel.find(
+    { 'run.reminderSentAt': null, 'run.expiresAt': { $gt: now, $lte: remindFrom } },
+    { channel: 1, platformUserId: 1, language: 1, optedOut: 1, blocked: 1, rev: 1, run: 1 },
+  ).lean()) as unknown as MemberWithRun[];
+}
+
+/** Drops the member's run, guarded by rev (by _id); false when someone wrote since. */
+export async function clearRunIfUnchanged(memberId: Types.ObjectId, rev: number): Promise<boolean> {
+  const res = await MemberModel.updateOne({ _id: memberId, rev }, { $set: { run: null }, $inc: { rev: 1 } });
+  return res.modifiedCount > 0;
+}
+
+/** Marks the run reminded, guarded by rev (by _id); false when someone wrote since. */
+export async function claimRunReminder(memberId: Types.ObjectId, rev: number, now: Date): Promise<boolean> {
+  const res = await MemberModel.updateOne({ _id: memberId, rev }, { $set: { 'run.reminderSentAt': now }, $inc: { rev: 1 } });
+  return res.modifiedCount > 0;
+}
