@@ -158,3 +158,10 @@ export async function claimRunReminder(memberId: Types.ObjectId, rev: number, no
   const res = await MemberModel.updateOne({ _id: memberId, rev }, { $set: { 'run.reminderSentAt': now }, $inc: { rev: 1 } });
   return res.modifiedCount > 0;
 }
+
+/* ---- Retention (no index: a daily scan over members) ---- */
+
+/** Members last heard from before `before`: registered (consent on record) or not. */
+export async function findMembersSilentSince(before: Date, registered: boolean): Promise<{ _id: Types.ObjectId; channel: string; platformUserId: string }[]> {
+  return MemberModel.find({ consent: registered ? { $ne: null } : null, lastInboundAt: { $lt: before } }, { _id: 1, channel: 1, platformUserId: 1 }).lean();
+}
