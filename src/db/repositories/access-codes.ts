@@ -37,3 +37,8 @@ export async function consumeCode(codeId: string, memberId: Types.ObjectId, role
   }
   return null;
 }
+
+/** The simulator's code for a role (created once, usable only in the simulator). */
+export async function ensureSimulatorCode(code: string, role: Role): Promise<void> {
+  await AccessCodeModel.updateOne({ code }, { $setOnInsert: { code, role, simulatorOnly: true } }, { upsert: true });
+}

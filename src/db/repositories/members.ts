@@ -109,6 +109,17 @@ export async function findMemberLanguage(address: Address): Promise<{ _id: Types
   return m ? { _id: m._id, language: m.language === 'en' ? 'en' : 'id' } : null;
 }
 
+/** What the simulator shows of a member (its id, name, role, village and language), or null. */
+export async function findMemberProfile(address: Address): Promise<{ _id: Types.ObjectId; name?: string | null; role: Role; villageCode?: string | null; language: Language } | null> {
+  return MemberModel.findOne({ channel: address.channel, platformUserId: address.platformUserId }, { name: 1, role: 1, villageCode: 1, language: 1 }).lean();
+}
+
+/** When the person last wrote to us (the WhatsApp service window), or null. */
+export async function findLastInboundAt(address: Address): Promise<Date | null> {
+  const member = await MemberModel.findOne({ channel: address.channel, platformUserId: address.platformUserId }, { lastInboundAt: 1 }).lean();
+  return member?.lastInboundAt ?? null;
+}
+
 export function normalizeMember(doc: MemberState): MemberState {
   return {
     ...doc,
