@@ -1,6 +1,6 @@
 /** Queueing proactive messages: in chunks (a broadcast may reach thousands), then wake the dispatcher. */
 import { enqueue, type OutboxItem } from '../pipeline/outbox.js';
-import { VillageModel } from '../db/models.js';
+import { villageNamesByCode } from '../db/repositories/villages.js';
 import type { FacilitatorDeps } from './deps.js';
 import { nowOf } from './deps.js';
 import type { Recipient } from './recipients.js';
@@ -31,10 +31,7 @@ export function itemFor(
 }
 
 /** Village names by code. */
-export async function villageNames(codes: string[]): Promise<Map<string, string>> {
-  const rows = await VillageModel.find({ code: { $in: codes } }, { code: 1, name: 1 }).lean();
-  return new Map(rows.map((v) => [v.code, v.name]));
-}
+export const villageNames = villageNamesByCode;
 
 export function namesOf(codes: string[], names: Map<string, string>): string {
   return codes.map((c) => names.get(c) ?? c).join(', ');

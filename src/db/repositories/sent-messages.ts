@@ -45,3 +45,8 @@ export async function markSentMessageFailed(channel: string, platformMessageId: 
 export async function findOutboxMessages(id: string): Promise<OutboundMessage[]> {
   return ((await OutboxModel.findById(id, { messages: 1 }).lean())?.messages ?? []) as OutboundMessage[];
 }
+
+/** Whether an outbox entry with this id exists (queued before, by a call interrupted later). */
+export async function outboxEntryExists(id: string): Promise<boolean> {
+  return (await OutboxModel.exists({ _id: id })) !== null;
+}
