@@ -1,6 +1,5 @@
 /** Queueing proactive messages: in chunks (a broadcast may reach thousands), then wake the dispatcher. */
 import { enqueue, type OutboxItem } from '../pipeline/outbox.js';
-import { villageNamesByCode } from '../db/repositories/villages.js';
 import type { FacilitatorDeps } from './deps.js';
 import { nowOf } from './deps.js';
 import type { Recipient } from './recipients.js';
@@ -29,9 +28,6 @@ export function itemFor(
 ): OutboxItem {
   return { id, kind, channel: r.channel, to: r.platformUserId, memberId: r._id, messages: messages.map((m) => ({ ...m, language: r.language })), ...extra };
 }
-
-/** Village names by code. */
-export const villageNames = villageNamesByCode;
 
 export function namesOf(codes: string[], names: Map<string, string>): string {
   return codes.map((c) => names.get(c) ?? c).join(', ');
