@@ -8,7 +8,8 @@ import { parseArgs } from 'node:util';
 import dotenv from 'dotenv';
 import { loadConfig } from '../config/index.js';
 import { connectDatabase } from '../db/connection.js';
-import { AccessCodeModel, VillageModel } from '../db/models.js';
+import { createAccessCode } from '../db/repositories/access-codes.js';
+import { findVillage } from '../db/repositories/villages.js';
 import { createLogger } from '../logging/logger.js';
 
 /** No 0/O, 1/I/L: codes are read aloud and typed on basic phones. */
@@ -32,10 +33,10 @@ async function main(): Promise<void> {
   // While `npm start` runs, its database is used (its files are locked); else one is started for this command.
   const db = await connectDatabase(config, createLogger({ level: 'warn' }), { role: 'client' });
   try {
-    if (values.village && !(await VillageModel.exists({ code: values.village }))) throw new Error(`No village with code ${values.village}`);
+    if (values.village && !(await findVillage(values.village))) throw new Error(`No village with code ${values.village}`);
     const code = newAccessCode();
     const expiresAt = new Date(Date.now() + days * 24 * 3600_000);
-    await AccessCodeModel.create({ code, role, villageCode: values.village ?? null, expiresAt });
+    await createAccessCode({ code, role, villageCode: values.village ?? null, expiresAt });
     console.log(`${role} code: ${code} (valid until ${expiresAt.toISOString().slice(0, 10)})`);
   } finally {
     await db.close();

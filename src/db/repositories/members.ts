@@ -176,3 +176,22 @@ export async function claimRunReminder(memberId: Types.ObjectId, rev: number, no
 export async function findMembersSilentSince(before: Date, registered: boolean): Promise<{ _id: Types.ObjectId; channel: string; platformUserId: string }[]> {
   return MemberModel.find({ consent: registered ? { $ne: null } : null, lastInboundAt: { $lt: before } }, { _id: 1, channel: 1, platformUserId: 1 }).lean();
 }
+
+/* ---- The command line's admin (no index on role: run by hand, rarely) ---- */
+
+/** The first admin made, or null. */
+export async function findFirstAdminId(): Promise<Types.ObjectId | null> {
+  const existing = await MemberModel.findOne({ role: 'admin' }, { _id: 1 }).sort({ createdAt: 1 }).lean();
+  return existing ? existing._id : null;
+}
+
+/** A workspace-only admin (no chat account behind it); its id. */
+export async function createWorkspaceAdmin(platformUserId: string, name: string, now: Date): Promise<Types.ObjectId> {
+  const created = await MemberModel.create({ channel: 'web', platformUserId, name, role: 'admin', registeredAt: now });
+  return created._id;
+}
+
+/** A member's role (by _id), or null when there is no such member. */
+export async function findMemberRole(id: string): Promise<Role | null> {
+  return (await MemberModel.findById(id, { role: 1 }).lean())?.role ?? null;
+}

@@ -75,3 +75,8 @@ export async function findReachableFacilitators(villageCode: string): Promise<Re
     RECIPIENT_FIELDS,
   ).sort({ _id: 1 }).lean();
 }
+
+/** Sets the villages an admin assigns to a facilitator (beside their own). */
+export async function assignVillages(memberId: string, villageCodes: string[]): Promise<void> {
+  await FacilitatorAssignmentModel.updateOne({ memberId }, { $set: { villageCodes } }, { upsert: true });
+}

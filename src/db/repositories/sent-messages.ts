@@ -50,3 +50,8 @@ export async function findOutboxMessages(id: string): Promise<OutboundMessage[]>
 export async function outboxEntryExists(id: string): Promise<boolean> {
   return (await OutboxModel.exists({ _id: id })) !== null;
 }
+
+/** Forgets statuses received before `before` (the TTL index does it on MongoDB; by hand on the stand-in). */
+export async function deleteDeliveryStatusesBefore(before: Date): Promise<void> {
+  await DeliveryStatusModel.deleteMany({ receivedAt: { $lt: before } });
+}

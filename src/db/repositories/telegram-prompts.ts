@@ -26,3 +26,8 @@ export async function findPrompt(id: string): Promise<unknown> {
   const doc = await TelegramPromptModel.collection.findOne({ _id: id as never });
   return doc ? doc.prompt : undefined;
 }
+
+/** Forgets prompts saved before `before` (the TTL index does it on MongoDB; by hand on the stand-in). */
+export async function deletePromptsSavedBefore(before: Date): Promise<void> {
+  await TelegramPromptModel.deleteMany({ savedAt: { $lt: before } });
+}
