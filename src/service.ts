@@ -22,7 +22,11 @@ import { setUpWhatsApp, type WhatsAppSetup } from './channels/whatsapp/setup.js'
 import { MediaDownloader } from './media/store.js';
 import type { Config } from './config/index.js';
 import { connectDatabase, type Database } from './db/connection.js';
-import { AccessCodeModel, DeliveryStatusModel, InboxModel, MemberModel, TelegramPromptModel } from './db/models.js';
+import { deleteSimulatorCodes } from './db/repositories/access-codes.js';
+import { deleteSettledInboxEntriesBefore } from './db/repositories/inbox.js';
+import { findMemberLanguage, setMemberBlocked } from './db/repositories/members.js';
+import { deleteDeliveryStatusesBefore } from './db/repositories/sent-messages.js';
+import { deletePromptsSavedBefore } from './db/repositories/telegram-prompts.js';
 import { seedVillages } from './db/seed.js';
 import { DONE_ID } from './engine/index.js';
 import { loadFlowVersions } from './engine/versions.js';
@@ -94,8 +98,8 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
   logger.info({ inserted: seeded.inserted, total: seeded.total }, `Villages: ${seeded.total} in the seed, ${seeded.inserted} newly added`);
   if (!config.simulatorRoleCodes) {
     // The simulator's role codes exist only where no real channel is configured.
-    const gone = await AccessCodeModel.deleteMany({ simulatorOnly: true });
-    if (gone.deletedCount) logger.info(`Removed ${gone.deletedCount} simulator role codes (a real channel is configured)`);
+    const gone = await deleteSimulatorCodes();
+    if (gone) logger.info(`Removed ${gone} simulator role codes (a real channel is configured)`);
   }
   const planDates = await seedPlanUpdateDates(hooks.now?.() ?? new Date(), config.TIMEZONE);
   if (planDates) logger.info(`Plan-update dates set for ${planDates} villages`);
@@ -107,7 +111,7 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
     ...(hooks.now ? { now: hooks.now } : {}),
     onBlocked: async (channel, to) => {
       conversations.invalidate(channel, to);
-      await MemberModel.updateOne({ channel, platformUserId: to }, { $set: { blocked: true }, $inc: { rev: 1 } });
+      await setMemberBlocked({ channel: channel as import('./messages/index.js').Address['channel'], platformUserId: to }, true);
     },
   });
   // The facilitator's voice (workshops, broadcasts, alerts, reminders) and the workspace.
@@ -151,8 +155,8 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
     handleInline: (message) => message.channel !== 'whatsapp',
     // A message that keeps failing (a bug) is given up, and the person is told instead of waiting forever.
     onGiveUp: async (message) => {
-      const member = await MemberModel.findOne({ channel: message.channel, platformUserId: message.platformUserId }, { _id: 1, language: 1 }).lean();
-      const language = member?.language === 'en' ? 'en' : 'id';
+      const member = await findMemberLanguage(message);
+      const language = member?.language ?? 'id';
       const ids = await enqueue([{
         id: `reply:${message.channel}:${message.messageId}`, kind: 'reply', channel: message.channel, to: message.platformUserId,
         memberId: member?._id ?? null, messages: [{ text: i18n.getFixedT(language)('bot:errors.gaveUp'), language }], replyTo: message.replyTo ?? null,
@@ -207,9 +211,9 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
 
   const sweep = async (now = hooks.now?.() ?? new Date()) => {
     // What TTL indexes do on real MongoDB, done by hand so the stand-in (no TTL) stays small too.
-    await InboxModel.deleteMany({ status: { $ne: 'pending' }, receivedAt: { $lt: new Date(now.getTime() - DEDUPE_RETENTION_MS) } });
-    await TelegramPromptModel.deleteMany({ savedAt: { $lt: new Date(now.getTime() - 30 * 24 * 3600_000) } });
-    await DeliveryStatusModel.deleteMany({ receivedAt: { $lt: new Date(now.getTime() - 30 * 24 * 3600_000) } });
+    await deleteSettledInboxEntriesBefore(new Date(now.getTime() - DEDUPE_RETENTION_MS));
+    await deletePromptsSavedBefore(new Date(now.getTime() - 30 * 24 * 3600_000));
+    await deleteDeliveryStatusesBefore(new Date(now.getTime() - 30 * 24 * 3600_000));
     await dispatcher.deleteFinished(14);
     await forgetIdleSessions(now);
     return sweepRuns(now, {

@@ -8,7 +8,8 @@ import { parseArgs } from 'node:util';
 import dotenv from 'dotenv';
 import { loadConfig } from '../config/index.js';
 import { connectDatabase } from '../db/connection.js';
-import { AccessCodeModel, VillageModel } from '../db/models.js';
+import { createAccessCode } from '../db/repositories/access-codes.js';
+import { findVillage } from '../db/repositories/villages.js';
 import { createLogger } from '../logging/logger.js';
 import { localDay } from '../time/index.js';
 import { printDatabaseNote } from './database-note.js';
@@ -35,10 +36,10 @@ async function main(): Promise<void> {
   const db = await connectDatabase(config, createLogger({ level: 'warn' }), { role: 'client' });
   printDatabaseNote(db.source);
   try {
-    if (values.village && !(await VillageModel.exists({ code: values.village }))) throw new Error(`No village with code ${values.village}`);
+    if (values.village && !(await findVillage(values.village))) throw new Error(`No village with code ${values.village}`);
     const code = newAccessCode();
     const expiresAt = new Date(Date.now() + days * 24 * 3600_000);
-    await AccessCodeModel.create({ code, role, villageCode: values.village ?? null, expiresAt });
+    await createAccessCode({ code, role, villageCode: values.village ?? null, expiresAt });
     console.log(`${role} code: ${code} (valid until ${localDay(expiresAt, config.TIMEZONE)})`);
   } finally {
     await db.close();

@@ -11,7 +11,10 @@ import { parseArgs } from 'node:util';
 import dotenv from 'dotenv';
 import { loadConfig } from '../config/index.js';
 import { connectDatabase } from '../db/connection.js';
-import { ApiKeyModel, FacilitatorAssignmentModel, MemberModel, VillageModel } from '../db/models.js';
+import { revokeApiKey } from '../db/repositories/api-keys.js';
+import { createWorkspaceAdmin, findFirstAdminId, findMemberRole } from '../db/repositories/members.js';
+import { assignVillages } from '../db/repositories/recipients.js';
+import { knownVillageCodes } from '../db/repositories/villages.js';
 import { createLogger } from '../logging/logger.js';
 import { printDatabaseNote, workspaceBase } from './database-note.js';
 import { audit } from '../workspace/audit.js';
@@ -20,14 +23,13 @@ import { createApiKey, createLoginLinkFor } from '../workspace/auth.js';
 const USAGE = 'Usage: npm run admin -- link [--member <id>] [--name <name>] | key --name <name> [--member <id>] | revoke-key <id> | assign <facilitator id> <village code>...';
 
 async function firstAdmin(name: string | undefined): Promise<string> {
-  const existing = await MemberModel.findOne({ role: 'admin' }, { _id: 1 }).sort({ createdAt: 1 }).lean();
-  if (existing) return String(existing._id);
+  const existing = await findFirstAdminId();
+  if (existing) return String(existing);
   // No admin yet: the first one is a workspace-only member (no chat account behind it).
-  const created = await MemberModel.create({
-    channel: 'web', platformUserId: `admin:${randomUUID()}`, name: name ?? 'Admin', role: 'admin', registeredAt: new Date(),
-  });
-  console.log(`Made the first admin (${created.name}, id ${String(created._id)}).`);
-  return String(created._id);
+  const adminName = name ?? 'Admin';
+  const created = await createWorkspaceAdmin(`admin:${randomUUID()}`, adminName, new Date());
+  console.log(`Made the first admin (${adminName}, id ${String(created)}).`);
+  return String(created);
 }
 
 async function main(): Promise<void> {
@@ -56,19 +58,17 @@ async function main(): Promise<void> {
     } else if (command === 'revoke-key') {
       const id = rest[0];
       if (!id || !/^[a-f0-9]{24}$/.test(id)) throw new Error(USAGE);
-      const res = await ApiKeyModel.updateOne({ _id: id, revokedAt: null }, { $set: { revokedAt: new Date() } });
-      if (res.matchedCount === 0) throw new Error(`No active API key ${id}`);
+      if (!(await revokeApiKey(id, new Date()))) throw new Error(`No active API key ${id}`);
       await audit(null, { action: 'apikey.revoke', targetType: 'apikey', targetId: id }, new Date());
       console.log(`Revoked ${id}.`);
     } else {
       const [memberId, ...codes] = rest;
       if (!memberId || !/^[a-f0-9]{24}$/.test(memberId)) throw new Error(USAGE);
-      const member = await MemberModel.findById(memberId, { role: 1 }).lean();
-      if (member?.role !== 'fasilitator') throw new Error(`${memberId} is not a facilitator.`);
-      const known = await VillageModel.find({ code: { $in: codes } }, { code: 1 }).lean();
-      const unknown = codes.filter((c) => !known.some((k) => k.code === c));
+      if ((await findMemberRole(memberId)) !== 'fasilitator') throw new Error(`${memberId} is not a facilitator.`);
+      const known = await knownVillageCodes(codes);
+      const unknown = codes.filter((c) => !known.includes(c));
       if (unknown.length) throw new Error(`Unknown village codes: ${unknown.join(', ')}`);
-      await FacilitatorAssignmentModel.updateOne({ memberId }, { $set: { villageCodes: codes } }, { upsert: true });
+      await assignVillages(memberId, codes);
       await audit(null, { action: 'facilitator.assign', targetType: 'member', targetId: memberId, details: { villageCodes: codes } }, new Date());
       console.log(`Facilitator ${memberId} now sees: ${codes.join(', ') || '(own village only)'}`);
     }

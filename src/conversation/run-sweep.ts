@@ -5,8 +5,8 @@
  * (`runrem:<run id>`), and every member write is guarded by rev.
  */
 import type { i18n as I18n } from 'i18next';
-import { archiveRun, type ActiveRun } from './service.js';
-import { MemberModel } from '../db/models.js';
+import { archiveRun } from './service.js';
+import { claimRunReminder, clearRunIfUnchanged, findMembersWithRunExpiredBy, findMembersWithRunToRemind } from '../db/repositories/members.js';
 import type { Flow } from '../engine/index.js';
 import { translatorFor } from '../i18n.js';
 import type { Logger } from '../logging/logger.js';
@@ -23,42 +23,26 @@ export interface RunSweepDeps {
   onChanged?: (memberKeys: string[], outboxIds: string[]) => void;
 }
 
-interface SweptMember {
-  _id: import('mongoose').Types.ObjectId;
-  channel: string;
-  platformUserId: string;
-  language?: string;
-  optedOut?: boolean;
-  blocked?: boolean;
-  rev: number;
-  run: ActiveRun;
-}
-
 export async function sweepRuns(now: Date, deps: RunSweepDeps): Promise<{ reminded: number; expired: number }> {
   const changed: string[] = [];
   const queued: string[] = [];
   let expired = 0;
-  const dueToExpire = (await MemberModel.find({ 'run.expiresAt': { $lte: now } }, { channel: 1, platformUserId: 1, rev: 1, run: 1 }).lean()) as unknown as SweptMember[];
+  const dueToExpire = await findMembersWithRunExpiredBy(now);
   for (const m of dueToExpire) {
     await archiveRun(m._id, m.run, now);
-    const res = await MemberModel.updateOne({ _id: m._id, rev: m.rev }, { $set: { run: null }, $inc: { rev: 1 } });
-    if (res.modifiedCount) {
+    if (await clearRunIfUnchanged(m._id, m.rev)) {
       expired++;
       changed.push(`${m.channel}:${m.platformUserId}`);
     }
   }
 
   const remindFrom = new Date(now.getTime() + (deps.remindBeforeHours ?? 24) * 3600_000);
-  const due = (await MemberModel.find(
-    { 'run.reminderSentAt': null, 'run.expiresAt': { $gt: now, $lte: remindFrom } },
-    { channel: 1, platformUserId: 1, language: 1, optedOut: 1, blocked: 1, rev: 1, run: 1 },
-  ).lean()) as unknown as SweptMember[];
+  const due = await findMembersWithRunToRemind(now, remindFrom);
   let reminded = 0;
   for (const m of due) {
     if (!m.run || m.run.reminderSentAt) continue;
     // Claim first (guarded by rev): a person answering right now wins, and gets no reminder.
-    const claim = await MemberModel.updateOne({ _id: m._id, rev: m.rev }, { $set: { 'run.reminderSentAt': now }, $inc: { rev: 1 } });
-    if (!claim.modifiedCount) continue;
+    if (!(await claimRunReminder(m._id, m.rev, now))) continue;
     changed.push(`${m.channel}:${m.platformUserId}`);
     if (m.optedOut || m.blocked) continue;
     const language = m.language ?? 'id';

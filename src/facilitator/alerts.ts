@@ -9,13 +9,18 @@
  * digest's id, claimed on the alerts before queueing, so nothing is said twice.
  */
 import { Types } from 'mongoose';
-import { AlertModel, MemberModel, OutboxModel, VillageModel } from '../db/models.js';
+import {
+  alertQueuedSince, claimAlertsFor, findAlerts, findPendingAlerts, insertAlerts, markAlertsQueued, markAlertsUnsent,
+} from '../db/repositories/alerts.js';
+import { findRecipientById } from '../db/repositories/recipients.js';
+import { outboxEntryExists } from '../db/repositories/sent-messages.js';
+import { findVillage } from '../db/repositories/villages.js';
 import { proxyReporterName, type HookContext, type SubmissionInfo } from '../conversation/extensions.js';
 import type { Translate } from '../i18n.js';
 import { formatClock, formatDay, isQuiet, nextAllowed } from '../time/index.js';
 import { nowOf, type FacilitatorDeps } from './deps.js';
 import { itemFor, queue } from './queue.js';
-import { asRecipient, facilitatorsOf, reachableByIds, RECIPIENT_FIELDS, translators, type Recipient } from './recipients.js';
+import { asRecipient, facilitatorsOf, reachableByIds, translators, type Recipient } from './recipients.js';
 
 export interface AlertData {
   reporterName: string | null;
@@ -49,7 +54,7 @@ type AlertKind = 'risk' | 'help';
 
 async function villageOf(code: string | null): Promise<{ name: string | null; kecamatan: string | null }> {
   if (!code) return { name: null, kecamatan: null };
-  const v = await VillageModel.findOne({ code }, { name: 1, kecamatan: 1 }).lean();
+  const v = await findVillage(code);
   return { name: v?.name ?? null, kecamatan: v?.kecamatan ?? null };
 }
 
@@ -73,7 +78,7 @@ export async function alertProxyRiskReport(
   deps: FacilitatorDeps,
 ): Promise<AlertOutcome | null> {
   if (s.flowId !== 'laporan-risiko' || !Types.ObjectId.isValid(s.enteredBy)) return null;
-  const by = await MemberModel.findById(s.enteredBy, RECIPIENT_FIELDS).lean();
+  const by = await findRecipientById(new Types.ObjectId(s.enteredBy));
   if (!by) return null;
   const member = { ...asRecipient(by), name: proxyReporterName(s.forName, by.name ?? null), villageCode: s.villageCode };
   return alertRiskReport({ member }, { id: new Types.ObjectId(s.id), flowId: s.flowId, flowVersion: s.flowVersion, villageCode: s.villageCode, answers: s.answers }, deps);
@@ -94,15 +99,11 @@ async function raise(kind: AlertKind, sourceId: string, data: AlertData, urgent:
   if (!data.villageCode) return { facilitators: 0, now: false, at: null };
   const facilitators = (await facilitatorsOf(data.villageCode, data)).filter((f) => String(f._id) !== String(from));
   if (facilitators.length === 0) return { facilitators: 0, now: false, at: null };
-  await AlertModel.bulkWrite(
+  await insertAlerts(
     facilitators.map((f) => ({
-      updateOne: {
-        filter: { _id: `${sourceId}:${String(f._id)}` },
-        update: { $setOnInsert: { facilitatorId: f._id, fromMemberId: from, kind, sourceId, villageCode: data.villageCode, urgent, data, createdAt: now, status: 'pending', outboxId: null, queuedAt: null } },
-        upsert: true,
-      },
+      id: `${sourceId}:${String(f._id)}`, facilitatorId: f._id, fromMemberId: from, kind, sourceId, villageCode: data.villageCode, urgent, data,
     })),
-    { ordered: false },
+    now,
   );
   const quiet = isQuiet(now, deps.quietHours, deps.timeZone);
   let allNow = true;
@@ -110,7 +111,7 @@ async function raise(kind: AlertKind, sourceId: string, data: AlertData, urgent:
     const alertId = `${sourceId}:${String(f._id)}`;
     const recent = urgent
       ? false
-      : await AlertModel.exists({ facilitatorId: f._id, queuedAt: { $gt: new Date(now.getTime() - deps.reminders.alertDigestMinutes * 60_000) }, _id: { $ne: alertId } });
+      : await alertQueuedSince(f._id, new Date(now.getTime() - deps.reminders.alertDigestMinutes * 60_000), alertId);
     if (urgent || (!quiet && !recent)) await flush(f, `alert:${alertId}`, [alertId], now, deps);
     else allNow = false;
   }
@@ -120,8 +121,8 @@ async function raise(kind: AlertKind, sourceId: string, data: AlertData, urgent:
 
 /** Queues one message for these alerts (one alone, or a digest) under `outboxId`, then marks them queued. */
 async function flush(f: Recipient, outboxId: string, alertIds: string[], now: Date, deps: FacilitatorDeps): Promise<void> {
-  await AlertModel.updateMany({ _id: { $in: alertIds }, status: 'pending' }, { $set: { outboxId } });
-  const alerts = await AlertModel.find({ _id: { $in: alertIds } }).sort({ createdAt: 1 }).lean();
+  await claimAlertsFor(alertIds, outboxId);
+  const alerts = await findAlerts(alertIds);
   if (alerts.length === 0) return;
   const t = translators(deps.i18n)(f.language);
   const text = alerts.length === 1
@@ -131,7 +132,7 @@ async function flush(f: Recipient, outboxId: string, alertIds: string[], now: Da
   const urgent = alerts.some((a) => a.urgent);
   const availableAt = urgent ? now : nextAllowed(now, deps.quietHours, deps.timeZone);
   await queue([itemFor(f, outboxId, 'alert', [{ text }], { availableAt })], deps);
-  await AlertModel.updateMany({ _id: { $in: alertIds } }, { $set: { status: 'queued', queuedAt: now } });
+  await markAlertsQueued(alertIds, now);
 }
 
 function contactOf(d: AlertData): string {
@@ -169,7 +170,7 @@ export function renderAlert(kind: AlertKind, d: AlertData, urgent: boolean, t: T
  */
 export async function runAlertDigests(deps: FacilitatorDeps): Promise<number> {
   const now = nowOf(deps);
-  const pending = await AlertModel.find({ status: 'pending' }).sort({ createdAt: 1 }).lean();
+  const pending = await findPendingAlerts();
   if (pending.length === 0) return 0;
   const quiet = isQuiet(now, deps.quietHours, deps.timeZone);
   const byFacilitator = new Map<string, typeof pending>();
@@ -184,7 +185,7 @@ export async function runAlertDigests(deps: FacilitatorDeps): Promise<number> {
     const f = reachable.get(facilitatorId);
     if (!f) {
       // Stopped, blocked or gone since: nobody to tell.
-      await AlertModel.updateMany({ _id: { $in: alerts.map((a) => a._id) } }, { $set: { status: 'queued', outboxId: null, queuedAt: now } });
+      await markAlertsUnsent(alerts.map((a) => a._id), now);
       continue;
     }
     // Already queued by a call interrupted before it marked them, or claimed by an interrupted digest.
@@ -193,7 +194,7 @@ export async function runAlertDigests(deps: FacilitatorDeps): Promise<number> {
     for (const a of alerts) {
       const direct = `alert:${a._id}`;
       if (a.outboxId) claimed.set(a.outboxId, [...(claimed.get(a.outboxId) ?? []), a._id]);
-      else if (await OutboxModel.exists({ _id: direct })) claimed.set(direct, [a._id]);
+      else if (await outboxEntryExists(direct)) claimed.set(direct, [a._id]);
       else free.push(a._id);
     }
     for (const [outboxId, ids] of claimed) {
@@ -203,7 +204,7 @@ export async function runAlertDigests(deps: FacilitatorDeps): Promise<number> {
     if (free.length === 0) continue;
     const urgent = alerts.some((a) => a.urgent && free.includes(a._id));
     if (quiet && !urgent) continue;
-    const recent = await AlertModel.exists({ facilitatorId: f._id, queuedAt: { $gt: new Date(now.getTime() - deps.reminders.alertDigestMinutes * 60_000) } });
+    const recent = await alertQueuedSince(f._id, new Date(now.getTime() - deps.reminders.alertDigestMinutes * 60_000));
     if (recent && !urgent) continue;
     const outboxId = free.length === 1 ? `alert:${free[0]}` : `digest:${facilitatorId}:${now.toISOString()}`;
     await flush(f, outboxId, free, now, deps);

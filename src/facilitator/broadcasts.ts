@@ -9,7 +9,11 @@
  * progress is counted from the outbox itself.
  */
 import { Types } from 'mongoose';
-import { BroadcastModel, OutboxModel } from '../db/models.js';
+import {
+  cancelOpenBroadcast, cancelPendingBroadcastMessages, confirmBroadcastDraft, countBroadcastMessages, discardBroadcastDraft, findBroadcast,
+  findBroadcastsToReport, findBroadcastsToStart, findRecentBroadcasts, finishBroadcast, insertBroadcastDraft, isBroadcastSending,
+  markBroadcastSending, recordBroadcastQueued,
+} from '../db/repositories/broadcasts.js';
 import type { Translate } from '../i18n.js';
 import { nextAllowed } from '../time/index.js';
 import { nowOf, type FacilitatorDeps } from './deps.js';
@@ -72,24 +76,18 @@ export async function createBroadcastDraft(
   if (input.villageCodes.length === 0) throw new BroadcastError('invalid', 'A broadcast needs at least one village.');
   const _id = new Types.ObjectId(options.id ?? undefined);
   const now = nowOf(deps);
-  await BroadcastModel.updateOne(
-    { _id },
-    {
-      $setOnInsert: {
-        kind: 'announcement', text: Object.fromEntries(Object.entries(input.text).map(([k, v]) => [k, v.trim()])),
-        audience: { villageCodes: [...new Set(input.villageCodes)].sort(), roles: input.roles ?? [], simulatorOnly: input.simulatorOnly === true },
-        scheduledAt: input.scheduledAt ?? now, status: 'draft',
-        createdBy: input.createdBy ? new Types.ObjectId(input.createdBy) : null, createdByName: input.createdByName ?? null,
-      },
-    },
-    { upsert: true },
-  );
-  const b = await BroadcastModel.findById(_id).lean();
+  await insertBroadcastDraft(_id, {
+    text: Object.fromEntries(Object.entries(input.text).map(([k, v]) => [k, v.trim()])),
+    audience: { villageCodes: [...new Set(input.villageCodes)].sort(), roles: input.roles ?? [], simulatorOnly: input.simulatorOnly === true },
+    scheduledAt: input.scheduledAt ?? now,
+    createdBy: input.createdBy ? new Types.ObjectId(input.createdBy) : null, createdByName: input.createdByName ?? null,
+  });
+  const b = await findBroadcast(_id);
   return { id: _id, preview: await countAudience(...audienceOf(b!)) };
 }
 
 export async function previewBroadcast(id: Types.ObjectId | string): Promise<AudienceCount> {
-  const b = await BroadcastModel.findById(id).lean();
+  const b = await findBroadcast(id);
   if (!b) throw new BroadcastError('not-found', 'No such broadcast.');
   return countAudience(...audienceOf(b));
 }
@@ -99,8 +97,8 @@ export async function previewBroadcast(id: Types.ObjectId | string): Promise<Aud
  * confirm (a double tap) is a no-op. Returns when the first message may go out.
  */
 export async function confirmBroadcast(id: Types.ObjectId | string, deps: FacilitatorDeps): Promise<{ recipients: number; availableAt: Date }> {
-  const confirmed = await BroadcastModel.findOneAndUpdate({ _id: id, status: 'draft' }, { $set: { status: 'scheduled' } }, { new: true }).lean();
-  const b = confirmed ?? (await BroadcastModel.findById(id).lean());
+  const confirmed = await confirmBroadcastDraft(id);
+  const b = confirmed ?? (await findBroadcast(id));
   if (!b) throw new BroadcastError('not-found', 'No such broadcast.');
   if (!confirmed) throw new BroadcastError('not-draft', `The broadcast is ${b.status}.`);
   const now = nowOf(deps);
@@ -110,13 +108,13 @@ export async function confirmBroadcast(id: Types.ObjectId | string, deps: Facili
 
 /** Drops a draft that was not confirmed. */
 export async function discardBroadcast(id: Types.ObjectId | string): Promise<boolean> {
-  return (await BroadcastModel.updateOne({ _id: id, status: 'draft' }, { $set: { status: 'cancelled', cancelledAt: new Date() } })).modifiedCount === 1;
+  return discardBroadcastDraft(id, new Date());
 }
 
 /** Queues a scheduled (or interrupted) broadcast for every reachable recipient. */
 async function startSending(id: Types.ObjectId, deps: FacilitatorDeps): Promise<{ recipients: number; availableAt: Date }> {
   const now = nowOf(deps);
-  const b = await BroadcastModel.findOneAndUpdate({ _id: id, status: { $in: ['scheduled', 'sending'] } }, { $set: { status: 'sending' } }, { new: true }).lean();
+  const b = await markBroadcastSending(id);
   const availableAt = nextAllowed(new Date(Math.max(now.getTime(), b?.scheduledAt.getTime() ?? 0)), deps.quietHours, deps.timeZone);
   if (!b) return { recipients: 0, availableAt };
   const audience = await countAudience(...audienceOf(b));
@@ -129,42 +127,28 @@ async function startSending(id: Types.ObjectId, deps: FacilitatorDeps): Promise<
     const header = b.createdByName ? t('broadcast:siaran.header', { name: b.createdByName }) : t('broadcast:siaran.headerAnonymous');
     return itemFor(r, `bc:${String(b._id)}:${String(r._id)}`, 'broadcast', [{ text: `${header}\n\n${body}` }], { availableAt, broadcastId: b._id });
   });
-  const stillOn = async () => (await BroadcastModel.exists({ _id: b._id, status: 'sending' })) !== null;
+  const stillOn = () => isBroadcastSending(b._id);
   await queue(items, deps, stillOn);
-  await BroadcastModel.updateOne(
-    { _id: b._id },
-    { $set: { queuedAt: now, recipientCount: recipients.length, excluded: { optedOut: audience.optedOut, blocked: audience.blocked, noConsent: audience.noConsent } } },
-  );
+  await recordBroadcastQueued(b._id, now, recipients.length, { optedOut: audience.optedOut, blocked: audience.blocked, noConsent: audience.noConsent });
   // Cancelled while queueing: what was written after the cancel is cancelled too.
-  if (!(await stillOn())) await cancelPending(b._id, now);
+  if (!(await stillOn())) await cancelPendingBroadcastMessages(b._id, now);
   return { recipients: recipients.length, availableAt };
-}
-
-async function cancelPending(id: Types.ObjectId, now: Date): Promise<number> {
-  return (await OutboxModel.updateMany({ broadcastId: id, status: 'pending' }, { $set: { status: 'cancelled', doneAt: now } })).modifiedCount;
 }
 
 /** Stops a broadcast: nothing still waiting goes out. Returns false when it had already finished. */
 export async function cancelBroadcast(id: Types.ObjectId | string, deps: FacilitatorDeps): Promise<boolean> {
   const now = nowOf(deps);
-  const b = await BroadcastModel.findOneAndUpdate(
-    { _id: id, status: { $in: ['draft', 'scheduled', 'sending'] } },
-    { $set: { status: 'cancelled', cancelledAt: now } },
-    { new: true },
-  ).lean();
+  const b = await cancelOpenBroadcast(id, now);
   if (!b) return false;
-  await cancelPending(b._id, now);
+  await cancelPendingBroadcastMessages(b._id, now);
   deps.wake?.();
   return true;
 }
 
 export async function broadcastProgress(id: Types.ObjectId | string): Promise<BroadcastProgress> {
-  const b = await BroadcastModel.findById(id).lean();
+  const b = await findBroadcast(id);
   if (!b) throw new BroadcastError('not-found', 'No such broadcast.');
-  const rows = await OutboxModel.aggregate<{ _id: { status: string; error: string | null }; n: number }>([
-    { $match: { broadcastId: b._id } },
-    { $group: { _id: { status: '$status', error: '$lastError' }, n: { $sum: 1 } } },
-  ]);
+  const rows = await countBroadcastMessages(b._id);
   const excluded = { optedOut: b.excluded?.optedOut ?? 0, blocked: b.excluded?.blocked ?? 0, noConsent: b.excluded?.noConsent ?? 0 };
   const p: BroadcastProgress = {
     status: b.status, recipients: b.recipientCount ?? 0, sent: 0, failed: 0, blocked: excluded.blocked, skipped: excluded.optedOut + excluded.noConsent,
@@ -173,11 +157,11 @@ export async function broadcastProgress(id: Types.ObjectId | string): Promise<Br
   // The platforms' error texts are counted in a Map: any text (even "__proto__") is just a reason.
   const reasons = new Map<string, number>();
   for (const r of rows) {
-    const s = r._id.status;
+    const s = r.status;
     if (s === 'sent') p.sent += r.n;
     else if (s === 'failed') {
       p.failed += r.n;
-      const reason = r._id.error ?? '?';
+      const reason = r.error ?? '?';
       reasons.set(reason, (reasons.get(reason) ?? 0) + r.n);
     } else if (s === 'blocked') p.blocked += r.n;
     else if (s === 'skipped') p.skipped += r.n;
@@ -196,26 +180,14 @@ export async function broadcastProgress(id: Types.ObjectId | string): Promise<Br
 export async function runBroadcasts(deps: FacilitatorDeps): Promise<number> {
   const now = nowOf(deps);
   let touched = 0;
-  const due = await BroadcastModel.find(
-    { $or: [{ status: 'scheduled', scheduledAt: { $lte: now } }, { status: 'sending', queuedAt: null }] },
-    { _id: 1 },
-  ).lean();
-  for (const { _id } of due) {
+  for (const _id of await findBroadcastsToStart(now)) {
     await startSending(_id, deps);
     touched++;
   }
-  const open = await BroadcastModel.find(
-    { $or: [{ status: 'sending', queuedAt: { $ne: null } }, { status: 'cancelled', reportedAt: null, queuedAt: { $ne: null } }] },
-    { _id: 1 },
-  ).lean();
-  for (const { _id } of open) {
+  for (const _id of await findBroadcastsToReport()) {
     const progress = await broadcastProgress(_id);
     if (progress.pending > 0) continue;
-    const finished = await BroadcastModel.findOneAndUpdate(
-      { _id, status: { $in: ['sending', 'cancelled'] }, reportedAt: null },
-      { $set: { reportedAt: now, finishedAt: now, result: { ...progress }, ...(progress.status === 'sending' ? { status: 'done' } : {}) } },
-      { new: true },
-    ).lean();
+    const finished = await finishBroadcast(_id, now, { ...progress }, progress.status === 'sending');
     if (!finished) continue;
     touched++;
     await report(finished, progress, deps);
@@ -254,5 +226,5 @@ export function progressText(b: { text: unknown; status: string }, p: BroadcastP
 
 /** A member's recent broadcasts (newest first), for the `siaran` command. */
 export async function recentBroadcasts(createdBy: Types.ObjectId, limit = 3): Promise<{ _id: Types.ObjectId; status: string; text: unknown }[]> {
-  return BroadcastModel.find({ createdBy, status: { $ne: 'draft' } }, { status: 1, text: 1 }).sort({ _id: -1 }).limit(limit).lean();
+  return findRecentBroadcasts(createdBy, limit);
 }

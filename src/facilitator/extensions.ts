@@ -10,7 +10,10 @@
  * Every write is keyed by the submission, workshop or broadcast id, so a replayed step is a no-op.
  */
 import { Types } from 'mongoose';
-import { BroadcastModel, VillageModel, WorkshopModel, RSVP_ANSWERS, isSimulatorPerson, type RsvpAnswer } from '../db/models.js';
+import { RSVP_ANSWERS, isSimulatorPerson, type RsvpAnswer } from '../db/models.js';
+import { findBroadcastOwner, findBroadcastStatus } from '../db/repositories/broadcasts.js';
+import { findWorkshop } from '../db/repositories/workshops.js';
+import { villageCodesInKecamatan, villageNamesByCode } from '../db/repositories/villages.js';
 import { PROMPT_SEQ } from '../messages/flows.js';
 import { type ChatExtensions, type HookContext, type MemberSnapshot, type SubmissionInfo } from '../conversation/extensions.js';
 import type { OutboundMessage } from '../messages/index.js';
@@ -21,7 +24,6 @@ import {
   broadcastProgress, BroadcastError, cancelBroadcast, confirmBroadcast, createBroadcastDraft, discardBroadcast, progressText, recentBroadcasts,
 } from './broadcasts.js';
 import type { FacilitatorDeps } from './deps.js';
-import { villageNames } from './queue.js';
 import { countAudience, villagesOf, type AudienceCount } from './recipients.js';
 import {
   announceWorkshop, answerRsvp, cancelWorkshop, createWorkshop, details, discardDraft, rsvpCounts, upcomingWorkshops, WorkshopError,
@@ -67,7 +69,7 @@ async function chosenVillages(answers: Record<string, unknown>, scope: string, m
   const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : []);
   let codes: string[];
   if (scope === 'kecamatan') {
-    codes = (await VillageModel.find({ kecamatan: { $in: list(answers.kecamatan) } }, { code: 1 }).lean()).map((v) => v.code);
+    codes = await villageCodesInKecamatan(list(answers.kecamatan));
   } else if (scope === 'desa') {
     codes = list(answers.villages);
   } else {
@@ -88,7 +90,7 @@ export function createFacilitatorExtensions(deps: FacilitatorDeps): ChatExtensio
     const workshops = await upcomingWorkshops(villages, ctx.now, { simulatorOnly: isSimulatorPerson(member) });
     if (workshops.length === 0) return [{ text: `${t('broadcast:jadwal.none')}\n${t('broadcast:jadwal.newHint')}` }];
     const counts = await rsvpCounts(workshops.map((w) => w._id));
-    const names = await villageNames([...new Set(workshops.flatMap((w) => w.villageCodes))]);
+    const names = await villageNamesByCode([...new Set(workshops.flatMap((w) => w.villageCodes))]);
     const out: OutboundMessage[] = [{ text: t('broadcast:jadwal.head', { count: workshops.length }) }];
     for (const w of workshops) {
       const c = counts.get(String(w._id))!;
@@ -125,7 +127,7 @@ export function createFacilitatorExtensions(deps: FacilitatorDeps): ChatExtensio
       { id: s.id, draft: true },
     );
     if (w.status !== 'draft') return [{ text: t('broadcast:jadwal.alreadyAnnounced') }];
-    const names = await villageNames(w.villageCodes);
+    const names = await villageNamesByCode(w.villageCodes);
     const audience = await countAudience(w.villageCodes, [], w.simulatorOnly === true);
     return [{
       text: `${t('broadcast:jadwal.preview')}\n\n${details(w, t, member.language, names, tz)}\n\n${audienceLine(audience, t, w.simulatorOnly === true)}\n${t('broadcast:jadwal.confirm')}`,
@@ -140,7 +142,7 @@ export function createFacilitatorExtensions(deps: FacilitatorDeps): ChatExtensio
     const { t, member } = ctx;
     const [id, verb] = rest.split(':');
     if (!isStaff(member) || !id || !Types.ObjectId.isValid(id)) return [{ text: t('broadcast:stale') }];
-    const w = await WorkshopModel.findById(id).lean();
+    const w = await findWorkshop(id);
     if (!w || (member.role !== 'admin' && String(w.createdBy ?? '') !== String(member._id))) return [{ text: t('broadcast:stale') }];
     if (isSimulatorPerson(member) && !w.simulatorOnly) return [{ text: t('broadcast:stale') }];
     const local = { ...deps, now: () => ctx.now };
@@ -202,8 +204,7 @@ export function createFacilitatorExtensions(deps: FacilitatorDeps): ChatExtensio
       { ...deps, now: () => ctx.now },
       { id: s.id },
     );
-    const b = await BroadcastModel.findById(id, { status: 1 }).lean();
-    if (b?.status !== 'draft') return [{ text: t('broadcast:siaran.alreadySent') }];
+    if ((await findBroadcastStatus(id)) !== 'draft') return [{ text: t('broadcast:siaran.alreadySent') }];
     const header = member.name ? t('broadcast:siaran.header', { name: member.name }) : t('broadcast:siaran.headerAnonymous');
     const quiet = isQuiet(ctx.now, deps.quietHours, tz)
       ? `\n${t('broadcast:preview.quiet', { time: formatClock(nextAllowed(ctx.now, deps.quietHours, tz), member.language, tz) })}`
@@ -221,7 +222,7 @@ export function createFacilitatorExtensions(deps: FacilitatorDeps): ChatExtensio
     const { t, member } = ctx;
     const [id, verb] = rest.split(':');
     if (!isStaff(member) || !id || !Types.ObjectId.isValid(id)) return [{ text: t('broadcast:stale') }];
-    const b = await BroadcastModel.findById(id, { createdBy: 1, status: 1, 'audience.simulatorOnly': 1 }).lean();
+    const b = await findBroadcastOwner(id);
     if (!b || (member.role !== 'admin' && String(b.createdBy ?? '') !== String(member._id))) return [{ text: t('broadcast:stale') }];
     if (isSimulatorPerson(member) && !b.audience?.simulatorOnly) return [{ text: t('broadcast:stale') }];
     const local = { ...deps, now: () => ctx.now };

@@ -9,7 +9,12 @@
  * Each person gets each reminder once (outbox id `plan:<village>:<date>:<days>:<member>`), in
  * their language, never in quiet hours. After a pause, only the latest reminder due is sent.
  */
-import { SubmissionModel, VillageModel, VillagePlanModel, WorkshopModel } from '../db/models.js';
+import { latestPlan } from '../db/repositories/plans.js';
+import { countVillageReports } from '../db/repositories/submissions.js';
+import {
+  findVillagesWithPlanUpdateBy, findVillagesWithoutPlanUpdateDate, movePlanUpdateDate, seedPlanUpdateDate, setVillagePlanUpdateDate,
+} from '../db/repositories/villages.js';
+import { lastWorkshopStartIn } from '../db/repositories/workshops.js';
 import { nowOf, type FacilitatorDeps } from './deps.js';
 import { itemFor, queue } from './queue.js';
 import { facilitatorsOf, reachableMembers, translators, type Recipient } from './recipients.js';
@@ -41,19 +46,19 @@ function nextYearly(from: Date, month: number, day: number, timeZone: string): D
  * 17 September. Returns how many villages got a date.
  */
 export async function seedPlanUpdateDates(now: Date, timeZone: string): Promise<number> {
-  const villages = await VillageModel.find({ planUpdateDate: null, planUpdateSeededAt: null }, { code: 1, assisted: 1 }).lean();
+  const villages = await findVillagesWithoutPlanUpdateDate();
   let seeded = 0;
   for (const v of villages) {
-    const last = await WorkshopModel.findOne({ villageCodes: v.code, status: { $ne: 'cancelled' }, startsAt: { $lte: now } }, { startsAt: 1 }).sort({ startsAt: -1 }).lean();
+    const last = await lastWorkshopStartIn(v.code, now);
     let date: Date | null = null;
     if (last) {
-      const p = localParts(last.startsAt, timeZone);
+      const p = localParts(last, timeZone);
       date = nextYearly(now, p.month, p.day, timeZone);
     } else if (v.assisted) {
       date = nextYearly(now, DEFAULT_UPDATE_MONTH_DAY.month, DEFAULT_UPDATE_MONTH_DAY.day, timeZone);
     }
-    const res = await VillageModel.updateOne({ _id: v._id, planUpdateDate: null, planUpdateSeededAt: null }, { $set: { planUpdateDate: date, planUpdateSeededAt: now } });
-    if (date && res.modifiedCount) seeded++;
+    const first = await seedPlanUpdateDate(v._id, date, now);
+    if (date && first) seeded++;
   }
   return seeded;
 }
@@ -61,7 +66,7 @@ export async function seedPlanUpdateDates(now: Date, timeZone: string): Promise<
 /** Sets (or clears) a village's next plan-update date: the local day of `date`. */
 export async function setPlanUpdateDate(code: string, date: Date | null, timeZone: string): Promise<boolean> {
   const value = date ? updateDay(date, timeZone).start : null;
-  return (await VillageModel.updateOne({ code }, { $set: { planUpdateDate: value, planUpdateSeededAt: new Date() } })).matchedCount === 1;
+  return setVillagePlanUpdateDate(code, value, new Date());
 }
 
 /** Queues the reminders due now. Returns how many messages were newly queued. */
@@ -69,17 +74,14 @@ export async function runPlanUpdateCampaign(deps: FacilitatorDeps): Promise<numb
   const now = nowOf(deps);
   const days = [...deps.reminders.planUpdateDays].sort((a, b) => b - a);
   const maxDays = days[0] ?? 0;
-  const villages = await VillageModel.find(
-    { planUpdateDate: { $ne: null, $lte: new Date(now.getTime() + (maxDays + 2) * 24 * 3600_000) } },
-    { code: 1, name: 1, planUpdateDate: 1 },
-  ).lean();
+  const villages = await findVillagesWithPlanUpdateBy(new Date(now.getTime() + (maxDays + 2) * 24 * 3600_000));
   let queued = 0;
   for (const v of villages) {
     const day = updateDay(v.planUpdateDate!, deps.timeZone);
     if (now.getTime() >= day.start.getTime()) {
       // Over: next year's date, unless someone has set another meanwhile.
       if (now.getTime() >= day.start.getTime() + 24 * 3600_000) {
-        await VillageModel.updateOne({ _id: v._id, planUpdateDate: v.planUpdateDate }, { $set: { planUpdateDate: zonedTime(day.y + 1, day.m, day.d, 0, 0, deps.timeZone) } });
+        await movePlanUpdateDate(v._id, v.planUpdateDate, zonedTime(day.y + 1, day.m, day.d, 0, 0, deps.timeZone));
       }
       continue;
     }
@@ -97,7 +99,7 @@ export async function runPlanUpdateCampaign(deps: FacilitatorDeps): Promise<numb
 async function remindVillage(code: string, name: string, date: Date, daysBefore: number, now: Date, deps: FacilitatorDeps): Promise<number> {
   const members = await reachableMembers([code], ['warga', 'pokja']);
   const facilitators = await facilitatorsOf(code);
-  const plan = await VillagePlanModel.findOne({ villageCode: code }).sort({ year: -1 }).lean();
+  const plan = await latestPlan(code);
   const open = (plan?.activities ?? []).filter((a) => a.status !== 'selesai');
   const since = new Date(date.getTime() - YEAR_MS);
   const tr = translators(deps.i18n);
@@ -113,10 +115,7 @@ async function remindVillage(code: string, name: string, date: Date, daysBefore:
     items.push(itemFor(r, id(r), 'reminder', [{ text }], { availableAt, expiresAt: date }));
   }
   if (facilitators.length) {
-    const [profiles, risks] = await Promise.all([
-      SubmissionModel.countDocuments({ villageCode: code, flowId: 'profil-desa', submittedAt: { $gte: since } }),
-      SubmissionModel.countDocuments({ villageCode: code, flowId: 'laporan-risiko', 'review.status': 'baru' }),
-    ]);
+    const { profiles, risks } = await countVillageReports(code, since);
     const unreported = open.filter((a) => !a.lastReportAt || a.lastReportAt.getTime() < since.getTime()).length;
     const people = members.length;
     for (const f of facilitators) {

@@ -1,6 +1,5 @@
 /** Queueing proactive messages: in chunks (a broadcast may reach thousands), then wake the dispatcher. */
 import { enqueue, type OutboxItem } from '../pipeline/outbox.js';
-import { VillageModel } from '../db/models.js';
 import type { FacilitatorDeps } from './deps.js';
 import { nowOf } from './deps.js';
 import type { Recipient } from './recipients.js';
@@ -28,12 +27,6 @@ export function itemFor(
   extra: Pick<OutboxItem, 'availableAt' | 'expiresAt' | 'broadcastId'> = {},
 ): OutboxItem {
   return { id, kind, channel: r.channel, to: r.platformUserId, memberId: r._id, messages: messages.map((m) => ({ ...m, language: r.language })), ...extra };
-}
-
-/** Village names by code. */
-export async function villageNames(codes: string[]): Promise<Map<string, string>> {
-  const rows = await VillageModel.find({ code: { $in: codes } }, { code: 1, name: 1 }).lean();
-  return new Map(rows.map((v) => [v.code, v.name]));
 }
 
 export function namesOf(codes: string[], names: Map<string, string>): string {

@@ -9,14 +9,20 @@
  *   ws:<workshop>:<member>:announce | :change:<revision> | :cancel | :eve:<start ms> | :morning:<start ms>
  */
 import { Types } from 'mongoose';
-import { WorkshopInviteModel, WorkshopModel, type RsvpAnswer } from '../db/models.js';
+import type { RsvpAnswer } from '../db/models.js';
+import {
+  cancelAnnouncedWorkshop, deleteWorkshopDraft, findActiveInvites, findActiveInvitesOf, findInvites, findUpcomingWorkshops, findWorkshop,
+  findWorkshopsStartingBetween, insertInvites, insertWorkshop, isInvited, markInvitesTold, markWorkshopAnnounced, recordRsvp,
+  setInvitesActiveByVillage, updateWorkshopAtRevision, type WorkshopRow,
+} from '../db/repositories/workshops.js';
+import { villageNamesByCode } from '../db/repositories/villages.js';
 import { PROMPT_SEQ } from '../messages/flows.js';
 import type { OutboundMessage } from '../messages/index.js';
 import type { Translate } from '../i18n.js';
 import type { OutboxItem } from '../pipeline/outbox.js';
 import { atLocalTime, formatSpan, nextAllowed } from '../time/index.js';
 import { nowOf, type FacilitatorDeps } from './deps.js';
-import { itemFor, namesOf, queue, villageNames } from './queue.js';
+import { itemFor, namesOf, queue } from './queue.js';
 import { reachableByIds, reachableMembers, translators, type Recipient } from './recipients.js';
 
 export interface WorkshopInput {
@@ -43,21 +49,7 @@ export class WorkshopError extends Error {
   }
 }
 
-export type WorkshopDoc = {
-  _id: Types.ObjectId;
-  title: string;
-  villageCodes: string[];
-  place: string;
-  startsAt: Date;
-  endsAt: Date;
-  note?: string | null;
-  status?: string | null;
-  revision?: number | null;
-  announcedAt?: Date | null;
-  changedAt?: Date | null;
-  createdBy?: Types.ObjectId | null;
-  simulatorOnly?: boolean | null;
-};
+export type WorkshopDoc = WorkshopRow;
 
 function validate(input: WorkshopInput | Required<WorkshopChanges>): void {
   if (!input.title.trim()) throw new WorkshopError('invalid', 'A workshop needs a title.');
@@ -83,10 +75,9 @@ export async function createWorkshop(
   const fields = {
     title: input.title.trim(), villageCodes: [...new Set(input.villageCodes)], place: input.place.trim(), startsAt: input.startsAt,
     endsAt: input.endsAt, note: input.note?.trim() || null, createdBy: input.createdBy ? new Types.ObjectId(input.createdBy) : null,
-    status: options.draft ? 'draft' : 'scheduled', revision: 0, announcedAt: options.draft ? null : now, simulatorOnly: input.simulatorOnly === true,
+    status: options.draft ? ('draft' as const) : ('scheduled' as const), revision: 0 as const, announcedAt: options.draft ? null : now, simulatorOnly: input.simulatorOnly === true,
   };
-  await WorkshopModel.updateOne({ _id }, { $setOnInsert: fields }, { upsert: true });
-  const workshop = (await WorkshopModel.findById(_id).lean()) as WorkshopDoc;
+  const workshop = await insertWorkshop(_id, fields);
   if (workshop.status === 'scheduled') await tellNewMembers(workshop, deps);
   return workshop;
 }
@@ -94,8 +85,8 @@ export async function createWorkshop(
 /** Sends a draft (or resends an interrupted announcement: nobody is told twice). */
 export async function announceWorkshop(id: Types.ObjectId | string, deps: FacilitatorDeps): Promise<WorkshopDoc> {
   const now = nowOf(deps);
-  await WorkshopModel.updateOne({ _id: id, status: 'draft' }, { $set: { status: 'scheduled', announcedAt: now } });
-  const workshop = (await WorkshopModel.findById(id).lean()) as WorkshopDoc | null;
+  await markWorkshopAnnounced(id, now);
+  const workshop = await findWorkshop(id);
   if (!workshop) throw new WorkshopError('not-found', 'No such workshop.');
   if (workshop.status === 'cancelled') throw new WorkshopError('cancelled', 'The workshop was cancelled.');
   await tellNewMembers(workshop, deps);
@@ -104,7 +95,7 @@ export async function announceWorkshop(id: Types.ObjectId | string, deps: Facili
 
 /** Drops a draft the facilitator did not want (announced workshops are cancelled instead). */
 export async function discardDraft(id: Types.ObjectId | string): Promise<boolean> {
-  return (await WorkshopModel.deleteOne({ _id: id, status: 'draft' })).deletedCount === 1;
+  return deleteWorkshopDraft(id);
 }
 
 /**
@@ -112,7 +103,7 @@ export async function discardDraft(id: Types.ObjectId | string): Promise<boolean
  * left the workshop too, once); members of villages added are told as if new.
  */
 export async function updateWorkshop(id: Types.ObjectId | string, changes: WorkshopChanges, deps: FacilitatorDeps): Promise<WorkshopDoc> {
-  const before = (await WorkshopModel.findById(id).lean()) as WorkshopDoc | null;
+  const before = await findWorkshop(id);
   if (!before) throw new WorkshopError('not-found', 'No such workshop.');
   if (before.status === 'cancelled') throw new WorkshopError('cancelled', 'The workshop was cancelled.');
   const next = {
@@ -123,22 +114,17 @@ export async function updateWorkshop(id: Types.ObjectId | string, changes: Works
   validate(next);
   const now = nowOf(deps);
   // One guarded write: two editors at once cannot both bump the same revision.
-  const updated = (await WorkshopModel.findOneAndUpdate(
-    { _id: before._id, revision: before.revision ?? 0, status: { $ne: 'cancelled' } },
-    { $set: { ...next, changedAt: now }, $inc: { revision: 1 } },
-    { new: true },
-  ).lean()) as WorkshopDoc | null;
+  const updated = await updateWorkshopAtRevision(before._id, before.revision ?? 0, next, now);
   if (!updated) return updateWorkshop(id, changes, deps);
   if (updated.status === 'draft') return updated;
 
-  const invites = await WorkshopInviteModel.find({ workshopId: updated._id }).lean();
+  const invites = await findInvites(updated._id);
   const stillIn = new Set(updated.villageCodes);
   const told = invites.filter((i) => i.toldAt && (i.active || stillIn.has(i.villageCode)));
-  await WorkshopInviteModel.updateMany({ workshopId: updated._id, villageCode: { $in: updated.villageCodes } }, { $set: { active: true } });
-  await WorkshopInviteModel.updateMany({ workshopId: updated._id, villageCode: { $nin: updated.villageCodes } }, { $set: { active: false } });
+  await setInvitesActiveByVillage(updated._id, updated.villageCodes);
 
   const recipients = await reachableByIds(told.map((i) => i.memberId));
-  const names = await villageNames(updated.villageCodes);
+  const names = await villageNamesByCode(updated.villageCodes);
   const tr = translators(deps.i18n);
   const availableAt = nextAllowed(now, deps.quietHours, deps.timeZone);
   const items = recipients.map((r) => {
@@ -159,13 +145,9 @@ export async function updateWorkshop(id: Types.ObjectId | string, changes: Works
 /** Cancels a workshop and tells everyone who was told of it. */
 export async function cancelWorkshop(id: Types.ObjectId | string, deps: FacilitatorDeps): Promise<WorkshopDoc> {
   const now = nowOf(deps);
-  const w = (await WorkshopModel.findOneAndUpdate(
-    { _id: id, status: { $ne: 'draft' } },
-    { $set: { status: 'cancelled', cancelledAt: now } },
-    { new: false },
-  ).lean()) as WorkshopDoc | null;
+  const w = await cancelAnnouncedWorkshop(id, now);
   if (!w) throw new WorkshopError('not-found', 'No such workshop.');
-  const invites = await WorkshopInviteModel.find({ workshopId: w._id, active: true }, { memberId: 1 }).lean();
+  const invites = await findActiveInvites(w._id);
   const recipients = await reachableByIds(invites.map((i) => i.memberId));
   const tr = translators(deps.i18n);
   const availableAt = nextAllowed(now, deps.quietHours, deps.timeZone);
@@ -186,7 +168,7 @@ async function tellNewMembers(w: WorkshopDoc, deps: FacilitatorDeps): Promise<nu
   const now = nowOf(deps);
   const fresh = await inviteNew(w, now);
   if (fresh.length === 0) return 0;
-  const names = await villageNames(w.villageCodes);
+  const names = await villageNamesByCode(w.villageCodes);
   const tr = translators(deps.i18n);
   const availableAt = nextAllowed(now, deps.quietHours, deps.timeZone);
   const items = fresh.map((r) => {
@@ -207,31 +189,15 @@ async function tellNewMembers(w: WorkshopDoc, deps: FacilitatorDeps): Promise<nu
 async function inviteNew(w: WorkshopDoc, now: Date): Promise<Recipient[]> {
   const members = await reachableMembers(w.villageCodes, [], w.simulatorOnly === true);
   if (members.length === 0) return [];
-  const invites = new Map(
-    (await WorkshopInviteModel.find({ workshopId: w._id }, { memberId: 1, toldAt: 1 }).lean()).map((i) => [String(i.memberId), i]),
-  );
+  const invites = new Map((await findInvites(w._id)).map((i) => [String(i.memberId), i]));
   const fresh = members.filter((m) => !invites.has(String(m._id)));
-  if (fresh.length) {
-    await WorkshopInviteModel.bulkWrite(
-      fresh.map((m) => ({
-        updateOne: {
-          filter: { _id: `${String(w._id)}:${String(m._id)}` },
-          update: { $setOnInsert: { workshopId: w._id, memberId: m._id, villageCode: m.villageCode ?? '', invitedAt: now, active: true, response: null, respondedAt: null, toldAt: null } },
-          upsert: true,
-        },
-      })),
-      { ordered: false },
-    );
-  }
+  if (fresh.length) await insertInvites(w._id, fresh, now);
   return members.filter((m) => !invites.get(String(m._id))?.toldAt);
 }
 
 async function markTold(workshopId: Types.ObjectId, members: Recipient[], now: Date): Promise<void> {
   if (members.length === 0) return;
-  await WorkshopInviteModel.updateMany(
-    { _id: { $in: members.map((m) => `${String(workshopId)}:${String(m._id)}`) }, toldAt: null },
-    { $set: { toldAt: now } },
-  );
+  await markInvitesTold(workshopId, members.map((m) => m._id), now);
 }
 
 export function details(w: WorkshopDoc, t: Translate, language: string, names: Map<string, string>, timeZone: string): string {
@@ -261,21 +227,13 @@ export async function answerRsvp(
   now: Date,
 ): Promise<{ ok: true; workshop: WorkshopDoc } | { ok: false; reason: 'not-found' | 'cancelled' | 'past' | 'not-invited' }> {
   if (!Types.ObjectId.isValid(workshopId)) return { ok: false, reason: 'not-found' };
-  const w = (await WorkshopModel.findById(workshopId).lean()) as WorkshopDoc | null;
+  const w = await findWorkshop(workshopId);
   if (!w || w.status === 'draft') return { ok: false, reason: 'not-found' };
   if (w.status === 'cancelled') return { ok: false, reason: 'cancelled' };
   if (w.endsAt.getTime() <= now.getTime()) return { ok: false, reason: 'past' };
-  const _id = `${String(w._id)}:${String(member._id)}`;
-  const invited = await WorkshopInviteModel.exists({ _id, active: true });
+  const invited = await isInvited(w._id, member._id);
   if (!invited && !(member.villageCode && w.villageCodes.includes(member.villageCode))) return { ok: false, reason: 'not-invited' };
-  await WorkshopInviteModel.updateOne(
-    { _id },
-    {
-      $set: { response: answer, respondedAt: now, active: true },
-      $setOnInsert: { workshopId: w._id, memberId: member._id, villageCode: member.villageCode ?? '', invitedAt: now, toldAt: now },
-    },
-    { upsert: true },
-  );
+  await recordRsvp(w._id, member, answer, now);
   return { ok: true, workshop: w };
 }
 
@@ -289,7 +247,7 @@ export interface RsvpCounts {
 
 export async function rsvpCounts(workshopIds: Types.ObjectId[]): Promise<Map<string, RsvpCounts>> {
   const out = new Map<string, RsvpCounts>(workshopIds.map((id) => [String(id), { invited: 0, hadir: 0, tidak: 0, mungkin: 0, unanswered: 0 }]));
-  const invites = await WorkshopInviteModel.find({ workshopId: { $in: workshopIds }, active: true }, { workshopId: 1, response: 1 }).lean();
+  const invites = await findActiveInvitesOf(workshopIds);
   for (const i of invites) {
     const c = out.get(String(i.workshopId));
     if (!c) continue;
@@ -304,9 +262,7 @@ export async function rsvpCounts(workshopIds: Types.ObjectId[]): Promise<Map<str
 /** `simulatorOnly`: those the chat simulator's staff made (all a staff member there sees). */
 export async function upcomingWorkshops(villageCodes: string[] | 'all', now: Date, options: { limit?: number; simulatorOnly?: boolean } = {}): Promise<WorkshopDoc[]> {
   const { limit = 10 } = options;
-  const filter: Record<string, unknown> = { status: 'scheduled', endsAt: { $gt: now }, ...(options.simulatorOnly ? { simulatorOnly: true } : {}) };
-  if (villageCodes !== 'all') filter.villageCodes = { $in: villageCodes };
-  return (await WorkshopModel.find(filter).sort({ startsAt: 1 }).limit(limit).lean()) as WorkshopDoc[];
+  return findUpcomingWorkshops(villageCodes, now, limit, options.simulatorOnly === true);
 }
 
 /**
@@ -317,7 +273,7 @@ export async function upcomingWorkshops(villageCodes: string[] | 'all', now: Dat
 export async function runWorkshopReminders(deps: FacilitatorDeps): Promise<number> {
   const now = nowOf(deps);
   const horizon = new Date(now.getTime() + 3 * 24 * 3600_000);
-  const workshops = (await WorkshopModel.find({ status: 'scheduled', startsAt: { $gt: now, $lte: horizon } }).lean()) as WorkshopDoc[];
+  const workshops = await findWorkshopsStartingBetween(now, horizon);
   let queued = 0;
   for (const w of workshops) {
     const eve = atLocalTime(w.startsAt, -1, deps.reminders.workshopEve, deps.timeZone);
@@ -338,10 +294,10 @@ export async function runWorkshopReminders(deps: FacilitatorDeps): Promise<numbe
 async function remind(w: WorkshopDoc, slot: 'eve' | 'morning', now: Date, deps: FacilitatorDeps): Promise<number> {
   // People of the villages who registered since the announcement are invited now.
   await inviteNew(w, now);
-  const invites = await WorkshopInviteModel.find({ workshopId: w._id, active: true }, { memberId: 1, response: 1 }).lean();
+  const invites = await findActiveInvites(w._id);
   const answered = new Map(invites.map((i) => [String(i.memberId), i.response ?? null]));
   const recipients = (await reachableByIds(invites.map((i) => i.memberId))).filter((r) => answered.get(String(r._id)) !== 'tidak');
-  const names = await villageNames(w.villageCodes);
+  const names = await villageNamesByCode(w.villageCodes);
   const tr = translators(deps.i18n);
   const availableAt = nextAllowed(now, deps.quietHours, deps.timeZone);
   const items: OutboxItem[] = recipients.map((r) => {

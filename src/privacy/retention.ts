@@ -4,79 +4,15 @@
  *  - a registered member inactive for two years is deleted;
  *  - someone who started registering but never finished (no consent on record) is deleted
  *    once their registration has expired: without consent, nothing is kept.
- * Reports (risk reports, profile answers, activity progress) are village facts: on deletion
- * they stay, with the reporter removed (no name, no platform id, no member id). Registration
- * answers, drafts, the member, and everything that still carries their chat id go.
+ * What goes and what stays is decided in db/repositories/personal-data.ts.
  */
-import type { Types } from 'mongoose';
-import {
-  AlertModel, ApiKeyModel, DataRequestModel, FacilitatorAssignmentModel, HelpRequestModel, InboxModel, LoginLinkModel, MemberModel, OutboxModel,
-  ProxyDraftModel, RunModel, SimulatorSessionModel, SubmissionModel, TelegramPromptModel, WorkshopInviteModel, WorkspaceSessionModel,
-} from '../db/models.js';
+import { deleteMemberData, visitStoredAnswers } from '../db/repositories/personal-data.js';
+import { findMembersSilentSince } from '../db/repositories/members.js';
 import { mediaBucket } from '../media/store.js';
 
 export const RETENTION_INACTIVE_DAYS = 730;
 
-export interface DeletionResult {
-  /** Reports kept as village facts, without the reporter. */
-  reportsAnonymised: number;
-  /** Registration records, drafts, help requests, messages and button prompts deleted. */
-  deleted: { registrations: number; drafts: number; helpRequests: number; messages: number };
-}
-
-interface DeletableMember {
-  _id: Types.ObjectId;
-  channel: string;
-  platformUserId: string;
-}
-
-/** Deletes a member and what identifies them. Idempotent: a crash half-way is finished by a retry. */
-export async function deleteMemberData(
-  member: DeletableMember,
-  /** keepOutboxIds: the answer to the message that asked for the deletion, still to be sent. */
-  options: { keepReports: boolean; keepOutboxIds?: string[] },
-): Promise<DeletionResult> {
-  const memberId = member._id;
-  let reportsAnonymised = 0;
-  if (options.keepReports) {
-    const kept = await SubmissionModel.updateMany(
-      { memberId, flowId: { $ne: 'daftar' } },
-      { $set: { memberId: null, reporterRemovedAt: new Date() }, $unset: { 'answers.name': '', 'display.name': '' } },
-    );
-    reportsAnonymised = kept.modifiedCount;
-  }
-  // Children first: a crash half-way leaves a member to retry, never orphans that can't be found.
-  const registrations = await SubmissionModel.deleteMany({ memberId });
-  const drafts = await RunModel.deleteMany({ memberId });
-  // A facilitator's form half filled for a resident ("Isi untuk warga") holds that resident's answers.
-  await ProxyDraftModel.deleteMany({ actorId: memberId });
-  const helpRequests = await HelpRequestModel.deleteMany({ memberId });
-  // Alerts carry the reporter's name and address; workshop answers and workspace access name the person.
-  await AlertModel.deleteMany({ $or: [{ fromMemberId: memberId }, { facilitatorId: memberId }] });
-  await WorkshopInviteModel.deleteMany({ memberId });
-  await LoginLinkModel.deleteMany({ memberId });
-  await WorkspaceSessionModel.deleteMany({ memberId });
-  await ApiKeyModel.deleteMany({ memberId });
-  await FacilitatorAssignmentModel.deleteMany({ memberId });
-  const key = `${member.channel}:${member.platformUserId}`;
-  // The message being handled keeps its dedupe mark (its payload is dropped when it is marked done).
-  const inbox = await InboxModel.deleteMany({ memberKey: key, _id: { $nin: (options.keepOutboxIds ?? []).map((id) => id.replace(/^reply:/, '')) } });
-  const outbox = await OutboxModel.deleteMany({ channel: member.channel, to: member.platformUserId, _id: { $nin: options.keepOutboxIds ?? [] } });
-  if (member.channel === 'telegram') await TelegramPromptModel.deleteMany({ _id: { $regex: `^${escapeRegex(member.platformUserId)}:` } });
-  // The simulator's transcript of the conversation (the session itself stays usable).
-  if (member.channel === 'web') await SimulatorSessionModel.updateMany({ address: member.platformUserId }, { $set: { entries: [] } });
-  // Access and earlier requests stay as proof they were honoured, no longer linked to the person.
-  await DataRequestModel.updateMany({ memberRef: String(memberId) }, { $set: { memberRef: 'deleted' } });
-  await MemberModel.deleteOne({ _id: memberId });
-  return {
-    reportsAnonymised,
-    deleted: { registrations: registrations.deletedCount, drafts: drafts.deletedCount, helpRequests: helpRequests.deletedCount, messages: inbox.deletedCount + outbox.deletedCount },
-  };
-}
-
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
+export { deleteMemberData, type DeletionResult } from '../db/repositories/personal-data.js';
 
 export async function purgeExpiredPersonalData(
   now: Date,
@@ -84,9 +20,8 @@ export async function purgeExpiredPersonalData(
 ): Promise<{ inactive: number; unregistered: number }> {
   const inactiveBefore = new Date(now.getTime() - (options.inactiveDays ?? RETENTION_INACTIVE_DAYS) * 24 * 3600_000);
   const unregisteredBefore = new Date(now.getTime() - options.unregisteredAfterHours * 3600_000);
-  const fields = { _id: 1, channel: 1, platformUserId: 1 };
-  const inactive = await MemberModel.find({ consent: { $ne: null }, lastInboundAt: { $lt: inactiveBefore } }, fields).lean();
-  const unregistered = await MemberModel.find({ consent: null, lastInboundAt: { $lt: unregisteredBefore } }, fields).lean();
+  const inactive = await findMembersSilentSince(inactiveBefore, true);
+  const unregistered = await findMembersSilentSince(unregisteredBefore, false);
   for (const m of inactive) await deleteMemberData(m, { keepReports: true });
   for (const m of unregistered) await deleteMemberData(m, { keepReports: false });
   return { inactive: inactive.length, unregistered: unregistered.length };
@@ -117,9 +52,7 @@ export async function purgeUnreferencedMedia(now: Date, options: { olderThanHour
   if (candidates.length === 0) return 0;
   const referenced = new Set<string>();
   // Submissions, drafts and runs in progress are where answers live.
-  for await (const s of SubmissionModel.find({}, { answers: 1 }).lean().cursor()) collectMediaIds(s.answers, referenced);
-  for await (const r of RunModel.find({}, { 'state.answers': 1 }).lean().cursor()) collectMediaIds(r.state, referenced);
-  for await (const m of MemberModel.find({ run: { $ne: null } }, { 'run.state.answers': 1 }).lean().cursor()) collectMediaIds(m.run, referenced);
+  await visitStoredAnswers((answers) => collectMediaIds(answers, referenced));
   let deleted = 0;
   for (const file of candidates) {
     if (referenced.has(String(file._id))) continue;

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { RunCoordinator } from 'node-cron';
-import { JobRunModel } from '../db/models.js';
+import { claimJobRun, deleteJobRunsStartedBefore, finishJobRun } from '../db/repositories/job-runs.js';
 
 export class MongoRunCoordinator implements RunCoordinator {
   constructor(readonly owner: string = `${process.pid}-${randomUUID().slice(0, 8)}`, private readonly now: () => Date = () => new Date()) {}
@@ -14,22 +14,16 @@ export class MongoRunCoordinator implements RunCoordinator {
   async shouldRun(key: string): Promise<boolean> {
     // Job names hold no ':' (see startSchedules), so the name is what precedes the first one.
     const job = key.split(':')[0] ?? key;
-    try {
-      await JobRunModel.collection.insertOne({ _id: key, job, owner: this.owner, startedAt: this.now(), finishedAt: null } as never);
-      return true;
-    } catch (err) {
-      if ((err as { code?: number }).code === 11000) return false;
-      throw err;
-    }
+    return claimJobRun(key, job, this.owner, this.now());
   }
 
   async onComplete(key: string): Promise<void> {
-    await JobRunModel.updateOne({ _id: key, owner: this.owner }, { $set: { finishedAt: this.now() } });
+    await finishJobRun(key, this.owner, this.now());
   }
 
   /** Forgets fires started before `before` (the table stays small; the stand-in has no TTL). */
   static async cleanup(before: Date): Promise<number> {
-    return (await JobRunModel.deleteMany({ startedAt: { $lt: before } })).deletedCount;
+    return deleteJobRunsStartedBefore(before);
   }
 }
 

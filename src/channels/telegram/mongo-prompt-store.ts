@@ -1,14 +1,12 @@
 /** The Telegram prompt store in MongoDB: paging and long-id buttons survive restarts and work across instances. */
-import { Coalescer, bulkWriteEach } from '../../db/coalesce.js';
-import { TelegramPromptModel } from '../../db/models.js';
+import { Coalescer } from '../../db/coalesce.js';
+import { findPrompt, savePrompts, type PromptWrite } from '../../db/repositories/telegram-prompts.js';
 import type { StoredPrompt } from './keyboard.js';
 import type { TelegramPromptStore } from './prompt-store.js';
 
-type Upsert = { updateOne: { filter: { _id: string }; update: { $set: { prompt: StoredPrompt; savedAt: Date } }; upsert: true } };
-
 export class MongoPromptStore implements TelegramPromptStore {
   /** Questions sent at the same moment to different people are stored in one bulk command. */
-  private readonly upserts = new Coalescer((ops: Upsert[]) => bulkWriteEach(TelegramPromptModel.collection, ops as never[]), { concurrency: 1 });
+  private readonly upserts = new Coalescer((writes: PromptWrite[]) => savePrompts(writes), { concurrency: 1 });
 
   /** Prompts whose write is under way: a press that comes right after the message must find them. */
   private readonly writing = new Map<string, StoredPrompt>();
@@ -17,8 +15,7 @@ export class MongoPromptStore implements TelegramPromptStore {
     const id = `${chatId}:${messageId}`;
     const pending = this.writing.get(id);
     if (pending) return structuredClone(pending);
-    const doc = await TelegramPromptModel.collection.findOne({ _id: id as never });
-    return doc ? (doc.prompt as StoredPrompt) : undefined;
+    return (await findPrompt(id)) as StoredPrompt | undefined;
   }
 
   async set(chatId: number, messageId: number, prompt: StoredPrompt): Promise<void> {
@@ -26,7 +23,7 @@ export class MongoPromptStore implements TelegramPromptStore {
     const copy = structuredClone(prompt);
     this.writing.set(id, copy);
     try {
-      await this.upserts.submit({ updateOne: { filter: { _id: id }, update: { $set: { prompt: copy, savedAt: new Date() } }, upsert: true } });
+      await this.upserts.submit({ id, prompt: copy, savedAt: new Date() });
     } finally {
       if (this.writing.get(id) === copy) this.writing.delete(id);
     }

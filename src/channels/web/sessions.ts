@@ -4,7 +4,10 @@
  * reload brings the conversation back.
  */
 import { randomBytes } from 'node:crypto';
-import { SIMULATOR_ADDRESS_PREFIX, SimulatorSessionModel } from '../../db/models.js';
+import { SIMULATOR_ADDRESS_PREFIX } from '../../db/models.js';
+import {
+  createSimulatorSession, deleteSimulatorSessionsIdleSince, pushTranscriptEntries, readTranscriptEntries, touchSimulatorSession,
+} from '../../db/repositories/simulator-sessions.js';
 import type { OutboundMessage } from '../../messages/index.js';
 
 /** How many entries a transcript keeps (the oldest go first). */
@@ -34,15 +37,14 @@ export function addressOf(session: string): string {
 
 export async function issueSession(now: Date): Promise<string> {
   const id = randomBytes(16).toString('base64url');
-  await SimulatorSessionModel.create({ _id: id, address: addressOf(id), createdAt: now, lastSeenAt: now });
+  await createSimulatorSession(id, addressOf(id), now);
   return id;
 }
 
 /** True when the server issued this id (and has not forgotten it); marks it seen. */
 export async function touchSession(id: string, now: Date): Promise<boolean> {
   if (!SESSION_ID.test(id)) return false;
-  const res = await SimulatorSessionModel.updateOne({ _id: id }, { $set: { lastSeenAt: now } });
-  return res.matchedCount === 1;
+  return touchSimulatorSession(id, now);
 }
 
 export function botEntry(message: OutboundMessage, at: Date, proactive = false): TranscriptEntry {
@@ -59,18 +61,13 @@ export function botEntry(message: OutboundMessage, at: Date, proactive = false):
 /** Appends entries in one update; returns the sequence number of the last one (0: no such session). */
 export async function appendEntries(filter: { _id: string } | { address: string }, entries: TranscriptEntry[]): Promise<number> {
   if (!entries.length) return 0;
-  const doc = await SimulatorSessionModel.findOneAndUpdate(
-    filter,
-    { $push: { entries: { $each: entries, $slice: -TRANSCRIPT_KEEP } }, $inc: { count: entries.length } },
-    { returnDocument: 'after', projection: { count: 1 } },
-  ).lean();
-  return doc?.count ?? 0;
+  return pushTranscriptEntries(filter, entries, TRANSCRIPT_KEEP);
 }
 
 export async function readTranscript(id: string): Promise<{ entries: NumberedEntry[]; lastSeq: number } | null> {
-  const doc = await SimulatorSessionModel.findById(id, { count: 1, entries: 1 }).lean();
+  const doc = await readTranscriptEntries(id);
   if (!doc) return null;
-  const entries = (doc.entries ?? []) as TranscriptEntry[];
+  const entries = doc.entries as TranscriptEntry[];
   const first = doc.count - entries.length + 1;
   return { entries: entries.map((entry, i) => ({ ...entry, seq: first + i })), lastSeq: doc.count };
 }
@@ -87,6 +84,5 @@ export function choiceLabel(entries: TranscriptEntry[], promptSeq: number, choic
 }
 
 export async function forgetIdleSessions(now: Date): Promise<number> {
-  const res = await SimulatorSessionModel.deleteMany({ lastSeenAt: { $lt: new Date(now.getTime() - SESSION_IDLE_DAYS * 24 * 3600_000) } });
-  return res.deletedCount;
+  return deleteSimulatorSessionsIdleSince(new Date(now.getTime() - SESSION_IDLE_DAYS * 24 * 3600_000));
 }

@@ -13,8 +13,11 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import rateLimit from 'express-rate-limit';
 import type { i18n as I18n } from 'i18next';
 import { z } from 'zod';
-import { AccessCodeModel, MemberModel, OutboxModel, ROLES } from '../../db/models.js';
-import type { InboundContent, InboundHandler, OutboundMessage } from '../../messages/index.js';
+import { ROLES } from '../../db/models.js';
+import { ensureSimulatorCode } from '../../db/repositories/access-codes.js';
+import { findMemberLanguage, findMemberProfile } from '../../db/repositories/members.js';
+import { findOutboxMessages } from '../../db/repositories/sent-messages.js';
+import type { InboundContent, InboundHandler } from '../../messages/index.js';
 import type { ChannelCapabilities, ChannelRateLimits, OutboundChannel, SendRequest, SendResult } from '../channel.js';
 import { securityHeaders } from '../../http/security.js';
 import { SUPPORTED_LANGUAGES, translatorFor, type SupportedLanguage } from '../../i18n.js';
@@ -213,7 +216,7 @@ export function createSimulatorRouter(deps: SimulatorDeps): Router {
           content,
         });
         // A resend of a message already handled (the answer was lost on the way): the same replies again.
-        const replies = handled ?? (((await OutboxModel.findById(`reply:web:${inboundId}`, { messages: 1 }).lean())?.messages ?? []) as OutboundMessage[]);
+        const replies = handled ?? (await findOutboxMessages(`reply:web:${inboundId}`));
         const at = now();
         const entries = replies.map((m) => botEntry(m, at));
         if (!transcript.some((e) => e.from === 'person' && e.messageId === messageId)) {
@@ -231,7 +234,7 @@ export function createSimulatorRouter(deps: SimulatorDeps): Router {
     try {
       const id = session(res);
       const transcript = await readTranscript(id);
-      const member = await MemberModel.findOne({ channel: 'web', platformUserId: addressOf(id) }, { language: 1 }).lean();
+      const member = await findMemberLanguage({ channel: 'web', platformUserId: addressOf(id) });
       res.json({ entries: transcript?.entries ?? [], lastSeq: transcript?.lastSeq ?? 0, language: member?.language ?? null });
     } catch (err) {
       next(err);
@@ -263,7 +266,7 @@ export function createSimulatorRouter(deps: SimulatorDeps): Router {
     try {
       const { role } = parsed.data;
       const code = `SIM-${role.toUpperCase()}`;
-      await AccessCodeModel.updateOne({ code }, { $setOnInsert: { code, role, simulatorOnly: true } }, { upsert: true });
+      await ensureSimulatorCode(code, role);
       const text = t(req)('simulator:roleCode', { role, code });
       await appendEntries({ _id: session(res) }, [{ from: 'note', text, at: now() }]);
       res.json({ role, code, text });
@@ -274,7 +277,7 @@ export function createSimulatorRouter(deps: SimulatorDeps): Router {
 
   router.get('/simulator/api/me', async (_req, res, next) => {
     try {
-      const member = await MemberModel.findOne({ channel: 'web', platformUserId: addressOf(session(res)) }, { name: 1, role: 1, villageCode: 1, language: 1 }).lean();
+      const member = await findMemberProfile({ channel: 'web', platformUserId: addressOf(session(res)) });
       res.json({ member });
     } catch (err) {
       next(err);

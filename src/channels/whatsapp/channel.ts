@@ -16,7 +16,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import express from 'express';
 import type { InboundSink } from '../../messages/index.js';
-import { DeliveryStatusModel, OutboxModel } from '../../db/models.js';
+import { markSentMessageFailed, recordDeliveryStatus } from '../../db/repositories/sent-messages.js';
 import type { Logger } from '../../logging/logger.js';
 import { withMediaId, type MediaDownloader } from '../../media/store.js';
 import type { GraphClient } from './graph.js';
@@ -76,29 +76,16 @@ export function createWhatsAppChannel(options: WhatsAppChannelOptions): WhatsApp
   }
 
   async function recordStatus(s: StatusEvent): Promise<void> {
-    try {
-      await DeliveryStatusModel.collection.insertOne({
-        _id: `whatsapp:${s.messageId}:${s.status}` as never,
-        channel: 'whatsapp',
-        platformMessageId: s.messageId,
-        status: s.status,
-        at: s.at,
-        recipient: s.recipient,
-        platformErrors: s.errors,
-        receivedAt: now(),
-      });
-    } catch (err) {
-      if ((err as { code?: number }).code === 11000) return; // a repeat: handled once
-      throw err;
-    }
+    const stored = await recordDeliveryStatus(
+      { channel: 'whatsapp', platformMessageId: s.messageId, status: s.status, at: s.at, recipient: s.recipient, platformErrors: s.errors },
+      now(),
+    );
+    if (!stored) return; // a repeat: handled once
     if (s.status === 'failed') {
       // Refused after it was accepted (131047 may come back this way too): the entry says so.
       const first = s.errors[0];
       const reason = first ? `${first.code}: ${first.title}` : 'failed';
-      await OutboxModel.updateOne(
-        { channel: 'whatsapp', platformMessageIds: s.messageId },
-        { $set: { status: 'failed', lastError: first?.code === WINDOW_CLOSED_CODE ? `window-closed: ${reason}` : reason } },
-      );
+      await markSentMessageFailed('whatsapp', s.messageId, first?.code === WINDOW_CLOSED_CODE ? `window-closed: ${reason}` : reason);
     }
     options.onStatus?.(s);
   }

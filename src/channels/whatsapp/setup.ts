@@ -7,7 +7,7 @@ import type express from 'express';
 import type { ChannelRegistry } from '../channel.js';
 import type { InboundSink } from '../../messages/index.js';
 import type { Config } from '../../config/index.js';
-import { MemberModel } from '../../db/models.js';
+import { findLastInboundAt } from '../../db/repositories/members.js';
 import type { i18n as I18n } from 'i18next';
 import { SUPPORTED_LANGUAGES } from '../../i18n.js';
 import type { Logger } from '../../logging/logger.js';
@@ -65,10 +65,7 @@ export function setUpWhatsApp(deps: {
           { ...(deps.i18n.getResourceBundle(lang, 'whatsapp') as Partial<WhatsAppTexts>), engineChooseHint: deps.i18n.t('engine:hint.choose', { lng: lang }) },
         ]),
       ),
-      lastInboundAt: async (to) => {
-        const member = await MemberModel.findOne({ channel: 'whatsapp', platformUserId: to }, { lastInboundAt: 1 }).lean();
-        return member?.lastInboundAt ?? null;
-      },
+      lastInboundAt: (to) => findLastInboundAt({ channel: 'whatsapp', platformUserId: to }),
       ...(deps.now ? { now: deps.now } : {}),
     }),
   );

@@ -37,3 +37,18 @@ export async function consumeCode(codeId: string, memberId: Types.ObjectId, role
   }
   return null;
 }
+
+/** The simulator's code for a role (created once, usable only in the simulator). */
+export async function ensureSimulatorCode(code: string, role: Role): Promise<void> {
+  await AccessCodeModel.updateOne({ code }, { $setOnInsert: { code, role, simulatorOnly: true } }, { upsert: true });
+}
+
+/** Removes the simulator's codes (where a real channel is configured); how many went. */
+export async function deleteSimulatorCodes(): Promise<number> {
+  return (await AccessCodeModel.deleteMany({ simulatorOnly: true })).deletedCount;
+}
+
+/** Stores a new code (the command line's `access-code`). */
+export async function createAccessCode(c: { code: string; role: Role; villageCode: string | null; expiresAt: Date }): Promise<void> {
+  await AccessCodeModel.create(c);
+}

@@ -109,6 +109,17 @@ export async function findMemberLanguage(address: Address): Promise<{ _id: Types
   return m ? { _id: m._id, language: m.language === 'en' ? 'en' : 'id' } : null;
 }
 
+/** What the simulator shows of a member (its id, name, role, village and language), or null. */
+export async function findMemberProfile(address: Address): Promise<{ _id: Types.ObjectId; name?: string | null; role: Role; villageCode?: string | null; language: Language } | null> {
+  return MemberModel.findOne({ channel: address.channel, platformUserId: address.platformUserId }, { name: 1, role: 1, villageCode: 1, language: 1 }).lean();
+}
+
+/** When the person last wrote to us (the WhatsApp service window), or null. */
+export async function findLastInboundAt(address: Address): Promise<Date | null> {
+  const member = await MemberModel.findOne({ channel: address.channel, platformUserId: address.platformUserId }, { lastInboundAt: 1 }).lean();
+  return member?.lastInboundAt ?? null;
+}
+
 export function normalizeMember(doc: MemberState): MemberState {
   return {
     ...doc,
@@ -118,4 +129,69 @@ export function normalizeMember(doc: MemberState): MemberState {
     run: doc.run ?? null,
     pendingConfirmation: doc.pendingConfirmation ?? null,
   };
+}
+
+/* ---- Runs about to expire (index { 'run.expiresAt' }, models/member.ts) ---- */
+
+/** A member with an active run, as the run sweep reads them. */
+export interface MemberWithRun {
+  _id: Types.ObjectId;
+  channel: string;
+  platformUserId: string;
+  language?: string;
+  optedOut?: boolean;
+  blocked?: boolean;
+  rev: number;
+  run: ActiveRun;
+}
+
+/** Members whose run expired by `now`. */
+export async function findMembersWithRunExpiredBy(now: Date): Promise<MemberWithRun[]> {
+  return (await MemberModel.find({ 'run.expiresAt': { $lte: now } }, { channel: 1, platformUserId: 1, rev: 1, run: 1 }).lean()) as unknown as MemberWithRun[];
+}
+
+/** Members whose run expires after `now` but by `remindFrom`, not yet reminded. */
+export async function findMembersWithRunToRemind(now: Date, remindFrom: Date): Promise<MemberWithRun[]> {
+  return (await MemberModel.find(
+    { 'run.reminderSentAt': null, 'run.expiresAt': { $gt: now, $lte: remindFrom } },
+    { channel: 1, platformUserId: 1, language: 1, optedOut: 1, blocked: 1, rev: 1, run: 1 },
+  ).lean()) as unknown as MemberWithRun[];
+}
+
+/** Drops the member's run, guarded by rev (by _id); false when someone wrote since. */
+export async function clearRunIfUnchanged(memberId: Types.ObjectId, rev: number): Promise<boolean> {
+  const res = await MemberModel.updateOne({ _id: memberId, rev }, { $set: { run: null }, $inc: { rev: 1 } });
+  return res.modifiedCount > 0;
+}
+
+/** Marks the run reminded, guarded by rev (by _id); false when someone wrote since. */
+export async function claimRunReminder(memberId: Types.ObjectId, rev: number, now: Date): Promise<boolean> {
+  const res = await MemberModel.updateOne({ _id: memberId, rev }, { $set: { 'run.reminderSentAt': now }, $inc: { rev: 1 } });
+  return res.modifiedCount > 0;
+}
+
+/* ---- Retention (no index: a daily scan over members) ---- */
+
+/** Members last heard from before `before`: registered (consent on record) or not. */
+export async function findMembersSilentSince(before: Date, registered: boolean): Promise<{ _id: Types.ObjectId; channel: string; platformUserId: string }[]> {
+  return MemberModel.find({ consent: registered ? { $ne: null } : null, lastInboundAt: { $lt: before } }, { _id: 1, channel: 1, platformUserId: 1 }).lean();
+}
+
+/* ---- The command line's admin (no index on role: run by hand, rarely) ---- */
+
+/** The first admin made, or null. */
+export async function findFirstAdminId(): Promise<Types.ObjectId | null> {
+  const existing = await MemberModel.findOne({ role: 'admin' }, { _id: 1 }).sort({ createdAt: 1 }).lean();
+  return existing ? existing._id : null;
+}
+
+/** A workspace-only admin (no chat account behind it); its id. */
+export async function createWorkspaceAdmin(platformUserId: string, name: string, now: Date): Promise<Types.ObjectId> {
+  const created = await MemberModel.create({ channel: 'web', platformUserId, name, role: 'admin', registeredAt: now });
+  return created._id;
+}
+
+/** A member's role (by _id), or null when there is no such member. */
+export async function findMemberRole(id: string): Promise<Role | null> {
+  return (await MemberModel.findById(id, { role: 1 }).lean())?.role ?? null;
 }

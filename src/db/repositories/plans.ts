@@ -1,10 +1,14 @@
 /** Village plans: one per village and year (index { villageCode, year } unique). */
-import { VillagePlanModel } from '../models.js';
+import type { Types } from 'mongoose';
+import { VillagePlanModel, type VillagePlan } from '../models.js';
+
+/** A village plan as stored (plain, lean). */
+export type VillagePlanRow = VillagePlan & { _id: Types.ObjectId };
 
 /** The activities of the village's latest plan, as flows offer them. */
 export async function activitiesOf(villageCode: string | null | undefined): Promise<{ id: string; title: string }[]> {
   if (!villageCode) return [];
-  const plan = await VillagePlanModel.findOne({ villageCode }).sort({ year: -1 }).lean();
+  const plan = await latestPlan(villageCode);
   return (plan?.activities ?? []).map((a) => ({ id: String(a._id), title: a.title }));
 }
 
@@ -19,4 +23,9 @@ export async function setActivityProgress(
   if (progress.status !== undefined) set['activities.$.status'] = progress.status;
   if (progress.percentDone !== undefined) set['activities.$.percentDone'] = progress.percentDone;
   await VillagePlanModel.updateOne({ villageCode, 'activities._id': activityId }, { $set: set });
+}
+
+/** The village's latest plan (plain), or null. */
+export async function latestPlan(villageCode: string): Promise<VillagePlanRow | null> {
+  return VillagePlanModel.findOne({ villageCode }).sort({ year: -1 }).lean();
 }

@@ -58,3 +58,15 @@ export async function countSubmissionsByFlow(memberId: Types.ObjectId, exceptFlo
   ]);
   return counts.map((c) => ({ flowId: c._id, n: c.n }));
 }
+
+/**
+ * What the plan-update digest counts for a village (index { villageCode, flowId, submittedAt }):
+ * village profiles since `since`, and risk reports not yet reviewed.
+ */
+export async function countVillageReports(villageCode: string, since: Date): Promise<{ profiles: number; risks: number }> {
+  const [profiles, risks] = await Promise.all([
+    SubmissionModel.countDocuments({ villageCode, flowId: 'profil-desa', submittedAt: { $gte: since } }),
+    SubmissionModel.countDocuments({ villageCode, flowId: 'laporan-risiko', 'review.status': 'baru' }),
+  ]);
+  return { profiles, risks };
+}
