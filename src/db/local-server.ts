@@ -61,10 +61,11 @@ function stopChild(child: ChildProcess, closeStdin: boolean): Promise<void> {
   });
 }
 
-async function startMongod(dataDir: string): Promise<LocalServer> {
+async function startMongod(dataDir: string, wantedPort?: number): Promise<LocalServer> {
   const dbPath = join(dataDir, 'mongod');
   mkdirSync(dbPath, { recursive: true });
-  const port = await freePort();
+  // Restarted after a crash: the same port, so the clients connected to it find it again.
+  const port = wantedPort ?? (await freePort());
   const child = spawn('mongod', ['--dbpath', dbPath, '--port', String(port), '--bind_ip', '127.0.0.1', '--quiet'], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -98,11 +99,20 @@ function ensureStandInJars(): void {
   if (result.status !== 0 || !present()) throw new LocalDatabaseError(`Fetching the MongoDB stand-in failed. ${HOW_TO_FIX}`);
 }
 
+export interface StandInOptions {
+  /** Listen here (default: a free port). */
+  port?: number;
+  /** Sync every commit to disk (default true). */
+  fsync?: boolean;
+  /** How often expired documents of TTL indexes are deleted (default 60 s, as mongod's TTL monitor). */
+  ttlMonitorMs?: number;
+}
+
 /**
  * Starts mongo-java-server. `dataFile` undefined keeps everything in memory (tests).
  * The child stops when its stdin closes, so it never outlives this process.
  */
-export async function startStandIn(dataFile?: string, options: { port?: number; fsync?: boolean } = {}): Promise<LocalServer> {
+export async function startStandIn(dataFile?: string, options: StandInOptions = {}): Promise<LocalServer> {
   // StandIn.java runs through Java's single-file launcher, which compiles it: a JDK, not just a JRE.
   if (!commandExists('java', ['-version']) || !commandExists('javac', ['-version'])) {
     throw new LocalDatabaseError(`A Java 17 JDK (java and javac) was not found for the local MongoDB stand-in. ${HOW_TO_FIX}`);
@@ -111,6 +121,7 @@ export async function startStandIn(dataFile?: string, options: { port?: number; 
   const args = ['-Xss4m', '-cp', join(standInLibDir, '*'), join(standInDir, 'StandIn.java'), String(options.port ?? 0)];
   if (dataFile) args.push(dataFile);
   if (options.fsync === false) args.push('--no-fsync');
+  if (options.ttlMonitorMs !== undefined) args.push(`--ttl-monitor-ms=${Math.max(1, Math.round(options.ttlMonitorMs))}`);
   const child = spawn('java', args, { stdio: ['pipe', 'pipe', 'pipe'] });
   const stderrTail: string[] = [];
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -167,8 +178,8 @@ function supervise(child: ChildProcess, closeStdin: boolean): Pick<LocalServer, 
 }
 
 /** Starts the best local server available, storing data under dataDir. */
-export async function startLocalServer(dataDir: string, options: { port?: number; fsync?: boolean } = {}): Promise<LocalServer> {
+export async function startLocalServer(dataDir: string, options: StandInOptions = {}): Promise<LocalServer> {
   mkdirSync(dataDir, { recursive: true });
-  if (commandExists('mongod', ['--version'])) return startMongod(dataDir);
+  if (commandExists('mongod', ['--version'])) return startMongod(dataDir, options.port);
   return startStandIn(join(dataDir, 'suaradesa.mv.db'), options);
 }
