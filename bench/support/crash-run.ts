@@ -1,8 +1,10 @@
 /**
- * The crash drill shared by bench/crash.ts and test/pipeline/crash-app.test.ts: members walk
- * /start -> registration -> laporan-risiko through the real service's webhook while the service
- * process (or its whole process group, with the embedded database) is killed with SIGKILL at
- * random moments and started again on the same data and port.
+ * The crash drill shared by bench/crash.ts, test/pipeline/crash-app.test.ts and
+ * test/pipeline/crash-database.test.ts: members walk /start -> registration -> laporan-risiko
+ * through the real service's webhook while the service process (or its whole process group,
+ * with the embedded database) is killed with SIGKILL at random moments and started again on the
+ * same data and port; or (mode 'database') only its database is killed with SIGKILL, the
+ * service lives on, and `/readyz` must answer 200 again within `readyWithinMs`.
  *
  * Each member behaves like a person and like Telegram: an update is posted until it is answered
  * 200 (a refused connection or a 503 is sent again, as Telegram re-delivers), and the next
@@ -13,13 +15,21 @@
  */
 import { existsSync } from 'node:fs';
 import type { FakeTelegram } from '../../test/fakes/telegram-bot-api.js';
-import { CHAT0, SECRET, name, updateFor, walk, startServiceChild, type MemberRecord, type ServiceChild, type ServiceChildOptions } from './telegram-load.js';
+import { CHAT0, SECRET, childrenOf, cmdline, name, updateFor, walk, startServiceChild, type MemberRecord, type ServiceChild, type ServiceChildOptions } from './telegram-load.js';
 
 export interface CrashOptions {
   members: number;
   kills: number;
-  /** 'app': SIGKILL the service process; 'group': its whole process group (with the embedded database). */
-  mode: 'app' | 'group';
+  /**
+   * 'app': SIGKILL the service process; 'group': its whole process group (with the embedded
+   * database); 'database': only the database (the embedded one, which the service restarts, or
+   * through `killDatabase` an external one, which that restarts).
+   */
+  mode: 'app' | 'group' | 'database';
+  /** Mode 'database' with MONGODB_URI: kills the external database with SIGKILL and starts it again on the same port and data. */
+  killDatabase?: () => Promise<void>;
+  /** Mode 'database': how soon after a kill `/readyz` must answer 200 (default 30 s); a later answer is counted as late. */
+  readyWithinMs?: number;
   fake: FakeTelegram;
   child: Omit<ServiceChildOptions, 'detached'>;
   /** Kill after a random time in [min, max] ms from the previous (re)start. */
@@ -42,7 +52,10 @@ export interface CrashResult {
   repliesMissing: number;
   /** Chats whose number of replies differs from the most common one (re-asked questions, or missing). */
   chatsOffWalk: number;
+  /** downMs: until the service was started again (modes 'app', 'group') or until `/readyz` answered 200 (mode 'database'). */
   kills: { atMs: number; signal: string; downMs: number }[];
+  /** Mode 'database': kills after which `/readyz` was not 200 within `readyWithinMs`. */
+  readyLate: number;
   retries: number;
   replyWaitsTimedOut: number;
   durationS: number;
@@ -127,6 +140,8 @@ export async function crashRun(options: CrashOptions): Promise<CrashResult> {
   const allWalked = Promise.all(walking).then(() => (walkingDone = true));
 
   const kills: CrashResult['kills'] = [];
+  let readyLate = 0;
+  const readyWithinMs = options.readyWithinMs ?? 30_000;
   for (let k = 0; k < options.kills; k++) {
     await Promise.race([sleep(between(options.killAfterMs ?? [1500, 5000])), allWalked]);
     if (walkingDone) {
@@ -134,6 +149,20 @@ export async function crashRun(options: CrashOptions): Promise<CrashResult> {
       break;
     }
     const atMs = Date.now() - started;
+    if (options.mode === 'database') {
+      const t0 = Date.now();
+      await (options.killDatabase ?? (() => killEmbeddedDatabase(child)))();
+      // Counted from the kill (with MONGODB_URI, the supervisor's restart of the database is inside).
+      const ready = await readyAgain(child.port, Math.max(0, readyWithinMs - (Date.now() - t0)));
+      if (!ready) {
+        readyLate++;
+        log(`  kill ${k + 1} of the database: /readyz not 200 within ${readyWithinMs / 1000} s`);
+        if (!(await readyAgain(child.port, 10 * readyWithinMs))) throw new Error(`the service did not get its database back within ${(11 * readyWithinMs) / 1000} s of kill ${k + 1}`);
+      }
+      kills.push({ atMs, signal: 'SIGKILL', downMs: Date.now() - t0 });
+      log(`  kill ${k + 1} of the database at ${(atMs / 1000).toFixed(1)} s; /readyz 200 again after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      continue;
+    }
     const dbPid = child.dbPid;
     if (options.mode === 'group') process.kill(-child.proc.pid!, 'SIGKILL');
     else child.proc.kill('SIGKILL');
@@ -205,11 +234,36 @@ export async function crashRun(options: CrashOptions): Promise<CrashResult> {
     repliesMissing,
     chatsOffWalk: perChat.filter((n) => n !== usual).length,
     kills,
+    readyLate,
     retries,
     replyWaitsTimedOut,
     durationS: (Date.now() - started) / 1000,
     lostDetail,
   };
+}
+
+/** SIGKILL of the embedded database the service runs (its child process now: a restarted one has a new pid). */
+async function killEmbeddedDatabase(child: ServiceChild): Promise<void> {
+  const pid = childrenOf(child.proc.pid!).find((p) => /StandIn|mongod/.test(cmdline(p)));
+  if (!pid) throw new Error('no embedded database process under the service');
+  process.kill(pid, 'SIGKILL');
+  while (existsSync(`/proc/${pid}`)) await sleep(20);
+}
+
+/** Polls `/readyz` until it answers 200; false after `withinMs`. */
+async function readyAgain(port: number, withinMs: number): Promise<boolean> {
+  const deadline = Date.now() + withinMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(Math.max(100, Math.min(5000, deadline - Date.now()))) });
+      await res.arrayBuffer();
+      if (res.status === 200) return true;
+    } catch {
+      // refused, or no answer yet
+    }
+    await sleep(100);
+  }
+  return false;
 }
 
 export function formatCrash(r: CrashResult): string {

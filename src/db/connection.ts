@@ -7,6 +7,11 @@
  * (`local-database.json`, removed on stop), and the command-line tools (`npm run access-code`,
  * `npm run admin`, `npm run seed`) connect to that server when it answers; they start their
  * own only when no service runs.
+ *
+ * The service's client is watched (watchdog.ts): if it stays stuck while the database answers a
+ * new connection, it is recreated in place (or, with DATABASE_STUCK_ACTION=exit, the process
+ * exits for its supervisor). That holds for the embedded database, which the service also
+ * restarts when it dies, and for MONGODB_URI, which something else restarts.
  */
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +20,7 @@ import type { Config } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 import { resolveDataDir } from '../paths.js';
 import { startLocalServer, type LocalServer } from './local-server.js';
+import { DatabaseWatchdog, mainClientAnswers } from './watchdog.js';
 
 export interface Database {
   connection: mongoose.Connection;
@@ -101,7 +107,7 @@ export async function connectToRunning(dataDir: string): Promise<string | null> 
 }
 
 export async function connectDatabase(
-  config: Pick<Config, 'MONGODB_URI' | 'DATA_DIR'>,
+  config: Pick<Config, 'MONGODB_URI' | 'DATA_DIR'> & Partial<Pick<Config, 'DATABASE_STUCK_SECONDS' | 'DATABASE_STUCK_ACTION'>>,
   logger: Logger,
   options: {
     onFatal?: (message: string) => void;
@@ -161,8 +167,9 @@ export async function connectDatabase(
   }
   // Models are registered on import; importing here makes sure they exist before ensureIndexes.
   await import('./models.js');
+  const connectOptions: mongoose.ConnectOptions = { serverSelectionTimeoutMS: 10_000 };
   try {
-    await mongoose.connect(uri, { serverSelectionTimeoutMS: 10_000 });
+    await mongoose.connect(uri, connectOptions);
   } catch (err) {
     await localServer?.stop();
     const host = safeHost(uri);
@@ -174,9 +181,21 @@ export async function connectDatabase(
     published = resolveDataDir(config.DATA_DIR);
     publishRunning(published, localServer);
   }
+  const watchdog =
+    options.role === 'client'
+      ? null
+      : new DatabaseWatchdog({
+          uri,
+          connectOptions,
+          logger,
+          stuckAfterMs: (config.DATABASE_STUCK_SECONDS ?? 10) * 1000,
+          onStuck: config.DATABASE_STUCK_ACTION ?? 'reconnect',
+        });
+  watchdog?.start();
 
   return databaseHandle(localServer, async () => {
     closing = true;
+    await watchdog?.stop();
     if (published) unpublishRunning(published);
     await mongoose.disconnect();
     await localServer?.stop();
@@ -187,15 +206,8 @@ function databaseHandle(localServer: LocalServer | null, close: () => Promise<vo
   return {
     connection: mongoose.connection,
     localServer,
-    async isReady() {
-      try {
-        if (mongoose.connection.readyState !== 1 || !mongoose.connection.db) return false;
-        await mongoose.connection.db.admin().ping();
-        return true;
-      } catch {
-        return false;
-      }
-    },
+    // A client that does not answer within 3 s is not ready (readiness never hangs).
+    isReady: () => mainClientAnswers(3_000),
     close,
   };
 }

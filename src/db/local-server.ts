@@ -19,6 +19,8 @@ export interface LocalServer {
   uri: string;
   /** Where the data lives, or 'memory'. */
   dataPath: string;
+  /** The server's process id. */
+  pid: number | null;
   /** Called once if the server dies on its own (not through stop()). */
   onUnexpectedExit(listener: (code: number | null, signal: string | null) => void): void;
   stop(): Promise<void>;
@@ -162,13 +164,14 @@ export async function startStandIn(dataFile?: string, options: StandInOptions = 
 }
 
 /** stop() for a child, and a way to hear when it dies on its own. */
-function supervise(child: ChildProcess, closeStdin: boolean): Pick<LocalServer, 'stop' | 'onUnexpectedExit'> {
+function supervise(child: ChildProcess, closeStdin: boolean): Pick<LocalServer, 'stop' | 'onUnexpectedExit' | 'pid'> {
   let stopping = false;
   const listeners: ((code: number | null, signal: string | null) => void)[] = [];
   child.once('exit', (code, signal) => {
     if (!stopping) for (const l of listeners) l(code, signal);
   });
   return {
+    pid: child.pid ?? null,
     onUnexpectedExit: (listener) => void listeners.push(listener),
     stop: () => {
       stopping = true;
