@@ -5,6 +5,8 @@
  *   const proxy = await tcpProxy({ host: '127.0.0.1', port: 27017 });
  *   // connect to 127.0.0.1:<proxy.port>
  *   proxy.freeze();   // the connections open now go silent both ways, never closed (new ones work)
+ *   proxy.freezeNext('findAndModify');   // the next such request gets no answer
+ *   await proxy.cut(); await proxy.restore();   // connections dropped, new ones refused; then back on the same port
  */
 import net from 'node:net';
 
@@ -12,6 +14,12 @@ export interface TcpProxy {
   port: number;
   /** Connections open now stop passing bytes in either direction and are never closed: a peer gone silent. Later connections pass. */
   freeze(): void;
+  /** The next request containing `marker` (e.g. a command name) goes unanswered: its connection goes silent as freeze() does. Once. */
+  freezeNext(marker: string): void;
+  /** Drops every connection and refuses new ones (the database gone). */
+  cut(): Promise<void>;
+  /** Listens again on the same port. */
+  restore(): Promise<void>;
   /** Connections passed since the proxy started. */
   readonly connections: number;
   close(): Promise<void>;
@@ -20,6 +28,7 @@ export interface TcpProxy {
 export async function tcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const links = new Set<{ client: net.Socket; upstream: net.Socket; frozen: boolean }>();
   let connections = 0;
+  let freezeMarker: Buffer | null = null;
   const server = net.createServer((client) => {
     connections++;
     const upstream = net.connect(target.port, target.host);
@@ -32,26 +41,40 @@ export async function tcpProxy(target: { host: string; port: number }): Promise<
     };
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
-    client.on('data', (chunk: Buffer) => void (link.frozen || upstream.write(chunk)));
+    client.on('data', (chunk: Buffer) => {
+      if (freezeMarker && chunk.includes(freezeMarker)) {
+        freezeMarker = null;
+        link.frozen = true;
+      }
+      if (!link.frozen) upstream.write(chunk);
+    });
     upstream.on('data', (chunk: Buffer) => void (link.frozen || client.write(chunk)));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  const cut = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      for (const link of links) {
+        link.client.destroy();
+        link.upstream.destroy();
+      }
+    });
   return {
-    port: (server.address() as net.AddressInfo).port,
+    port,
     freeze() {
       for (const link of links) link.frozen = true;
     },
+    freezeNext(marker) {
+      freezeMarker = Buffer.from(marker);
+    },
+    cut,
+    restore: () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve)),
     get connections() {
       return connections;
     },
     async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const link of links) {
-          link.client.destroy();
-          link.upstream.destroy();
-        }
-      });
+      if (server.listening) await cut();
     },
   };
 }
