@@ -12,19 +12,16 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { startService, type RunningService } from '../../src/service.js';
-import { uniqueDatabaseUri } from '../helpers/db.js';
-import { tcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { proxiedTestDatabase, type TcpProxy } from '../helpers/tcp-proxy.js';
 
 let proxy: TcpProxy;
 let service: RunningService;
 let base: string;
 
 beforeAll(async () => {
-  const uri = new URL(uniqueDatabaseUri());
-  proxy = await tcpProxy({ host: uri.hostname, port: Number(uri.port || 27017) });
-  uri.host = `127.0.0.1:${proxy.port}`;
-  uri.searchParams.set('directConnection', 'true');
-  const config = loadConfig({ MONGODB_URI: uri.toString(), PORT: '0', SIMULATOR: 'on', DATABASE_STUCK_SECONDS: '3' });
+  const db = await proxiedTestDatabase();
+  proxy = db.proxy;
+  const config = loadConfig({ MONGODB_URI: db.uri, PORT: '0', SIMULATOR: 'on', DATABASE_STUCK_SECONDS: '3' });
   service = await startService(config, createLogger({ level: 'silent' }), { cron: false });
   base = `http://127.0.0.1:${service.port}`;
 });

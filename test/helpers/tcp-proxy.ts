@@ -9,6 +9,7 @@
  *   await proxy.cut(); await proxy.restore();   // connections dropped, new ones refused; then back on the same port
  */
 import net from 'node:net';
+import { uniqueDatabaseUri } from './db.js';
 
 export interface TcpProxy {
   port: number;
@@ -77,4 +78,13 @@ export async function tcpProxy(target: { host: string; port: number }): Promise<
       if (server.listening) await cut();
     },
   };
+}
+
+/** A database of its own on the test server, reached through a proxy: the proxy and the URI to connect to. */
+export async function proxiedTestDatabase(): Promise<{ proxy: TcpProxy; uri: string }> {
+  const uri = new URL(uniqueDatabaseUri());
+  const proxy = await tcpProxy({ host: uri.hostname, port: Number(uri.port || 27017) });
+  uri.host = `127.0.0.1:${proxy.port}`;
+  uri.searchParams.set('directConnection', 'true');
+  return { proxy, uri: uri.toString() };
 }

@@ -12,19 +12,16 @@ import type { InboundMessage } from '../../src/chat/types.js';
 import { ensureIndexes } from '../../src/db/connection.js';
 import { InboxModel } from '../../src/db/models.js';
 import { Inbox } from '../../src/pipeline/inbox.js';
-import { uniqueDatabaseUri } from '../helpers/db.js';
-import { tcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { proxiedTestDatabase, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { captureLogger } from './helpers.js';
 
 let proxy: TcpProxy;
 let inbox: Inbox | undefined;
 
 beforeAll(async () => {
-  const uri = new URL(uniqueDatabaseUri());
-  proxy = await tcpProxy({ host: uri.hostname, port: Number(uri.port || 27017) });
-  uri.host = `127.0.0.1:${proxy.port}`;
-  uri.searchParams.set('directConnection', 'true');
-  await mongoose.connect(uri.toString(), { serverSelectionTimeoutMS: 1000, heartbeatFrequencyMS: 500 });
+  const db = await proxiedTestDatabase();
+  proxy = db.proxy;
+  await mongoose.connect(db.uri, { serverSelectionTimeoutMS: 1000, heartbeatFrequencyMS: 500 });
   await ensureIndexes();
 });
 afterAll(async () => {
