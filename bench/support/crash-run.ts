@@ -56,6 +56,10 @@ export interface CrashResult {
   kills: { atMs: number; signal: string; downMs: number }[];
   /** Mode 'database': kills after which `/readyz` was not 200 within `readyWithinMs`. */
   readyLate: number;
+  /** Milliseconds from each platform OK to its durable record in the service (gathered before each kill and at the end). */
+  recordGapsMs: number[];
+  /** For each reply sent twice: how long before the kill its first copy was accepted by the Bot API (ms). */
+  twiceSentBeforeKillMs: number[];
   retries: number;
   replyWaitsTimedOut: number;
   durationS: number;
@@ -140,6 +144,7 @@ export async function crashRun(options: CrashOptions): Promise<CrashResult> {
   const allWalked = Promise.all(walking).then(() => (walkingDone = true));
 
   const kills: CrashResult['kills'] = [];
+  const recordGapsMs: number[] = [];
   let readyLate = 0;
   const readyWithinMs = options.readyWithinMs ?? 30_000;
   for (let k = 0; k < options.kills; k++) {
@@ -148,6 +153,7 @@ export async function crashRun(options: CrashOptions): Promise<CrashResult> {
       log(`  (all members finished before kill ${k + 1})`);
       break;
     }
+    if (options.mode !== 'database') recordGapsMs.push(...(await child.request<number[]>('gaps').catch(() => [])));
     const atMs = Date.now() - started;
     if (options.mode === 'database') {
       const t0 = Date.now();
@@ -176,6 +182,7 @@ export async function crashRun(options: CrashOptions): Promise<CrashResult> {
   }
   await allWalked;
   await child.drained();
+  recordGapsMs.push(...(await child.request<number[]>('gaps')));
   const stats = await child.stats();
   const stored = await child.request<MemberRecord[]>('members');
   await child.stop();
@@ -219,6 +226,7 @@ export async function crashRun(options: CrashOptions): Promise<CrashResult> {
     repliesMissing += Math.max(0, owed - got);
     perChat.push(got);
   }
+  const twiceSentBeforeKillMs = sentTwiceBeforeKill(fake, kills.map((k) => started + k.atMs));
   const freq = new Map<number, number>();
   for (const n of perChat) freq.set(n, (freq.get(n) ?? 0) + 1);
   const usual = [...freq].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 0;
@@ -235,11 +243,37 @@ export async function crashRun(options: CrashOptions): Promise<CrashResult> {
     chatsOffWalk: perChat.filter((n) => n !== usual).length,
     kills,
     readyLate,
+    recordGapsMs,
+    twiceSentBeforeKillMs,
     retries,
     replyWaitsTimedOut,
     durationS: (Date.now() - started) / 1000,
     lostDetail,
   };
+}
+
+/**
+ * The replies the Bot API accepted twice (same chat, same text, one copy before a kill and one
+ * after it): for each, how long before that kill the first copy was accepted (negative: after
+ * it, a request already on its way).
+ */
+function sentTwiceBeforeKill(fake: FakeTelegram, killsAt: number[]): number[] {
+  const firstAt = new Map<string, number>();
+  const out: number[] = [];
+  for (const call of fake.callsTo('sendMessage')) {
+    if (!call.ok) continue;
+    const key = `${String(call.params.chat_id)}\u0000${String(call.params.text)}`;
+    const first = firstAt.get(key);
+    if (first === undefined) {
+      firstAt.set(key, call.at);
+      continue;
+    }
+    // The kill that cut its record off: the first one after the first copy. A copy whose request
+    // left before the kill can be accepted a moment after it (negative: in flight at the kill).
+    const kill = killsAt.find((k) => k >= first - 500);
+    if (kill !== undefined && kill <= call.at) out.push(kill - first);
+  }
+  return out;
 }
 
 /** SIGKILL of the embedded database the service runs (its child process now: a restarted one has a new pid). */
@@ -264,6 +298,18 @@ async function readyAgain(port: number, withinMs: number): Promise<boolean> {
     await sleep(100);
   }
   return false;
+}
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+
+/** The send/record window: platform OK -> durable record, p50/p99/max over every send. */
+export function formatGaps(r: CrashResult): string {
+  const g = [...r.recordGapsMs].sort((a, b) => a - b);
+  const before = [...r.twiceSentBeforeKillMs].sort((a, b) => a - b).map((ms) => `${ms} ms`);
+  return (
+    `platform OK -> durable record: p50 ${pct(g, 50).toFixed(1)} ms, p99 ${pct(g, 99).toFixed(1)} ms, max ${(g.at(-1) ?? NaN).toFixed(1)} ms (${g.length} sends); ` +
+    `sent twice ${r.repliesTwice}${before.length ? ` (first copies accepted ${before.join(', ')} before the kill)` : ''}`
+  );
 }
 
 export function formatCrash(r: CrashResult): string {
