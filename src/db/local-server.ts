@@ -5,11 +5,13 @@
  *   2. else mongo-java-server (Java 17, jars from Maven Central) with H2 file storage.
  * Binaries are never downloaded at run time from outside the package registries.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
 import { projectRoot, standInDir, standInLibDir } from '../paths.js';
 
 export type LocalServerKind = 'mongod' | 'mongo-java-server';
@@ -35,6 +37,37 @@ const HOW_TO_FIX =
 
 function commandExists(command: string, args: string[]): boolean {
   return spawnSync(command, args, { stdio: 'ignore' }).status === 0;
+}
+
+/** Whether a JDK is installed, asked once per process (two JVM starts: seconds of a restart on a busy machine). */
+let jdkFound: boolean | undefined;
+function jdkInstalled(): boolean {
+  jdkFound ??= commandExists('java', ['-version']) && commandExists('javac', ['-version']);
+  return jdkFound;
+}
+
+/**
+ * StandIn.java compiled once per version of it (keyed by its hash) into
+ * tools/mongo-standin/.classes/: Java's single-file launcher compiles it at every start, which
+ * took 10 s of a 10 s start (2 s from compiled classes) on a busy machine, and a restart after
+ * the database died waits for it. Null when it can't be compiled there (a read-only install):
+ * the single-file launcher runs it then.
+ */
+async function compiledStandIn(source: string): Promise<string | null> {
+  const hash = createHash('sha256').update(readFileSync(source)).digest('hex').slice(0, 16);
+  const dir = join(standInDir, '.classes', hash);
+  if (existsSync(join(dir, 'StandIn.class'))) return dir;
+  const building = `${dir}.${process.pid}.tmp`;
+  try {
+    mkdirSync(building, { recursive: true });
+    await promisify(execFile)('javac', ['-nowarn', '-cp', join(standInLibDir, '*'), '-d', building, source]);
+    renameSync(building, dir);
+  } catch {
+    // Not writable, or another process finished first (then its classes are there).
+  } finally {
+    rmSync(building, { recursive: true, force: true });
+  }
+  return existsSync(join(dir, 'StandIn.class')) ? dir : null;
 }
 
 /** A TCP port free on 127.0.0.1 right now (for mongod here; tests use it for their servers too). */
@@ -115,12 +148,15 @@ export interface StandInOptions {
  * The child stops when its stdin closes, so it never outlives this process.
  */
 export async function startStandIn(dataFile?: string, options: StandInOptions = {}): Promise<LocalServer> {
-  // StandIn.java runs through Java's single-file launcher, which compiles it: a JDK, not just a JRE.
-  if (!commandExists('java', ['-version']) || !commandExists('javac', ['-version'])) {
+  // StandIn.java is compiled (javac, or the single-file launcher): a JDK, not just a JRE.
+  if (!jdkInstalled()) {
     throw new LocalDatabaseError(`A Java 17 JDK (java and javac) was not found for the local MongoDB stand-in. ${HOW_TO_FIX}`);
   }
   ensureStandInJars();
-  const args = ['-Xss4m', '-cp', join(standInLibDir, '*'), join(standInDir, 'StandIn.java'), String(options.port ?? 0)];
+  const source = join(standInDir, 'StandIn.java');
+  const classes = await compiledStandIn(source);
+  const launch = classes ? ['-cp', `${join(standInLibDir, '*')}${delimiter}${classes}`, 'StandIn'] : ['-cp', join(standInLibDir, '*'), source];
+  const args = ['-Xss4m', ...launch, String(options.port ?? 0)];
   if (dataFile) args.push(dataFile);
   if (options.fsync === false) args.push('--no-fsync');
   if (options.ttlMonitorMs !== undefined) args.push(`--ttl-monitor-ms=${Math.max(1, Math.round(options.ttlMonitorMs))}`);
