@@ -65,6 +65,8 @@ export async function mainClientAnswers(timeoutMs: number): Promise<boolean> {
 export class DatabaseWatchdog {
   /** Times the client was recreated. */
   recoveries = 0;
+  /** Checks done so far. */
+  checks = 0;
   private readonly stuckAfterMs: number;
   private readonly intervalMs: number;
   private readonly pingTimeoutMs: number;
@@ -103,6 +105,7 @@ export class DatabaseWatchdog {
       this.checking = this.check()
         .catch((err: unknown) => this.options.logger.error({ err }, 'database watchdog: check failed'))
         .finally(() => {
+          this.checks++;
           this.checking = null;
           this.plan();
         });
