@@ -44,6 +44,8 @@ import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
 import org.h2.mvstore.MVStore;
 
 public class StandIn {
@@ -378,10 +380,21 @@ public class StandIn {
         @Override public void expireNow() { expire(this, listDatabaseNames(), getClock().instant()); }
     }
 
-    /** H2 backend that commits (and syncs) before a write is acknowledged. */
+    /**
+     * H2 backend that commits (and syncs) before a write is acknowledged. A commit takes every
+     * change made so far, other commands' too, so it waits until no command is half-way: an
+     * insert puts the document and then its index entries, and a commit between the two, with a
+     * kill -9 before the next, left a document its `_id` index did not know (found by status, not
+     * by `_id`: the service could neither see nor record that message again). Commands run side by
+     * side under a shared lock; a commit takes it exclusively, for the commit only (not the sync).
+     */
     static final class DurableH2Backend extends H2Backend implements Expiring {
         private final MVStore store;
         private final boolean fsync;
+        private final ReentrantReadWriteLock commands = new ReentrantReadWriteLock();
+        private final Object committing = new Object();
+        /** Commands can nest (a message runs a command): only the outermost one persists. */
+        private final ThreadLocal<int[]> depth = ThreadLocal.withInitial(() -> new int[1]);
 
         DurableH2Backend(MVStore store, boolean fsync) {
             super(store);
@@ -395,32 +408,47 @@ public class StandIn {
             return new IndexedH2Database(databaseName, getMvStore(), getCursorRegistry());
         }
 
+        /** Runs a command under the shared lock; the outermost one then commits what it (and others) wrote. */
+        private <T> T command(Supplier<T> run) {
+            int[] nesting = depth.get();
+            commands.readLock().lock();
+            nesting[0]++;
+            try {
+                return run.get();
+            } finally {
+                nesting[0]--;
+                commands.readLock().unlock();
+                if (nesting[0] == 0) persist();
+            }
+        }
+
         private void persist() {
             // One commit covers every write made so far; concurrent commands share it.
-            synchronized (store) {
+            synchronized (committing) {
                 if (!store.hasUnsavedChanges()) return;
-                store.commit();
+                commands.writeLock().lock();
+                try {
+                    store.commit();
+                } finally {
+                    commands.writeLock().unlock();
+                }
                 if (fsync) store.sync();
             }
         }
 
         /** Expired documents are deleted and committed like any other write. */
         @Override public void expireNow() {
-            if (expire(this, listDatabaseNames(), getClock().instant()) > 0) persist();
+            command(() -> expire(this, listDatabaseNames(), getClock().instant()));
         }
 
         @Override
         public Document handleMessage(MongoMessage message) {
-            Document answer = super.handleMessage(message);
-            persist();
-            return answer;
+            return command(() -> super.handleMessage(message));
         }
 
         @Override
         public Document handleCommand(Channel channel, String database, String command, Document query) {
-            Document answer = super.handleCommand(channel, database, command, query);
-            persist();
-            return answer;
+            return command(() -> super.handleCommand(channel, database, command, query));
         }
     }
 
