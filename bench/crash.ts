@@ -4,7 +4,10 @@
  * SIGKILL at random moments three times and started again on the same data:
  *   round 1: the app process only (the embedded database, its child, stops cleanly with it);
  *   round 2: the whole process group, the embedded database included (kill -9 of everything).
- * Prints acknowledged answers, answers stored, lost, stored twice, replies owed vs sent.
+ * Prints acknowledged answers, answers stored, lost, stored twice, replies owed vs sent, and the
+ * window a kill can double a reply in: milliseconds from each platform OK to the dispatcher's
+ * durable record of it (p50/p99/max), and for each reply sent twice how long before the kill
+ * its first copy went out.
  * Target: 0 lost, 0 stored twice; every owed reply sent (a reply whose send had succeeded just
  * before the kill, with its result not yet written, goes out again: the platform has no
  * idempotency key, so that gap can be narrowed, not closed). With MONGODB_URI set, round 1
@@ -15,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../src/db/local-server.js';
 import { startFakeTelegram } from '../test/fakes/telegram-bot-api.js';
-import { crashRun, formatCrash } from './support/crash-run.js';
+import { crashRun, formatCrash, formatGaps } from './support/crash-run.js';
 import { TOKEN } from './support/telegram-load.js';
 import { withDatabase } from './webhook.js';
 
@@ -36,6 +39,7 @@ async function round(label: string, mode: 'app' | 'group', mongodbUri?: string) 
       log: (line) => console.log(line),
     });
     console.log(`  ${formatCrash(r)}`);
+    console.log(`  ${formatGaps(r)}`);
     if (r.lostDetail.length) console.log(`  lost, e.g.: ${r.lostDetail.join('; ')}`);
     const met = r.lost === 0 && r.storedTwice === 0;
     console.log(

@@ -1,8 +1,10 @@
 /**
- * The crash drill shared by bench/crash.ts and test/pipeline/crash-app.test.ts: members walk
- * /start -> registration -> laporan-risiko through the real service's webhook while the service
- * process (or its whole process group, with the embedded database) is killed with SIGKILL at
- * random moments and started again on the same data and port.
+ * The crash drill shared by bench/crash.ts, test/pipeline/crash-app.test.ts and
+ * test/pipeline/crash-database.test.ts: members walk /start -> registration -> laporan-risiko
+ * through the real service's webhook while the service process (or its whole process group,
+ * with the embedded database) is killed with SIGKILL at random moments and started again on the
+ * same data and port; or (mode 'database') only its database is killed with SIGKILL, the
+ * service lives on, and `/readyz` must answer 200 again within `readyWithinMs`.
  *
  * Each member behaves like a person and like Telegram: an update is posted until it is answered
  * 200 (a refused connection or a 503 is sent again, as Telegram re-delivers), and the next
@@ -13,13 +15,21 @@
  */
 import { existsSync } from 'node:fs';
 import type { FakeTelegram } from '../../test/fakes/telegram-bot-api.js';
-import { CHAT0, SECRET, name, updateFor, walk, startServiceChild, type MemberRecord, type ServiceChild, type ServiceChildOptions } from './telegram-load.js';
+import { CHAT0, SECRET, childrenOf, cmdline, name, updateFor, walk, startServiceChild, type MemberRecord, type ServiceChild, type ServiceChildOptions } from './telegram-load.js';
 
 export interface CrashOptions {
   members: number;
   kills: number;
-  /** 'app': SIGKILL the service process; 'group': its whole process group (with the embedded database). */
-  mode: 'app' | 'group';
+  /**
+   * 'app': SIGKILL the service process; 'group': its whole process group (with the embedded
+   * database); 'database': only the database (the embedded one, which the service restarts, or
+   * through `killDatabase` an external one, which that restarts).
+   */
+  mode: 'app' | 'group' | 'database';
+  /** Mode 'database' with MONGODB_URI: kills the external database with SIGKILL and starts it again on the same port and data. */
+  killDatabase?: () => Promise<void>;
+  /** Mode 'database': how soon after a kill `/readyz` must answer 200 (default 30 s); a later answer is counted as late. */
+  readyWithinMs?: number;
   fake: FakeTelegram;
   child: Omit<ServiceChildOptions, 'detached'>;
   /** Kill after a random time in [min, max] ms from the previous (re)start. */
@@ -42,7 +52,14 @@ export interface CrashResult {
   repliesMissing: number;
   /** Chats whose number of replies differs from the most common one (re-asked questions, or missing). */
   chatsOffWalk: number;
+  /** downMs: until the service was started again (modes 'app', 'group') or until `/readyz` answered 200 (mode 'database'). */
   kills: { atMs: number; signal: string; downMs: number }[];
+  /** Mode 'database': kills after which `/readyz` was not 200 within `readyWithinMs`. */
+  readyLate: number;
+  /** Milliseconds from each platform OK to its durable record in the service (gathered before each kill and at the end). */
+  recordGapsMs: number[];
+  /** For each reply sent twice: how long before the kill its first copy was accepted by the Bot API (ms). */
+  twiceSentBeforeKillMs: number[];
   retries: number;
   replyWaitsTimedOut: number;
   durationS: number;
@@ -127,13 +144,31 @@ export async function crashRun(options: CrashOptions): Promise<CrashResult> {
   const allWalked = Promise.all(walking).then(() => (walkingDone = true));
 
   const kills: CrashResult['kills'] = [];
+  const recordGapsMs: number[] = [];
+  let readyLate = 0;
+  const readyWithinMs = options.readyWithinMs ?? 30_000;
   for (let k = 0; k < options.kills; k++) {
     await Promise.race([sleep(between(options.killAfterMs ?? [1500, 5000])), allWalked]);
     if (walkingDone) {
       log(`  (all members finished before kill ${k + 1})`);
       break;
     }
+    if (options.mode !== 'database') recordGapsMs.push(...(await child.request<number[]>('gaps').catch(() => [])));
     const atMs = Date.now() - started;
+    if (options.mode === 'database') {
+      const t0 = Date.now();
+      await (options.killDatabase ?? (() => killEmbeddedDatabase(child)))();
+      // Counted from the kill (with MONGODB_URI, the supervisor's restart of the database is inside).
+      const ready = await readyAgain(child.port, Math.max(0, readyWithinMs - (Date.now() - t0)));
+      if (!ready) {
+        readyLate++;
+        log(`  kill ${k + 1} of the database: /readyz not 200 within ${readyWithinMs / 1000} s`);
+        if (!(await readyAgain(child.port, 10 * readyWithinMs))) throw new Error(`the service did not get its database back within ${(11 * readyWithinMs) / 1000} s of kill ${k + 1}`);
+      }
+      kills.push({ atMs, signal: 'SIGKILL', downMs: Date.now() - t0 });
+      log(`  kill ${k + 1} of the database at ${(atMs / 1000).toFixed(1)} s; /readyz 200 again after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      continue;
+    }
     const dbPid = child.dbPid;
     if (options.mode === 'group') process.kill(-child.proc.pid!, 'SIGKILL');
     else child.proc.kill('SIGKILL');
@@ -147,6 +182,7 @@ export async function crashRun(options: CrashOptions): Promise<CrashResult> {
   }
   await allWalked;
   await child.drained();
+  recordGapsMs.push(...(await child.request<number[]>('gaps')));
   const stats = await child.stats();
   const stored = await child.request<MemberRecord[]>('members');
   await child.stop();
@@ -190,6 +226,7 @@ export async function crashRun(options: CrashOptions): Promise<CrashResult> {
     repliesMissing += Math.max(0, owed - got);
     perChat.push(got);
   }
+  const twiceSentBeforeKillMs = sentTwiceBeforeKill(fake, kills.map((k) => started + k.atMs));
   const freq = new Map<number, number>();
   for (const n of perChat) freq.set(n, (freq.get(n) ?? 0) + 1);
   const usual = [...freq].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 0;
@@ -205,11 +242,74 @@ export async function crashRun(options: CrashOptions): Promise<CrashResult> {
     repliesMissing,
     chatsOffWalk: perChat.filter((n) => n !== usual).length,
     kills,
+    readyLate,
+    recordGapsMs,
+    twiceSentBeforeKillMs,
     retries,
     replyWaitsTimedOut,
     durationS: (Date.now() - started) / 1000,
     lostDetail,
   };
+}
+
+/**
+ * The replies the Bot API accepted twice (same chat, same text, one copy before a kill and one
+ * after it): for each, how long before that kill the first copy was accepted (negative: after
+ * it, a request already on its way).
+ */
+function sentTwiceBeforeKill(fake: FakeTelegram, killsAt: number[]): number[] {
+  const firstAt = new Map<string, number>();
+  const out: number[] = [];
+  for (const call of fake.callsTo('sendMessage')) {
+    if (!call.ok) continue;
+    const key = `${String(call.params.chat_id)}\u0000${String(call.params.text)}`;
+    const first = firstAt.get(key);
+    if (first === undefined) {
+      firstAt.set(key, call.at);
+      continue;
+    }
+    // The kill that cut its record off: the first one after the first copy. A copy whose request
+    // left before the kill can be accepted a moment after it (negative: in flight at the kill).
+    const kill = killsAt.find((k) => k >= first - 500);
+    if (kill !== undefined && kill <= call.at) out.push(kill - first);
+  }
+  return out;
+}
+
+/** SIGKILL of the embedded database the service runs (its child process now: a restarted one has a new pid). */
+async function killEmbeddedDatabase(child: ServiceChild): Promise<void> {
+  const pid = childrenOf(child.proc.pid!).find((p) => /StandIn|mongod/.test(cmdline(p)));
+  if (!pid) throw new Error('no embedded database process under the service');
+  process.kill(pid, 'SIGKILL');
+  while (existsSync(`/proc/${pid}`)) await sleep(20);
+}
+
+/** Polls `/readyz` until it answers 200; false after `withinMs`. */
+async function readyAgain(port: number, withinMs: number): Promise<boolean> {
+  const deadline = Date.now() + withinMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(Math.max(100, Math.min(5000, deadline - Date.now()))) });
+      await res.arrayBuffer();
+      if (res.status === 200) return true;
+    } catch {
+      // refused, or no answer yet
+    }
+    await sleep(100);
+  }
+  return false;
+}
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+
+/** The send/record window: platform OK -> durable record, p50/p99/max over every send. */
+export function formatGaps(r: CrashResult): string {
+  const g = [...r.recordGapsMs].sort((a, b) => a - b);
+  const before = [...r.twiceSentBeforeKillMs].sort((a, b) => a - b).map((ms) => `${ms} ms`);
+  return (
+    `platform OK -> durable record: p50 ${pct(g, 50).toFixed(1)} ms, p99 ${pct(g, 99).toFixed(1)} ms, max ${(g.at(-1) ?? NaN).toFixed(1)} ms (${g.length} sends); ` +
+    `sent twice ${r.repliesTwice}${before.length ? ` (first copies accepted ${before.join(', ')} before the kill)` : ''}`
+  );
 }
 
 export function formatCrash(r: CrashResult): string {

@@ -225,6 +225,8 @@ const handlers: Record<string, (data: never) => Promise<unknown>> = {
     return result;
   },
   ready: async () => ({ databaseUri }),
+  /** Platform OK -> durable record of each send, ms (the dispatcher's last 10,000). */
+  gaps: async () => [...service.dispatcher.sentRecordGapsMs],
   trace: async () => [...trace].sort((a, b) => b[1].ms - a[1].ms).map(([k, v]) => ({ command: k, ...v })),
   stats,
   drained: async (data: { timeoutMs: number }) => drained(data.timeoutMs),

@@ -84,6 +84,12 @@ const schema = z.object({
   HOST: optionalString.transform((v) => v ?? '127.0.0.1'),
   MONGODB_URI: url(['mongodb:', 'mongodb+srv:'], 'a MongoDB connection string like mongodb://host:27017/suaradesa'),
   DATA_DIR: optionalString.transform((v) => v ?? './data'),
+  // The database client stuck this long while the database answers a new connection: recreate it, or exit.
+  DATABASE_STUCK_SECONDS: positiveNumber(10, 'seconds before a stuck database client is recovered'),
+  DATABASE_STUCK_ACTION: z
+    .enum(['reconnect', 'exit'], { message: 'expects reconnect or exit' })
+    .optional()
+    .default('reconnect'),
   LOG_LEVEL: z
     .string()
     .optional()

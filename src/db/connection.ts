@@ -13,6 +13,11 @@
  * DATA_DIR, port and PUBLIC_BASE_URL). A tool with no DATA_DIR of its own set uses the one
  * service running; otherwise it says plainly which database it used and that it is not the
  * running service's (`Database.source`).
+ *
+ * The service's client is watched (watchdog.ts): if it stays stuck while the database answers a
+ * new connection, it is recreated in place (or, with DATABASE_STUCK_ACTION=exit, the process
+ * exits for its supervisor). That holds for the embedded database, which the service also
+ * restarts when it dies, and for MONGODB_URI, which something else restarts.
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +27,7 @@ import type { Config } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 import { resolveDataDir } from '../paths.js';
 import { startLocalServer, type LocalServer } from './local-server.js';
+import { DatabaseWatchdog, mainClientAnswers } from './watchdog.js';
 
 /** Which database a command-line tool used, for it to say so. */
 export interface DatabaseSource {
@@ -182,7 +188,7 @@ async function connectTo(uri: string): Promise<boolean> {
 }
 
 export async function connectDatabase(
-  config: Pick<Config, 'MONGODB_URI' | 'DATA_DIR'> & Partial<Pick<Config, 'PORT' | 'PUBLIC_BASE_URL'>>,
+  config: Pick<Config, 'MONGODB_URI' | 'DATA_DIR'> & Partial<Pick<Config, 'PORT' | 'PUBLIC_BASE_URL' | 'DATABASE_STUCK_SECONDS' | 'DATABASE_STUCK_ACTION'>>,
   logger: Logger,
   options: {
     onFatal?: (message: string) => void;
@@ -247,8 +253,9 @@ export async function connectDatabase(
   }
   // Models are registered on import; importing here makes sure they exist before ensureIndexes.
   await import('./models.js');
+  const connectOptions: mongoose.ConnectOptions = { serverSelectionTimeoutMS: 10_000 };
   try {
-    await mongoose.connect(uri, { serverSelectionTimeoutMS: 10_000 });
+    await mongoose.connect(uri, connectOptions);
   } catch (err) {
     await localServer?.stop();
     const host = safeHost(uri);
@@ -262,9 +269,21 @@ export async function connectDatabase(
     publishRunning(published, localServer, address);
   }
   const source: DatabaseSource = localServer ? { kind: 'own', dataDir: resolveDataDir(config.DATA_DIR), services: elsewhere } : { kind: 'external', dataDir: null, services: [] };
+  const watchdog =
+    options.role === 'client'
+      ? null
+      : new DatabaseWatchdog({
+          uri,
+          connectOptions,
+          logger,
+          stuckAfterMs: (config.DATABASE_STUCK_SECONDS ?? 10) * 1000,
+          onStuck: config.DATABASE_STUCK_ACTION ?? 'reconnect',
+        });
+  watchdog?.start();
 
   return databaseHandle(localServer, source, async () => {
     closing = true;
+    await watchdog?.stop();
     if (published) unpublishRunning(published);
     await mongoose.disconnect();
     await localServer?.stop();
@@ -276,15 +295,8 @@ function databaseHandle(localServer: LocalServer | null, source: DatabaseSource,
     connection: mongoose.connection,
     source,
     localServer,
-    async isReady() {
-      try {
-        if (mongoose.connection.readyState !== 1 || !mongoose.connection.db) return false;
-        await mongoose.connection.db.admin().ping();
-        return true;
-      } catch {
-        return false;
-      }
-    },
+    // A client that does not answer within 3 s is not ready (readiness never hangs).
+    isReady: () => mainClientAnswers(3_000),
     close,
   };
 }

@@ -5,11 +5,13 @@
  *   2. else mongo-java-server (Java 17, jars from Maven Central) with H2 file storage.
  * Binaries are never downloaded at run time from outside the package registries.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
 import { projectRoot, standInDir, standInLibDir } from '../paths.js';
 
 export type LocalServerKind = 'mongod' | 'mongo-java-server';
@@ -19,6 +21,8 @@ export interface LocalServer {
   uri: string;
   /** Where the data lives, or 'memory'. */
   dataPath: string;
+  /** The server's process id. */
+  pid: number | null;
   /** Called once if the server dies on its own (not through stop()). */
   onUnexpectedExit(listener: (code: number | null, signal: string | null) => void): void;
   stop(): Promise<void>;
@@ -33,6 +37,37 @@ const HOW_TO_FIX =
 
 function commandExists(command: string, args: string[]): boolean {
   return spawnSync(command, args, { stdio: 'ignore' }).status === 0;
+}
+
+/** Whether a JDK is installed, asked once per process (two JVM starts: seconds of a restart on a busy machine). */
+let jdkFound: boolean | undefined;
+function jdkInstalled(): boolean {
+  jdkFound ??= commandExists('java', ['-version']) && commandExists('javac', ['-version']);
+  return jdkFound;
+}
+
+/**
+ * StandIn.java compiled once per version of it (keyed by its hash) into
+ * tools/mongo-standin/.classes/: Java's single-file launcher compiles it at every start, which
+ * took 10 s of a 10 s start (2 s from compiled classes) on a busy machine, and a restart after
+ * the database died waits for it. Null when it can't be compiled there (a read-only install):
+ * the single-file launcher runs it then.
+ */
+async function compiledStandIn(source: string): Promise<string | null> {
+  const hash = createHash('sha256').update(readFileSync(source)).digest('hex').slice(0, 16);
+  const dir = join(standInDir, '.classes', hash);
+  if (existsSync(join(dir, 'StandIn.class'))) return dir;
+  const building = `${dir}.${process.pid}.tmp`;
+  try {
+    mkdirSync(building, { recursive: true });
+    await promisify(execFile)('javac', ['-nowarn', '-cp', join(standInLibDir, '*'), '-d', building, source]);
+    renameSync(building, dir);
+  } catch {
+    // Not writable, or another process finished first (then its classes are there).
+  } finally {
+    rmSync(building, { recursive: true, force: true });
+  }
+  return existsSync(join(dir, 'StandIn.class')) ? dir : null;
 }
 
 /** A TCP port free on 127.0.0.1 right now (for mongod here; tests use it for their servers too). */
@@ -61,10 +96,11 @@ function stopChild(child: ChildProcess, closeStdin: boolean): Promise<void> {
   });
 }
 
-async function startMongod(dataDir: string): Promise<LocalServer> {
+async function startMongod(dataDir: string, wantedPort?: number): Promise<LocalServer> {
   const dbPath = join(dataDir, 'mongod');
   mkdirSync(dbPath, { recursive: true });
-  const port = await freePort();
+  // Restarted after a crash: the same port, so the clients connected to it find it again.
+  const port = wantedPort ?? (await freePort());
   const child = spawn('mongod', ['--dbpath', dbPath, '--port', String(port), '--bind_ip', '127.0.0.1', '--quiet'], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -98,19 +134,32 @@ function ensureStandInJars(): void {
   if (result.status !== 0 || !present()) throw new LocalDatabaseError(`Fetching the MongoDB stand-in failed. ${HOW_TO_FIX}`);
 }
 
+export interface StandInOptions {
+  /** Listen here (default: a free port). */
+  port?: number;
+  /** Sync every commit to disk (default true). */
+  fsync?: boolean;
+  /** How often expired documents of TTL indexes are deleted (default 60 s, as mongod's TTL monitor). */
+  ttlMonitorMs?: number;
+}
+
 /**
  * Starts mongo-java-server. `dataFile` undefined keeps everything in memory (tests).
  * The child stops when its stdin closes, so it never outlives this process.
  */
-export async function startStandIn(dataFile?: string, options: { port?: number; fsync?: boolean } = {}): Promise<LocalServer> {
-  // StandIn.java runs through Java's single-file launcher, which compiles it: a JDK, not just a JRE.
-  if (!commandExists('java', ['-version']) || !commandExists('javac', ['-version'])) {
+export async function startStandIn(dataFile?: string, options: StandInOptions = {}): Promise<LocalServer> {
+  // StandIn.java is compiled (javac, or the single-file launcher): a JDK, not just a JRE.
+  if (!jdkInstalled()) {
     throw new LocalDatabaseError(`A Java 17 JDK (java and javac) was not found for the local MongoDB stand-in. ${HOW_TO_FIX}`);
   }
   ensureStandInJars();
-  const args = ['-Xss4m', '-cp', join(standInLibDir, '*'), join(standInDir, 'StandIn.java'), String(options.port ?? 0)];
+  const source = join(standInDir, 'StandIn.java');
+  const classes = await compiledStandIn(source);
+  const launch = classes ? ['-cp', `${join(standInLibDir, '*')}${delimiter}${classes}`, 'StandIn'] : ['-cp', join(standInLibDir, '*'), source];
+  const args = ['-Xss4m', ...launch, String(options.port ?? 0)];
   if (dataFile) args.push(dataFile);
   if (options.fsync === false) args.push('--no-fsync');
+  if (options.ttlMonitorMs !== undefined) args.push(`--ttl-monitor-ms=${Math.max(1, Math.round(options.ttlMonitorMs))}`);
   const child = spawn('java', args, { stdio: ['pipe', 'pipe', 'pipe'] });
   const stderrTail: string[] = [];
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -151,13 +200,14 @@ export async function startStandIn(dataFile?: string, options: { port?: number; 
 }
 
 /** stop() for a child, and a way to hear when it dies on its own. */
-function supervise(child: ChildProcess, closeStdin: boolean): Pick<LocalServer, 'stop' | 'onUnexpectedExit'> {
+function supervise(child: ChildProcess, closeStdin: boolean): Pick<LocalServer, 'stop' | 'onUnexpectedExit' | 'pid'> {
   let stopping = false;
   const listeners: ((code: number | null, signal: string | null) => void)[] = [];
   child.once('exit', (code, signal) => {
     if (!stopping) for (const l of listeners) l(code, signal);
   });
   return {
+    pid: child.pid ?? null,
     onUnexpectedExit: (listener) => void listeners.push(listener),
     stop: () => {
       stopping = true;
@@ -167,8 +217,8 @@ function supervise(child: ChildProcess, closeStdin: boolean): Pick<LocalServer, 
 }
 
 /** Starts the best local server available, storing data under dataDir. */
-export async function startLocalServer(dataDir: string, options: { port?: number; fsync?: boolean } = {}): Promise<LocalServer> {
+export async function startLocalServer(dataDir: string, options: StandInOptions = {}): Promise<LocalServer> {
   mkdirSync(dataDir, { recursive: true });
-  if (commandExists('mongod', ['--version'])) return startMongod(dataDir);
+  if (commandExists('mongod', ['--version'])) return startMongod(dataDir, options.port);
   return startStandIn(join(dataDir, 'suaradesa.mv.db'), options);
 }

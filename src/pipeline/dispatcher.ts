@@ -23,7 +23,8 @@
  *   4. Send and record. The result is written at once; the gap between the platform's OK and
  *      that write is the only way a message can go twice (a crash or a lost database in that
  *      gap, longer than the lease). Multi-message batches record progress after each message
- *      (`sentCount`), so a retry or a re-claim goes on after what already went out.
+ *      (`sentCount`), so a retry or a re-claim goes on after what already went out. Each gap
+ *      is kept (`sentRecordGapsMs`, the last 10,000) for bench:crash to print.
  *        ok            -> sent, platformMessageIds, doneAt
  *        retry         -> pending again at now + retry_after (exactly) or backoff with jitter;
  *                         the chat (or on a channel-wide limit the channel) waits as long;
@@ -132,6 +133,8 @@ interface PendingWrite {
   update: Record<string, unknown>;
   tries: number;
   after?: () => Promise<void>;
+  /** When the platform's OK for what this write records came back (performance.now()). */
+  okAt?: number;
 }
 
 const FINISHED = ['sent', 'failed', 'blocked', 'skipped', 'cancelled'] as const;
@@ -243,6 +246,17 @@ export class Dispatcher {
     this.maxInFlight = options.maxInFlight ?? 16;
     this.batchSize = options.batchSize ?? 100;
     this.events.setMaxListeners(0);
+  }
+
+  /**
+   * Milliseconds from a platform's OK to its durable record (the result, or the progress of a
+   * batch), per send, the last 10,000: the window in which a crash sends a message twice.
+   */
+  readonly sentRecordGapsMs: number[] = [];
+
+  private noteGap(okAt: number): void {
+    if (this.sentRecordGapsMs.length >= 10_000) this.sentRecordGapsMs.splice(0, 5_000);
+    this.sentRecordGapsMs.push(performance.now() - okAt);
   }
 
   /** Sends running now (tests: the size of the crash window when abandoning). */
@@ -872,6 +886,7 @@ export class Dispatcher {
       kind: e.kind,
       pace: () => this.waitTurn(pace, key),
       progress: async (count, ids) => {
+        const okAt = performance.now();
         sentCount = Math.max(sentCount, count);
         sentIds.push(...ids);
         if (this.abandoned) return;
@@ -882,6 +897,7 @@ export class Dispatcher {
               update: { $set: { sentCount: count }, $push: { platformMessageIds: { $each: ids } } },
             },
           });
+          this.noteGap(okAt);
         } catch (err) {
           this.stats.dbErrors++;
           this.logger.debug({ err: errorText(err) }, 'dispatcher: progress not recorded; the result write carries it');
@@ -989,7 +1005,11 @@ export class Dispatcher {
       ...(ids.length > 0 ? { $push: { platformMessageIds: { $each: ids } } } : {}),
     };
     if (what === 'skipped') this.stats.skipped++;
-    const w: PendingWrite = { id: e._id, chatKey: chatKeyOf(e), filter, update, tries: 0, ...(after ? { after } : {}) };
+    const w: PendingWrite = {
+      id: e._id, chatKey: chatKeyOf(e), filter, update, tries: 0, ...(after ? { after } : {}),
+      // Recorded right as the send returned: the platform's OK is now.
+      ...(what === 'sent' ? { okAt: performance.now() } : {}),
+    };
     this.pendingWrites.set(e._id, w);
     return void this.write(w);
   }
@@ -1006,6 +1026,7 @@ export class Dispatcher {
       return false;
     }
     if (this.abandoned) return true;
+    if (w.okAt !== undefined) this.noteGap(w.okAt);
     this.pendingWrites.delete(w.id);
     this.chatFree(w.chatKey);
     if (this.waitingChats.delete(w.chatKey)) {

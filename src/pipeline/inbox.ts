@@ -244,6 +244,9 @@ export class Inbox {
    * A repeat of an item that is recorded but in nobody's hands: an earlier attempt whose insert
    * went through after we had already answered 503 (the database came back late). This process
    * holds its lease (or the lease ran out), so it is handled now instead of after the lease.
+   * If that can't be checked, the repeat is not acknowledged either (InboxUnavailable: 503, the
+   * platform sends it again): acknowledged, it would wait for its lease while the person's next
+   * messages, handled at once, overtook it.
    */
   private async adoptOrphan(id: string): Promise<void> {
     if (this.known.has(id)) return;
@@ -255,7 +258,9 @@ export class Inbox {
         { returnDocument: 'after' },
       ),
       this.recordTimeoutMs,
-    ).catch(() => null);
+    ).catch((err: unknown) => {
+      throw new InboxUnavailable(`could not check the recorded message: ${(err as Error).message}`);
+    });
     if (item?.message && !this.known.has(id)) this.enqueue({ id, message: item.message as InboundMessage, attempts: (item.attempts as number) ?? 0, seq: (item.seq as number) ?? 0 });
   }
 

@@ -59,6 +59,12 @@ describe('configuration', () => {
     }
   });
 
+  it('the database watchdog: 10 s and reconnect by default; exit on request; a wrong value named', () => {
+    expect(loadConfig({})).toMatchObject({ DATABASE_STUCK_SECONDS: 10, DATABASE_STUCK_ACTION: 'reconnect' });
+    expect(loadConfig({ DATABASE_STUCK_SECONDS: '30', DATABASE_STUCK_ACTION: 'exit' })).toMatchObject({ DATABASE_STUCK_SECONDS: 30, DATABASE_STUCK_ACTION: 'exit' });
+    expect(() => loadConfig({ DATABASE_STUCK_ACTION: 'restart', DATABASE_STUCK_SECONDS: '0' })).toThrow(/DATABASE_STUCK_SECONDS .*; DATABASE_STUCK_ACTION expects reconnect or exit/);
+  });
+
   it('names every bad variable at once', () => {
     expect(() => loadConfig({ PORT: 'x', LOG_LEVEL: 'y' })).toThrow(/PORT .*; LOG_LEVEL /);
   });

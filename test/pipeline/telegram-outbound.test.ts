@@ -2,11 +2,15 @@
  * The Telegram outbound channel on the local Bot API: rendering as the adapter always did,
  * replies to a pressed button, in-place multiple-choice toggles, and errors mapped by code.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { Api } from 'grammy';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { SendRequest } from '../../src/channels/channel.js';
 import type { OutboundMessage } from '../../src/messages/index.js';
 import { MULTIPLE_DONE_CHOICE_ID } from '../../src/channels/telegram/channel.js';
-import { telegramSetup, type TelegramSetup } from './helpers.js';
+import type { StoredPrompt } from '../../src/channels/telegram/keyboard.js';
+import { createTelegramOutbound } from '../../src/channels/telegram/outbound.js';
+import { MemoryPromptStore } from '../../src/channels/telegram/prompt-store.js';
+import { TOKEN, captureLogger, telegramSetup, type TelegramSetup } from './helpers.js';
 
 const CHAT = 70_001;
 let tg: TelegramSetup;
@@ -161,5 +165,29 @@ describe('errors by code', () => {
     tg.fake.blockUser(CHAT);
     expect(await tg.channel.send(req([{ text: 'x' }]))).toMatchObject({ ok: false, outcome: 'blocked', error: '403: Forbidden: bot was blocked by the user' });
     expect(tg.fake.received(CHAT)).toBe(0);
+  });
+});
+
+describe('the window between Telegram\'s OK and the record', () => {
+  it('a question with buttons is reported sent as soon as Telegram accepts it, not after its prompt is stored', async () => {
+    await setup();
+    // A prompt store whose writes wait (a busy database): until it answers, the message is out but unrecorded.
+    let release!: () => void;
+    const busy = new Promise<void>((resolve) => (release = resolve));
+    class SlowStore extends MemoryPromptStore {
+      override async set(chatId: number, messageId: number, prompt: StoredPrompt): Promise<void> {
+        await busy;
+        await super.set(chatId, messageId, prompt);
+      }
+    }
+    const store = new SlowStore();
+    const channel = createTelegramOutbound({ api: new Api(TOKEN, { apiRoot: tg.fake.apiRoot }), logger: captureLogger().logger, promptStore: store });
+    const sending = channel.send(req([{ text: 'Pilih', choices: [{ id: 'a', label: 'A' }, { id: 'b', label: 'B' }], promptSeq: 4 }]));
+    const result = await Promise.race([sending, new Promise((resolve) => setTimeout(resolve, 5000, 'still waiting for the prompt store'))]);
+    const shown = tg.fake.chat(CHAT).lastBotMessage!;
+    expect(result).toEqual({ ok: true, platformMessageIds: [String(shown.message_id)] });
+    release();
+    // The prompt is stored all the same, for the buttons' paging.
+    await vi.waitFor(async () => expect(await store.get(CHAT, shown.message_id)).toMatchObject({ promptSeq: 4 }));
   });
 });

@@ -1,12 +1,15 @@
 // Starts mongo-java-server on 127.0.0.1 for src/db/local-server.ts.
-//   java -cp 'lib/*' StandIn.java <port|0> [h2-file] [--no-fsync]
+//   java -cp 'lib/*' StandIn.java <port|0> [h2-file] [--no-fsync] [--ttl-monitor-ms=60000]
 // With a file the data is kept in H2 (MVStore) there; without one it lives in memory.
+// TTL indexes are enforced as mongod's TTL monitor does: every 60 s (or --ttl-monitor-ms) the
+// documents whose indexed date is more than `expireAfterSeconds` old are deleted.
 // Prints "LISTENING <port>" once bound, and stops when its standard input closes, so the
 // server never outlives the Node process that started it.
 //
 // Durability: H2 on its own keeps writes in memory for up to a second after the server has
 // acknowledged them, so a kill -9 loses acknowledged writes. Here every command that changed
 // the store is committed (and, unless --no-fsync, synced to disk) before its answer goes back.
+import de.bwaldvogel.mongo.MongoBackend;
 import de.bwaldvogel.mongo.MongoCollection;
 import de.bwaldvogel.mongo.MongoDatabase;
 import de.bwaldvogel.mongo.MongoServer;
@@ -36,7 +39,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
 import org.h2.mvstore.MVStore;
 
 public class StandIn {
@@ -76,6 +85,21 @@ public class StandIn {
      * A non-unique index, in memory: positions by the value of the index's first field (array
      * elements each count). Enough to narrow `{to: x, status: ...}` to one person's entries.
      */
+    static Instant asInstant(Object v) {
+        if (v instanceof Instant i) return i;
+        if (v instanceof java.util.Date d) return d.toInstant();
+        return null;
+    }
+
+    /** `{$lt: date}` or `{$lte: date}` alone: the cutoff and whether it is inclusive; null if anything else. */
+    static Map.Entry<Instant, Boolean> dateUpperBound(Object condition) {
+        if (!(condition instanceof Document d) || d.size() != 1) return null;
+        Instant lt = asInstant(d.get("$lt"));
+        if (lt != null) return Map.entry(lt, false);
+        Instant lte = asInstant(d.get("$lte"));
+        return lte != null ? Map.entry(lte, true) : null;
+    }
+
     static final class SecondaryIndex<P> extends Index<P> {
         private final String field;
         private final Map<Object, TreeSet<P>> positionsByValue = new HashMap<>();
@@ -113,6 +137,16 @@ public class StandIn {
             for (Object v : wanted) {
                 TreeSet<P> positions = positionsByValue.get(normalize(v));
                 if (positions != null) found.addAll(positions);
+            }
+            return new ArrayList<>(found);
+        }
+
+        /** Positions whose value (or an element of it) is a date before `cutoff` (or at it, when inclusive). */
+        synchronized Iterable<P> positionsBefore(Instant cutoff, boolean inclusive) {
+            TreeSet<P> found = new TreeSet<>(POSITION_ORDER);
+            for (Map.Entry<Object, TreeSet<P>> e : positionsByValue.entrySet()) {
+                Instant at = asInstant(e.getKey());
+                if (at != null && (at.isBefore(cutoff) || (inclusive && at.equals(cutoff)))) found.addAll(e.getValue());
             }
             return new ArrayList<>(found);
         }
@@ -215,6 +249,12 @@ public class StandIn {
                 }
             }
             if (best != null) return best.positionsFor(bestValues);
+            // Dates before a cutoff on an indexed field (the TTL monitor's query, and sweeps like it).
+            for (Index<P> index : collection.getIndexes()) {
+                if (!(index instanceof SecondaryIndex<P> secondary)) continue;
+                Map.Entry<Instant, Boolean> bound = dateUpperBound(query.get(index.getKeys().get(0).getKey()));
+                if (bound != null) return secondary.positionsBefore(bound.getKey(), bound.getValue());
+            }
             if (query.get("$or") instanceof List<?> branches && !branches.isEmpty()) {
                 TreeSet<P> union = new TreeSet<>(POSITION_ORDER);
                 for (Object branch : branches) {
@@ -274,6 +314,37 @@ public class StandIn {
         if (collection != null) collection.getIndexes().removeIf(index -> index instanceof QueryPlanner);
     }
 
+    /** A backend whose TTL indexes can be enforced now (see expire). */
+    interface Expiring {
+        void expireNow();
+    }
+
+    /**
+     * What mongod's TTL monitor does: for every index with `expireAfterSeconds` (on one field),
+     * deletes the documents whose value there is a date (for an array, any of its dates) more
+     * than that many seconds before `now`. Values that are not dates never expire. Returns how
+     * many documents went.
+     */
+    static int expire(MongoBackend backend, Set<String> databaseNames, Instant now) {
+        int deleted = 0;
+        for (String name : databaseNames) {
+            MongoDatabase database = backend.resolveDatabase(name);
+            MongoCollection<?> indexes = database.resolveCollection("system.indexes", false);
+            if (indexes == null) continue;
+            for (Document spec : indexes.handleQuery(new Document("expireAfterSeconds", new Document("$exists", true)))) {
+                if (!(spec.get("key") instanceof Document key) || key.size() != 1) continue;
+                if (!(spec.get("expireAfterSeconds") instanceof Number seconds) || !(spec.get("ns") instanceof String ns)) continue;
+                if (!ns.startsWith(name + ".")) continue;
+                MongoCollection<?> collection = database.resolveCollection(ns.substring(name.length() + 1), false);
+                if (collection == null) continue;
+                Instant cutoff = now.minusMillis(Math.round(seconds.doubleValue() * 1000));
+                String field = key.keySet().iterator().next();
+                deleted += collection.deleteDocuments(new Document(field, new Document("$lt", cutoff)), 0);
+            }
+        }
+        return deleted;
+    }
+
     static final class IndexedH2Database extends H2Database {
         IndexedH2Database(String name, MVStore store, CursorRegistry cursors) { super(name, store, cursors); }
         @Override protected MongoCollection<Object> openOrCreateCollection(String name, CollectionOptions options) {
@@ -304,14 +375,26 @@ public class StandIn {
         }
     }
 
-    static final class IndexedMemoryBackend extends MemoryBackend {
+    static final class IndexedMemoryBackend extends MemoryBackend implements Expiring {
         @Override public MemoryDatabase openOrCreateDatabase(String name) { return new IndexedMemoryDatabase(name, getCursorRegistry()); }
+        @Override public void expireNow() { expire(this, listDatabaseNames(), getClock().instant()); }
     }
 
-    /** H2 backend that commits (and syncs) before a write is acknowledged. */
-    static final class DurableH2Backend extends H2Backend {
+    /**
+     * H2 backend that commits (and syncs) before a write is acknowledged. A commit takes every
+     * change made so far, other commands' too, so it waits until no command is half-way: an
+     * insert puts the document and then its index entries, and a commit between the two, with a
+     * kill -9 before the next, left a document its `_id` index did not know (found by status, not
+     * by `_id`: the service could neither see nor record that message again). Commands run side by
+     * side under a shared lock; a commit takes it exclusively, for the commit only (not the sync).
+     */
+    static final class DurableH2Backend extends H2Backend implements Expiring {
         private final MVStore store;
         private final boolean fsync;
+        private final ReentrantReadWriteLock commands = new ReentrantReadWriteLock();
+        private final Object committing = new Object();
+        /** Commands can nest (a message runs a command): only the outermost one persists. */
+        private final ThreadLocal<int[]> depth = ThreadLocal.withInitial(() -> new int[1]);
 
         DurableH2Backend(MVStore store, boolean fsync) {
             super(store);
@@ -325,27 +408,47 @@ public class StandIn {
             return new IndexedH2Database(databaseName, getMvStore(), getCursorRegistry());
         }
 
+        /** Runs a command under the shared lock; the outermost one then commits what it (and others) wrote. */
+        private <T> T command(Supplier<T> run) {
+            int[] nesting = depth.get();
+            commands.readLock().lock();
+            nesting[0]++;
+            try {
+                return run.get();
+            } finally {
+                nesting[0]--;
+                commands.readLock().unlock();
+                if (nesting[0] == 0) persist();
+            }
+        }
+
         private void persist() {
             // One commit covers every write made so far; concurrent commands share it.
-            synchronized (store) {
+            synchronized (committing) {
                 if (!store.hasUnsavedChanges()) return;
-                store.commit();
+                commands.writeLock().lock();
+                try {
+                    store.commit();
+                } finally {
+                    commands.writeLock().unlock();
+                }
                 if (fsync) store.sync();
             }
         }
 
+        /** Expired documents are deleted and committed like any other write. */
+        @Override public void expireNow() {
+            command(() -> expire(this, listDatabaseNames(), getClock().instant()));
+        }
+
         @Override
         public Document handleMessage(MongoMessage message) {
-            Document answer = super.handleMessage(message);
-            persist();
-            return answer;
+            return command(() -> super.handleMessage(message));
         }
 
         @Override
         public Document handleCommand(Channel channel, String database, String command, Document query) {
-            Document answer = super.handleCommand(channel, database, command, query);
-            persist();
-            return answer;
+            return command(() -> super.handleCommand(channel, database, command, query));
         }
     }
 
@@ -353,8 +456,13 @@ public class StandIn {
         int port = Integer.parseInt(args[0]);
         String file = args.length > 1 && !args[1].startsWith("--") ? args[1] : null;
         boolean fsync = true;
-        for (String a : args) if (a.equals("--no-fsync")) fsync = false;
+        long ttlMonitorMs = 60_000;
+        for (String a : args) {
+            if (a.equals("--no-fsync")) fsync = false;
+            if (a.startsWith("--ttl-monitor-ms=")) ttlMonitorMs = Long.parseLong(a.substring(17));
+        }
         MongoServer server;
+        Expiring expiring;
         MVStore store = null;
         if (file != null) {
             try {
@@ -371,9 +479,13 @@ public class StandIn {
                 }
                 throw e;
             }
-            server = new MongoServer(new DurableH2Backend(store, fsync));
+            DurableH2Backend backend = new DurableH2Backend(store, fsync);
+            expiring = backend;
+            server = new MongoServer(backend);
         } else {
-            server = new MongoServer(new IndexedMemoryBackend());
+            IndexedMemoryBackend backend = new IndexedMemoryBackend();
+            expiring = backend;
+            server = new MongoServer(backend);
         }
         try {
             server.bind("127.0.0.1", port);
@@ -385,6 +497,19 @@ public class StandIn {
         InetSocketAddress address = server.getLocalAddress();
         System.out.println("LISTENING " + address.getPort());
         System.out.flush();
+        ScheduledExecutorService ttlMonitor = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "ttl-monitor");
+            thread.setDaemon(true);
+            return thread;
+        });
+        ttlMonitor.scheduleWithFixedDelay(() -> {
+            try {
+                expiring.expireNow();
+            } catch (RuntimeException e) {
+                // A collection dropped meanwhile, or the like: the next round tries again.
+                System.err.println("ttl-monitor: " + e);
+            }
+        }, ttlMonitorMs, ttlMonitorMs, TimeUnit.MILLISECONDS);
         final MVStore finalStore = store;
         Runnable stop = () -> {
             server.shutdown();

@@ -121,12 +121,12 @@ export function createTelegramOutbound(options: TelegramOutboundOptions): Telegr
       ids.push(String(sent.message_id));
       if (prompt) remember(chatId, sent.message_id);
       if (prompt && needsStoredPrompt(prompt, keyboardOptions)) {
-        try {
-          await store.set(chatId, sent.message_id, prompt);
-        } catch (err) {
-          // The message is out: paging of this list may not work, but never send it twice for that.
-          logger.warn({ err: (err as Error).message }, 'telegram: prompt not stored; its paging buttons will answer "expired"');
-        }
+        // Not awaited: the message is out, and until the dispatcher has recorded that, a crash
+        // sends it again; the prompt is stored meanwhile (a press before then finds it in memory).
+        // If it can't be stored, paging of this list may not work, but it is never sent twice for that.
+        void store.set(chatId, sent.message_id, prompt).catch((err: unknown) =>
+          logger.warn({ err: (err as Error).message }, 'telegram: prompt not stored; its paging buttons will answer "expired"'),
+        );
       }
       if (showsLocationKeyboard) {
         replyKeyboardChats.delete(chatId); // re-insert: the Set's order is the age used to bound it

@@ -3,8 +3,8 @@ import { Schema, model } from 'mongoose';
 /**
  * Inbound message ids already handled ("telegram:tg:123"), so a platform retry is dropped
  * across restarts and instances. The _id is the key: inserting a repeat fails with E11000.
- * Real MongoDB removes old entries through the TTL index; the stand-in ignores TTL, so a
- * periodic cleanup (deleteMany on receivedAt) does the same job there.
+ * Old entries are removed through the TTL index (by mongod, and by the stand-in's own TTL
+ * monitor, tools/mongo-standin/StandIn.java).
  */
 const processedMessageSchema = new Schema(
   {

@@ -2,8 +2,9 @@ import { Schema, model, type InferSchemaType } from 'mongoose';
 
 /**
  * Sign-in for the facilitator's workspace. Tokens are random and only their SHA-256 hash is
- * stored, so a copy of the database opens no session. The stand-in ignores TTL indexes:
- * every lookup checks `expiresAt` itself.
+ * stored, so a copy of the database opens no session. TTL indexes delete them a while after
+ * they expire (checked once a minute, on mongod and the stand-in alike): every lookup checks
+ * `expiresAt` itself.
  */
 
 /** A one-time sign-in link (chat `masuk`, `npm run admin -- link`): 15 minutes, single use. */
