@@ -2,7 +2,6 @@
  * The database going away under the dispatcher and coming back: mongoose talks to the test
  * database through a TCP proxy the test can cut (connections dropped, new ones refused).
  */
-import net from 'node:net';
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ensureIndexes } from '../../src/db/connection.js';
@@ -10,52 +9,15 @@ import { OutboxModel } from '../../src/db/models.js';
 import { Dispatcher } from '../../src/pipeline/dispatcher.js';
 import { enqueue } from '../../src/pipeline/outbox.js';
 import { uniqueDatabaseUri } from '../helpers/db.js';
+import { databaseProxy, type DatabaseProxy } from '../helpers/tcp-proxy.js';
 import { captureLogger, telegramSetup, textItem, type TelegramSetup } from './helpers.js';
 
-/** A TCP proxy to host:port that can be cut and restored on the same port. */
-async function tcpProxy(target: { host: string; port: number }) {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(target.port, target.host);
-    sockets.add(client).add(upstream);
-    const drop = () => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on('error', drop).on('close', drop);
-    upstream.on('error', drop).on('close', drop);
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as net.AddressInfo).port;
-  return {
-    port,
-    async cut() {
-      await new Promise<void>((r) => {
-        server.close(() => r());
-        for (const s of sockets) s.destroy();
-      });
-    },
-    async restore() {
-      await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
-    },
-    async close() {
-      if (server.listening) await this.cut();
-    },
-  };
-}
-
-let proxy: Awaited<ReturnType<typeof tcpProxy>>;
+let proxy: DatabaseProxy;
 let tg: TelegramSetup;
 
 beforeAll(async () => {
-  const uri = new URL(uniqueDatabaseUri());
-  proxy = await tcpProxy({ host: uri.hostname, port: Number(uri.port || 27017) });
-  uri.host = `127.0.0.1:${proxy.port}`;
-  uri.searchParams.set('directConnection', 'true');
-  await mongoose.connect(uri.toString(), { serverSelectionTimeoutMS: 1000, heartbeatFrequencyMS: 500 });
+  proxy = await databaseProxy(uniqueDatabaseUri());
+  await mongoose.connect(proxy.uri, { serverSelectionTimeoutMS: 1000, heartbeatFrequencyMS: 500 });
   await ensureIndexes();
 });
 afterAll(async () => {
