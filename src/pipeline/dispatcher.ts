@@ -134,6 +134,8 @@ interface PendingWrite {
 
 const FINISHED = ['sent', 'failed', 'blocked', 'skipped', 'cancelled'] as const;
 const chatKeyOf = (e: { channel: string; to: string }) => `${e.channel}\u0000${e.to}`;
+/** One claim of an entry: every claim (and renewal) gives the lease a new end. */
+const claimOf = (e: Pick<Entry, '_id' | 'leaseUntil'>) => `${e._id}\u0000${e.leaseUntil ? new Date(e.leaseUntil).getTime() : ''}`;
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 500);
 
 /** A wait that a notify() ends early. */
@@ -200,6 +202,12 @@ export class Dispatcher {
   private readonly parked = new Map<string, Entry[]>();
   /** Entries this process just wrote pre-claimed: wake(ids) takes them from here instead of reading them back. */
   private readonly written = new Map<string, Entry>();
+  /**
+   * Claims this dispatcher has taken to send (claimOf). A read made while one was being sent
+   * can come back after its result was written, still showing it 'sending' under our lease:
+   * that copy is no longer ours to send without a claim.
+   */
+  private readonly taken = new Set<string>();
   /** Woken ids waiting for the next turn of the event loop, taken together. */
   private readonly wokenIds = new Set<string>();
   private wakeScheduled = false;
@@ -559,6 +567,7 @@ export class Dispatcher {
       if (this.running && this.busyChats.has(key)) return void this.park(e);
       if (!this.running) return void (await this.release(e._id));
       this.busyChats.add(key);
+      this.markTaken(e);
       if (e.expiresAt && e.expiresAt <= this.now()) {
         return void this.record(e, { status: 'skipped', lastError: 'expired before it could be sent' }, 'skipped');
       }
@@ -568,9 +577,15 @@ export class Dispatcher {
     return roomFull;
   }
 
-  /** Written pre-claimed by this dispatcher and read whole (woken from memory): it can be sent as it is. */
+  /** Written pre-claimed by this dispatcher and read whole (woken from memory), a claim not taken yet: it can be sent as it is. */
   private isOurs(c: Candidate, woken: boolean): c is Entry {
-    return woken && c.status === 'sending' && c.leaseOwner === this.owner && 'messages' in c;
+    return woken && c.status === 'sending' && c.leaseOwner === this.owner && 'messages' in c && !this.taken.has(claimOf(c as Entry));
+  }
+
+  private markTaken(e: Entry): void {
+    this.taken.add(claimOf(e));
+    // A read older than the last 10,000 sends is not waiting anywhere.
+    if (this.taken.size > 10_000) this.taken.delete(this.taken.values().next().value as string);
   }
 
   /** Holds one of our claimed entries until the chat's entry in flight here is done. */
@@ -781,6 +796,7 @@ export class Dispatcher {
         return;
       }
       e.leaseUntil = renewed.leaseUntil;
+      this.markTaken(e);
     }
     if (e.expiresAt && e.expiresAt <= this.now()) {
       this.record(e, { status: 'skipped', lastError: 'expired before it could be sent' }, 'skipped');

@@ -117,6 +117,31 @@ describe('results by code', () => {
     expect(tg.fake.callsTo('sendMessage')).toHaveLength(3);
   });
 
+  it('a read of an entry taken before its send and arriving after it (a slow connection) does not send it again', async () => {
+    // Seen under load as 4 calls for maxAttempts 3: a wake's read of an entry showed it claimed
+    // by this dispatcher (by its own poll, send in flight), came back once that send was
+    // recorded, and was taken as a claim of its own to send as it was.
+    tg = await telegramSetup();
+    tg.fake.addChat(9010);
+    const d = dispatcher({ pollIntervalMs: 60_000 }); // no poll: only the wakes below send
+    d.start();
+    const snapshots: unknown[] = [];
+    const claimFor = { ...d.claimFor, written: (entries: unknown[]) => (snapshots.push(...entries), d.claimFor.written!(entries as never)) };
+    const [first] = await enqueue([textItem('first', 9010, { kind: 'reply' })], { claimFor });
+    d.wake([first!]);
+    await tg.fake.nextBotMessage(9010);
+    await vi.waitFor(async () => expect(await outboxById('first')).toMatchObject({ status: 'sent' }));
+    const [after] = await enqueue([textItem('after', 9010, { kind: 'reply' })], { claimFor: d.claimFor });
+    // The entry as read before its send (status 'sending', this dispatcher's lease), delivered now,
+    // woken with the chat's next reply in the same turn: the stale one is looked at first.
+    d.claimFor.written!(snapshots as never);
+    d.wake([first!, after!]);
+    expect((await tg.fake.nextBotMessage(9010)).text).toBe('pesan after');
+    await d.drained();
+    expect(receivedTexts(tg.fake, 9010)).toEqual(['pesan first', 'pesan after']);
+    expect(await outboxById('first')).toMatchObject({ status: 'sent', sentCount: 1 });
+  });
+
   it('skips an entry whose expiresAt passed, without sending it', async () => {
     tg = await telegramSetup();
     tg.fake.addChat(9006);
