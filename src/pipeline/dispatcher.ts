@@ -810,7 +810,11 @@ export class Dispatcher {
       replyTo: e.replyTo ?? null,
       alreadySent: sentCount,
       kind: e.kind,
-      pace: () => this.waitTurn(pace, key),
+      pace: () => {
+        // The previous platform message of this send has its answer: the chat's pace counts from now.
+        pace.chats.get(key, Date.now()).settle(Date.now());
+        return this.waitTurn(pace, key);
+      },
       progress: async (count, ids) => {
         sentCount = Math.max(sentCount, count);
         sentIds.push(...ids);
@@ -834,6 +838,7 @@ export class Dispatcher {
     } catch (err) {
       result = { ok: false, outcome: 'retry', error: errorText(err), sentCount, platformMessageIds: [] };
     }
+    pace.chats.get(key, Date.now()).settle(Date.now());
     if (this.abandoned) return;
     // What progress() recorded is not repeated in the result's ids.
     const ids = result.platformMessageIds.filter((id) => !sentIds.includes(id));
