@@ -182,6 +182,11 @@ export interface FakeTelegram {
   injectUpdate(raw: Json): Update;
   /** Make the next call(s) of `method` fail with the given error (e.g. a forced 429 or 500). */
   failNext(method: string, error: { error_code: number; description: string; parameters?: Json }, times?: number): void;
+  /**
+   * Holds every call of `method` from now on, unanswered and not yet carried out, until the
+   * returned function is called: a platform that stalls, for acting while sends are on the wire.
+   */
+  hold(method: string): () => void;
 
   // observing
   chat(userId: number): FakeChat;
@@ -564,6 +569,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
   const files = new Map<string, { file_id: string; file_unique_id: string; file_size: number; file_path: string; data: Buffer }>();
   const callbackQueries = new Map<string, { chatId: number; createdAt: number; answered: boolean }>();
   const forcedFailures = new Map<string, { error: { error_code: number; description: string; parameters?: Json }; times: number }>();
+  const held = new Map<string, { until: Promise<void>; release: () => void }>();
   let globalBucket = new TokenBucket(limits.globalPerSecond, limits.globalPerSecond);
   let nextUpdateId = 100_000 + Math.floor(Math.random() * 1000);
   let closed = false;
@@ -1341,6 +1347,8 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     try {
       const parsed = await parseRequest(req, url);
       params = parsed.params;
+      const gate = held.get(key);
+      if (gate) await gate.until;
       const forced = forcedFailures.get(key);
       if (forced && forced.times > 0) {
         forced.times--;
@@ -1396,6 +1404,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     async close() {
       if (closed) return;
       closed = true;
+      for (const h of held.values()) h.release();
       if (waiter) finishWaiter(waiter, []);
       for (const t of timers) clearTimeout(t);
       for (const ac of inflight) ac.abort();
@@ -1469,6 +1478,16 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       if (typeof u.update_id !== 'number') u.update_id = nextUpdateId++;
       else nextUpdateId = Math.max(nextUpdateId, u.update_id + 1);
       return enqueue(u);
+    },
+    hold(method) {
+      const key = method.toLowerCase();
+      let release = () => undefined as void;
+      const until = new Promise<void>((resolve) => (release = resolve));
+      held.set(key, { until, release });
+      return () => {
+        if (held.get(key)?.until === until) held.delete(key);
+        release();
+      };
     },
     failNext(method, error, times = 1) {
       forcedFailures.set(method.toLowerCase(), { error, times });
