@@ -9,7 +9,10 @@ export default defineConfig({
     // Most files wait (child processes, the platforms' real rate limits, a browser) rather than
     // compute: four at once on two cores halves the wall time (about 340 s -> 195 s measured).
     maxWorkers: 4,
-    testTimeout: 20_000,
+    // Limits for a hang, not for speed: on a loaded machine (load average 17 on two cores) a
+    // test that takes 8 s alone took over 20 s. Waits inside tests are for conditions.
+    testTimeout: 60_000,
     hookTimeout: 60_000,
+    expect: { poll: { timeout: 10_000 } },
   },
 });

@@ -190,7 +190,7 @@ export interface FakeTelegram {
 
   // observing
   chat(userId: number): FakeChat;
-  /** Resolves when `predicate` returns truthy (re-checked on every state change). */
+  /** Resolves when `predicate` returns truthy (re-checked on every state change); fails after `timeoutMs` (default 10 s). */
   waitFor<T>(predicate: () => T | undefined | null | false, timeoutMs?: number): Promise<T>;
   /** The next bot message in this chat not yet returned by nextBotMessage (a per-chat cursor). */
   nextBotMessage(userId: number, timeoutMs?: number): Promise<FakeChatMessage>;
@@ -463,6 +463,9 @@ function strParam(params: Json, key: string): string | undefined {
 
 // ---------------------------------------------------------------------------------------------
 // Rate limiting
+
+/** How long waitFor and nextBotMessage wait by default: a reply on a loaded machine can take seconds. */
+const WAIT_MS = 10_000;
 
 class TokenBucket {
   private tokens: number;
@@ -795,7 +798,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     };
   }
 
-  function waitFor<T>(predicate: () => T | undefined | null | false, timeoutMs = 3000): Promise<T> {
+  function waitFor<T>(predicate: () => T | undefined | null | false, timeoutMs = WAIT_MS): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const check = () => {
         let v: T | undefined | null | false;
@@ -1496,7 +1499,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       return viewOf(userId);
     },
     waitFor,
-    async nextBotMessage(userId, timeoutMs = 3000) {
+    async nextBotMessage(userId, timeoutMs = WAIT_MS) {
       const cursor = () => cursors.get(userId) ?? 0;
       const m = await waitFor(() => viewOf(userId).botMessages[cursor()], timeoutMs).catch(() => {
         throw new Error(`fake telegram: no new bot message in chat ${userId} within ${timeoutMs} ms`);

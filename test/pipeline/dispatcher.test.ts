@@ -132,7 +132,7 @@ describe('results by code', () => {
     const [first] = await enqueue([textItem('first', 9010, { kind: 'reply' })], { claimFor });
     d.wake([first!]);
     await tg.fake.nextBotMessage(9010);
-    await vi.waitFor(async () => expect(await outboxById('first')).toMatchObject({ status: 'sent' }));
+    await vi.waitFor(async () => expect(await outboxById('first')).toMatchObject({ status: 'sent' }), { timeout: 10_000, interval: 20 });
     const [after] = await enqueue([textItem('after', 9010, { kind: 'reply' })], { claimFor: d.claimFor });
     // The entry as read before its send (status 'sending', this dispatcher's lease), delivered now,
     // woken with the chat's next reply in the same turn: the stale one is looked at first.
