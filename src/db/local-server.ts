@@ -6,11 +6,9 @@
  * Binaries are never downloaded at run time from outside the package registries.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { projectRoot, standInDir, standInLibDir } from '../paths.js';
 
@@ -100,44 +98,17 @@ function ensureStandInJars(): void {
   if (result.status !== 0 || !present()) throw new LocalDatabaseError(`Fetching the MongoDB stand-in failed. ${HOW_TO_FIX}`);
 }
 
-const NO_JDK = `A Java 17 JDK (java and javac) was not found for the local MongoDB stand-in. ${HOW_TO_FIX}`;
-
-/**
- * StandIn.java compiled once into a folder of the system's temporary directory, named after
- * what went into it (the source, the jars, the Java version), so each later start skips the
- * compilation that Java's single-file launcher repeats every time (about 3 s of CPU).
- * Null when it can't be compiled there: the caller runs the source file then.
- */
-function compiledStandIn(javaVersion: string): string | null {
-  const source = join(standInDir, 'StandIn.java');
-  const hash = createHash('sha256').update(readFileSync(source)).update(readdirSync(standInLibDir).sort().join('\n')).update(javaVersion);
-  const dir = join(tmpdir(), `suaradesa-standin-${process.getuid?.() ?? 'user'}`, hash.digest('hex').slice(0, 16));
-  if (existsSync(join(dir, 'StandIn.class'))) return dir;
-  if (!commandExists('javac', ['-version'])) throw new LocalDatabaseError(NO_JDK);
-  // Compiled beside it and renamed into place whole: a start running at the same time sees all or nothing.
-  const partial = `${dir}.${process.pid}.partial`;
-  const compiled = spawnSync('javac', ['-nowarn', '-d', partial, '-cp', join(standInLibDir, '*'), source], { stdio: 'ignore' });
-  try {
-    if (compiled.status === 0) renameSync(partial, dir);
-  } catch {
-    // Another start put the same classes there first.
-  }
-  rmSync(partial, { recursive: true, force: true });
-  return existsSync(join(dir, 'StandIn.class')) ? dir : null;
-}
-
 /**
  * Starts mongo-java-server. `dataFile` undefined keeps everything in memory (tests).
  * The child stops when its stdin closes, so it never outlives this process.
  */
 export async function startStandIn(dataFile?: string, options: { port?: number; fsync?: boolean } = {}): Promise<LocalServer> {
-  const java = spawnSync('java', ['-version'], { encoding: 'utf8' });
-  if (java.status !== 0) throw new LocalDatabaseError(NO_JDK);
+  // StandIn.java runs through Java's single-file launcher, which compiles it: a JDK, not just a JRE.
+  if (!commandExists('java', ['-version']) || !commandExists('javac', ['-version'])) {
+    throw new LocalDatabaseError(`A Java 17 JDK (java and javac) was not found for the local MongoDB stand-in. ${HOW_TO_FIX}`);
+  }
   ensureStandInJars();
-  const classes = compiledStandIn(java.stderr);
-  // Without compiled classes, Java's single-file launcher compiles StandIn.java at every start.
-  const main = classes ? ['-cp', `${join(standInLibDir, '*')}${delimiter}${classes}`, 'StandIn'] : ['-cp', join(standInLibDir, '*'), join(standInDir, 'StandIn.java')];
-  const args = ['-Xss4m', ...main, String(options.port ?? 0)];
+  const args = ['-Xss4m', '-cp', join(standInLibDir, '*'), join(standInDir, 'StandIn.java'), String(options.port ?? 0)];
   if (dataFile) args.push(dataFile);
   if (options.fsync === false) args.push('--no-fsync');
   const child = spawn('java', args, { stdio: ['pipe', 'pipe', 'pipe'] });

@@ -1,58 +1,90 @@
 /**
- * A TCP proxy in front of the test database that a test can cut (connections dropped, new ones
- * refused) and restore on the same port: the database going away, without stopping the run's
- * server or starting another.
+ * A TCP proxy in front of the test database, to break the connection between the service and
+ * its database in ways a real network or a dying server does.
+ *
+ *   const proxy = await tcpProxy({ host: '127.0.0.1', port: 27017 });
+ *   // connect to 127.0.0.1:<proxy.port>
+ *   proxy.freeze();   // the connections open now go silent both ways, never closed (new ones work)
+ *   proxy.freezeNext('findAndModify');   // the next such request gets no answer
+ *   await proxy.cut(); await proxy.restore();   // connections dropped, new ones refused; then back on the same port
  */
 import net from 'node:net';
+import { uniqueDatabaseUri } from './db.js';
 
-export interface DatabaseProxy {
-  /** The database's connection string, through the proxy (a direct connection). */
-  uri: string;
+export interface TcpProxy {
+  port: number;
+  /** Connections open now stop passing bytes in either direction and are never closed: a peer gone silent. Later connections pass. */
+  freeze(): void;
+  /** The next request containing `marker` (e.g. a command name) goes unanswered: its connection goes silent as freeze() does. Once. */
+  freezeNext(marker: string): void;
+  /** Drops every connection and refuses new ones (the database gone). */
   cut(): Promise<void>;
+  /** Listens again on the same port. */
   restore(): Promise<void>;
+  /** Connections passed since the proxy started. */
+  readonly connections: number;
   close(): Promise<void>;
 }
 
-export async function databaseProxy(databaseUri: string): Promise<DatabaseProxy> {
-  const target = new URL(databaseUri);
-  const sockets = new Set<net.Socket>();
+export async function tcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+  const links = new Set<{ client: net.Socket; upstream: net.Socket; frozen: boolean }>();
+  let connections = 0;
+  let freezeMarker: Buffer | null = null;
   const server = net.createServer((client) => {
-    const upstream = net.connect(Number(target.port || 27017), target.hostname);
-    sockets.add(client).add(upstream);
+    connections++;
+    const upstream = net.connect(target.port, target.host);
+    const link = { client, upstream, frozen: false };
+    links.add(link);
     const drop = () => {
       client.destroy();
       upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
+      links.delete(link);
     };
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
-    client.pipe(upstream).pipe(client);
-  });
-  const listen = (port: number) =>
-    new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
+    client.on('data', (chunk: Buffer) => {
+      if (freezeMarker && chunk.includes(freezeMarker)) {
+        freezeMarker = null;
+        link.frozen = true;
+      }
+      if (!link.frozen) upstream.write(chunk);
     });
-  await listen(0);
+    upstream.on('data', (chunk: Buffer) => void (link.frozen || client.write(chunk)));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as net.AddressInfo).port;
-  const uri = new URL(databaseUri);
-  uri.host = `127.0.0.1:${port}`;
-  uri.searchParams.set('directConnection', 'true');
   const cut = () =>
     new Promise<void>((resolve) => {
       server.close(() => resolve());
-      for (const s of sockets) s.destroy();
+      for (const link of links) {
+        link.client.destroy();
+        link.upstream.destroy();
+      }
     });
   return {
-    uri: uri.toString(),
+    port,
+    freeze() {
+      for (const link of links) link.frozen = true;
+    },
+    freezeNext(marker) {
+      freezeMarker = Buffer.from(marker);
+    },
     cut,
-    restore: () => listen(port),
+    restore: () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve)),
+    get connections() {
+      return connections;
+    },
     async close() {
       if (server.listening) await cut();
     },
   };
+}
+
+/** A database of its own on the test server, reached through a proxy: the proxy and the URI to connect to. */
+export async function proxiedTestDatabase(): Promise<{ proxy: TcpProxy; uri: string }> {
+  const uri = new URL(uniqueDatabaseUri());
+  const proxy = await tcpProxy({ host: uri.hostname, port: Number(uri.port || 27017) });
+  uri.host = `127.0.0.1:${proxy.port}`;
+  uri.searchParams.set('directConnection', 'true');
+  return { proxy, uri: uri.toString() };
 }

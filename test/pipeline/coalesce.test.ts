@@ -5,8 +5,8 @@
 import mongoose from 'mongoose';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { Coalescer, DuplicateKey, WriteTimeout, bulkWriteEach, insertIgnoringDuplicates } from '../../src/db/coalesce.js';
-import { uniqueDatabaseUri, useTestDatabase } from '../helpers/db.js';
-import { databaseProxy, type DatabaseProxy } from '../helpers/tcp-proxy.js';
+import { useTestDatabase } from '../helpers/db.js';
+import { proxiedTestDatabase, type TcpProxy } from '../helpers/tcp-proxy.js';
 
 useTestDatabase();
 
@@ -84,7 +84,7 @@ describe('Coalescer', () => {
 });
 
 describe('with the database gone', () => {
-  let proxy: DatabaseProxy | null = null;
+  let proxy: TcpProxy | null = null;
   let client: mongoose.mongo.MongoClient | null = null;
   afterAll(async () => {
     await client?.close();
@@ -92,11 +92,12 @@ describe('with the database gone', () => {
   });
 
   it('inserts and updates fail for every caller: nothing is reported written', async () => {
-    proxy = await databaseProxy(uniqueDatabaseUri());
+    const db = await proxiedTestDatabase();
+    proxy = db.proxy;
     // A short server selection, so the calls after the cut fail fast; the first waits for the database to answer.
-    client = new mongoose.mongo.MongoClient(proxy.uri, { serverSelectionTimeoutMS: 1000 });
+    client = new mongoose.mongo.MongoClient(db.uri, { serverSelectionTimeoutMS: 1000 });
     await vi.waitFor(() => client!.db('admin').command({ ping: 1 }), { timeout: 20_000, interval: 100 });
-    const collection = client.db(new URL(proxy.uri).pathname.slice(1)).collection<Doc>('things');
+    const collection = client.db().collection<Doc>('things');
     expect(await insertIgnoringDuplicates(collection, [{ _id: 'before' }])).toEqual(['inserted']);
     await proxy.cut();
     // The driver reports a lost connection during insertMany as a bulk error with no write errors:

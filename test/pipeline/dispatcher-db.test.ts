@@ -8,16 +8,16 @@ import { ensureIndexes } from '../../src/db/connection.js';
 import { OutboxModel } from '../../src/db/models.js';
 import { Dispatcher } from '../../src/pipeline/dispatcher.js';
 import { enqueue } from '../../src/pipeline/outbox.js';
-import { uniqueDatabaseUri } from '../helpers/db.js';
-import { databaseProxy, type DatabaseProxy } from '../helpers/tcp-proxy.js';
+import { proxiedTestDatabase, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { captureLogger, telegramSetup, textItem, type TelegramSetup } from './helpers.js';
 
-let proxy: DatabaseProxy;
+let proxy: TcpProxy;
 let tg: TelegramSetup;
 
 beforeAll(async () => {
-  proxy = await databaseProxy(uniqueDatabaseUri());
-  await mongoose.connect(proxy.uri, { serverSelectionTimeoutMS: 1000, heartbeatFrequencyMS: 500 });
+  const db = await proxiedTestDatabase();
+  proxy = db.proxy;
+  await mongoose.connect(db.uri, { serverSelectionTimeoutMS: 1000, heartbeatFrequencyMS: 500 });
   await ensureIndexes();
 });
 afterAll(async () => {
