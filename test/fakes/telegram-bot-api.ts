@@ -573,6 +573,11 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
   const callbackQueries = new Map<string, { chatId: number; createdAt: number; answered: boolean }>();
   const forcedFailures = new Map<string, { error: { error_code: number; description: string; parameters?: Json }; times: number }>();
   const held = new Map<string, { until: Promise<void>; release: () => void }>();
+  /**
+   * The moment the call being handled is judged: its rate limit and its record read the same
+   * clock reading (two readings can be tens of ms apart when the process loses the processor).
+   */
+  let judgedAt: number | null = null;
   let globalBucket = new TokenBucket(limits.globalPerSecond, limits.globalPerSecond);
   let nextUpdateId = 100_000 + Math.floor(Math.random() * 1000);
   let closed = false;
@@ -956,7 +961,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
   function rateLimit(c: ChatState) {
     if (!limits.enabled) return;
     c.bucket ??= new TokenBucket(limits.perChatBurst, limits.perChatPerSecond);
-    const t = Date.now();
+    const t = judgedAt ?? Date.now();
     const waitChat = c.bucket.take(t);
     if (waitChat > 0) throw tooMany(waitChat);
     const waitAll = globalBucket.take(t);
@@ -1332,7 +1337,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
         ok: body.ok === true,
         ...(typeof body.description === 'string' ? { description: body.description } : {}),
         ...(body.result !== undefined ? { result: body.result } : {}),
-        at: Date.now(),
+        at: judgedAt ?? Date.now(),
       });
       respond(res, status, body);
       changed();
@@ -1352,6 +1357,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       params = parsed.params;
       const gate = held.get(key);
       if (gate) await gate.until;
+      judgedAt = Date.now();
       const forced = forcedFailures.get(key);
       if (forced && forced.times > 0) {
         forced.times--;
@@ -1368,6 +1374,8 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
         return record(e.status, body);
       }
       record(500, { ok: false, error_code: 500, description: `Internal Server Error: ${(e as Error).message}` });
+    } finally {
+      judgedAt = null;
     }
   }
 
