@@ -208,6 +208,12 @@ export class Dispatcher {
    * that copy is no longer ours to send without a claim.
    */
   private readonly taken = new Set<string>();
+  /**
+   * Claims made but not read back (the database went away between the claim and its read):
+   * lease end -> the ids asked for. Read again once it answers, instead of leaving those
+   * entries to wait for their lease to run out.
+   */
+  private readonly unread = new Map<number, string[]>();
   /** Woken ids waiting for the next turn of the event loop, taken together. */
   private readonly wokenIds = new Set<string>();
   private wakeScheduled = false;
@@ -406,6 +412,7 @@ export class Dispatcher {
       delay = this.pollIntervalMs;
       try {
         if (Date.now() - this.sharesAt >= 1000 && (this.ready.size > 0 || this.inFlight.size > 0)) await this.refreshShares();
+        if (this.unread.size > 0) await this.readUnread();
         const target = this.prefetchTarget();
         const room = target - this.ready.size;
         if (this.pollNow || (this.moreDue && room >= target / 2)) {
@@ -625,11 +632,23 @@ export class Dispatcher {
     const marker = Math.max(now.getTime() + this.leaseMs, this.lastMarker + 1);
     this.lastMarker = marker;
     const leaseUntil = new Date(marker);
+    this.unread.set(marker, ids); // until read back: a failed answer may still have claimed them
     await OutboxModel.updateMany(
       { _id: { $in: ids }, $or: [{ status: 'pending', availableAt: { $lte: now } }, { status: 'sending', leaseUntil: { $lt: now } }] },
       { $set: { status: 'sending', leaseOwner: this.owner, leaseUntil } },
     );
-    return (await OutboxModel.find({ _id: { $in: ids }, status: 'sending', leaseOwner: this.owner, leaseUntil }).lean()) as unknown as Entry[];
+    const got = (await OutboxModel.find({ _id: { $in: ids }, status: 'sending', leaseOwner: this.owner, leaseUntil }).lean()) as unknown as Entry[];
+    this.unread.delete(marker);
+    return got;
+  }
+
+  /** Reads back the claims that could not be read when made, and takes them as entries of ours. */
+  private async readUnread(): Promise<void> {
+    for (const [marker, ids] of [...this.unread]) {
+      const got = (await OutboxModel.find({ _id: { $in: ids }, status: 'sending', leaseOwner: this.owner, leaseUntil: new Date(marker) }).lean()) as unknown as Entry[];
+      this.unread.delete(marker);
+      if (got.length > 0) await this.claimCandidates(got.sort((a, b) => a.seq - b.seq), Infinity, true);
+    }
   }
 
   private async claim(c: Candidate, woken: boolean): Promise<Entry | null> {

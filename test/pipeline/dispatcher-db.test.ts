@@ -17,7 +17,9 @@ let tg: TelegramSetup;
 beforeAll(async () => {
   const db = await proxiedTestDatabase();
   proxy = db.proxy;
-  await mongoose.connect(db.uri, { serverSelectionTimeoutMS: 1000, heartbeatFrequencyMS: 500 });
+  // A short server selection, so that calls fail fast while the proxy is cut; the first
+  // connection is tried until it is made (on a loaded machine it can take longer than that).
+  await vi.waitFor(() => mongoose.connect(db.uri, { serverSelectionTimeoutMS: 1000, heartbeatFrequencyMS: 500 }), { timeout: 30_000, interval: 100 });
   await ensureIndexes();
 });
 afterAll(async () => {
@@ -33,7 +35,9 @@ describe('the database going away', () => {
     for (let c = 0; c < 30; c++) tg.fake.addChat(60_000 + c);
     await enqueue(Array.from({ length: 30 }, (_, c) => textItem(`db${c}`, 60_000 + c)));
     const log = captureLogger();
-    const d = new Dispatcher({ channels: tg.channels, logger: log.logger, pollIntervalMs: 25 });
+    // A lease longer than the test: an entry left claimed and unknown to the dispatcher (a
+    // claim cut before it was read back) would wait for it, and the test would time out.
+    const d = new Dispatcher({ channels: tg.channels, logger: log.logger, pollIntervalMs: 25, leaseMs: 120_000 });
     d.start();
     d.wake();
     await tg.fake.waitFor(() => tg.fake.receivedCounts().size >= 5, 10_000);
