@@ -284,8 +284,11 @@ describe('order and pace', () => {
     expect(tg.fake.tooManyRequests).toBe(0);
     expect(at).toHaveLength(5);
     expect(at[2]! - at[0]! - stalls.within(at[0]!, at[2]!)).toBeLessThan(500); // the burst
-    expect(at[3]! - at[0]!).toBeGreaterThanOrEqual(1000); // then one a second
-    expect(at[4]! - at[3]!).toBeGreaterThanOrEqual(1000);
+    // Then one a second: the k-th after the burst no sooner than k s after the first, as the
+    // platform counts (a send that went late leaves its unused time to the next, so two
+    // consecutive sends can be a little under a second apart without going over the pace).
+    expect(at[3]! - at[0]!).toBeGreaterThanOrEqual(1000);
+    expect(at[4]! - at[0]!).toBeGreaterThanOrEqual(2000);
   });
 });
 
