@@ -139,6 +139,8 @@ interface PendingWrite {
 
 const FINISHED = ['sent', 'failed', 'blocked', 'skipped', 'cancelled'] as const;
 const chatKeyOf = (e: { channel: string; to: string }) => `${e.channel}\u0000${e.to}`;
+/** One claim of an entry: every claim (and renewal) gives the lease a new end. */
+const claimOf = (e: Pick<Entry, '_id' | 'leaseUntil'>) => `${e._id}\u0000${e.leaseUntil ? new Date(e.leaseUntil).getTime() : ''}`;
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 500);
 
 /** A wait that a notify() ends early. */
@@ -205,6 +207,18 @@ export class Dispatcher {
   private readonly parked = new Map<string, Entry[]>();
   /** Entries this process just wrote pre-claimed: wake(ids) takes them from here instead of reading them back. */
   private readonly written = new Map<string, Entry>();
+  /**
+   * Claims this dispatcher has taken to send (claimOf). A read made while one was being sent
+   * can come back after its result was written, still showing it 'sending' under our lease:
+   * that copy is no longer ours to send without a claim.
+   */
+  private readonly taken = new Set<string>();
+  /**
+   * Claims made but not read back (the database went away between the claim and its read):
+   * lease end -> the ids asked for. Read again once it answers, instead of leaving those
+   * entries to wait for their lease to run out.
+   */
+  private readonly unread = new Map<number, string[]>();
   /** Woken ids waiting for the next turn of the event loop, taken together. */
   private readonly wokenIds = new Set<string>();
   private wakeScheduled = false;
@@ -420,6 +434,7 @@ export class Dispatcher {
       delay = this.pollIntervalMs;
       try {
         if (Date.now() - this.sharesAt >= 1000 && (this.ready.size > 0 || this.inFlight.size > 0)) await this.refreshShares();
+        if (this.unread.size > 0) await this.readUnread();
         const target = this.prefetchTarget();
         const room = target - this.ready.size;
         if (this.pollNow || (this.moreDue && room >= target / 2)) {
@@ -641,6 +656,7 @@ export class Dispatcher {
       if (!this.running) return void (await this.release(e._id));
       this.busyChats.add(key);
       this.releasedChats.delete(key); // given back earlier, taken again now: in hand as busy
+      this.markTaken(e);
       if (e.expiresAt && e.expiresAt <= this.now()) {
         return void this.record(e, { status: 'skipped', lastError: 'expired before it could be sent' }, 'skipped');
       }
@@ -650,9 +666,15 @@ export class Dispatcher {
     return roomFull;
   }
 
-  /** Written pre-claimed by this dispatcher and read whole (woken from memory): it can be sent as it is. */
+  /** Written pre-claimed by this dispatcher and read whole (woken from memory), a claim not taken yet: it can be sent as it is. */
   private isOurs(c: Candidate, woken: boolean): c is Entry {
-    return woken && c.status === 'sending' && c.leaseOwner === this.owner && 'messages' in c;
+    return woken && c.status === 'sending' && c.leaseOwner === this.owner && 'messages' in c && !this.taken.has(claimOf(c as Entry));
+  }
+
+  private markTaken(e: Entry): void {
+    this.taken.add(claimOf(e));
+    // A read older than the last 10,000 sends is not waiting anywhere.
+    if (this.taken.size > 10_000) this.taken.delete(this.taken.values().next().value as string);
   }
 
   /** Holds one of our claimed entries until the chat's entry in flight here is done. */
@@ -700,11 +722,23 @@ export class Dispatcher {
     const marker = Math.max(now.getTime() + this.leaseMs, this.lastMarker + 1);
     this.lastMarker = marker;
     const leaseUntil = new Date(marker);
+    this.unread.set(marker, ids); // until read back: a failed answer may still have claimed them
     await OutboxModel.updateMany(
       { _id: { $in: ids }, $or: [{ status: 'pending', availableAt: { $lte: now } }, { status: 'sending', leaseUntil: { $lt: now } }] },
       { $set: { status: 'sending', leaseOwner: this.owner, leaseUntil } },
     );
-    return (await OutboxModel.find({ _id: { $in: ids }, status: 'sending', leaseOwner: this.owner, leaseUntil }).lean()) as unknown as Entry[];
+    const got = (await OutboxModel.find({ _id: { $in: ids }, status: 'sending', leaseOwner: this.owner, leaseUntil }).lean()) as unknown as Entry[];
+    this.unread.delete(marker);
+    return got;
+  }
+
+  /** Reads back the claims that could not be read when made, and takes them as entries of ours. */
+  private async readUnread(): Promise<void> {
+    for (const [marker, ids] of [...this.unread]) {
+      const got = (await OutboxModel.find({ _id: { $in: ids }, status: 'sending', leaseOwner: this.owner, leaseUntil: new Date(marker) }).lean()) as unknown as Entry[];
+      this.unread.delete(marker);
+      if (got.length > 0) await this.claimCandidates(got.sort((a, b) => a.seq - b.seq), Infinity, true);
+    }
   }
 
   private async claim(c: Candidate, woken: boolean): Promise<Entry | null> {
@@ -871,6 +905,7 @@ export class Dispatcher {
         return;
       }
       e.leaseUntil = renewed.leaseUntil;
+      this.markTaken(e);
     }
     if (e.expiresAt && e.expiresAt <= this.now()) {
       this.record(e, { status: 'skipped', lastError: 'expired before it could be sent' }, 'skipped');
@@ -884,7 +919,11 @@ export class Dispatcher {
       replyTo: e.replyTo ?? null,
       alreadySent: sentCount,
       kind: e.kind,
-      pace: () => this.waitTurn(pace, key),
+      pace: () => {
+        // The previous platform message of this send has its answer: the chat's pace counts from now.
+        pace.chats.get(key, Date.now()).settle(Date.now());
+        return this.waitTurn(pace, key);
+      },
       progress: async (count, ids) => {
         const okAt = performance.now();
         sentCount = Math.max(sentCount, count);
@@ -910,6 +949,7 @@ export class Dispatcher {
     } catch (err) {
       result = { ok: false, outcome: 'retry', error: errorText(err), sentCount, platformMessageIds: [] };
     }
+    pace.chats.get(key, Date.now()).settle(Date.now());
     if (this.abandoned) return;
     // What progress() recorded is not repeated in the result's ids.
     const ids = result.platformMessageIds.filter((id) => !sentIds.includes(id));

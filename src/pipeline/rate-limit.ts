@@ -53,6 +53,15 @@ export class TokenBucket {
     return wait;
   }
 
+  /**
+   * The send a token was taken for is known to have arrived only by `now` (its answer came):
+   * the time in between earns no refill. The platform counts from arrival, and a first send
+   * that arrived late must not let the next one arrive early (a 429 after a slow burst).
+   */
+  settle(now: number): void {
+    if (this.last === undefined || now > this.last) this.last = now;
+  }
+
   /** Gives a token back (a send that did not happen). */
   refund(): void {
     this.tokens = Math.min(this.cap, this.tokens + 1);

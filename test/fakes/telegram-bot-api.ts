@@ -182,10 +182,15 @@ export interface FakeTelegram {
   injectUpdate(raw: Json): Update;
   /** Make the next call(s) of `method` fail with the given error (e.g. a forced 429 or 500). */
   failNext(method: string, error: { error_code: number; description: string; parameters?: Json }, times?: number): void;
+  /**
+   * Holds every call of `method` from now on, unanswered and not yet carried out, until the
+   * returned function is called: a platform that stalls, for acting while sends are on the wire.
+   */
+  hold(method: string): () => void;
 
   // observing
   chat(userId: number): FakeChat;
-  /** Resolves when `predicate` returns truthy (re-checked on every state change). */
+  /** Resolves when `predicate` returns truthy (re-checked on every state change); fails after `timeoutMs` (default 10 s). */
   waitFor<T>(predicate: () => T | undefined | null | false, timeoutMs?: number): Promise<T>;
   /** The next bot message in this chat not yet returned by nextBotMessage (a per-chat cursor). */
   nextBotMessage(userId: number, timeoutMs?: number): Promise<FakeChatMessage>;
@@ -459,6 +464,9 @@ function strParam(params: Json, key: string): string | undefined {
 // ---------------------------------------------------------------------------------------------
 // Rate limiting
 
+/** How long waitFor and nextBotMessage wait by default: a reply on a loaded machine can take seconds. */
+const WAIT_MS = 10_000;
+
 class TokenBucket {
   private tokens: number;
   private last = Date.now();
@@ -564,6 +572,12 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
   const files = new Map<string, { file_id: string; file_unique_id: string; file_size: number; file_path: string; data: Buffer }>();
   const callbackQueries = new Map<string, { chatId: number; createdAt: number; answered: boolean }>();
   const forcedFailures = new Map<string, { error: { error_code: number; description: string; parameters?: Json }; times: number }>();
+  const held = new Map<string, { until: Promise<void>; release: () => void }>();
+  /**
+   * The moment the call being handled is judged: its rate limit and its record read the same
+   * clock reading (two readings can be tens of ms apart when the process loses the processor).
+   */
+  let judgedAt: number | null = null;
   let globalBucket = new TokenBucket(limits.globalPerSecond, limits.globalPerSecond);
   let nextUpdateId = 100_000 + Math.floor(Math.random() * 1000);
   let closed = false;
@@ -789,7 +803,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     };
   }
 
-  function waitFor<T>(predicate: () => T | undefined | null | false, timeoutMs = 3000): Promise<T> {
+  function waitFor<T>(predicate: () => T | undefined | null | false, timeoutMs = WAIT_MS): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const check = () => {
         let v: T | undefined | null | false;
@@ -947,7 +961,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
   function rateLimit(c: ChatState) {
     if (!limits.enabled) return;
     c.bucket ??= new TokenBucket(limits.perChatBurst, limits.perChatPerSecond);
-    const t = Date.now();
+    const t = judgedAt ?? Date.now();
     const waitChat = c.bucket.take(t);
     if (waitChat > 0) throw tooMany(waitChat);
     const waitAll = globalBucket.take(t);
@@ -1323,7 +1337,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
         ok: body.ok === true,
         ...(typeof body.description === 'string' ? { description: body.description } : {}),
         ...(body.result !== undefined ? { result: body.result } : {}),
-        at: Date.now(),
+        at: judgedAt ?? Date.now(),
       });
       respond(res, status, body);
       changed();
@@ -1341,6 +1355,9 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     try {
       const parsed = await parseRequest(req, url);
       params = parsed.params;
+      const gate = held.get(key);
+      if (gate) await gate.until;
+      judgedAt = Date.now();
       const forced = forcedFailures.get(key);
       if (forced && forced.times > 0) {
         forced.times--;
@@ -1357,6 +1374,8 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
         return record(e.status, body);
       }
       record(500, { ok: false, error_code: 500, description: `Internal Server Error: ${(e as Error).message}` });
+    } finally {
+      judgedAt = null;
     }
   }
 
@@ -1396,6 +1415,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     async close() {
       if (closed) return;
       closed = true;
+      for (const h of held.values()) h.release();
       if (waiter) finishWaiter(waiter, []);
       for (const t of timers) clearTimeout(t);
       for (const ac of inflight) ac.abort();
@@ -1470,6 +1490,16 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       else nextUpdateId = Math.max(nextUpdateId, u.update_id + 1);
       return enqueue(u);
     },
+    hold(method) {
+      const key = method.toLowerCase();
+      let release = () => undefined as void;
+      const until = new Promise<void>((resolve) => (release = resolve));
+      held.set(key, { until, release });
+      return () => {
+        if (held.get(key)?.until === until) held.delete(key);
+        release();
+      };
+    },
     failNext(method, error, times = 1) {
       forcedFailures.set(method.toLowerCase(), { error, times });
     },
@@ -1477,7 +1507,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       return viewOf(userId);
     },
     waitFor,
-    async nextBotMessage(userId, timeoutMs = 3000) {
+    async nextBotMessage(userId, timeoutMs = WAIT_MS) {
       const cursor = () => cursors.get(userId) ?? 0;
       const m = await waitFor(() => viewOf(userId).botMessages[cursor()], timeoutMs).catch(() => {
         throw new Error(`fake telegram: no new bot message in chat ${userId} within ${timeoutMs} ms`);

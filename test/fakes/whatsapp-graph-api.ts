@@ -389,7 +389,7 @@ export async function startFakeWhatsApp(options: FakeWhatsAppOptions = {}): Prom
     return [];
   }
 
-  async function waitFor<T>(predicate: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 5000): Promise<T> {
+  async function waitFor<T>(predicate: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 10_000): Promise<T> {
     const until = Date.now() + timeoutMs;
     for (;;) {
       const v = await predicate();

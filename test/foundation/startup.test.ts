@@ -86,7 +86,7 @@ describe('npm start on a fresh machine', () => {
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toContain(line);
     expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
-  }, 30_000);
+  });
 
   it('stops with one clear line when MONGODB_URI points at nothing', async () => {
     const result = await runToExit(bareEnv({ MONGODB_URI: 'mongodb://127.0.0.1:1/suaradesa' }));
@@ -97,6 +97,6 @@ describe('npm start on a fresh machine', () => {
     expect(result.stdout).not.toMatch(/\n\s+at /);
     expect(result.stderr).toBe('');
     expect(fatal[0]!.msg).toMatch(/^Cannot reach MongoDB at 127\.0\.0\.1:1: .*Check MONGODB_URI\.$/);
-  }, 30_000);
+  });
 
 });

@@ -1,13 +1,29 @@
-/** Per-file database: connects mongoose to a fresh database on the shared test server and drops it afterwards. */
+/**
+ * The test database. Importing this module makes the file one that needs the run's database
+ * server (test/helpers/global-setup.ts starts it for the first file that asks): its address
+ * arrives before the file's own hooks run, so uniqueDatabaseUri() works in any hook or test.
+ * useTestDatabase() connects mongoose to a fresh database and drops it afterwards.
+ */
 import { randomUUID } from 'node:crypto';
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { ensureIndexes } from '../../src/db/connection.js';
 import '../../src/db/models.js';
 
+let serverUri: string | null = null;
+
+// Registered when a test file imports this module: before any hook of that file.
+beforeAll(async () => {
+  const res = await fetch(inject('mongoBroker'));
+  const body = await res.text();
+  if (!res.ok) throw new Error(`The test database server did not start: ${body}`);
+  serverUri = body;
+});
+
 /** A connection string to a database name that no other test file uses. */
 export function uniqueDatabaseUri(): string {
-  const base = new URL(inject('mongoUri'));
+  if (!serverUri) throw new Error('uniqueDatabaseUri() is for hooks and tests: the server\'s address arrives in a beforeAll');
+  const base = new URL(serverUri);
   base.pathname = `/test_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
   return base.toString();
 }

@@ -3,10 +3,10 @@
  * its own outcome, and a write is never reported done when the database did not take it.
  */
 import mongoose from 'mongoose';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { Coalescer, DuplicateKey, WriteTimeout, bulkWriteEach, insertIgnoringDuplicates } from '../../src/db/coalesce.js';
-import { startStandIn, type LocalServer } from '../../src/db/local-server.js';
 import { useTestDatabase } from '../helpers/db.js';
+import { proxiedTestDatabase, type TcpProxy } from '../helpers/tcp-proxy.js';
 
 useTestDatabase();
 
@@ -84,20 +84,22 @@ describe('Coalescer', () => {
 });
 
 describe('with the database gone', () => {
-  let server: LocalServer | null = null;
+  let proxy: TcpProxy | null = null;
   let client: mongoose.mongo.MongoClient | null = null;
   afterAll(async () => {
     await client?.close();
-    await server?.stop();
+    await proxy?.close();
   });
 
   it('inserts and updates fail for every caller: nothing is reported written', async () => {
-    server = await startStandIn();
-    client = new mongoose.mongo.MongoClient(server.uri, { serverSelectionTimeoutMS: 1000 });
-    const collection = client.db('gone').collection<Doc>('things');
+    const db = await proxiedTestDatabase();
+    proxy = db.proxy;
+    // A short server selection, so the calls after the cut fail fast; the first waits for the database to answer.
+    client = new mongoose.mongo.MongoClient(db.uri, { serverSelectionTimeoutMS: 1000 });
+    await vi.waitFor(() => client!.db('admin').command({ ping: 1 }), { timeout: 20_000, interval: 100 });
+    const collection = client.db().collection<Doc>('things');
     expect(await insertIgnoringDuplicates(collection, [{ _id: 'before' }])).toEqual(['inserted']);
-    await server.stop();
-    server = null;
+    await proxy.cut();
     // The driver reports a lost connection during insertMany as a bulk error with no write errors:
     // that must read as "not written", never as "all written".
     const inserts = new Coalescer((docs: Doc[]) => insertIgnoringDuplicates(collection, docs));

@@ -2,60 +2,24 @@
  * The database going away under the dispatcher and coming back: mongoose talks to the test
  * database through a TCP proxy the test can cut (connections dropped, new ones refused).
  */
-import net from 'node:net';
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ensureIndexes } from '../../src/db/connection.js';
 import { OutboxModel } from '../../src/db/models.js';
 import { Dispatcher } from '../../src/pipeline/dispatcher.js';
 import { enqueue } from '../../src/pipeline/outbox.js';
-import { uniqueDatabaseUri } from '../helpers/db.js';
+import { proxiedTestDatabase, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { captureLogger, telegramSetup, textItem, type TelegramSetup } from './helpers.js';
 
-/** A TCP proxy to host:port that can be cut and restored on the same port. */
-async function tcpProxy(target: { host: string; port: number }) {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(target.port, target.host);
-    sockets.add(client).add(upstream);
-    const drop = () => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on('error', drop).on('close', drop);
-    upstream.on('error', drop).on('close', drop);
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as net.AddressInfo).port;
-  return {
-    port,
-    async cut() {
-      await new Promise<void>((r) => {
-        server.close(() => r());
-        for (const s of sockets) s.destroy();
-      });
-    },
-    async restore() {
-      await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
-    },
-    async close() {
-      if (server.listening) await this.cut();
-    },
-  };
-}
-
-let proxy: Awaited<ReturnType<typeof tcpProxy>>;
+let proxy: TcpProxy;
 let tg: TelegramSetup;
 
 beforeAll(async () => {
-  const uri = new URL(uniqueDatabaseUri());
-  proxy = await tcpProxy({ host: uri.hostname, port: Number(uri.port || 27017) });
-  uri.host = `127.0.0.1:${proxy.port}`;
-  uri.searchParams.set('directConnection', 'true');
-  await mongoose.connect(uri.toString(), { serverSelectionTimeoutMS: 1000, heartbeatFrequencyMS: 500 });
+  const db = await proxiedTestDatabase();
+  proxy = db.proxy;
+  // A short server selection, so that calls fail fast while the proxy is cut; the first
+  // connection is tried until it is made (on a loaded machine it can take longer than that).
+  await vi.waitFor(() => mongoose.connect(db.uri, { serverSelectionTimeoutMS: 1000, heartbeatFrequencyMS: 500 }), { timeout: 30_000, interval: 100 });
   await ensureIndexes();
 });
 afterAll(async () => {
@@ -71,7 +35,9 @@ describe('the database going away', () => {
     for (let c = 0; c < 30; c++) tg.fake.addChat(60_000 + c);
     await enqueue(Array.from({ length: 30 }, (_, c) => textItem(`db${c}`, 60_000 + c)));
     const log = captureLogger();
-    const d = new Dispatcher({ channels: tg.channels, logger: log.logger, pollIntervalMs: 25 });
+    // A lease longer than the test: an entry left claimed and unknown to the dispatcher (a
+    // claim cut before it was read back) would wait for it, and the test would time out.
+    const d = new Dispatcher({ channels: tg.channels, logger: log.logger, pollIntervalMs: 25, leaseMs: 120_000 });
     d.start();
     d.wake();
     await tg.fake.waitFor(() => tg.fake.receivedCounts().size >= 5, 10_000);

@@ -27,6 +27,11 @@ it('SIGKILL of a dispatcher process mid-broadcast: another finishes, each messag
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const gone = new Promise<NodeJS.Signals | null>((r) => child.once('exit', (_code, signal) => r(signal)));
+  // Started (a node process with tsx: seconds, on a loaded machine tens of them), then sending.
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => void (/ready/.test(chunk.toString()) && resolve()));
+    child.once('exit', (code) => reject(new Error(`the dispatcher process exited (${code}) before it was ready`)));
+  });
   await tg.fake.waitFor(() => tg.fake.receivedCounts().size >= 40, 15_000);
   child.kill('SIGKILL');
   expect(await gone).toBe('SIGKILL');
@@ -41,4 +46,4 @@ it('SIGKILL of a dispatcher process mid-broadcast: another finishes, each messag
   expect(counts.size).toBe(n);
   expect(twice).toBeLessThanOrEqual(4);
   expect(await OutboxModel.countDocuments({ status: 'sent' })).toBe(n);
-}, 40_000);
+}, 120_000);

@@ -334,9 +334,12 @@ describe.skipIf(!haveBrowser)('web chat simulator in Chromium at 360x740', () =>
     // The server forgets the session in the middle of a conversation: the page asks for a new one and sends again.
     await SimulatorSessionModel.deleteOne({ _id: issued });
     await type('halo');
+    // The last question already reads "Apakah Anda setuju": wait for the new session itself first.
+    const session = () => page.evaluate<string | null>("localStorage.getItem('suaradesa.session')");
+    await expect.poll(session).not.toBe(issued);
     await waitForBot(/Apakah Anda setuju/);
     expect(await page.getByTestId('warning').textContent()).toContain(idWords.newSession);
-    const renewed = await page.evaluate<string | null>("localStorage.getItem('suaradesa.session')");
+    const renewed = await session();
     expect(renewed).not.toBe(issued);
     expect(await SimulatorSessionModel.countDocuments({ _id: renewed })).toBe(1);
     await step('session-renewed-while-sending');

@@ -264,7 +264,6 @@ for (const mode of ['polling', 'webhook'] as const) {
       user.say('halo');
       await user.expect(/Apakah Anda setuju/);
       fake.blockBot(user.id);
-      await fake.waitFor(async () => false, 10).catch(() => undefined);
       await expect.poll(async () => (await MemberModel.findOne({ platformUserId: String(user.id) }).lean())?.blocked, { timeout: 5000 }).toBe(true);
       const { enqueue } = await import('../../src/pipeline/outbox.js');
       service.dispatcher.wake(await enqueue([{ id: 'test-reminder-5004', kind: 'reminder', channel: 'telegram', to: String(user.id), messages: [{ text: 'Pengingat' }] }]));

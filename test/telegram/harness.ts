@@ -40,7 +40,8 @@ export class ScriptedHandler implements InboundHandler {
   received: InboundMessage[] = [];
   blocked: { address: Address; blocked: boolean }[] = [];
   finishedAt: number[] = [];
-  delayMs = 0;
+  /** Slow work: handling waits for this (set it to a promise the test resolves). */
+  hold: Promise<void> | null = null;
   private seen = new Set<string>();
   private selected = new Set<string>();
 
@@ -48,7 +49,7 @@ export class ScriptedHandler implements InboundHandler {
     if (this.seen.has(m.messageId)) return null;
     this.seen.add(m.messageId);
     this.received.push(m);
-    if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
+    if (this.hold) await this.hold;
     try {
       return this.reply(m);
     } finally {
