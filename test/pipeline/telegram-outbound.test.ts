@@ -182,7 +182,10 @@ describe('the window between Telegram\'s OK and the record', () => {
     }
     const store = new SlowStore();
     const channel = createTelegramOutbound({ api: new Api(TOKEN, { apiRoot: tg.fake.apiRoot }), logger: captureLogger().logger, promptStore: store });
-    const sending = channel.send(req([{ text: 'Pilih', choices: [{ id: 'a', label: 'A' }, { id: 'b', label: 'B' }], promptSeq: 4 }]));
+    // Twelve choices: more than a page, so its ◀ ▶ buttons need the prompt stored (short lists whose
+    // buttons carry their own ids are not stored at all).
+    const choices = Array.from({ length: 12 }, (_, i) => ({ id: `c${i}`, label: `Pilihan ${i + 1}` }));
+    const sending = channel.send(req([{ text: 'Pilih', choices, promptSeq: 4 }]));
     const result = await Promise.race([sending, new Promise((resolve) => setTimeout(resolve, 5000, 'still waiting for the prompt store'))]);
     const shown = tg.fake.chat(CHAT).lastBotMessage!;
     expect(result).toEqual({ ok: true, platformMessageIds: [String(shown.message_id)] });
