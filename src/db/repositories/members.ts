@@ -9,7 +9,6 @@
 import { Types } from 'mongoose';
 import type { Language, Role } from '../models.js';
 import { MemberModel } from '../models.js';
-import { Coalescer } from '../coalesce.js';
 import type { Address } from '../../messages/index.js';
 import type { RunState } from '../../engine/index.js';
 
@@ -82,38 +81,14 @@ export async function findOrCreateMember(address: Address, language: Language, n
   return normalizeMember(doc as unknown as MemberState);
 }
 
-interface Commit {
-  _id: Types.ObjectId;
-  rev: number;
-  set: Record<string, unknown>;
-}
-
-/**
- * Commits of many people leave together (group commit, src/db/coalesce.ts): one unordered
- * bulk of guarded updates, one durable write on the server for all of them. When every guard
- * held (the common case) each caller's update is in. When one did not, the bulk's result does
- * not say which: every caller of that batch is told "refused" and redoes its step from a fresh
- * read, where an update that was in after all is recognised by its handled mark (the caller
- * then keeps its reply and answers "already handled"). Each person's commits come one at a
- * time (the service's per-person queue), so a batch holds a member once.
- */
-const commits = new Coalescer(async (items: Commit[]): Promise<boolean[]> => {
-  const result = await MemberModel.collection.bulkWrite(
-    items.map((c) => ({ updateOne: { filter: { _id: c._id, rev: c.rev }, update: { $set: c.set, $inc: { rev: 1 } } } })),
-    { ordered: false },
-  );
-  const all = result.matchedCount === items.length;
-  return items.map(() => all);
-});
-
 /**
  * The guarded commit: `set` applied and rev + 1, only if nobody wrote since `rev` was read.
  * Returns the member as it now is (built here, not read back: the guard proves nothing else
- * changed), or null when rev moved on (or it cannot be told whether it did: the caller reads again).
+ * changed), or null when rev moved on.
  */
 export async function commitMember(member: MemberState, set: Record<string, unknown>): Promise<MemberState | null> {
-  const inserted = await commits.submit({ _id: member._id, rev: member.rev, set });
-  if (!inserted) return null;
+  const result = await MemberModel.collection.updateOne({ _id: member._id, rev: member.rev }, { $set: set, $inc: { rev: 1 } });
+  if (result.matchedCount !== 1) return null;
   return { ...member, ...(set as Partial<MemberState>), rev: member.rev + 1 };
 }
 
