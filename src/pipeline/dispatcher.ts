@@ -539,7 +539,12 @@ export class Dispatcher {
     const key = chatKeyOf(item);
     if (this.chatInHand(key)) return false;
     const pace = this.paceOf(channel);
-    if (this.turn(pace, key) > 0) return false;
+    // A turn a moment away is worth waiting for (the person is waiting too); a longer one goes through the outbox.
+    for (let wait = this.turn(pace, key); wait > 0; wait = this.turn(pace, key)) {
+      if (wait > 250) return false;
+      await new Promise((r) => setTimeout(r, wait));
+      if (!this.running || this.chatInHand(key)) return false;
+    }
     this.busyChats.add(key);
     try {
       const result = await channel.send({
