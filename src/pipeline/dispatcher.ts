@@ -251,9 +251,14 @@ export class Dispatcher {
     this.events.setMaxListeners(0);
   }
 
-  /** Sends running now (tests: the size of the crash window when abandoning). */
+  /**
+   * Sends running now, or done with their result not written yet (tests: the size of the
+   * crash window when abandoning: a send in either state goes again after a crash).
+   */
   get inFlightCount(): number {
-    return this.inFlight.size;
+    let count = this.inFlight.size;
+    for (const id of this.pendingWrites.keys()) if (!this.inFlight.has(id)) count++;
+    return count;
   }
 
   /** Pass to enqueue() to write entries already claimed by this dispatcher, then wake(ids). */
