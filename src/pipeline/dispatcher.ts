@@ -251,11 +251,9 @@ export class Dispatcher {
     this.events.setMaxListeners(0);
   }
 
-  /**
-   * Sends running now, or done with their result not written yet (tests: the size of the
-   * crash window when abandoning: a send in either state goes again after a crash).
-   */
+  /** Sends running now (tests: the size of the crash window when abandoning). */
   get inFlightCount(): number {
+    // And those done whose result is not written yet: after a crash they go again too.
     let count = this.inFlight.size;
     for (const id of this.pendingWrites.keys()) if (!this.inFlight.has(id)) count++;
     return count;
