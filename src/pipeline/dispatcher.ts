@@ -275,7 +275,10 @@ export class Dispatcher {
 
   /** Sends running now (tests: the size of the crash window when abandoning). */
   get inFlightCount(): number {
-    return this.inFlight.size;
+    // And those done whose result is not written yet: after a crash they go again too.
+    let count = this.inFlight.size;
+    for (const id of this.pendingWrites.keys()) if (!this.inFlight.has(id)) count++;
+    return count;
   }
 
   /** Pass to enqueue() to write entries already claimed by this dispatcher, then wake(ids). */

@@ -72,7 +72,8 @@ describe('npm start on a fresh machine', () => {
       expect(String(startedDb?.dataPath)).toContain(dataDir);
       const ready = await fetch(`http://127.0.0.1:${service.port}/readyz`);
       expect(ready.status).toBe(200);
-      expect(service.logs.find((l) => 'inserted' in l)?.inserted).toBe(round === 1 ? 40 : 0);
+      // (Twice under heavy load 143 were reported inserted in the second round, cause unknown: the log says what the service saw.)
+      expect(service.logs.find((l) => 'inserted' in l)?.inserted, JSON.stringify(service.logs)).toBe(round === 1 ? 40 : 0);
       expect(await service.stop()).toBe(0);
     }
   }, 180_000);
