@@ -5,7 +5,7 @@
  */
 import { recordHelpRequest } from '../db/repositories/requests.js';
 import { normalizeCommandWord } from '../engine/text.js';
-import type { Language } from '../db/models.js';
+import type { Language } from '../vocabulary.js';
 import type { MemberState } from '../db/repositories/members.js';
 import { FLOW, PROMPT_SEQ } from '../messages/flows.js';
 import type { ConversationKit } from './kit.js';

@@ -8,7 +8,7 @@
  * the inbound message id): e.g. an outbox entry `alert:<submissionId>:<memberId>`.
  */
 import type { Types } from 'mongoose';
-import type { Role } from '../db/models.js';
+import type { Role } from '../vocabulary.js';
 import type { Translate } from '../i18n.js';
 import type { ProxyEntry } from '../db/repositories/members.js';
 import type { OutboundMessage } from '../messages/index.js';

@@ -9,7 +9,7 @@ import { consumeCode, listUsableCodes, type UsableCode } from '../db/repositorie
 import type { ActiveRun, MemberState } from '../db/repositories/members.js';
 import { activitiesOf } from '../db/repositories/plans.js';
 import { listVillageChoices, type VillageChoice } from '../db/repositories/villages.js';
-import type { Role } from '../db/models.js';
+import type { Role } from '../vocabulary.js';
 import type { Flow, StepContext } from '../engine/index.js';
 import { translatorFor, type Translate } from '../i18n.js';
 import type { Logger } from '../logging/logger.js';

@@ -5,7 +5,7 @@
  */
 import { Types } from 'mongoose';
 import type { ActiveRun, MemberState } from '../db/repositories/members.js';
-import type { Role } from '../db/models.js';
+import type { Role } from '../vocabulary.js';
 import type { ConversationKit } from './kit.js';
 import { storeRunSubmission, type Submit } from './submissions.js';
 import type { Turn } from './turn.js';

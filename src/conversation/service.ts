@@ -11,7 +11,7 @@
  * member (registration), so doing it twice changes nothing. No multi-document transactions.
  */
 import { Types } from 'mongoose';
-import type { Language } from '../db/models.js';
+import type { Language } from '../vocabulary.js';
 import {
   commitMember, findOrCreateMember, handledMarks, memberKey, setMemberBlocked, type MemberState,
 } from '../db/repositories/members.js';

@@ -10,7 +10,7 @@
  * Every write is keyed by the submission, workshop or broadcast id, so a replayed step is a no-op.
  */
 import { Types } from 'mongoose';
-import { RSVP_ANSWERS, isSimulatorPerson, type RsvpAnswer } from '../db/models.js';
+import { RSVP_ANSWERS, isSimulatorPerson, type RsvpAnswer } from '../vocabulary.js';
 import { findBroadcastOwner, findBroadcastStatus } from '../db/repositories/broadcasts.js';
 import { findWorkshop } from '../db/repositories/workshops.js';
 import { villageCodesInKecamatan, villageNamesByCode } from '../db/repositories/villages.js';

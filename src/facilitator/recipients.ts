@@ -4,7 +4,7 @@
  */
 import type { Types } from 'mongoose';
 import type { i18n as I18n } from 'i18next';
-import { isSimulatorPerson, type Role } from '../db/models.js';
+import { isSimulatorPerson, type Role } from '../vocabulary.js';
 import {
   findAssignedVillages, findAudienceMembers, findReachableByIds, findReachableFacilitators, findReachableInVillages, type RecipientRow,
 } from '../db/repositories/recipients.js';

@@ -9,7 +9,7 @@
  *   ws:<workshop>:<member>:announce | :change:<revision> | :cancel | :eve:<start ms> | :morning:<start ms>
  */
 import { Types } from 'mongoose';
-import type { RsvpAnswer } from '../db/models.js';
+import type { RsvpAnswer } from '../vocabulary.js';
 import {
   cancelAnnouncedWorkshop, deleteWorkshopDraft, findActiveInvites, findActiveInvitesOf, findInvites, findUpcomingWorkshops, findWorkshop,
   findWorkshopsStartingBetween, insertInvites, insertWorkshop, isInvited, markInvitesTold, markWorkshopAnnounced, recordRsvp,

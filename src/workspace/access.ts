@@ -6,7 +6,8 @@
  * the simulator's reports (`simulatorOnly`).
  */
 import type { Types } from 'mongoose';
-import { FacilitatorAssignmentModel, MemberModel, isSimulatorPerson } from '../db/models.js';
+import { FacilitatorAssignmentModel, MemberModel } from '../db/models.js';
+import { isSimulatorPerson } from '../vocabulary.js';
 import { forbidden, notFound } from './errors.js';
 
 export type Via = 'page' | 'api' | 'chat' | 'cli';

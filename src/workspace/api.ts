@@ -5,7 +5,7 @@
  */
 import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
-import { REVIEW_STATUSES } from '../db/models.js';
+import { REVIEW_STATUSES } from '../vocabulary.js';
 import { exportCsv, exportXlsx } from '../reports/export.js';
 import { localDay } from '../time/index.js';
 import { audit } from './audit.js';

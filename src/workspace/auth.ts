@@ -4,7 +4,8 @@
  */
 import type { NextFunction, Request, Response } from 'express';
 import { Types } from 'mongoose';
-import { ApiKeyModel, LoginLinkModel, MemberModel, WorkspaceSessionModel, isSimulatorPerson } from '../db/models.js';
+import { ApiKeyModel, LoginLinkModel, MemberModel, WorkspaceSessionModel } from '../db/models.js';
+import { isSimulatorPerson } from '../vocabulary.js';
 import { actorFor, isWorkspaceRole, type Actor } from './access.js';
 import { WorkspaceError, unauthorized } from './errors.js';
 import { hashToken, newToken, sameSecret } from './tokens.js';

@@ -12,7 +12,8 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import rateLimit from 'express-rate-limit';
 import type { i18n as I18n } from 'i18next';
 import type { Logger } from 'pino';
-import { SIMULATOR_SOURCES, SubmissionModel, type ReviewStatus } from '../db/models.js';
+import { SIMULATOR_SOURCES, SubmissionModel } from '../db/models.js';
+import { type ReviewStatus } from '../vocabulary.js';
 import type { Flow } from '../engine/index.js';
 import { securityHeaders } from '../http/security.js';
 import { projectRoot } from '../paths.js';

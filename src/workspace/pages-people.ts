@@ -4,7 +4,7 @@
  */
 import type express from 'express';
 import { z } from 'zod';
-import { HELP_STATUSES } from '../db/models.js';
+import { HELP_STATUSES } from '../vocabulary.js';
 import { esc } from '../reports/charts.js';
 import { authOf } from './auth.js';
 import { csrfField, fmtDate, pager, type PageKit, type T } from './page-kit.js';

@@ -7,7 +7,8 @@
  */
 import { Types } from 'mongoose';
 import type { z } from 'zod';
-import { HelpRequestModel, MemberModel, SubmissionModel, VillageModel, type HelpStatus } from '../db/models.js';
+import { HelpRequestModel, MemberModel, SubmissionModel, VillageModel } from '../db/models.js';
+import { type HelpStatus } from '../vocabulary.js';
 import { locate } from '../engine/navigation.js';
 import { assertAdmin, canSeeVillage, villageFilter, type Actor } from './access.js';
 import { audit } from './audit.js';

@@ -5,7 +5,7 @@
  */
 import type { ChatExtensions } from '../conversation/extensions.js';
 import { setActivityProgress } from '../db/repositories/plans.js';
-import { isSimulatorPerson } from '../db/models.js';
+import { isSimulatorPerson } from '../vocabulary.js';
 import { FLOW } from '../messages/flows.js';
 
 export function planProgressExtension(): ChatExtensions {

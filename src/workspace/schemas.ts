@@ -4,7 +4,7 @@
  * "field[$gt]" query key) is a 400, never a query operator.
  */
 import { z } from 'zod';
-import { ACTIVITY_STATUSES, HELP_STATUSES, REVIEW_STATUSES, ROLES } from '../db/models.js';
+import { ACTIVITY_STATUSES, HELP_STATUSES, REVIEW_STATUSES, ROLES } from '../vocabulary.js';
 
 export const villageCode = z.string().regex(/^\d{2}\.\d{2}\.\d{2}\.\d{4}$/, 'a Kemendagri village code such as 81.05.15.2004');
 export const kecamatanCode = z.string().regex(/^\d{2}\.\d{2}\.\d{2}$/, 'a Kemendagri kecamatan code such as 81.05.15');

@@ -5,10 +5,8 @@
 import type { i18n as I18n } from 'i18next';
 import { Types } from 'mongoose';
 import type { z } from 'zod';
-import {
-  ApiKeyModel, AuditLogModel, BroadcastModel, FacilitatorAssignmentModel, MemberModel, SubmissionModel, VillageModel,
-  VillagePlanModel, WorkshopModel, SIMULATOR_SOURCES, type ReviewStatus,
-} from '../db/models.js';
+import { ApiKeyModel, AuditLogModel, BroadcastModel, FacilitatorAssignmentModel, MemberModel, SubmissionModel, VillageModel, VillagePlanModel, WorkshopModel, SIMULATOR_SOURCES } from '../db/models.js';
+import { type ReviewStatus } from '../vocabulary.js';
 import type { Flow } from '../engine/index.js';
 import { RISK_FLOW } from '../reports/summary.js';
 import { localDay, localDayStart } from '../time/index.js';

@@ -4,7 +4,7 @@
  * reload brings the conversation back.
  */
 import { randomBytes } from 'node:crypto';
-import { SIMULATOR_ADDRESS_PREFIX } from '../../db/models.js';
+import { SIMULATOR_ADDRESS_PREFIX } from '../../vocabulary.js';
 import {
   createSimulatorSession, deleteSimulatorSessionsIdleSince, pushTranscriptEntries, readTranscriptEntries, touchSimulatorSession,
 } from '../../db/repositories/simulator-sessions.js';

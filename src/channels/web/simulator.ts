@@ -13,7 +13,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import rateLimit from 'express-rate-limit';
 import type { i18n as I18n } from 'i18next';
 import { z } from 'zod';
-import { ROLES } from '../../db/models.js';
+import { ROLES } from '../../vocabulary.js';
 import { ensureSimulatorCode } from '../../db/repositories/access-codes.js';
 import { findMemberLanguage, findMemberProfile } from '../../db/repositories/members.js';
 import { findOutboxMessages } from '../../db/repositories/sent-messages.js';

@@ -1,7 +1,8 @@
 import { Schema, model, type InferSchemaType } from 'mongoose';
+import { HELP_STATUSES } from '../../vocabulary.js';
 
-export const HELP_STATUSES = ['baru', 'dihubungi', 'selesai'] as const;
-export type HelpStatus = (typeof HELP_STATUSES)[number];
+export { HELP_STATUSES, type HelpStatus } from '../../vocabulary.js';
+
 
 /** A status change or a note by a facilitator (workspace), newest last. */
 const helpNoteSchema = new Schema(

@@ -1,23 +1,14 @@
 import { Schema, model, type InferSchemaType } from 'mongoose';
 
-export const ROLES = ['warga', 'pokja', 'fasilitator', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
-export const LANGUAGES = ['id', 'en'] as const;
-export type Language = (typeof LANGUAGES)[number];
+import { LANGUAGES, ROLES, SIMULATOR_ADDRESS_PREFIX } from '../../vocabulary.js';
 
-/**
- * The chat simulator's people: the web channel, addressed `sim-<session id>`. The simulator has
- * no login, so whatever role they registered with, they are a sandbox: staff there reach no
- * workspace and see and reach only simulator people and their reports (never real residents).
- */
-export const SIMULATOR_ADDRESS_PREFIX = 'sim-';
+export { ROLES, LANGUAGES, SIMULATOR_ADDRESS_PREFIX, isSimulatorPerson, type Role, type Language } from '../../vocabulary.js';
+
+/** The simulator's people (src/vocabulary.ts) as a query. */
 export const SIMULATOR_PEOPLE = { channel: 'web', platformUserId: { $regex: `^${SIMULATOR_ADDRESS_PREFIX}` } } as const;
 /** Reports, help requests and alerts from the simulator (the web channel: its people, and the demo data). */
 export const SIMULATOR_SOURCES = { channel: 'web' } as const;
 
-export function isSimulatorPerson(m: { channel?: string | null; platformUserId?: string | null }): boolean {
-  return m.channel === 'web' && typeof m.platformUserId === 'string' && m.platformUserId.startsWith(SIMULATOR_ADDRESS_PREFIX);
-}
 
 /** Proof of consent (UU 27/2022 Pasal 22, 24): which notice version was agreed to, and when. */
 const consentSchema = new Schema(

@@ -1,8 +1,9 @@
 import { Schema, model, type InferSchemaType } from 'mongoose';
+import { REVIEW_STATUSES } from '../../vocabulary.js';
+
+export { REVIEW_STATUSES, type ReviewStatus } from '../../vocabulary.js';
 
 /** Review of a risk report: new, verified, acted upon, done, rejected. */
-export const REVIEW_STATUSES = ['baru', 'diverifikasi', 'ditindaklanjuti', 'selesai', 'ditolak'] as const;
-export type ReviewStatus = (typeof REVIEW_STATUSES)[number];
 
 const reviewNoteSchema = new Schema(
   {

@@ -1,8 +1,10 @@
 import { Schema, model, type InferSchemaType } from 'mongoose';
+import { ACTIVITY_STATUSES } from '../../vocabulary.js';
+
+export { ACTIVITY_STATUSES } from '../../vocabulary.js';
 
 const itemSchema = new Schema({ title: { type: String, required: true } });
 
-export const ACTIVITY_STATUSES = ['belum', 'berjalan', 'selesai', 'terhambat'] as const;
 
 const activitySchema = new Schema({
   title: { type: String, required: true },

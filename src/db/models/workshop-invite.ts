@@ -1,7 +1,8 @@
 import { Schema, model, type InferSchemaType } from 'mongoose';
+import { RSVP_ANSWERS } from '../../vocabulary.js';
 
-export const RSVP_ANSWERS = ['hadir', 'tidak', 'mungkin'] as const;
-export type RsvpAnswer = (typeof RSVP_ANSWERS)[number];
+export { RSVP_ANSWERS, type RsvpAnswer } from '../../vocabulary.js';
+
 
 /**
  * One person told about a workshop, and their answer. `_id` is `<workshopId>:<memberId>`, so
