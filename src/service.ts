@@ -210,7 +210,8 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
   finishApp(app, logger);
 
   const sweep = async (now = hooks.now?.() ?? new Date()) => {
-    // What TTL indexes do on real MongoDB, done by hand so the stand-in (no TTL) stays small too.
+    // Beside the TTL indexes (mongod and the stand-in both run a TTL monitor): settled inbox
+    // records go here while pending ones stay, and the rest go even where a monitor lags.
     await deleteSettledInboxEntriesBefore(new Date(now.getTime() - DEDUPE_RETENTION_MS));
     await deletePromptsSavedBefore(new Date(now.getTime() - 30 * 24 * 3600_000));
     await deleteDeliveryStatusesBefore(new Date(now.getTime() - 30 * 24 * 3600_000));

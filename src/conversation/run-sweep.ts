@@ -4,6 +4,7 @@
  * Safe on several instances at once: the reminder's outbox id is deterministic
  * (`runrem:<run id>`), and every member write is guarded by rev.
  */
+import { dateFormat } from '../time/index.js';
 import type { i18n as I18n } from 'i18next';
 import { archiveRun } from './service.js';
 import { claimRunReminder, clearRunIfUnchanged, findMembersWithRunExpiredBy, findMembersWithRunToRemind } from '../db/repositories/members.js';
@@ -48,7 +49,7 @@ export async function sweepRuns(now: Date, deps: RunSweepDeps): Promise<{ remind
     const language = m.language ?? 'id';
     const t = translatorFor(deps.i18n, language);
     const flow = deps.flows.get(m.run.flowId);
-    const when = new Intl.DateTimeFormat(language === 'en' ? 'en-GB' : 'id-ID', {
+    const when = dateFormat(language === 'en' ? 'en-GB' : 'id-ID', {
       timeZone: deps.timeZone, weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit',
     }).format(m.run.expiresAt);
     const ids = await enqueue([{

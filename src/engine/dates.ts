@@ -4,66 +4,23 @@
  * date that cannot be in the future is refused for that reason). Stored as ISO yyyy-mm-dd.
  * The clock is an input.
  */
+import { localParts, zonedTime, type LocalParts } from '../time/index.js';
+import { addCalendarDays, calendarDay, formatCalendarDay, parseCalendarDay, weekdayOf, type CalendarDay } from '../time/calendar.js';
 import { normalizeCommandWord } from './text.js';
 
-export interface LocalDate {
-  year: number;
-  month: number; // 1-12
-  day: number;
-}
+/** A calendar day seen from the programme's zone ("today in WIT"). */
+export type LocalDate = CalendarDay;
+
 
 /** The calendar date at `now` in `timeZone` (e.g. Asia/Jayapura). */
-/** Building an Intl.DateTimeFormat costs far more than using one: one per zone, made once. */
-const dayFormats = new Map<string, Intl.DateTimeFormat>();
-
 export function localDate(now: Date, timeZone: string): LocalDate {
-  let format = dayFormats.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
-    dayFormats.set(timeZone, format);
-  }
-  const parts = format.formatToParts(now);
-  const get = (type: string): number => Number(parts.find((p) => p.type === type)?.value);
-  return { year: get('year'), month: get('month'), day: get('day') };
+  const p = localParts(now, timeZone);
+  return { year: p.year, month: p.month, day: p.day };
 }
 
 /** The local calendar day, time of day and weekday (0 = Sunday) of `at` in `timeZone`. */
-const timeFormats = new Map<string, Intl.DateTimeFormat>();
-export function localDateTime(at: Date, timeZone: string): LocalDate & { hour: number; minute: number; second: number; ms: number; weekday: number } {
-  let format = timeFormats.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
-    timeFormats.set(timeZone, format);
-  }
-  const parts = format.formatToParts(at);
-  const get = (type: string): number => Number(parts.find((p) => p.type === type)?.value);
-  const year = get('year');
-  const month = get('month');
-  const day = get('day');
-  return { year, month, day, hour: get('hour'), minute: get('minute'), second: get('second'), ms: at.getUTCMilliseconds(), weekday: new Date(Date.UTC(year, month - 1, day)).getUTCDay() };
-}
-
-export function toIso(d: LocalDate): string {
-  return `${String(d.year).padStart(4, '0')}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
-}
-
-export function fromIso(iso: string): LocalDate | undefined {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
-  if (!m) return undefined;
-  return makeDate(Number(m[1]), Number(m[2]), Number(m[3]));
-}
-
-export function addDays(d: LocalDate, days: number): LocalDate {
-  const t = new Date(Date.UTC(d.year, d.month - 1, d.day) + days * 86_400_000);
-  return { year: t.getUTCFullYear(), month: t.getUTCMonth() + 1, day: t.getUTCDate() };
-}
-
-/** A real calendar date or undefined (31-02 is refused). */
-function makeDate(year: number, month: number, day: number): LocalDate | undefined {
-  if (!Number.isInteger(year) || month < 1 || month > 12 || day < 1 || day > 31) return undefined;
-  const t = new Date(Date.UTC(year, month - 1, day));
-  if (t.getUTCMonth() !== month - 1 || t.getUTCDate() !== day) return undefined;
-  return { year, month, day };
+export function localDateTime(at: Date, timeZone: string): LocalParts & { ms: number } {
+  return { ...localParts(at, timeZone), ms: at.getUTCMilliseconds() };
 }
 
 // Indonesian and English month names and the short forms seen in chat (a Map: typed words are looked up).
@@ -118,8 +75,7 @@ const WEEKDAYS = new Map(Object.entries({
 const PAST_WORDS = '(?:yang )?(?:lalu|kemarin|kemaren|kmrn|kemarin ini|last|ago)';
 
 function weekday(d: LocalDate): number {
-  const w = new Date(Date.UTC(d.year, d.month - 1, d.day)).getUTCDay();
-  return w === 0 ? 7 : w;
+  return weekdayOf(d) || 7;
 }
 
 /** Same as parseDateInput, but says whether a date-like text named a day that does not exist. */
@@ -128,7 +84,7 @@ export function readDate(input: string, today: LocalDate, preferPast = false): D
   const hadDayWord = /^(tanggal|tgl\.?|tg\.?)\s*/.test(raw);
   let s = raw.replace(/^(tanggal|tgl\.?|tg\.?)\s*/, '').trim();
   s = s.replace(/,/g, ' ').replace(/\s+/g, ' ').trim();
-  const days = (n: number): DateReading => ({ kind: 'ok', iso: toIso(addDays(today, n)), yearGiven: true });
+  const days = (n: number): DateReading => ({ kind: 'ok', iso: formatCalendarDay(addCalendarDays(today, n)), yearGiven: true });
 
   if (['hari ini', 'hariini', 'today', 'sekarang', 'tadi', 'td'].includes(s)) return days(0);
   if (['kemarin', 'kemaren', 'kmrn', 'kmarin', 'yesterday'].includes(s)) return days(-1);
@@ -154,16 +110,16 @@ export function readDate(input: string, today: LocalDate, preferPast = false): D
   if (hadDayWord && /^\d{1,2}$/.test(s)) {
     // "tgl 5": this month, or last month when the date cannot be in the future.
     const day = Number(s);
-    let d = makeDate(today.year, today.month, day);
-    if (preferPast && d && toIso(d) > toIso(today)) {
+    let d = calendarDay(today.year, today.month, day);
+    if (preferPast && d && formatCalendarDay(d) > formatCalendarDay(today)) {
       const prev = today.month === 1 ? { year: today.year - 1, month: 12 } : { year: today.year, month: today.month - 1 };
-      d = makeDate(prev.year, prev.month, day);
+      d = calendarDay(prev.year, prev.month, day);
     }
     return reading(d, true);
   }
 
   const iso = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(s);
-  if (iso) return reading(makeDate(Number(iso[1]), Number(iso[2]), Number(iso[3])), true);
+  if (iso) return reading(calendarDay(Number(iso[1]), Number(iso[2]), Number(iso[3])), true);
 
   const numeric = /^(\d{1,2})(?: ?[-/.] ?| )(\d{1,2})(?:(?: ?[-/.] ?| )(\d{4}|\d{2}))?$/.exec(s);
   if (numeric) return withYear(Number(numeric[1]), Number(numeric[2]), numeric[3], today, preferPast);
@@ -182,15 +138,15 @@ function withYear(day: number, month: number, yearText: string | undefined, toda
   if (month < 1 || month > 12) return { kind: 'unknown' };
   if (yearText !== undefined) {
     const year = yearText.length === 2 ? 2000 + Number(yearText) : Number(yearText);
-    return reading(makeDate(year, month, day), true);
+    return reading(calendarDay(year, month, day), true);
   }
-  let d = makeDate(today.year, month, day);
-  if (d && preferPast && toIso(d) > toIso(today)) d = makeDate(today.year - 1, month, day);
+  let d = calendarDay(today.year, month, day);
+  if (d && preferPast && formatCalendarDay(d) > formatCalendarDay(today)) d = calendarDay(today.year - 1, month, day);
   return reading(d, false);
 }
 
 function reading(d: LocalDate | undefined, yearGiven: boolean): DateReading {
-  return d ? { kind: 'ok', iso: toIso(d), yearGiven } : { kind: 'invalid' };
+  return d ? { kind: 'ok', iso: formatCalendarDay(d), yearGiven } : { kind: 'invalid' };
 }
 
 /** "17-09-2024": how dates are typed, for examples in hints. */
@@ -200,7 +156,7 @@ export function formatDateNumeric(d: LocalDate): string {
 
 /** "2024-09-17" -> "17 September 2024" with month names from the language file. */
 export function formatDate(iso: string, monthNames: string[]): string {
-  const d = fromIso(iso);
+  const d = parseCalendarDay(iso);
   if (!d) return iso;
   return `${d.day} ${monthNames[d.month - 1] ?? d.month} ${d.year}`;
 }
@@ -209,12 +165,5 @@ export function formatDate(iso: string, monthNames: string[]): string {
 export function zonedInstant(iso: string, time: string, timeZone: string): Date {
   const [y, mo, d] = iso.split('-').map(Number) as [number, number, number];
   const [h, mi] = time.split(':').map(Number) as [number, number];
-  const wanted = Date.UTC(y, mo - 1, d, h, mi);
-  // The zone's offset at about that moment, applied twice for days the offset changes.
-  let at = wanted;
-  for (let i = 0; i < 2; i++) {
-    const p = localDateTime(new Date(at), timeZone);
-    at += wanted - Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
-  }
-  return new Date(at);
+  return zonedTime(y, mo, d, h, mi, timeZone);
 }

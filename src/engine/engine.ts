@@ -6,7 +6,8 @@
 import type { ChoiceOption, InboundContent, OutboundMessage, PromptStructure } from '../messages/index.js';
 import { allQuestionItems, matchChoice, OTHER_ID, questionItems, suggestChoices, type ChoiceItem } from './choices.js';
 import { createHash, randomUUID } from 'node:crypto';
-import { localDate, toIso, type LocalDate } from './dates.js';
+import { formatCalendarDay } from '../time/calendar.js';
+import { localDate, type LocalDate } from './dates.js';
 import { evaluate, evaluateBool, type ExprScope, type ExprVars } from './expressions.js';
 import { defaultAnswer, fillEnd, fillHidden, isAnswerQuestion, isHidden, questionScope, repeatCountOf } from './hidden.js';
 import { engineKey, type EngineKey } from './keys.js';
@@ -164,7 +165,7 @@ class Turn {
     const words = (key: EngineKey) => () => this.te(key).split(',');
     this.scope = {
       checkRoleCode: ctx.checkRoleCode,
-      today: toIso(this.today),
+      today: formatCalendarDay(this.today),
       now: ctx.now,
       timeZone: ctx.timeZone,
       ...(state.seed !== undefined ? { seed: state.seed } : {}),
@@ -415,7 +416,7 @@ class Turn {
           continue;
         }
         if (isHidden(q)) {
-          fillHidden(q, answers, this.vars(), this.scope, this.ctx, toIso(this.today));
+          fillHidden(q, answers, this.vars(), this.scope, this.ctx, formatCalendarDay(this.today));
           cur = next;
           continue;
         }
@@ -471,7 +472,7 @@ class Turn {
         continue;
       }
       if (isHidden(c)) {
-        fillHidden(c, obj, this.vars(obj), this.scope, this.ctx, toIso(this.today));
+        fillHidden(c, obj, this.vars(obj), this.scope, this.ctx, formatCalendarDay(this.today));
         cur = next;
         continue;
       }

@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import { compileExpression, type CompiledExpr, type ExprRules } from './expressions.js';
 import { flowHeaderSchema, groupSchema, LEAF_TYPES, leafSchemas, type LeafType, type RawGroup, type RawLeaf } from './schema.js';
 import type { ChoiceDef, Flow, GroupQuestion, LeafQuestion, Question } from './types.js';
+import { isCalendarDay } from '../time/calendar.js';
 
 export class FlowLoadError extends Error {
   constructor(readonly problems: string[]) {
@@ -247,8 +248,8 @@ function compileLeaf(raw: RawLeaf, scope: Scope, report: Report, where: string):
       break;
     }
     case 'date':
-      if (raw.min !== undefined && !isRealDate(raw.min)) problem(`min "${raw.min}" is not a real date`);
-      if (raw.max !== undefined && !isRealDate(raw.max)) problem(`max "${raw.max}" is not a real date`);
+      if (raw.min !== undefined && !isCalendarDay(raw.min)) problem(`min "${raw.min}" is not a real date`);
+      if (raw.max !== undefined && !isCalendarDay(raw.max)) problem(`max "${raw.max}" is not a real date`);
       if (raw.min !== undefined && raw.max !== undefined && raw.min > raw.max) problem(`min ${raw.min} is after max ${raw.max}`);
       q = { ...common, type: 'date', notFuture: raw.notFuture ?? false, min: raw.min, max: raw.max };
       break;
@@ -341,7 +342,3 @@ function compileGroup(raw: RawGroup, answerIdsBefore: Set<string>, seenIds: Set<
   };
 }
 
-function isRealDate(iso: string): boolean {
-  const d = new Date(`${iso}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === iso;
-}

@@ -34,6 +34,15 @@ const CHANNEL_LABELS: Record<string, string> = { telegram: 'Telegram', whatsapp:
 
 const isStaff = (m: MemberSnapshot) => m.role === 'fasilitator' || m.role === 'admin';
 
+/**
+ * A workshop or broadcast is acted on (announce, send, discard) by the one who made it, or an
+ * admin; a simulator person only ever on the simulator's own.
+ */
+function mayActOn(member: MemberSnapshot, createdBy: unknown, simulatorOnly: boolean | null | undefined): boolean {
+  if (isSimulatorPerson(member) && !simulatorOnly) return false;
+  return member.role === 'admin' || String(createdBy ?? '') === String(member._id);
+}
+
 function buttons(items: { id: string; label: string }[]): Pick<OutboundMessage, 'choices' | 'promptSeq' | 'expect'> {
   return { choices: items, promptSeq: PROMPT_SEQ.action, expect: 'choice' };
 }
@@ -143,8 +152,7 @@ export function createFacilitatorExtensions(deps: FacilitatorDeps): ChatExtensio
     const [id, verb] = rest.split(':');
     if (!isStaff(member) || !id || !Types.ObjectId.isValid(id)) return [{ text: t('broadcast:stale') }];
     const w = await findWorkshop(id);
-    if (!w || (member.role !== 'admin' && String(w.createdBy ?? '') !== String(member._id))) return [{ text: t('broadcast:stale') }];
-    if (isSimulatorPerson(member) && !w.simulatorOnly) return [{ text: t('broadcast:stale') }];
+    if (!w || !mayActOn(member, w.createdBy, w.simulatorOnly)) return [{ text: t('broadcast:stale') }];
     const local = { ...deps, now: () => ctx.now };
     try {
       switch (verb) {
@@ -223,8 +231,7 @@ export function createFacilitatorExtensions(deps: FacilitatorDeps): ChatExtensio
     const [id, verb] = rest.split(':');
     if (!isStaff(member) || !id || !Types.ObjectId.isValid(id)) return [{ text: t('broadcast:stale') }];
     const b = await findBroadcastOwner(id);
-    if (!b || (member.role !== 'admin' && String(b.createdBy ?? '') !== String(member._id))) return [{ text: t('broadcast:stale') }];
-    if (isSimulatorPerson(member) && !b.audience?.simulatorOnly) return [{ text: t('broadcast:stale') }];
+    if (!b || !mayActOn(member, b.createdBy, b.audience?.simulatorOnly)) return [{ text: t('broadcast:stale') }];
     const local = { ...deps, now: () => ctx.now };
     switch (verb) {
       case 'send':

@@ -8,6 +8,7 @@ import { HelpRequestModel, MemberModel, SIMULATOR_PEOPLE, SIMULATOR_SOURCES, Sub
 import type { Flow, LeafQuestion } from '../engine/index.js';
 import { DEFAULT_TIME_ZONE, localDay, localParts, zonedTime } from '../time/index.js';
 import { flowTranslator, formatAnswer, leafQuestions, type Lang, type Lookups } from './labels.js';
+import { calendarDayOf } from '../time/calendar.js';
 
 export const RISK_FLOW = 'laporan-risiko';
 export const PROFILE_FLOW = 'profil-desa';
@@ -123,7 +124,7 @@ export async function buildSummary(opts: { codes: string[]; flows: Map<string, F
   for (const p of plans) if (!latestPlan.has(p.villageCode)) latestPlan.set(p.villageCode, p);
   const activities = [...latestPlan.values()].flatMap((p) => p.activities.map((a) => ({
     villageCode: p.villageCode, title: a.title, owner: a.owner ?? null, status: a.status, percentDone: a.percentDone,
-    targetDate: a.targetDate ? a.targetDate.toISOString().slice(0, 10) : null,
+    targetDate: a.targetDate ? calendarDayOf(a.targetDate) : null,
   })));
 
   // Coverage: registered members by role; who answered (distinct members by role).

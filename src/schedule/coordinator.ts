@@ -21,7 +21,7 @@ export class MongoRunCoordinator implements RunCoordinator {
     await finishJobRun(key, this.owner, this.now());
   }
 
-  /** Forgets fires started before `before` (the table stays small; the stand-in has no TTL). */
+  /** Forgets fires started before `before`, so the table stays small. */
   static async cleanup(before: Date): Promise<number> {
     return deleteJobRunsStartedBefore(before);
   }

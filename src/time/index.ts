@@ -4,26 +4,35 @@
  * 09.00 WIT"). Every schedule is in the configured zone (WIT, Asia/Jayapura, by default).
  */
 
+import { storedCalendarDay } from './calendar.js';
+
 export interface LocalParts {
   year: number;
   month: number; // 1-12
   day: number;
   hour: number;
   minute: number;
+  second: number;
   /** 0 = Sunday. */
   weekday: number;
 }
 
-const partsFormatters = new Map<string, Intl.DateTimeFormat>();
-function partsFormatter(timeZone: string): Intl.DateTimeFormat {
-  let f = partsFormatters.get(timeZone);
+/** Building an Intl.DateTimeFormat costs far more than using one: each locale and options made once. */
+const formats = new Map<string, Intl.DateTimeFormat>();
+export function dateFormat(locale: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${locale}|${JSON.stringify(options)}`;
+  let f = formats.get(key);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', weekday: 'short',
-    });
-    partsFormatters.set(timeZone, f);
+    f = new Intl.DateTimeFormat(locale, options);
+    formats.set(key, f);
   }
   return f;
+}
+
+function partsFormatter(timeZone: string): Intl.DateTimeFormat {
+  return dateFormat('en-US', {
+    timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric', weekday: 'short',
+  });
 }
 
 const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
@@ -32,7 +41,7 @@ export function localParts(at: Date, timeZone: string): LocalParts {
   const parts = Object.fromEntries(partsFormatter(timeZone).formatToParts(at).map((p) => [p.type, p.value]));
   return {
     year: Number(parts.year), month: Number(parts.month), day: Number(parts.day),
-    hour: Number(parts.hour) % 24, minute: Number(parts.minute), weekday: WEEKDAYS.indexOf(parts.weekday ?? ''),
+    hour: Number(parts.hour) % 24, minute: Number(parts.minute), second: Number(parts.second), weekday: WEEKDAYS.indexOf(parts.weekday ?? ''),
   };
 }
 
@@ -113,7 +122,7 @@ const zoneLabels: Record<string, string> = { 'Asia/Jayapura': 'WIT', 'Asia/Makas
 function zoneLabel(timeZone: string, at: Date): string {
   const known = zoneLabels[timeZone];
   if (known) return known;
-  const part = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'short' }).formatToParts(at).find((p) => p.type === 'timeZoneName');
+  const part = dateFormat('en-US', { timeZone, timeZoneName: 'short' }).formatToParts(at).find((p) => p.type === 'timeZoneName');
   return part?.value ?? timeZone;
 }
 
@@ -121,7 +130,7 @@ const locales: Record<string, string> = { id: 'id-ID', en: 'en-GB' };
 
 /** "Senin, 16 November 2026" */
 export function formatDay(at: Date, language: string, timeZone: string): string {
-  return new Intl.DateTimeFormat(locales[language] ?? 'id-ID', { timeZone, weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }).format(at);
+  return dateFormat(locales[language] ?? 'id-ID', { timeZone, weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }).format(at);
 }
 
 /** "09.00 WIT" (Indonesian) / "09:00 WIT" (English). */
@@ -145,17 +154,9 @@ export function formatSpan(from: Date, to: Date, language: string, timeZone: str
   return `${formatDateTime(from, language, timeZone)} - ${formatDateTime(to, language, timeZone)}`;
 }
 
-/** Making an Intl.DateTimeFormat costs far more than using one: one per zone, made once. */
-const longDateFormats = new Map<string, Intl.DateTimeFormat>();
-
 /** "8 Desember 2026" in the zone (the consent date in `datasaya`). */
 export function formatLongDate(at: Date, timeZone: string): string {
-  let format = longDateFormats.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('id-ID', { timeZone, day: 'numeric', month: 'long', year: 'numeric' });
-    longDateFormats.set(timeZone, format);
-  }
-  return format.format(at);
+  return dateFormat('id-ID', { timeZone, day: 'numeric', month: 'long', year: 'numeric' }).format(at);
 }
 
 /** The programme's zone when TIMEZONE is not set (WIT). */
@@ -185,7 +186,7 @@ export function zoneOffset(at: Date, timeZone: string): string {
 /** "2026-12-08T06:13:00+09:00": ISO 8601 with the zone's offset, for machines. */
 export function formatLocalIso(at: Date, timeZone: string): string {
   const p = localParts(at, timeZone);
-  return `${localDay(at, timeZone)}T${pad2(p.hour)}:${pad2(p.minute)}:${pad2(at.getUTCSeconds())}${zoneOffset(at, timeZone)}`;
+  return `${localDay(at, timeZone)}T${pad2(p.hour)}:${pad2(p.minute)}:${pad2(p.second)}${zoneOffset(at, timeZone)}`;
 }
 
 /**
@@ -194,7 +195,7 @@ export function formatLocalIso(at: Date, timeZone: string): string {
  */
 export function wallClockDate(at: Date, timeZone: string): Date {
   const p = localParts(at, timeZone);
-  return new Date(Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, at.getUTCSeconds()));
+  return new Date(Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second));
 }
 
 /** The instant a local day (yyyy-mm-dd) starts in the zone. */
@@ -211,8 +212,6 @@ export function parseLocalDateTime(text: string, timeZone: string): Date | null 
   return zonedTime(y, mo, d, h, mi, timeZone);
 }
 
-const shortFormats = new Map<string, Intl.DateTimeFormat>();
-
 /**
  * "8 Des 2026" (with time "8 Des 2026, 06.13"): an instant in the zone; a date-only value
  * (yyyy-mm-dd, a calendar day) as that same day whatever the zone.
@@ -220,13 +219,8 @@ const shortFormats = new Map<string, Intl.DateTimeFormat>();
 export function formatShortDate(value: Date | string, language: string, timeZone: string, withTime = false): string {
   const dayOnly = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value);
   const zone = dayOnly ? 'UTC' : timeZone;
-  const key = `${language}|${zone}|${withTime && !dayOnly}`;
-  let format = shortFormats.get(key);
-  if (!format) {
-    format = new Intl.DateTimeFormat(locales[language] ?? 'id-ID', {
-      timeZone: zone, day: 'numeric', month: 'short', year: 'numeric', ...(withTime && !dayOnly ? { hour: '2-digit', minute: '2-digit' } : {}),
-    });
-    shortFormats.set(key, format);
-  }
-  return format.format(dayOnly ? new Date(`${value}T00:00:00Z`) : new Date(value));
+  const format = dateFormat(locales[language] ?? 'id-ID', {
+    timeZone: zone, day: 'numeric', month: 'short', year: 'numeric', ...(withTime && !dayOnly ? { hour: '2-digit', minute: '2-digit' } : {}),
+  });
+  return format.format(dayOnly ? storedCalendarDay(value) : new Date(value));
 }

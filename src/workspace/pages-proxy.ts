@@ -10,7 +10,7 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { OutboundMessage } from '../messages/index.js';
 import { SKIP_ID, SKIP_NONE_ID, SKIP_UNKNOWN_ID, localDate, type AnswerQuestion } from '../engine/index.js';
-import { toIso } from '../engine/dates.js';
+import { formatCalendarDay } from '../time/calendar.js';
 import { esc } from '../reports/charts.js';
 import { authOf, type AuthState } from './auth.js';
 import { WorkspaceError } from './errors.js';
@@ -93,7 +93,7 @@ function stepHtml(kit: PageKit, draft: DraftView, auth: AuthState, t: T, lang: L
   const cancel = `<form method="post" action="/app/isi/batal" class="inline">${csrfField(auth)}<button type="submit">${esc(t('proxy.cancel'))}</button></form>`;
   if (!prompt) return `${head}${shown}${cancel}`;
   const q = questionAt(draft.flow, draft.state);
-  const today = toIso(localDate(kit.ctx.now(), kit.ctx.timeZone));
+  const today = formatCalendarDay(localDate(kit.ctx.now(), kit.ctx.timeZone));
   const parts: string[] = [head, shown];
   if (prompt.lead) parts.push(`<p class="notice error" role="alert">${lines(prompt.lead)}</p>`);
   if (prompt.heading) parts.push(`<div class="heading">${lines(prompt.heading)}</div>`);

@@ -12,6 +12,7 @@ import { VillagePlanModel } from '../db/models.js';
 import type { Actor } from './access.js';
 import { WorkspaceError } from './errors.js';
 import { putPlan, type PlanView } from './service.js';
+import { calendarDay, calendarDayOf, formatCalendarDay } from '../time/calendar.js';
 
 export const TEMPLATE_COLUMNS = ['jenis', 'judul', 'penanggung_jawab', 'target', 'status', 'persen'] as const;
 
@@ -46,9 +47,8 @@ export function parsePlanDate(text: string): string | null {
   const dayFirst = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/.exec(t);
   const [y, mo, d] = iso ? [iso[1], iso[2], iso[3]] : dayFirst ? [dayFirst[3], dayFirst[2], dayFirst[1]] : [];
   if (!y) return null;
-  const date = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
-  if (date.getUTCFullYear() !== Number(y) || date.getUTCMonth() !== Number(mo) - 1 || date.getUTCDate() !== Number(d)) return null;
-  return date.toISOString().slice(0, 10);
+  const day = calendarDay(Number(y), Number(mo), Number(d));
+  return day ? formatCalendarDay(day) : null;
 }
 
 /** "50%", "50", "50,5 %", 50 -> 50 (rounded); null when not a number. A cell formatted as percent arrives as "50%". */
@@ -85,7 +85,7 @@ export interface RowError { row: number; column: string; message: string }
 function cellText(v: ExcelJS.CellValue, numFmt?: string): string {
   if (v === null || v === undefined) return '';
   // A date cell holds the calendar day at UTC midnight (spreadsheets have no zones).
-  if (v instanceof Date) return v.toISOString().slice(0, 10);
+  if (v instanceof Date) return calendarDayOf(v);
   // A cell formatted as percent holds 0.5 for 50%.
   if (typeof v === 'number' && numFmt?.includes('%')) return `${Math.round(v * 10000) / 100}%`;
   if (typeof v === 'object') {

@@ -275,7 +275,7 @@ export async function loadDraft(ctx: Ctx, actor: Actor): Promise<DraftView | nul
   const d = await ProxyDraftModel.findOne({ actorId: actor.memberId }).lean();
   if (!d) return null;
   const flow = ctx.flows.get(d.flowId);
-  // Expired (the stand-in has no TTL), the flow gone, or the village no longer the actor's: dropped.
+  // Expired (the TTL monitor may not have run yet), the flow gone, or the village no longer the actor's: dropped.
   if (d.expiresAt.getTime() <= ctx.now().getTime() || !flow || !(actor.villages === 'all' || actor.villages.includes(d.villageCode))) {
     await ProxyDraftModel.deleteOne({ _id: d._id });
     return null;

@@ -16,6 +16,7 @@ import { audit } from './audit.js';
 import { createApiKey } from './auth.js';
 import { badRequest, notFound } from './errors.js';
 import type * as S from './schemas.js';
+import { addCalendarDays, calendarDayOf, formatCalendarDay, parseCalendarDay, storedCalendarDay } from '../time/calendar.js';
 
 export { RISK_FLOW };
 
@@ -57,12 +58,11 @@ const NOTHING = { _id: { $in: [] as Types.ObjectId[] } };
 function dayStart(iso: string, timeZone: string): Date {
   return localDayStart(iso, timeZone);
 }
-/** A date-only value (target date, plan update date) stored as UTC midnight, shown as the same day everywhere. */
-function dayDate(iso: string): Date {
-  return new Date(`${iso}T00:00:00Z`);
-}
+/** The instant the local day after `iso` starts: the end of a range that includes `iso`. */
 function dayAfter(iso: string, timeZone: string): Date {
-  return dayStart(new Date(dayDate(iso).getTime() + 24 * 3600_000).toISOString().slice(0, 10), timeZone);
+  const day = parseCalendarDay(iso);
+  if (!day) throw badRequest(`"${iso}" is not a date (yyyy-mm-dd).`);
+  return dayStart(formatCalendarDay(addCalendarDays(day, 1)), timeZone);
 }
 /** from/to are local days in the programme's zone (TIMEZONE). */
 export function dateRange(from: string | undefined, to: string | undefined, timeZone: string): Record<string, Date> | undefined {
@@ -113,7 +113,7 @@ export async function listVillages(actor: Actor, q: z.infer<typeof S.villagesQue
       kecamatan: v.kecamatan,
       kecamatanCode: v.kecamatanCode,
       assisted: v.assisted,
-      planUpdateDate: v.planUpdateDate ? v.planUpdateDate.toISOString().slice(0, 10) : null,
+      planUpdateDate: v.planUpdateDate ? calendarDayOf(v.planUpdateDate) : null,
       coverage: {
         members: Object.values(byRole).reduce((a, b) => a + b, 0),
         byRole,
@@ -136,7 +136,7 @@ export async function patchVillage(actor: Actor, code: string, body: z.infer<typ
   assertAdmin(actor);
   const set: Record<string, unknown> = {};
   if (body.assisted !== undefined) set.assisted = body.assisted;
-  if (body.planUpdateDate !== undefined) set.planUpdateDate = body.planUpdateDate ? dayDate(body.planUpdateDate) : null;
+  if (body.planUpdateDate !== undefined) set.planUpdateDate = body.planUpdateDate ? storedCalendarDay(body.planUpdateDate) : null;
   const res = await VillageModel.updateOne({ code }, { $set: set });
   if (res.matchedCount === 0) throw notFound('village');
   await audit(actor, { action: 'village.update', targetType: 'village', targetId: code, villageCode: code, details: set }, new Date());
@@ -230,7 +230,7 @@ export function planView(p: NonNullable<PlanDoc>): PlanView {
       id: String(a._id),
       title: a.title,
       owner: a.owner ?? null,
-      targetDate: a.targetDate ? a.targetDate.toISOString().slice(0, 10) : null,
+      targetDate: a.targetDate ? calendarDayOf(a.targetDate) : null,
       status: a.status,
       percentDone: a.percentDone,
       lastReportAt: a.lastReportAt ? a.lastReportAt.toISOString() : null,
@@ -273,7 +273,7 @@ export async function putPlan(actor: Actor, code: string, year: number, body: z.
         _id: keep(existing?.activities, a.id),
         title: a.title,
         owner: a.owner ?? null,
-        targetDate: a.targetDate ? dayDate(a.targetDate) : null,
+        targetDate: a.targetDate ? storedCalendarDay(a.targetDate) : null,
         status: a.status ?? prev?.status ?? 'belum',
         percentDone: a.percentDone ?? prev?.percentDone ?? 0,
         lastReportAt: prev?.lastReportAt ?? null,
@@ -294,7 +294,7 @@ export async function patchActivity(actor: Actor, code: string, year: number, ac
   const set: Record<string, unknown> = {};
   if (body.title !== undefined) set['activities.$.title'] = body.title;
   if (body.owner !== undefined) set['activities.$.owner'] = body.owner;
-  if (body.targetDate !== undefined) set['activities.$.targetDate'] = body.targetDate ? dayDate(body.targetDate) : null;
+  if (body.targetDate !== undefined) set['activities.$.targetDate'] = body.targetDate ? storedCalendarDay(body.targetDate) : null;
   if (body.status !== undefined) set['activities.$.status'] = body.status;
   if (body.percentDone !== undefined) set['activities.$.percentDone'] = body.percentDone;
   if (Object.keys(set).length === 0) throw badRequest('Nothing to change.');

@@ -1,6 +1,7 @@
 /** Reading an XLSForm workbook (exceljs): sheets as rows of normalised columns, with row numbers. */
 import type ExcelJS from 'exceljs';
 import { excelJs } from '../heavy-modules.js';
+import { calendarDayOf } from '../time/calendar.js';
 
 export interface SheetRow {
   /** The row number Excel shows. */
@@ -54,7 +55,7 @@ export function cellText(value: ExcelJS.CellValue): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'string') return value.trim();
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (value instanceof Date) return value.toISOString().slice(0, 10);
+  if (value instanceof Date) return calendarDayOf(value);
   if (typeof value === 'object') {
     if ('richText' in value) return value.richText.map((r) => r.text).join('').trim();
     if ('result' in value && value.result !== undefined) return cellText(value.result as ExcelJS.CellValue);

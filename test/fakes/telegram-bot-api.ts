@@ -478,8 +478,9 @@ class TokenBucket {
   }
   /** Takes one token; returns 0 when allowed, else the seconds to wait. */
   take(now = Date.now()): number {
-    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.last) / 1000) * this.perSecond);
-    this.last = now;
+    // A request judged at a moment before the bucket was (re)made refills nothing, and takes nothing away.
+    this.tokens = Math.min(this.capacity, this.tokens + (Math.max(0, now - this.last) / 1000) * this.perSecond);
+    this.last = Math.max(this.last, now);
     if (this.tokens >= 1) {
       this.tokens -= 1;
       return 0;

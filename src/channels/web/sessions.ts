@@ -12,7 +12,7 @@ import type { OutboundMessage } from '../../messages/index.js';
 
 /** How many entries a transcript keeps (the oldest go first). */
 export const TRANSCRIPT_KEEP = 200;
-/** A session unused this long is forgotten (the TTL index does it on MongoDB; the sweep on the stand-in). */
+/** A session unused this long is forgotten (the TTL index, and the sweep where the TTL monitor lags). */
 export const SESSION_IDLE_DAYS = 30;
 
 /** 128 random bits, base64url: 22 characters. */

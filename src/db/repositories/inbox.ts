@@ -1,7 +1,7 @@
 /**
  * The inbox (models/inbox.ts): one record per inbound message recorded before it is handled,
- * its _id the lasting dedupe mark. Here: the cleanup that the TTL index on { receivedAt } does
- * on real MongoDB, done by hand for the stand-in (no TTL). Recording and leasing stay in
+ * its _id the lasting dedupe mark. Here: the cleanup of settled records, sooner than the TTL
+ * index on { receivedAt } would and never of pending ones. Recording and leasing stay in
  * pipeline/inbox.ts.
  */
 import { InboxModel } from '../models.js';

@@ -51,7 +51,7 @@ export async function outboxEntryExists(id: string): Promise<boolean> {
   return (await OutboxModel.exists({ _id: id })) !== null;
 }
 
-/** Forgets statuses received before `before` (the TTL index does it on MongoDB; by hand on the stand-in). */
+/** Forgets statuses received before `before` (as the TTL index does; by hand too, where the TTL monitor lags). */
 export async function deleteDeliveryStatusesBefore(before: Date): Promise<void> {
   await DeliveryStatusModel.deleteMany({ receivedAt: { $lt: before } });
 }

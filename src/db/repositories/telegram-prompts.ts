@@ -27,7 +27,7 @@ export async function findPrompt(id: string): Promise<unknown> {
   return doc ? doc.prompt : undefined;
 }
 
-/** Forgets prompts saved before `before` (the TTL index does it on MongoDB; by hand on the stand-in). */
+/** Forgets prompts saved before `before` (as the TTL index does; by hand too, where the TTL monitor lags). */
 export async function deletePromptsSavedBefore(before: Date): Promise<void> {
   await TelegramPromptModel.deleteMany({ savedAt: { $lt: before } });
 }

@@ -1,4 +1,5 @@
-import { addDays, formatDate, formatDateNumeric, readDate, toIso } from '../dates.js';
+import { addCalendarDays, formatCalendarDay } from '../../time/calendar.js';
+import { formatDate, formatDateNumeric, readDate } from '../dates.js';
 import type { DateQuestion } from '../types.js';
 import { fail, ok, type QuestionEnv, type QuestionHandler } from './types.js';
 
@@ -13,7 +14,7 @@ export const dateQuestion: QuestionHandler<DateQuestion> = {
     if (parsed.kind === 'invalid') return fail(env.te('error.date_invalid', examples(env)));
     if (parsed.kind === 'unknown') return fail(env.te('error.date', examples(env)));
     const iso = parsed.iso;
-    if (q.notFuture && iso > toIso(env.today)) return fail(env.te('error.date_future'));
+    if (q.notFuture && iso > formatCalendarDay(env.today)) return fail(env.te('error.date_future'));
     if (q.min !== undefined && iso < q.min) return fail(env.te('error.date_min', { date: show(q.min, env) }));
     if (q.max !== undefined && iso > q.max) return fail(env.te('error.date_max', { date: show(q.max, env) }));
     return ok(iso);
@@ -25,8 +26,8 @@ export const dateQuestion: QuestionHandler<DateQuestion> = {
 
 /** Examples are real, recent dates (a few days before today), typed two ways. */
 function examples(env: QuestionEnv): { example: string; example_long: string } {
-  const d = addDays(env.today, -3);
-  return { example: formatDateNumeric(d), example_long: show(toIso(d), env) };
+  const d = addCalendarDays(env.today, -3);
+  return { example: formatDateNumeric(d), example_long: show(formatCalendarDay(d), env) };
 }
 
 export function show(iso: string, env: QuestionEnv): string {

@@ -1,4 +1,5 @@
-import { addDays, formatDateNumeric, localDateTime, readDate, toIso, zonedInstant } from '../dates.js';
+import { addCalendarDays, formatCalendarDay } from '../../time/calendar.js';
+import { formatDateNumeric, localDateTime, readDate, zonedInstant } from '../dates.js';
 import { normalizeCommandWord } from '../text.js';
 import type { DateTimeQuestion } from '../types.js';
 import { show } from './date.js';
@@ -56,7 +57,7 @@ export const dateTimeQuestion: QuestionHandler<DateTimeQuestion> = {
     const r = readDateTime(input.text, env);
     if (r.invalid) return fail(env.te('error.date_invalid', examples(env)));
     // A time alone is on the day already given, else today.
-    const date = r.date ?? (r.time ? (env.selected[0] ?? toIso(env.today)) : undefined);
+    const date = r.date ?? (r.time ? (env.selected[0] ?? formatCalendarDay(env.today)) : undefined);
     if (date && r.time) return ok(zonedInstant(date, r.time, env.ctx.timeZone).toISOString());
     if (date) return { kind: 'toggle', selected: [date] };
     return fail(env.te(env.selected[0] ? 'error.time' : 'error.datetime', examples(env)));
@@ -65,11 +66,11 @@ export const dateTimeQuestion: QuestionHandler<DateTimeQuestion> = {
     const at = new Date(String(value));
     if (Number.isNaN(at.getTime())) return String(value);
     const p = localDateTime(at, env.ctx.timeZone);
-    return `${show(toIso(p), env)} ${String(p.hour).padStart(2, '0')}.${String(p.minute).padStart(2, '0')}`;
+    return `${show(formatCalendarDay(p), env)} ${String(p.hour).padStart(2, '0')}.${String(p.minute).padStart(2, '0')}`;
   },
 };
 
 function examples(env: QuestionEnv): { example: string; example_long: string } {
-  const d = addDays(env.today, 1);
-  return { example: formatDateNumeric(d), example_long: show(toIso(d), env) };
+  const d = addCalendarDays(env.today, 1);
+  return { example: formatDateNumeric(d), example_long: show(formatCalendarDay(d), env) };
 }
