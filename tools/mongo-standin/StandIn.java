@@ -49,6 +49,9 @@ import java.util.function.Supplier;
 import org.h2.mvstore.MVStore;
 
 public class StandIn {
+    /** Threads serving connections (see the bind in main). */
+    static final int WORKER_THREADS = 64;
+
     /** A plain value an index can look up: what `{field: value}` compares by equality. */
     static boolean isScalar(Object v) {
         return v instanceof String || v instanceof Number || v instanceof Boolean || v instanceof ObjectId
@@ -488,7 +491,11 @@ public class StandIn {
             server = new MongoServer(backend);
         }
         try {
-            server.bind("127.0.0.1", port);
+            // Netty runs each command on its connection's event-loop thread, and a write holds it
+            // through its commit and fsync. With Netty's default of 2 threads per core, 4 writes
+            // at a time waited on the disk and the rest queued behind them: more threads let more
+            // writes share each commit (see DurableH2Backend).
+            server.bind(new InetSocketAddress("127.0.0.1", port), 1, WORKER_THREADS);
         } catch (RuntimeException e) {
             System.out.println("PORT_IN_USE " + port);
             System.out.flush();

@@ -75,6 +75,8 @@ const memberSchema = new Schema(
     handled: { type: [String], default: [] },
     /** Every write to a member increments rev; the service's update is guarded by it. */
     rev: { type: Number, default: 0 },
+    /** The token of the last guarded commit: whose commit is in, when a group commit was not all in. */
+    lastCommit: { type: String, default: null },
   },
   { timestamps: true, minimize: false },
 );

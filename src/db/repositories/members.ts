@@ -9,6 +9,7 @@
 import { Types } from 'mongoose';
 import type { Language, Role } from '../models.js';
 import { MemberModel } from '../models.js';
+import { Coalescer } from '../coalesce.js';
 import type { Address } from '../../messages/index.js';
 import type { RunState } from '../../engine/index.js';
 
@@ -81,14 +82,47 @@ export async function findOrCreateMember(address: Address, language: Language, n
   return normalizeMember(doc as unknown as MemberState);
 }
 
+interface Commit {
+  _id: Types.ObjectId;
+  rev: number;
+  set: Record<string, unknown>;
+}
+
+/**
+ * Commits of many people leave together (group commit, src/db/coalesce.ts): one unordered bulk
+ * of guarded updates is one command and one durable write on the server for all of them, where
+ * the server's per-command cost is what limits throughput. When every guard held (the common
+ * case) each caller's update is in. When some did not, the bulk's counts do not say whose: each
+ * commit also writes a token of its own (`lastCommit`), and the members are read again to see
+ * whose token stands. (The revision and the handled mark would not do: two workers handling the
+ * same message from the same revision write the same ones.) Each person's commits come one at a
+ * time (the service's per-person queue), so a batch holds a member once.
+ */
+const commits = new Coalescer(async (items: Commit[]): Promise<boolean[]> => {
+  const tokens = items.map(() => new Types.ObjectId().toHexString());
+  const result = await MemberModel.collection.bulkWrite(
+    items.map((c, i) => ({ updateOne: { filter: { _id: c._id, rev: c.rev }, update: { $set: { ...c.set, lastCommit: tokens[i] }, $inc: { rev: 1 } } } })),
+    { ordered: false },
+  );
+  if (result.matchedCount === items.length) return items.map(() => true);
+  const fresh = await MemberModel.collection
+    .find({ _id: { $in: items.map((c) => c._id) } }, { projection: { rev: 1, lastCommit: 1 } })
+    .toArray();
+  const byId = new Map(fresh.map((m) => [String(m._id), m as { rev?: number; lastCommit?: string }]));
+  // In, and nobody wrote since (else the caller reads again, as after a refusal).
+  return items.map((c, i) => {
+    const now = byId.get(String(c._id));
+    return now !== undefined && now.lastCommit === tokens[i] && now.rev === c.rev + 1;
+  });
+});
+
 /**
  * The guarded commit: `set` applied and rev + 1, only if nobody wrote since `rev` was read.
  * Returns the member as it now is (built here, not read back: the guard proves nothing else
  * changed), or null when rev moved on.
  */
 export async function commitMember(member: MemberState, set: Record<string, unknown>): Promise<MemberState | null> {
-  const result = await MemberModel.collection.updateOne({ _id: member._id, rev: member.rev }, { $set: set, $inc: { rev: 1 } });
-  if (result.matchedCount !== 1) return null;
+  if (!(await commits.submit({ _id: member._id, rev: member.rev, set }))) return null;
   return { ...member, ...(set as Partial<MemberState>), rev: member.rev + 1 };
 }
 
