@@ -13,12 +13,14 @@ import { createFacilitatorExtensions } from './facilitator/extensions.js';
 import { ConversationService } from './conversation/service.js';
 import { combineExtensions, type ChatExtensions } from './conversation/extensions.js';
 import { ChannelRegistry, type ChannelRateLimits } from './channels/channel.js';
-import { createTelegramChannel, mountTelegramWebhook, type TelegramChannel, type TelegramTexts } from './channels/telegram/index.js';
-import { MongoPromptStore } from './channels/telegram/mongo-prompt-store.js';
-import { createTelegramOutbound } from './channels/telegram/outbound.js';
+import type { ChannelContext, ChannelInstance, ChannelModule } from './channels/module.js';
+import { telegramModule } from './channels/telegram/module.js';
+import type { TelegramChannel } from './channels/telegram/index.js';
+import { simulatorModule } from './channels/web/module.js';
 import { forgetIdleSessions } from './channels/web/sessions.js';
-import { createSimulatorRouter, WebInbox, type SimulatorLimits } from './channels/web/simulator.js';
-import { setUpWhatsApp, type WhatsAppSetup } from './channels/whatsapp/setup.js';
+import type { SimulatorLimits } from './channels/web/simulator.js';
+import { whatsappModule } from './channels/whatsapp/module.js';
+import type { WhatsAppSetup } from './channels/whatsapp/setup.js';
 import { MediaDownloader } from './media/store.js';
 import type { Config } from './config/index.js';
 import { connectDatabase, type Database } from './db/connection.js';
@@ -28,10 +30,9 @@ import { findMemberLanguage, setMemberBlocked } from './db/repositories/members.
 import { deleteDeliveryStatusesBefore } from './db/repositories/sent-messages.js';
 import { deletePromptsSavedBefore } from './db/repositories/telegram-prompts.js';
 import { seedVillages } from './db/seed.js';
-import { DONE_ID } from './engine/index.js';
 import { loadFlowVersions } from './engine/versions.js';
 import { createApp, finishApp } from './http/app.js';
-import { createI18n, SUPPORTED_LANGUAGES } from './i18n.js';
+import { createI18n } from './i18n.js';
 import type { Logger } from './logging/logger.js';
 import { flowsDir } from './paths.js';
 import { Dispatcher } from './pipeline/dispatcher.js';
@@ -168,45 +169,25 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
   let shuttingDown = false;
   const app = createApp({ logger, isReady: () => db.isReady(), isShuttingDown: () => shuttingDown });
   app.use(workspace.router);
-  if (config.simulatorEnabled) {
-    const web = new WebInbox(hooks.now);
-    channels.register(web);
-    app.use(createSimulatorRouter({
-      handler: conversations, i18n, roleCodes: config.simulatorRoleCodes,
-      ...(hooks.now ? { now: hooks.now } : {}), ...(hooks.simulatorLimits ? { limits: hooks.simulatorLimits } : {}),
-    }));
-  }
-  // Photos from any channel go into GridFS soon after they arrive (src/media/store.ts).
+  // Photos and voice notes from any channel go into GridFS soon after they arrive (src/media/store.ts).
   const media = new MediaDownloader({ logger });
-  let telegram: TelegramChannel | null = null;
-  if (config.TELEGRAM_BOT_TOKEN) {
-    const textsByLanguage = Object.fromEntries(
-      SUPPORTED_LANGUAGES.map((lang) => [lang, i18n.getResourceBundle(lang, 'telegram') as Partial<TelegramTexts>]),
-    );
-    const promptStore = new MongoPromptStore();
-    telegram = createTelegramChannel({
-      token: config.TELEGRAM_BOT_TOKEN,
-      apiRoot: config.TELEGRAM_API_ROOT,
-      inbox,
-      setBlocked: (address, blocked) => conversations.setBlocked(address, blocked),
-      logger,
-      webhookUrl: config.TELEGRAM_WEBHOOK_URL,
-      webhookSecret: config.TELEGRAM_WEBHOOK_SECRET,
-      promptStore,
-      textsByLanguage,
-      doneChoiceId: DONE_ID,
-      media,
-    });
-    channels.register(createTelegramOutbound({
-      api: telegram.api, logger, promptStore, textsByLanguage, doneChoiceId: DONE_ID,
-      ...(hooks.telegramRateLimits ? { rateLimits: hooks.telegramRateLimits } : {}),
-    }));
-    if (telegram.mode === 'webhook') mountTelegramWebhook(app, telegram);
-  }
-  // WhatsApp Cloud API: webhook at /whatsapp/webhook, sending through the dispatcher.
-  const whatsapp = config.WHATSAPP_ACCESS_TOKEN
-    ? setUpWhatsApp({ app, config, inbox, channels, i18n, logger, media, ...(hooks.now ? { now: hooks.now } : {}) })
-    : null;
+  // Each channel is a module with both halves (src/channels/module.ts): one line each.
+  const channelContext: ChannelContext = {
+    app, config, inbox, conversations, channels, i18n, logger, media,
+    ...(hooks.now ? { now: hooks.now } : {}),
+    ...(hooks.telegramRateLimits ? { telegramRateLimits: hooks.telegramRateLimits } : {}),
+    ...(hooks.simulatorLimits ? { simulatorLimits: hooks.simulatorLimits } : {}),
+  };
+  const started: { name: string; instance: ChannelInstance<unknown> }[] = [];
+  const useChannel = <H>(module: ChannelModule<H>): H | null => {
+    if (!module.enabled(config)) return null;
+    const instance = module.setUp(channelContext);
+    started.push({ name: module.name, instance });
+    return instance.handle;
+  };
+  useChannel(simulatorModule);
+  const telegram = useChannel(telegramModule);
+  const whatsapp = useChannel(whatsappModule);
   finishApp(app, logger);
 
   const sweep = async (now = hooks.now?.() ?? new Date()) => {
@@ -281,17 +262,18 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
   dispatcher.start();
   void inbox.recover().catch((err: unknown) => logger.warn({ err }, 'inbox: first recovery failed'));
 
-  if (telegram) {
+  for (const { name, instance } of started) {
+    if (!instance.start) continue;
     try {
-      await telegram.start();
-      logger.info({ mode: telegram.mode }, `Telegram channel started (${telegram.mode === 'webhook' ? 'webhook' : 'long polling'})`);
+      await instance.start();
+      if (instance.startedLine) logger.info(instance.startedLine);
     } catch (err) {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await inbox.stop();
       await dispatcher.stop();
       await stopTimers();
       await db.close();
-      throw new Error(`Telegram did not start: ${(err as Error).message}. Check TELEGRAM_BOT_TOKEN and TELEGRAM_API_ROOT.`);
+      throw new Error(`${name === 'telegram' ? 'Telegram' : name} did not start: ${(err as Error).message}.${instance.startHint ? ` ${instance.startHint}` : ''}`);
     }
   }
   if (config.simulatorEnabled) logger.info(`Chat simulator: open http://localhost:${port}/ in a browser`);
@@ -315,7 +297,7 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
       shuttingDown = true;
       await stopTimers();
       // Stop fetching updates first; then let requests and handling in flight finish.
-      await telegram?.stop();
+      for (const { instance } of started) await instance.stop?.();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

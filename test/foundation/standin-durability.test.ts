@@ -36,7 +36,7 @@ it('every document is found by _id after each kill -9 in the middle of concurren
   const found: string[] = [];
   for (let cycle = 0; cycle < 6; cycle++) {
     server = await startStandIn(file);
-    const client = new mongoose.mongo.MongoClient(server.uri, { serverSelectionTimeoutMS: 1000, retryWrites: false });
+    const client = new mongoose.mongo.MongoClient(server.uri, { serverSelectionTimeoutMS: 10_000, retryWrites: false });
     await client.connect();
     const db = client.db('durability');
     const docs = db.collection<Doc>('docs');
