@@ -23,7 +23,10 @@ let broker: Server | null = null;
 function databaseUri(): Promise<string> {
   const external = process.env.MONGODB_URI?.trim();
   if (external) return Promise.resolve(external);
-  starting ??= startStandIn().then((s) => (server = s).uri);
+  // Tests run on fixed clocks, many days in the past: the stand-in's TTL monitor, on the real
+  // clock, would delete their drafts and sessions in the middle of a long run. It has a test
+  // of its own (test/foundation/standin-ttl.test.ts); here it waits a day.
+  starting ??= startStandIn(undefined, { ttlMonitorMs: 24 * 3600_000 }).then((s) => (server = s).uri);
   return starting;
 }
 
