@@ -6,10 +6,12 @@
  * report counts that route; `hapusdata` removes both. Wrong codes die after 5 tries; a WhatsApp
  * person named by phone and business-scoped id stays one member whichever id comes later.
  */
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { freePort } from '../../src/db/local-server.js';
 import { LinkCodeModel, MemberModel, OutboxModel, SubmissionModel } from '../../src/db/models.js';
+import { useLinkCode } from '../../src/db/repositories/links.js';
 import { DEFAULT_REMINDERS, type FacilitatorDeps } from '../../src/facilitator/deps.js';
 import { broadcastProgress, confirmBroadcast, createBroadcastDraft, progressText } from '../../src/facilitator/broadcasts.js';
 import { createI18n, translatorFor } from '../../src/i18n.js';
@@ -31,6 +33,8 @@ let wa: FakeWhatsApp;
 /** How far both the service's and WhatsApp's clocks are moved on (the 24-hour window). */
 let shift = 0;
 const now = () => new Date(Date.now() + shift);
+/** The service's log, at every level. */
+const logLines: string[] = [];
 
 beforeAll(async () => {
   const port = await freePort();
@@ -41,7 +45,7 @@ beforeAll(async () => {
     TELEGRAM_BOT_TOKEN: TG_TOKEN, TELEGRAM_API_ROOT: tg.apiRoot,
     // No WhatsApp templates at all: outside the window nothing may go free-form.
     WHATSAPP_ACCESS_TOKEN: WA.token, WHATSAPP_APP_SECRET: WA.secret, WHATSAPP_VERIFY_TOKEN: 'verify', WHATSAPP_PHONE_NUMBER_ID: WA.phoneId, WHATSAPP_API_BASE_URL: wa.baseUrl,
-  }), createLogger({ level: 'silent' }), { cron: false, now, telegramRateLimits: { perChatBurst: 30 } });
+  }), createLogger({ level: 'trace', destination: new Writable({ write(chunk, _enc, done) { logLines.push(String(chunk)); done(); } }) }), { cron: false, now, telegramRateLimits: { perChatBurst: 30 } });
 });
 
 afterAll(async () => {
@@ -110,12 +114,17 @@ describe('one person, two channels', () => {
     expect(wa.textOf(done)).toMatch(/PAKAI WHATSAPP atau PAKAI TELEGRAM/);
     expect(await MemberModel.countDocuments()).toBe(1);
 
+    // Found in the database by the linked address, not only in this process's cache.
+    service.conversations.invalidate();
     await wa.sendText(phone, 'datasaya');
     const data = wa.textOf(await wa.expect(phone, /Data Anda yang kami simpan/));
     expect(data).toMatch(/Nama: Ibu Maria/);
     expect(data).toMatch(/Desa: Solang/);
     expect(data).toMatch(/Akun: Telegram, WhatsApp\. Pesan dari kami lewat akun yang terakhir Anda pakai\./);
     expect(await SubmissionModel.countDocuments({ flowId: 'daftar' })).toBe(1);
+    // Neither the code nor the phone number reached the log, at any level.
+    expect(logLines.length).toBeGreaterThan(0);
+    expect(logLines.filter((l) => l.includes(code) || l.includes(phone.phone))).toEqual([]);
 
     // A day and more later: WhatsApp (used last) is closed and has no template for broadcasts.
     shift = DAY + 3600_000;
@@ -159,6 +168,12 @@ describe('linking, the other cases', () => {
     expect(kept.map((m) => [m.channel, m.name])).toEqual([['whatsapp', 'Pak Yusuf']]);
     expect(await SubmissionModel.countDocuments({ memberId: kept[0]!._id, flowId: 'daftar' })).toBe(1);
 
+    // Both apps at once: one member, two queues, the guarded commit: each is answered.
+    yusuf.say('bantuan');
+    await wa.sendText(phone, 'bantuan');
+    await yusuf.expect(/Cara menjawab/);
+    await wa.expect(phone, /Cara menjawab/);
+
     yusuf.say('pakai telegram');
     await yusuf.expect(/Pesan dari kami sekarang dikirim lewat Telegram\./);
     yusuf.say('datasaya');
@@ -198,10 +213,38 @@ describe('linking, the other cases', () => {
     await wa.sendText(both, 'halo');
     await wa.expect(both, /Apakah Anda setuju/);
     const idOnly = { bsuid: both.bsuid };
+    service.conversations.invalidate(); // found in the database, not in this process's cache
     await wa.sendText(idOnly, 'Ya');
     await wa.expect(idOnly, /di bawah 17/);
     const members = await MemberModel.find({ $or: [{ platformUserId: both.phone }, { platformUserId: both.bsuid }, { 'links.platformUserId': both.bsuid }] }).lean();
     expect(members).toHaveLength(1);
     expect(members[0]!.links?.map((l) => l.key)).toEqual([`whatsapp:${both.bsuid}`]);
+  });
+});
+
+describe('linking, stopped half way', () => {
+  it('the code message delivered again after a crash between its steps finishes the same link', async () => {
+    const rita = new TelegramUser(tg, 7007, 'Rita');
+    await registerOnTelegram(rita, 'Rita');
+    const code = await codeOn(rita);
+    const phone = { phone: '6281200007007' };
+    await wa.sendText(phone, 'halo');
+    await wa.expect(phone, /Apakah Anda setuju/);
+    const keeper = (await MemberModel.findOne({ channel: 'telegram', platformUserId: '7007' }).lean())!;
+    const loser = (await MemberModel.findOne({ channel: 'whatsapp', platformUserId: phone.phone }).lean())!;
+    // The state a crash leaves after the code was taken and the address moved, before the rest.
+    const wamid = 'wamid.HBgNNjI4MTIwMDAwNzAwNxUCABIYFjNFQjBDMEE3';
+    expect(await useLinkCode(code, { messageId: wamid, keeperId: keeper._id, loserId: loser._id, bothRegistered: false, keptChannel: 'telegram', keptRegisteredAt: keeper.registeredAt! }, now())).toBe(true);
+    await MemberModel.updateOne({ _id: keeper._id }, { $set: { links: [{ key: `whatsapp:${phone.phone}`, channel: 'whatsapp', platformUserId: phone.phone, linkedAt: now() }] }, $inc: { rev: 1 } });
+    service.conversations.invalidate();
+
+    await wa.sendMessage(phone, { type: 'text', text: { body: code } }, wamid);
+    await wa.expect(phone, /Berhasil! Akun Telegram dan WhatsApp Anda sekarang terhubung/);
+    expect(await MemberModel.countDocuments({ _id: loser._id })).toBe(0);
+    const kept = (await MemberModel.findById(keeper._id).lean())!;
+    expect(kept.links?.map((l) => l.key)).toEqual([`whatsapp:${phone.phone}`]);
+    expect(kept.run).toBeNull(); // the other account's registration under way is not carried over
+    await wa.sendText(phone, 'datasaya');
+    expect(wa.textOf(await wa.expect(phone, /Data Anda yang kami simpan/))).toMatch(/Nama: Rita/);
   });
 });
