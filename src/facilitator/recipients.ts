@@ -61,7 +61,8 @@ export async function countAudience(villageCodes: string[], roles: readonly stri
     else if (m.blocked) result.blocked++;
     else {
       result.reachable++;
-      result.byChannel[m.channel] = (result.byChannel[m.channel] ?? 0) + 1;
+      const channel = proactiveRoute(m).channel; // where it would go: a linked channel counts as the one used
+      result.byChannel[channel] = (result.byChannel[channel] ?? 0) + 1;
     }
   }
   return result;

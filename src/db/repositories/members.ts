@@ -174,7 +174,7 @@ export async function setMemberBlocked(address: Address, blocked: boolean): Prom
 
 /** Just enough to tell someone something outside a turn (their id and language), or null. */
 export async function findMemberLanguage(address: Address): Promise<{ _id: Types.ObjectId; language: Language } | null> {
-  const m = await MemberModel.findOne({ channel: address.channel, platformUserId: address.platformUserId }, { _id: 1, language: 1 }).lean();
+  const m = await MemberModel.findOne(byAnyAddress([address]), { _id: 1, language: 1 }).lean();
   return m ? { _id: m._id, language: m.language === 'en' ? 'en' : 'id' } : null;
 }
 
@@ -212,6 +212,11 @@ export interface MemberWithRun {
   blocked?: boolean;
   rev: number;
   run: ActiveRun;
+  /** Where a reminder goes (proactiveRoute). */
+  links?: LinkedAddress[];
+  seenAt?: Partial<Record<string, Date>>;
+  lastInboundAt?: Date | null;
+  preferredChannel?: string | null;
 }
 
 /** Members whose run expired by `now`. */
@@ -223,7 +228,7 @@ export async function findMembersWithRunExpiredBy(now: Date): Promise<MemberWith
 export async function findMembersWithRunToRemind(now: Date, remindFrom: Date): Promise<MemberWithRun[]> {
   return (await MemberModel.find(
     { 'run.reminderSentAt': null, 'run.expiresAt': { $gt: now, $lte: remindFrom } },
-    { channel: 1, platformUserId: 1, language: 1, optedOut: 1, blocked: 1, rev: 1, run: 1 },
+    { channel: 1, platformUserId: 1, language: 1, optedOut: 1, blocked: 1, rev: 1, run: 1, links: 1, seenAt: 1, lastInboundAt: 1, preferredChannel: 1 },
   ).lean()) as unknown as MemberWithRun[];
 }
 

@@ -63,10 +63,10 @@ export async function findAudienceMembers(
   villageCodes: string[],
   roles: readonly string[],
   simulatorOnly: boolean,
-): Promise<{ channel: string; consent?: unknown; registeredAt?: Date | null; optedOut?: boolean; blocked?: boolean }[]> {
+): Promise<(RecipientRow & { consent?: unknown; registeredAt?: Date | null; optedOut?: boolean; blocked?: boolean })[]> {
   const filter: Record<string, unknown> = { ...(simulatorOnly ? SIMULATOR_PEOPLE : {}), villageCode: { $in: villageCodes }, deletedAt: null };
   if (roles.length) filter.role = { $in: roles };
-  return MemberModel.find(filter, { channel: 1, consent: 1, registeredAt: 1, optedOut: 1, blocked: 1 }).lean();
+  return MemberModel.find(filter, { ...RECIPIENT_FIELDS, consent: 1, registeredAt: 1, optedOut: 1, blocked: 1 }).lean();
 }
 
 /** The villages an admin assigned to this facilitator (index { memberId } unique). */
