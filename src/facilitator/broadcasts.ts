@@ -231,9 +231,9 @@ export function progressText(b: { text: unknown; status: string }, p: BroadcastP
   return lines.join('\n');
 }
 
-/** " (WhatsApp 3, Telegram 2, ke Telegram karena jendela WhatsApp tertutup 1)", or nothing. */
+/** " (WhatsApp: 3, Telegram: 2, ke Telegram karena WhatsApp di luar 24 jam: 1)", or nothing. */
 function routesText(routes: Record<string, number> | undefined, t: Translate): string {
-  const parts = Object.entries(routes ?? {}).map(([route, n]) => t(`broadcast:siaran.route.${route.replace('>', '_')}`, { count: n, defaultValue: `${route} ${n}` }));
+  const parts = Object.entries(routes ?? {}).map(([route, n]) => t(`broadcast:siaran.route.${route.replace('>', '_')}`, { count: n, defaultValue: `${route}: ${n}` }));
   return parts.length ? ` (${parts.join(', ')})` : '';
 }
 

@@ -138,7 +138,7 @@ describe('one person, two channels', () => {
     const progress = await broadcastProgress(id);
     expect(progress).toMatchObject({ sent: 1, skipped: 0, failed: 0, routes: { 'whatsapp>telegram': 1 } });
     const t = translatorFor(d.i18n, 'id');
-    expect(progressText({ text: { id: 'Lokakarya desa hari Sabtu.' }, status: 'done' }, progress, t)).toContain('Terkirim: 1 (ke Telegram karena 24 jam WhatsApp lewat 1)');
+    expect(progressText({ text: { id: 'Lokakarya desa hari Sabtu.' }, status: 'done' }, progress, t)).toContain('Terkirim: 1 (ke Telegram karena WhatsApp di luar 24 jam: 1)');
 
     // hapusdata on WhatsApp: the member and what either account left in the outbox go.
     await wa.sendText(phone, 'hapusdata');

@@ -5,11 +5,11 @@
  * finished by the same message handled again.
  *
  * Indexes: link codes by _id (the hash) and { memberId }; members by _id; submissions, drafts
- * and help requests by { memberId } (help requests: none, they are few).
+ * and workshop invites by { memberId }; alerts by { fromMemberId }; help requests: none (few).
  */
 import { createHash, randomInt } from 'node:crypto';
 import type { Types } from 'mongoose';
-import { HelpRequestModel, LinkCodeModel, MemberModel, RunModel, SubmissionModel } from '../models.js';
+import { AlertModel, HelpRequestModel, LinkCodeModel, MemberModel, RunModel, SubmissionModel, WorkshopInviteModel } from '../models.js';
 import { FLOW } from '../../messages/flows.js';
 import { archiveRun } from './drafts.js';
 import { memberKey, normalizeMember, type LinkedAddress, type MemberState } from './members.js';
@@ -103,6 +103,9 @@ export async function finishLink(plan: LinkPlan, now: Date): Promise<void> {
   await SubmissionModel.updateMany({ memberId: loser._id }, { $set: { memberId: plan.keeperId } });
   await RunModel.updateMany({ memberId: loser._id }, { $set: { memberId: plan.keeperId } });
   await HelpRequestModel.updateMany({ memberId: loser._id }, { $set: { memberId: plan.keeperId } });
+  await AlertModel.updateMany({ fromMemberId: loser._id }, { $set: { fromMemberId: plan.keeperId } });
+  // Workshop answers follow the registration kept (its village): the other account's go.
+  await WorkshopInviteModel.deleteMany({ memberId: loser._id });
   await MemberModel.deleteOne({ _id: loser._id });
 }
 
