@@ -74,8 +74,9 @@ async function refuse(turn: Turn, doc: { memberId: MemberState['_id']; channel: 
   if (doc.channel === turn.message.channel) return 'bot:link.sameChannel';
   const issuer = await findMemberById(doc.memberId);
   if (!issuer) return 'bot:link.ownCode';
-  // The other account already has an account on this channel: one per channel.
+  // One account per app: neither side may already have one on the other's app.
   if (addressesOf(issuer).some((a) => a.channel === turn.message.channel)) return 'bot:link.alreadyOther';
+  if (addressesOf(turn.member).some((a) => a.channel === doc.channel)) return 'bot:link.alreadyOther';
   return null;
 }
 

@@ -1029,7 +1029,7 @@ export class Dispatcher {
    */
   private reroute(e: Entry, error: string, ids: string[]): void {
     const fallback = e.fallback!;
-    this.logger.info({ channel: e.channel, kind: e.kind, to: fallback.channel }, 'dispatcher: window closed; sending on the linked channel instead');
+    this.logger.info({ channel: e.channel, kind: e.kind, instead: fallback.channel }, 'dispatcher: window closed; sending on the linked channel instead');
     const set = { status: 'pending', channel: fallback.channel, to: fallback.to, fallback: null, route: 'fallback', sentCount: 0, lastError: error, availableAt: this.now() };
     this.record(e, set, 'retry', ids, e.attempts ?? 0, async () => this.wake());
   }

@@ -248,3 +248,18 @@ describe('linking, stopped half way', () => {
     expect(wa.textOf(await wa.expect(phone, /Data Anda yang kami simpan/))).toMatch(/Nama: Rita/);
   });
 });
+
+describe('linking, one account per app', () => {
+  it('a WhatsApp account already linked cannot take a second Telegram account', async () => {
+    const first = new TelegramUser(tg, 7008, 'Eko');
+    await registerOnTelegram(first, 'Eko');
+    const phone = { phone: '6281200007008' };
+    await wa.sendText(phone, await codeOn(first));
+    await wa.expect(phone, /sekarang terhubung/);
+    const second = new TelegramUser(tg, 7009, 'Eko dua');
+    await registerOnTelegram(second, 'Eko Dua');
+    await wa.sendText(phone, await codeOn(second));
+    await wa.expect(phone, /Salah satu dari kedua akun ini sudah terhubung dengan akun lain di aplikasi yang sama/);
+    expect(await MemberModel.countDocuments({ platformUserId: '7009' })).toBe(1);
+  });
+});
