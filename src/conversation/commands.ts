@@ -10,6 +10,7 @@ import type { MemberState } from '../db/repositories/members.js';
 import { FLOW, PROMPT_SEQ } from '../messages/flows.js';
 import type { ConversationKit } from './kit.js';
 import { menu, menuIfRegistered } from './menu.js';
+import { chooseChannel, giveLinkCode, parseLinkCode, redeemLinkCode, type LinkableChannel } from './linking.js';
 import { showMemberData } from './personal-data.js';
 import { advance, cancel, hasAnswers, idleOrReprompt, reprompt, startFlow } from './runs.js';
 import type { Turn } from './turn.js';
@@ -24,7 +25,9 @@ export type GlobalCommand =
   | { name: 'start'; payload?: string }
   | { name: 'mydata' }
   | { name: 'deletedata' }
-  | { name: 'privacy' };
+  | { name: 'privacy' }
+  | { name: 'link'; code?: string }
+  | { name: 'use'; channel: LinkableChannel };
 
 /** Own keys only (a Map): "constructor" or "__proto__" are words, not commands. */
 const WORDS = new Map<string, GlobalCommand['name']>(Object.entries({
@@ -63,6 +66,10 @@ export function parseGlobalCommand(text: string): GlobalCommand | null {
   // WhatsApp poster links type "DAFTAR 81_05_15_2004" (src/channels/whatsapp/deep-link.ts).
   const register = /^daftar (\d[\d_.]{0,63})$/.exec(normalized);
   if (register) return { name: 'start', payload: register[1]!.replace(/\./g, '_') };
+  const link = /^(?:hubungkan|link)(?: (\d{3}[ -]?\d{3}))?$/.exec(normalized);
+  if (link) return link[1] ? { name: 'link', code: parseLinkCode(link[1])! } : { name: 'link' };
+  const use = /^(?:pakai|use) (whatsapp|wa|telegram|tg)$/.exec(normalized);
+  if (use) return { name: 'use', channel: use[1]!.startsWith('t') ? 'telegram' : 'whatsapp' };
   const word = normalized.replace(/@\w+$/, '').replace(/[.!?]+$/, '');
   const name = WORDS.get(word);
   return name ? ({ name } as GlobalCommand) : null;
@@ -135,6 +142,10 @@ export async function runCommand(kit: ConversationKit, turn: Turn, command: Glob
       turn.say(...(await showMemberData(kit, turn, t)));
       if (run) turn.say(...(await reprompt(kit, turn)));
       return;
+    case 'link':
+      return command.code ? redeemLinkCode(kit, turn, command.code) : giveLinkCode(kit, turn);
+    case 'use':
+      return chooseChannel(kit, turn, command.channel);
     case 'deletedata':
       if (!kit.isRegistered(member) && !run) return void turn.say({ text: t('bot:mydata.none') });
       turn.update({ pendingConfirmation: 'deletedata' });

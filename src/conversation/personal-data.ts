@@ -10,7 +10,9 @@ import { FLOW } from '../messages/flows.js';
 import type { OutboundMessage } from '../messages/index.js';
 import { deleteMemberData } from '../privacy/retention.js';
 import { formatLongDate } from '../time/index.js';
+import { addressesOf } from '../db/repositories/members.js';
 import type { ConversationKit } from './kit.js';
+import { channelName } from './linking.js';
 import type { Turn } from './turn.js';
 
 export async function showMemberData(kit: ConversationKit, turn: Turn, t: Translate): Promise<OutboundMessage[]> {
@@ -26,6 +28,10 @@ export async function showMemberData(kit: ConversationKit, turn: Turn, t: Transl
     village: village ? `${village.name} (${village.kecamatan})` : member.villageOther ? `${member.villageOther} (${t('bot:mydata.villageUnmatched')})` : '-',
     role: t(`bot:roles.${member.role}`),
     language: t(`bot:languages.${member.language}`),
+    accounts: t('bot:mydata.accounts', {
+      accounts: [...new Set(addressesOf(member).map((a) => channelName(a.channel)))].join(', '),
+      route: member.preferredChannel ? channelName(member.preferredChannel) : t('bot:mydata.routeLast'),
+    }),
     consentDate: member.consent ? formatLongDate(member.consent.givenAt, kit.options.timeZone) : '-',
     broadcasts: member.optedOut ? t('bot:mydata.broadcastsOff') : t('bot:mydata.broadcastsOn'),
     reports,

@@ -9,7 +9,8 @@ import { FLOW, PROMPT_SEQ } from '../messages/flows.js';
 import { findExtensionCommand, parseGlobalCommand, requestHelp, runCommand, runExtensionCommand } from './commands.js';
 import type { ConversationKit } from './kit.js';
 import { menu, pickFromMenu } from './menu.js';
-import { advance, cancel, expire, idleOrReprompt, reprompt, startFlow } from './runs.js';
+import { parseLinkCode, redeemLinkCode } from './linking.js';
+import { advance, cancel, expire, hasAnswers, idleOrReprompt, reprompt, startFlow } from './runs.js';
 import type { Turn } from './turn.js';
 
 export async function respond(kit: ConversationKit, turn: Turn): Promise<void> {
@@ -74,6 +75,10 @@ export async function respond(kit: ConversationKit, turn: Turn): Promise<void> {
 
   const run = member.run;
   if (run && run.expiresAt.getTime() <= kit.now().getTime()) return expire(kit, turn, run);
+
+  // A link code sent alone: outside a run (or before registration said anything), digits are no answer.
+  const code = content.kind === 'text' && (!run || (run.flowId === FLOW.registration && !hasAnswers(run))) ? parseLinkCode(content.text) : null;
+  if (code) return redeemLinkCode(kit, turn, code);
 
   if (!kit.isRegistered(member)) {
     if (run?.flowId === FLOW.registration) return advance(kit, turn, content as EngineInput);

@@ -7,7 +7,7 @@
 import { dateFormat } from '../time/index.js';
 import type { i18n as I18n } from 'i18next';
 import { archiveRun } from './service.js';
-import { claimRunReminder, clearRunIfUnchanged, findMembersWithRunExpiredBy, findMembersWithRunToRemind } from '../db/repositories/members.js';
+import { claimRunReminder, clearRunIfUnchanged, findMembersWithRunExpiredBy, findMembersWithRunToRemind, proactiveRoute } from '../db/repositories/members.js';
 import type { Flow } from '../engine/index.js';
 import { translatorFor } from '../i18n.js';
 import type { Logger } from '../logging/logger.js';
@@ -52,11 +52,14 @@ export async function sweepRuns(now: Date, deps: RunSweepDeps): Promise<{ remind
     const when = dateFormat(language === 'en' ? 'en-GB' : 'id-ID', {
       timeZone: deps.timeZone, weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit',
     }).format(m.run.expiresAt);
+    // Where the person is reached now: the channel chosen or used last (a linked one too).
+    const route = proactiveRoute(m);
     const ids = await enqueue([{
       id: `runrem:${String(m.run.id)}`,
       kind: 'reminder',
-      channel: m.channel,
-      to: m.platformUserId,
+      channel: route.channel,
+      to: route.platformUserId,
+      fallback: route.fallback ? { channel: route.fallback.channel, to: route.fallback.platformUserId } : null,
       memberId: m._id,
       messages: [{ text: t('bot:run.reminder', { flow: flow ? t(`${flow.namespace}:${flow.title}`) : m.run.flowId, when }), language }],
       expiresAt: m.run.expiresAt,

@@ -13,7 +13,7 @@
 import { Types } from 'mongoose';
 import type { Language } from '../vocabulary.js';
 import {
-  commitMember, findOrCreateMember, handledMarks, memberKey, setMemberBlocked, type MemberState,
+  addressesOf, commitMember, findOrCreateMember, handledMarks, lastSeenOn, memberKey, setMemberBlocked, type LinkedAddress, type MemberState,
 } from '../db/repositories/members.js';
 import type { Address, InboundHandler, InboundMessage, OutboundMessage } from '../messages/index.js';
 import { enqueue, withdrawReply } from '../pipeline/outbox.js';
@@ -35,9 +35,13 @@ const MEMBER_CACHE_MAX = 5000;
 
 export class ConversationService implements InboundHandler {
   private readonly kit: ConversationKit;
-  /** One message at a time per member within this process; across processes the rev guard holds. */
+  /**
+   * One message at a time per member within this process (keyed by the member's id once it is
+   * known here, so two linked channels of one person wait for each other); across processes
+   * and before that, the rev guard holds.
+   */
   private readonly queues = new Map<string, Promise<unknown>>();
-  /** Members as last written by this process: a message needs no read when nobody else wrote since. */
+  /** Members as last written by this process, under each of their addresses: a message needs no read when nobody else wrote since. */
   private readonly cache = new Map<string, MemberState>();
 
   constructor(private readonly options: ConversationServiceOptions) {
@@ -54,7 +58,9 @@ export class ConversationService implements InboundHandler {
    * database fails: nothing was committed, and the same message can be handled again.
    */
   async handle(message: InboundMessage): Promise<OutboundMessage[] | null> {
-    const key = memberKey(message.channel, message.platformUserId);
+    const address = memberKey(message.channel, message.platformUserId);
+    const cached = this.cache.get(address);
+    const key = cached ? `member:${String(cached._id)}` : address;
     const previous = this.queues.get(key) ?? Promise.resolve();
     const current = previous.catch(() => undefined).then(() => this.handleNow(message));
     current.catch(() => undefined); // the caller gets the error; the queue must not reject unhandled
@@ -67,23 +73,31 @@ export class ConversationService implements InboundHandler {
   }
 
   async setBlocked(address: Address, blocked: boolean): Promise<void> {
-    this.cache.delete(memberKey(address.channel, address.platformUserId));
+    this.forget(memberKey(address.channel, address.platformUserId));
     await setMemberBlocked(address, blocked);
   }
 
   /** Forget cached members (another writer changed them, e.g. a sweep in this process). */
   invalidate(channel?: string, platformUserId?: string): void {
-    if (channel && platformUserId) this.cache.delete(memberKey(channel, platformUserId));
+    if (channel && platformUserId) this.forget(memberKey(channel, platformUserId));
     else this.cache.clear();
+  }
+
+  /** Drops a cached member under every address it is cached by. */
+  private forget(key: string): void {
+    const member = this.cache.get(key);
+    this.cache.delete(key);
+    if (member) for (const a of addressesOf(member)) this.cache.delete(memberKey(a.channel, a.platformUserId));
   }
 
   private async handleNow(message: InboundMessage): Promise<OutboundMessage[] | null> {
     const key = memberKey(message.channel, message.platformUserId);
     const outbox = this.options.outbox;
     for (let attempt = 0; ; attempt++) {
-      const member = this.cache.get(key) ?? (await findOrCreateMember(message, languageFromHint(message.languageHint), this.now()));
+      const member = this.cache.get(key) ?? (await findOrCreateMember(message, languageFromHint(message.languageHint), this.now(), message.otherIds));
       if (member.handled.includes(message.messageId)) return null;
       const turn = new Turn(member, message);
+      noteOtherIds(turn, this.now());
       await respond(this.kit, turn);
       const replies = turn.replies.map((reply) => ({ ...reply, language: turn.view.language }));
       const replyId = `reply:${message.channel}:${message.messageId}`;
@@ -103,7 +117,7 @@ export class ConversationService implements InboundHandler {
       const written = await write();
       if (turn.deleteMember) {
         await deleteMember(this.kit, turn);
-        this.cache.delete(key);
+        this.forget(key);
         outbox?.onEnqueued?.(written);
         return replies;
       }
@@ -116,8 +130,9 @@ export class ConversationService implements InboundHandler {
       // Someone else changed the member meanwhile (another instance, a sweep): take back the
       // replies computed from the old state, read again and redo the step. Unless that someone
       // handled this very message (its lease ran out on us): its reply write found ours and its
-      // commit relies on it, so ours stands and goes out.
-      this.cache.delete(key);
+      // commit relies on it, so ours stands and goes out. A link changes two members: both go.
+      if (turn.linked) this.cache.clear();
+      this.forget(key);
       if (written.length) {
         if ((await handledMarks(member._id)).includes(message.messageId)) {
           outbox?.onEnqueued?.(written);
@@ -136,14 +151,17 @@ export class ConversationService implements InboundHandler {
    */
   private mayLeaveUncommitted(turn: Turn): boolean {
     const m = turn.member;
-    return turn.changesNothing && !m.blocked && m.lastInboundAt != null && this.now().getTime() - new Date(m.lastInboundAt).getTime() < LAST_INBOUND_SLACK_MS;
+    const seen = lastSeenOn(m, turn.message.channel);
+    return turn.changesNothing && !m.blocked && seen != null && this.now().getTime() - new Date(seen).getTime() < LAST_INBOUND_SLACK_MS;
   }
 
   /** One update: the state, the handled mark, rev + 1; null when rev moved on (someone else wrote). */
   private commit(turn: Turn): Promise<MemberState | null> {
     const now = this.now();
     const handled = [...turn.member.handled.slice(-(HANDLED_KEEP - 1)), turn.message.messageId];
-    const set: Record<string, unknown> = { ...turn.set, handled, lastInboundAt: now, updatedAt: now };
+    // seenAt per channel: the WhatsApp window and the channel used last, whichever channel wrote.
+    const seenAt = { ...turn.member.seenAt, ...(turn.set.seenAt ?? {}), [turn.message.channel]: now };
+    const set: Record<string, unknown> = { ...turn.set, handled, lastInboundAt: now, seenAt, updatedAt: now };
     if (turn.member.blocked) set.blocked = false; // they wrote to us: not blocked any more
     return commitMember(turn.member, set);
   }
@@ -154,10 +172,27 @@ export class ConversationService implements InboundHandler {
    * Stored detached (see detachIds): otherwise each cached member pins 8 KB pool slabs.
    */
   private remember(key: string, member: MemberState): void {
-    this.cache.delete(key); // re-insert: the Map's order is the age used to bound it
-    this.cache.set(key, detachIds(member));
-    if (this.cache.size > MEMBER_CACHE_MAX) this.cache.delete(this.cache.keys().next().value as string);
+    const detached = detachIds(member);
+    for (const k of new Set([key, ...addressesOf(member).map((a) => memberKey(a.channel, a.platformUserId))])) {
+      this.cache.delete(k); // re-insert: the Map's order is the age used to bound it
+      this.cache.set(k, detached);
+    }
+    while (this.cache.size > MEMBER_CACHE_MAX) this.cache.delete(this.cache.keys().next().value as string);
   }
+}
+
+/**
+ * WhatsApp named the person by two ids (phone number and business-scoped id): the ones the
+ * member does not have yet are linked with this turn's commit, so a later message carrying only
+ * one of them finds the same member.
+ */
+function noteOtherIds(turn: Turn, now: Date): void {
+  const { message, member } = turn;
+  const known = new Set(addressesOf(member).map((a) => memberKey(a.channel, a.platformUserId)));
+  const fresh = (message.otherIds ?? []).filter((id) => !known.has(memberKey(message.channel, id)));
+  if (fresh.length === 0) return;
+  const added: LinkedAddress[] = fresh.map((id) => ({ key: memberKey(message.channel, id), channel: message.channel, platformUserId: id, linkedAt: now }));
+  turn.update({ links: [...(member.links ?? []), ...added] });
 }
 
 /**

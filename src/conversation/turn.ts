@@ -11,6 +11,8 @@ export class Turn {
   /** Fields of the member to set in the final guarded update. */
   readonly set: Partial<MemberState> = {};
   deleteMember: 'forget' | 'delete-request' | null = null;
+  /** Two accounts were linked: members cached under either address are stale. */
+  linked = false;
   /** Something was written beside the member (a submission, a help request, a feature's record). */
   private wroteElsewhere = false;
 

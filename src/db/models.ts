@@ -23,4 +23,5 @@ export {
 export { HelpRequestModel, HELP_STATUSES, type HelpRequest, type HelpStatus } from './models/help-request.js';
 export { ProxyDraftModel, type ProxyDraft } from './models/proxy-draft.js';
 export { DeliveryStatusModel, type DeliveryStatus } from './models/delivery-status.js';
+export { LinkCodeModel, type LinkCode } from './models/link-code.js';
 export { SimulatorSessionModel, type SimulatorSession } from './models/simulator-session.js';

@@ -49,6 +49,8 @@ export interface BroadcastProgress {
   cancelled: number;
   pending: number;
   failedReasons: Record<string, number>;
+  /** Sent by route: the channel, or 'whatsapp>telegram' for a closed WhatsApp window sent to the linked Telegram. */
+  routes: Record<string, number>;
   excluded: { optedOut: number; blocked: number; noConsent: number };
 }
 
@@ -152,14 +154,18 @@ export async function broadcastProgress(id: Types.ObjectId | string): Promise<Br
   const excluded = { optedOut: b.excluded?.optedOut ?? 0, blocked: b.excluded?.blocked ?? 0, noConsent: b.excluded?.noConsent ?? 0 };
   const p: BroadcastProgress = {
     status: b.status, recipients: b.recipientCount ?? 0, sent: 0, failed: 0, blocked: excluded.blocked, skipped: excluded.optedOut + excluded.noConsent,
-    cancelled: 0, pending: 0, failedReasons: {}, excluded,
+    cancelled: 0, pending: 0, failedReasons: {}, routes: {}, excluded,
   };
+  const routes = new Map<string, number>();
   // The platforms' error texts are counted in a Map: any text (even "__proto__") is just a reason.
   const reasons = new Map<string, number>();
   for (const r of rows) {
     const s = r.status;
-    if (s === 'sent') p.sent += r.n;
-    else if (s === 'failed') {
+    if (s === 'sent') {
+      p.sent += r.n;
+      const route = r.route === 'fallback' ? `whatsapp>${r.channel}` : r.channel;
+      routes.set(route, (routes.get(route) ?? 0) + r.n);
+    } else if (s === 'failed') {
       p.failed += r.n;
       const reason = r.error ?? '?';
       reasons.set(reason, (reasons.get(reason) ?? 0) + r.n);
@@ -169,6 +175,7 @@ export async function broadcastProgress(id: Types.ObjectId | string): Promise<Br
     else p.pending += r.n;
   }
   p.failedReasons = Object.fromEntries(reasons);
+  p.routes = Object.fromEntries([...routes].sort((a, b) => a[0].localeCompare(b[0])));
   return p;
 }
 
@@ -214,7 +221,7 @@ export function progressText(b: { text: unknown; status: string }, p: BroadcastP
   const reasons = Object.entries(p.failedReasons).sort((a, b2) => b2[1] - a[1]).slice(0, 3).map(([r, n]) => `${r} (${n})`).join('; ');
   const lines = [
     t(head, { excerpt }),
-    t('broadcast:siaran.sent', { count: p.sent }),
+    t('broadcast:siaran.sent', { count: p.sent }) + routesText(p.routes, t),
     t('broadcast:siaran.failed', { count: p.failed }) + (reasons ? ` - ${reasons}` : ''),
     t('broadcast:siaran.blocked', { count: p.blocked }),
     t('broadcast:siaran.skipped', { count: p.skipped }),
@@ -222,6 +229,12 @@ export function progressText(b: { text: unknown; status: string }, p: BroadcastP
   if (p.cancelled) lines.push(t('broadcast:siaran.cancelledCount', { count: p.cancelled }));
   if (p.pending) lines.push(t('broadcast:siaran.pending', { count: p.pending }));
   return lines.join('\n');
+}
+
+/** " (WhatsApp: 3, Telegram: 2, ke Telegram karena WhatsApp di luar 24 jam: 1)", or nothing. */
+function routesText(routes: Record<string, number> | undefined, t: Translate): string {
+  const parts = Object.entries(routes ?? {}).map(([route, n]) => t(`broadcast:siaran.route.${route.replace('>', '_')}`, { count: n, defaultValue: `${route}: ${n}` }));
+  return parts.length ? ` (${parts.join(', ')})` : '';
 }
 
 /** A member's recent broadcasts (newest first), for the `siaran` command. */

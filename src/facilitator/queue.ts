@@ -20,13 +20,14 @@ export async function queue(items: OutboxItem[], deps: Pick<FacilitatorDeps, 'no
 
 /** One outbox item to one recipient. */
 export function itemFor(
-  r: Recipient,
+  r: Recipient | Omit<Recipient, 'fallback'>,
   id: string,
   kind: OutboxItem['kind'],
   messages: OutboundMessage[],
   extra: Pick<OutboxItem, 'availableAt' | 'expiresAt' | 'broadcastId'> = {},
 ): OutboxItem {
-  return { id, kind, channel: r.channel, to: r.platformUserId, memberId: r._id, messages: messages.map((m) => ({ ...m, language: r.language })), ...extra };
+  const fallback = 'fallback' in r && r.fallback ? { fallback: { channel: r.fallback.channel, to: r.fallback.platformUserId } } : {};
+  return { id, kind, channel: r.channel, to: r.platformUserId, memberId: r._id, messages: messages.map((m) => ({ ...m, language: r.language })), ...fallback, ...extra };
 }
 
 export function namesOf(codes: string[], names: Map<string, string>): string {

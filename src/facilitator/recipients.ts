@@ -8,19 +8,25 @@ import { isSimulatorPerson, type Role } from '../vocabulary.js';
 import {
   findAssignedVillages, findAudienceMembers, findReachableByIds, findReachableFacilitators, findReachableInVillages, type RecipientRow,
 } from '../db/repositories/recipients.js';
+import { proactiveRoute } from '../db/repositories/members.js';
 import { listVillageCodes } from '../db/repositories/villages.js';
+import type { Address } from '../messages/index.js';
 import { translatorFor, type Translate } from '../i18n.js';
 import type { MemberSnapshot } from '../conversation/extensions.js';
 
 export { REACHABLE, RECIPIENT_FIELDS } from '../db/repositories/recipients.js';
 
-/** A proactive message's recipient: the same snapshot chat hooks get. */
-export type Recipient = MemberSnapshot;
+/**
+ * A proactive message's recipient: the same snapshot chat hooks get, addressed where the person
+ * is reached (proactiveRoute), with their linked Telegram as the fallback of a WhatsApp route.
+ */
+export type Recipient = MemberSnapshot & { fallback?: Address | null };
 
 export function asRecipient(m: RecipientRow): Recipient {
+  const route = proactiveRoute(m);
   return {
-    _id: m._id, channel: m.channel, platformUserId: m.platformUserId, name: m.name ?? null, villageCode: m.villageCode ?? null,
-    role: (m.role ?? 'warga') as Role, language: m.language === 'en' ? 'en' : 'id',
+    _id: m._id, channel: route.channel, platformUserId: route.platformUserId, name: m.name ?? null, villageCode: m.villageCode ?? null,
+    role: (m.role ?? 'warga') as Role, language: m.language === 'en' ? 'en' : 'id', fallback: route.fallback as Address | null,
   };
 }
 
@@ -55,7 +61,8 @@ export async function countAudience(villageCodes: string[], roles: readonly stri
     else if (m.blocked) result.blocked++;
     else {
       result.reachable++;
-      result.byChannel[m.channel] = (result.byChannel[m.channel] ?? 0) + 1;
+      const channel = proactiveRoute(m).channel; // where it would go: a linked channel counts as the one used
+      result.byChannel[channel] = (result.byChannel[channel] ?? 0) + 1;
     }
   }
   return result;

@@ -35,6 +35,11 @@ export interface InboundMessage {
   receivedAt: Date;
   /** Name from the platform profile, if any: only a suggestion, never stored without consent. */
   profileName?: string;
+  /**
+   * The same person's other ids on this channel, when the platform gave more than one (WhatsApp:
+   * the phone number as `platformUserId` and the business-scoped user id here).
+   */
+  otherIds?: string[];
   /** The platform's language hint (e.g. Telegram's language_code). */
   languageHint?: string;
   content: InboundContent;

@@ -32,6 +32,7 @@
  *        blocked       -> blocked, onBlocked(channel, to, memberId)
  *        window-closed -> failed, "window-closed: <reason>"
  *        skipped       -> skipped, the channel's reason (WhatsApp: window closed, no template)
+ *        either, with a `fallback` (the person's linked Telegram) -> pending again, addressed there
  *        failed        -> failed, the platform's reason
  *        expiresAt passed before sending -> skipped
  *   Nothing here throws out of a timer: every path catches, logs (no message text, no platform
@@ -111,6 +112,8 @@ interface Entry {
   attempts: number;
   sentCount: number;
   expiresAt: Date | null;
+  /** Where a WhatsApp proactive message goes when its window is closed (the person's linked Telegram). */
+  fallback?: { channel: string; to: string } | null;
   createdAt: Date;
 }
 
@@ -1008,6 +1011,7 @@ export class Dispatcher {
       });
       return;
     }
+    if ((result.outcome === 'skipped' || result.outcome === 'window-closed') && e.fallback && total === 0) return this.reroute(e, error, ids);
     if (result.outcome === 'skipped') {
       this.logger.info({ channel: e.channel, kind: e.kind, error }, 'dispatcher: not sent on purpose; recorded as skipped');
       this.record(e, { status: 'skipped', sentCount: total, lastError: error }, 'skipped', ids);
@@ -1017,6 +1021,17 @@ export class Dispatcher {
     const reason = result.outcome === 'window-closed' ? `window-closed: ${error}` : error;
     this.logger.warn({ channel: e.channel, kind: e.kind, outcome: result.outcome, error }, 'dispatcher: message refused by the platform; recorded as failed');
     this.record(e, { status: 'failed', sentCount: total, lastError: reason }, 'failed', ids);
+  }
+
+  /**
+   * The WhatsApp window is closed and no template fits: the entry goes back to pending, addressed
+   * to the person's linked Telegram, in one write (a crash leaves it either here or there, never lost).
+   */
+  private reroute(e: Entry, error: string, ids: string[]): void {
+    const fallback = e.fallback!;
+    this.logger.info({ channel: e.channel, kind: e.kind, instead: fallback.channel }, 'dispatcher: window closed; sending on the linked channel instead');
+    const set = { status: 'pending', channel: fallback.channel, to: fallback.to, fallback: null, route: 'fallback', sentCount: 0, lastError: error, availableAt: this.now() };
+    this.record(e, set, 'retry', ids, e.attempts ?? 0, async () => this.wake());
   }
 
   /** A 429 for the whole channel (said by the channel, or two chats refused within a second): everyone waits. */

@@ -27,6 +27,8 @@ export interface OutboxItem {
   /** Give up after this moment (recorded as skipped). */
   expiresAt?: Date | null;
   broadcastId?: Types.ObjectId | string | null;
+  /** Proactive to WhatsApp: where it goes instead when the window is closed and no template fits (the person's linked Telegram). */
+  fallback?: { channel: string; to: string } | null;
 }
 
 let lastSeq = 0;
@@ -70,6 +72,8 @@ function toDocument(item: OutboxItem, now: Date, claimFor: EnqueueOptions['claim
     lastError: null,
     expiresAt: item.expiresAt ?? null,
     broadcastId: item.broadcastId ?? null,
+    fallback: item.fallback ?? null,
+    route: null as string | null,
     createdAt: now,
     doneAt: null,
   };

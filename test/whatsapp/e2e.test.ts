@@ -275,7 +275,7 @@ describe('WhatsApp end to end', () => {
   it('outside the 24-hour window a reminder goes as its template, and a broadcast without one is skipped', async () => {
     const user = { phone: '6281234560001' };
     const twoDaysAgo = new Date(Date.now() - 48 * 3600_000);
-    await MemberModel.updateOne({ channel: 'whatsapp', platformUserId: user.phone }, { $set: { lastInboundAt: twoDaysAgo } });
+    await MemberModel.updateOne({ channel: 'whatsapp', platformUserId: user.phone }, { $set: { lastInboundAt: twoDaysAgo, 'seenAt.whatsapp': twoDaysAgo } });
     wa.setLastInbound(user, twoDaysAgo.getTime());
     service.dispatcher.wake(
       await enqueue([

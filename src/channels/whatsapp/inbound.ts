@@ -6,7 +6,8 @@
  *
  * People are addressed by `from` (the phone number, wa_id) or, when only that is given, by the
  * business-scoped user id `from_user_id` (e.g. `ID.1349120865530274`); replies to such an id go
- * out with `recipient` instead of `to` (see outbound.ts).
+ * out with `recipient` instead of `to` (see outbound.ts). A payload naming both hands the other
+ * one on as `otherIds`, so the person stays one member whichever id later messages carry.
  */
 import { z } from 'zod';
 import type { InboundContent, InboundMessage } from '../../messages/index.js';
@@ -117,7 +118,8 @@ export function mapWebhook(raw: unknown, phoneNumberId?: string): MappedWebhook 
           out.ignored.push(`type ${m.type}`);
           continue;
         }
-        const contact = value.contacts?.find((c) => c.wa_id === platformUserId || c.user_id === platformUserId) ?? value.contacts?.[0];
+        const own = value.contacts?.find((c) => c.wa_id === platformUserId || c.user_id === platformUserId);
+        const contact = own ?? value.contacts?.[0];
         const message: InboundMessage = {
           channel: 'whatsapp',
           platformUserId,
@@ -127,6 +129,10 @@ export function mapWebhook(raw: unknown, phoneNumberId?: string): MappedWebhook 
         };
         const name = contact?.profile?.name?.trim();
         if (name) message.profileName = name;
+        // Both the phone number and the business-scoped id: the member is found (and linked) by either.
+        // Only a contact that names this sender: in a batch, contacts[0] may be someone else.
+        const otherIds = [m.from_user_id, own?.wa_id, own?.user_id].filter((id): id is string => !!id && id !== platformUserId);
+        if (otherIds.length) message.otherIds = [...new Set(otherIds)];
         out.messages.push(message);
       }
       for (const s of value.statuses ?? []) {

@@ -73,7 +73,8 @@ export function encodeChoiceId(promptSeq: number, choiceId: string): string {
 }
 
 export function decodeChoiceId(id: string): { promptSeq: number; choiceId: string } | null {
-  const m = /^c:(\d{1,12}):([\s\S]+)$/.exec(id);
+  // The service's own prompts (confirm, help, menu actions) have negative numbers.
+  const m = /^c:(-?\d{1,12}):([\s\S]+)$/.exec(id);
   return m ? { promptSeq: Number(m[1]), choiceId: m[2]! } : null;
 }
 

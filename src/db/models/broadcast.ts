@@ -13,6 +13,8 @@ const countsSchema = new Schema(
     pending: { type: Number, default: 0 },
     /** Failure reasons and how often each came back (the platform's words). */
     failedReasons: { type: Schema.Types.Mixed, default: {} },
+    /** Sent by route: 'whatsapp', 'telegram', 'web', and 'whatsapp>telegram' (window closed, sent to the linked Telegram). */
+    routes: { type: Schema.Types.Mixed, default: {} },
   },
   { _id: false, minimize: false },
 );

@@ -43,7 +43,25 @@ const activeRunSchema = new Schema(
   { _id: false, minimize: false },
 );
 
-/** A person who talks to the bot on one channel. The same human on two channels is two members. */
+/**
+ * Another address of the same person: a second channel linked with `hubungkan`, or the
+ * business-scoped id WhatsApp gives a person first known by phone number. `key` is
+ * `<channel>:<platformUserId>` (memberKey), the field the lookup by address uses.
+ */
+const linkSchema = new Schema(
+  {
+    key: { type: String, required: true },
+    channel: { type: String, required: true, enum: ['telegram', 'whatsapp', 'web'] },
+    platformUserId: { type: String, required: true },
+    linkedAt: { type: Date, required: true },
+  },
+  { _id: false },
+);
+
+/**
+ * A person who talks to the bot. `channel` + `platformUserId` is the primary address (where the
+ * person first wrote); `links` holds the others, so one person on two channels is one member.
+ */
 const memberSchema = new Schema(
   {
     channel: { type: String, required: true, enum: ['telegram', 'whatsapp', 'web'] },
@@ -60,6 +78,14 @@ const memberSchema = new Schema(
     /** The person blocked the bot on the platform. */
     blocked: { type: Boolean, default: false },
     lastInboundAt: { type: Date, default: null },
+    /** Other addresses of this person (linkSchema): looked up by `links.key`. */
+    links: { type: [linkSchema], default: undefined },
+    /** When the person last wrote on each channel: the WhatsApp window, and the channel used last. */
+    seenAt: { type: Schema.Types.Mixed, default: undefined },
+    /** Where proactive messages go when the person chose (`pakai whatsapp`); null: the channel used last. */
+    preferredChannel: { type: String, enum: ['telegram', 'whatsapp', null], default: undefined },
+    /** Wrong link codes sent from this account in the current 10 minutes (at most 5 are checked). */
+    linkFailures: { count: { type: Number, default: 0 }, since: { type: Date, default: null } },
     /** A question the service asked outside any flow and waits on, e.g. "really delete your data?". */
     pendingConfirmation: { type: String, enum: ['deletedata', 'cancel', null], default: null },
     /** Registered with "desa lain": the village name as typed, for a facilitator to match. */
@@ -82,6 +108,8 @@ const memberSchema = new Schema(
 );
 memberSchema.index({ channel: 1, platformUserId: 1 }, { unique: true });
 memberSchema.index({ villageCode: 1, role: 1 });
+// A message from a linked address finds its member (members.ts, findMemberByAddresses).
+memberSchema.index({ 'links.key': 1 }, { sparse: true });
 memberSchema.index({ 'run.expiresAt': 1 });
 
 export type Member = InferSchemaType<typeof memberSchema>;

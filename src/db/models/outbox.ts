@@ -39,6 +39,10 @@ const outboxSchema = new Schema(
     /** Proactive messages: give up (status skipped) after this moment, e.g. a reminder for a past workshop. */
     expiresAt: { type: Date, default: null },
     broadcastId: { type: Schema.Types.ObjectId, default: null },
+    /** A WhatsApp message's way round a closed window: the person's linked Telegram address. */
+    fallback: { type: new Schema({ channel: String, to: String }, { _id: false }), default: null },
+    /** 'fallback' once it was moved there (the broadcast report counts each route). */
+    route: { type: String, default: null },
     createdAt: { type: Date, required: true },
     doneAt: { type: Date, default: null },
   },

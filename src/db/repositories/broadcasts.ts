@@ -121,10 +121,10 @@ export async function cancelPendingBroadcastMessages(id: Types.ObjectId, now: Da
 }
 
 /** Its messages counted by status and error. */
-export async function countBroadcastMessages(id: Types.ObjectId): Promise<{ status: string; error: string | null; n: number }[]> {
-  const rows = await OutboxModel.aggregate<{ _id: { status: string; error: string | null }; n: number }>([
+export async function countBroadcastMessages(id: Types.ObjectId): Promise<{ status: string; error: string | null; channel: string; route: string | null; n: number }[]> {
+  const rows = await OutboxModel.aggregate<{ _id: { status: string; error: string | null; channel: string; route?: string | null }; n: number }>([
     { $match: { broadcastId: id } },
-    { $group: { _id: { status: '$status', error: '$lastError' }, n: { $sum: 1 } } },
+    { $group: { _id: { status: '$status', error: '$lastError', channel: '$channel', route: '$route' }, n: { $sum: 1 } } },
   ]);
-  return rows.map((r) => ({ status: r._id.status, error: r._id.error, n: r.n }));
+  return rows.map((r) => ({ status: r._id.status, error: r._id.error, channel: r._id.channel, route: r._id.route ?? null, n: r.n }));
 }

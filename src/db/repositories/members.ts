@@ -4,7 +4,7 @@
  * member once (then caches it) and writes it with one guarded update per message.
  *
  * Index: { channel, platformUserId } unique (models/member.ts) serves every lookup here by
- * address; _id serves the guarded commit.
+ * primary address, { 'links.key' } the lookup by a linked one; _id serves the guarded commit.
  */
 import { Types } from 'mongoose';
 import type { Language, Role } from '../models.js';
@@ -33,6 +33,14 @@ export interface ActiveRun {
   proxy?: ProxyEntry | null;
 }
 
+/** Another address of the same person (a linked channel, or WhatsApp's business-scoped id). */
+export interface LinkedAddress {
+  key: string;
+  channel: string;
+  platformUserId: string;
+  linkedAt: Date;
+}
+
 /** The member document as the service reads and writes it (plain, lean). */
 export interface MemberState {
   _id: Types.ObjectId;
@@ -48,6 +56,11 @@ export interface MemberState {
   optedOut: boolean;
   blocked: boolean;
   lastInboundAt: Date | null;
+  links?: LinkedAddress[];
+  /** When the person last wrote on each channel (absent on members older than linking). */
+  seenAt?: Partial<Record<string, Date>>;
+  preferredChannel?: 'telegram' | 'whatsapp' | null;
+  linkFailures?: { count: number; since: Date | null };
   pendingConfirmation: 'deletedata' | 'cancel' | null;
   roleCodeId?: Types.ObjectId | null;
   codeFailures?: { count: number; since: Date | null };
@@ -61,8 +74,64 @@ export function memberKey(channel: string, platformUserId: string): string {
   return `${channel}:${platformUserId}`;
 }
 
-/** The member at this address, created (unregistered, nothing personal) on first contact. */
-export async function findOrCreateMember(address: Address, language: Language, now: Date): Promise<MemberState> {
+/** Every address of a member: the primary one first, then the linked ones. */
+export function addressesOf(m: { channel: string; platformUserId: string; links?: LinkedAddress[] | null }): Address[] {
+  return [{ channel: m.channel, platformUserId: m.platformUserId } as Address, ...(m.links ?? []).map((l) => ({ channel: l.channel, platformUserId: l.platformUserId }) as Address)];
+}
+
+/** When the person last wrote on this channel (members older than linking: their one channel's lastInboundAt). */
+export function lastSeenOn(m: { channel: string; lastInboundAt?: Date | null; seenAt?: Partial<Record<string, Date>> | null }, channel: string): Date | null {
+  return m.seenAt?.[channel] ?? (m.channel === channel ? (m.lastInboundAt ?? null) : null);
+}
+
+/** Where a proactive message goes, and where instead when WhatsApp's window is closed without a template. */
+export interface ProactiveRoute {
+  channel: string;
+  platformUserId: string;
+  fallback: { channel: string; platformUserId: string } | null;
+}
+
+type Routable = { channel: string; platformUserId: string; links?: LinkedAddress[] | null; lastInboundAt?: Date | null; seenAt?: Partial<Record<string, Date>> | null; preferredChannel?: string | null };
+
+/**
+ * The channel the person chose (`pakai ...`), else the one they wrote on last; a WhatsApp route
+ * falls back to their linked Telegram (the dispatcher takes it when the window is closed).
+ */
+export function proactiveRoute(m: Routable): ProactiveRoute {
+  const addresses = addressesOf(m);
+  const seen = (channel: string) => lastSeenOn(m, channel)?.getTime() ?? -1;
+  const chosen = addresses.some((a) => a.channel === m.preferredChannel)
+    ? m.preferredChannel!
+    : addresses.reduce((best, a) => (seen(a.channel) > seen(best) ? a.channel : best), m.channel);
+  const to = addresses.find((a) => a.channel === chosen)!;
+  const telegram = chosen === 'whatsapp' ? addresses.find((a) => a.channel === 'telegram') : undefined;
+  return { channel: to.channel, platformUserId: to.platformUserId, fallback: telegram ? { channel: telegram.channel, platformUserId: telegram.platformUserId } : null };
+}
+
+/** The filter for a member reachable at any of these addresses (as primary or as a link). */
+function byAnyAddress(addresses: Address[]): Record<string, unknown> {
+  return { $or: [...addresses.map((a) => ({ channel: a.channel, platformUserId: a.platformUserId })), { 'links.key': { $in: addresses.map((a) => memberKey(a.channel, a.platformUserId)) } }] };
+}
+
+/**
+ * The member at any of these addresses, or null. Two can match only half way through a link
+ * (linking.ts: the account given up is deleted last): the one holding the address as a link is
+ * the person from now on.
+ */
+export async function findMemberByAddresses(addresses: Address[]): Promise<MemberState | null> {
+  const docs = (await MemberModel.collection.find(byAnyAddress(addresses)).limit(3).toArray()) as unknown as MemberState[];
+  const keys = new Set(addresses.map((a) => memberKey(a.channel, a.platformUserId)));
+  const doc = docs.find((d) => d.links?.some((l) => keys.has(l.key))) ?? docs[0];
+  return doc ? normalizeMember(doc) : null;
+}
+
+/**
+ * The member at this address (or at one of `otherIds`, the same person's other ids on this
+ * channel), created (unregistered, nothing personal) on first contact.
+ */
+export async function findOrCreateMember(address: Address, language: Language, now: Date, otherIds: string[] = []): Promise<MemberState> {
+  const found = await findMemberByAddresses([address, ...otherIds.map((id) => ({ channel: address.channel, platformUserId: id }))]);
+  if (found) return found;
   const doc = await MemberModel.collection.findOneAndUpdate(
     { channel: address.channel, platformUserId: address.platformUserId },
     {
@@ -139,7 +208,7 @@ export async function setMemberBlocked(address: Address, blocked: boolean): Prom
 
 /** Just enough to tell someone something outside a turn (their id and language), or null. */
 export async function findMemberLanguage(address: Address): Promise<{ _id: Types.ObjectId; language: Language } | null> {
-  const m = await MemberModel.findOne({ channel: address.channel, platformUserId: address.platformUserId }, { _id: 1, language: 1 }).lean();
+  const m = await MemberModel.findOne(byAnyAddress([address]), { _id: 1, language: 1 }).lean();
   return m ? { _id: m._id, language: m.language === 'en' ? 'en' : 'id' } : null;
 }
 
@@ -148,10 +217,10 @@ export async function findMemberProfile(address: Address): Promise<{ _id: Types.
   return MemberModel.findOne({ channel: address.channel, platformUserId: address.platformUserId }, { name: 1, role: 1, villageCode: 1, language: 1 }).lean();
 }
 
-/** When the person last wrote to us (the WhatsApp service window), or null. */
+/** When the person last wrote to us on this address's channel (the WhatsApp service window), or null. */
 export async function findLastInboundAt(address: Address): Promise<Date | null> {
-  const member = await MemberModel.findOne({ channel: address.channel, platformUserId: address.platformUserId }, { lastInboundAt: 1 }).lean();
-  return member?.lastInboundAt ?? null;
+  const member = await findMemberByAddresses([address]);
+  return member ? lastSeenOn(member, address.channel) : null;
 }
 
 export function normalizeMember(doc: MemberState): MemberState {
@@ -177,6 +246,11 @@ export interface MemberWithRun {
   blocked?: boolean;
   rev: number;
   run: ActiveRun;
+  /** Where a reminder goes (proactiveRoute). */
+  links?: LinkedAddress[];
+  seenAt?: Partial<Record<string, Date>>;
+  lastInboundAt?: Date | null;
+  preferredChannel?: string | null;
 }
 
 /** Members whose run expired by `now`. */
@@ -188,7 +262,7 @@ export async function findMembersWithRunExpiredBy(now: Date): Promise<MemberWith
 export async function findMembersWithRunToRemind(now: Date, remindFrom: Date): Promise<MemberWithRun[]> {
   return (await MemberModel.find(
     { 'run.reminderSentAt': null, 'run.expiresAt': { $gt: now, $lte: remindFrom } },
-    { channel: 1, platformUserId: 1, language: 1, optedOut: 1, blocked: 1, rev: 1, run: 1 },
+    { channel: 1, platformUserId: 1, language: 1, optedOut: 1, blocked: 1, rev: 1, run: 1, links: 1, seenAt: 1, lastInboundAt: 1, preferredChannel: 1 },
   ).lean()) as unknown as MemberWithRun[];
 }
 

@@ -14,7 +14,7 @@
  */
 import type { Types } from 'mongoose';
 import {
-  AlertModel, ApiKeyModel, DataRequestModel, FacilitatorAssignmentModel, HelpRequestModel, InboxModel, LoginLinkModel, MemberModel, OutboxModel,
+  AlertModel, ApiKeyModel, DataRequestModel, FacilitatorAssignmentModel, HelpRequestModel, InboxModel, LinkCodeModel, LoginLinkModel, MemberModel, OutboxModel,
   ProxyDraftModel, RunModel, SimulatorSessionModel, SubmissionModel, TelegramPromptModel, WorkshopInviteModel, WorkspaceSessionModel,
 } from '../models.js';
 
@@ -59,20 +59,35 @@ export async function deleteMemberData(
   await WorkspaceSessionModel.deleteMany({ memberId });
   await ApiKeyModel.deleteMany({ memberId });
   await FacilitatorAssignmentModel.deleteMany({ memberId });
-  const key = `${member.channel}:${member.platformUserId}`;
-  // The message being handled keeps its dedupe mark (its payload is dropped when it is marked done).
-  const inbox = await InboxModel.deleteMany({ memberKey: key, _id: { $nin: (options.keepOutboxIds ?? []).map((id) => id.replace(/^reply:/, '')) } });
-  const outbox = await OutboxModel.deleteMany({ channel: member.channel, to: member.platformUserId, _id: { $nin: options.keepOutboxIds ?? [] } });
-  if (member.channel === 'telegram') await TelegramPromptModel.deleteMany({ _id: { $regex: `^${escapeRegex(member.platformUserId)}:` } });
-  // The simulator's transcript of the conversation (the session itself stays usable).
-  if (member.channel === 'web') await SimulatorSessionModel.updateMany({ address: member.platformUserId }, { $set: { entries: [] } });
+  let messages = 0;
+  // Every account of the person (a linked channel too), read from the member: callers may know only one.
+  for (const address of await addressesToDelete(member)) messages += await deleteAddressData(address, options.keepOutboxIds ?? []);
   // Access and earlier requests stay as proof they were honoured, no longer linked to the person.
+  await LinkCodeModel.deleteMany({ memberId });
   await DataRequestModel.updateMany({ memberRef: String(memberId) }, { $set: { memberRef: 'deleted' } });
   await MemberModel.deleteOne({ _id: memberId });
   return {
     reportsAnonymised,
-    deleted: { registrations: registrations.deletedCount, drafts: drafts.deletedCount, helpRequests: helpRequests.deletedCount, messages: inbox.deletedCount + outbox.deletedCount },
+    deleted: { registrations: registrations.deletedCount, drafts: drafts.deletedCount, helpRequests: helpRequests.deletedCount, messages },
   };
+}
+
+async function addressesToDelete(member: DeletableMember): Promise<{ channel: string; platformUserId: string }[]> {
+  const stored = await MemberModel.findById(member._id, { links: 1 }).lean();
+  const links = (stored?.links ?? []).map((l) => ({ channel: l.channel, platformUserId: l.platformUserId }));
+  return [{ channel: member.channel, platformUserId: member.platformUserId }, ...links];
+}
+
+/** What one chat address holds: inbox and outbox entries, Telegram button prompts, the simulator's transcript. */
+async function deleteAddressData(address: { channel: string; platformUserId: string }, keepOutboxIds: string[]): Promise<number> {
+  const key = `${address.channel}:${address.platformUserId}`;
+  // The message being handled keeps its dedupe mark (its payload is dropped when it is marked done).
+  const inbox = await InboxModel.deleteMany({ memberKey: key, _id: { $nin: keepOutboxIds.map((id) => id.replace(/^reply:/, '')) } });
+  const outbox = await OutboxModel.deleteMany({ channel: address.channel, to: address.platformUserId, _id: { $nin: keepOutboxIds } });
+  if (address.channel === 'telegram') await TelegramPromptModel.deleteMany({ _id: { $regex: `^${escapeRegex(address.platformUserId)}:` } });
+  // The simulator's transcript of the conversation (the session itself stays usable).
+  if (address.channel === 'web') await SimulatorSessionModel.updateMany({ address: address.platformUserId }, { $set: { entries: [] } });
+  return inbox.deletedCount + outbox.deletedCount;
 }
 
 function escapeRegex(text: string): string {

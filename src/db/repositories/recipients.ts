@@ -9,6 +9,7 @@
  */
 import type { Types } from 'mongoose';
 import { FacilitatorAssignmentModel, MemberModel, SIMULATOR_PEOPLE } from '../models.js';
+import type { LinkedAddress } from './members.js';
 
 /** The member filter every proactive message goes through. */
 export const REACHABLE: Record<string, unknown> = {
@@ -21,7 +22,9 @@ export const REACHABLE: Record<string, unknown> = {
 };
 
 /** The member fields a recipient is made of. */
-export const RECIPIENT_FIELDS = { channel: 1, platformUserId: 1, name: 1, villageCode: 1, role: 1, language: 1 } as const;
+export const RECIPIENT_FIELDS = {
+  channel: 1, platformUserId: 1, name: 1, villageCode: 1, role: 1, language: 1, links: 1, seenAt: 1, lastInboundAt: 1, preferredChannel: 1,
+} as const;
 
 export interface RecipientRow {
   _id: Types.ObjectId;
@@ -31,6 +34,11 @@ export interface RecipientRow {
   villageCode?: string | null;
   role?: string | null;
   language?: string | null;
+  /** Linked addresses and when each channel was last used: where a proactive message goes (members.ts, proactiveRoute). */
+  links?: LinkedAddress[] | null;
+  seenAt?: Partial<Record<string, Date>> | null;
+  lastInboundAt?: Date | null;
+  preferredChannel?: string | null;
 }
 
 /** Reachable members of these villages (and roles; empty: every role), by _id; `simulatorOnly`: the chat simulator's people only. */
@@ -55,10 +63,10 @@ export async function findAudienceMembers(
   villageCodes: string[],
   roles: readonly string[],
   simulatorOnly: boolean,
-): Promise<{ channel: string; consent?: unknown; registeredAt?: Date | null; optedOut?: boolean; blocked?: boolean }[]> {
+): Promise<(RecipientRow & { consent?: unknown; registeredAt?: Date | null; optedOut?: boolean; blocked?: boolean })[]> {
   const filter: Record<string, unknown> = { ...(simulatorOnly ? SIMULATOR_PEOPLE : {}), villageCode: { $in: villageCodes }, deletedAt: null };
   if (roles.length) filter.role = { $in: roles };
-  return MemberModel.find(filter, { channel: 1, consent: 1, registeredAt: 1, optedOut: 1, blocked: 1 }).lean();
+  return MemberModel.find(filter, { ...RECIPIENT_FIELDS, consent: 1, registeredAt: 1, optedOut: 1, blocked: 1 }).lean();
 }
 
 /** The villages an admin assigned to this facilitator (index { memberId } unique). */
