@@ -24,3 +24,4 @@ export { HelpRequestModel, HELP_STATUSES, type HelpRequest, type HelpStatus } fr
 export { ProxyDraftModel, type ProxyDraft } from './models/proxy-draft.js';
 export { DeliveryStatusModel, type DeliveryStatus } from './models/delivery-status.js';
 export { SimulatorSessionModel, type SimulatorSession } from './models/simulator-session.js';
+export { IncidentModel, type Incident } from './models/incident.js';
