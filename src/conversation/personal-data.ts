@@ -28,6 +28,7 @@ export async function showMemberData(kit: ConversationKit, turn: Turn, t: Transl
     language: t(`bot:languages.${member.language}`),
     consentDate: member.consent ? formatLongDate(member.consent.givenAt, kit.options.timeZone) : '-',
     broadcasts: member.optedOut ? t('bot:mydata.broadcastsOff') : t('bot:mydata.broadcastsOn'),
+    news: member.optedOut || member.newsOff ? t('bot:mydata.newsOff') : t('bot:mydata.newsOn'),
     reports,
     reregister: t('bot:menu.reregister'),
   });

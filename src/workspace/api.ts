@@ -10,6 +10,7 @@ import { exportCsv, exportXlsx } from '../reports/export.js';
 import { localDay } from '../time/index.js';
 import { audit } from './audit.js';
 import * as incidents from './incidents.js';
+import * as kabar from './kabar.js';
 import * as people from './people.js';
 import { submitProxyAnswers } from './proxy.js';
 import { authOf } from './auth.js';
@@ -64,6 +65,11 @@ export function apiRoutes(): RouteDef[] {
       handle: async (_c, a, i) => svc.patchVillage(a, String(i.params.code), any(i.body)) },
     { method: 'get', path: '/api/villages/:code/summary', tag: 'villages', summary: 'Village summary: profile, risks, activities, coverage, help, workshops, map points', params: S.villageParams, query: S.summaryQuery,
       handle: async (c, a, i) => summaryFor(c, a, 'village', String(i.params.code), any<{ lang?: 'id' | 'en' }>(i.query).lang ?? a.language) },
+    { method: 'get', path: '/api/villages/:code/kabar', tag: 'villages', summary: 'Preview of the village\'s next monthly news to residents (kabar desa), in both languages, with how many it reaches and whether it is held', params: S.villageParams,
+      handle: async (c, a, i) => kabar.getKabar(c, a, String(i.params.code)) },
+    { method: 'put', path: '/api/villages/:code/kabar', tag: 'villages', summary: 'Hold ({"held": true}) or release the village\'s next monthly news', params: S.villageParams, body: S.kabarHoldBody,
+      errors: { '409': 'This month\'s news has already been sent' },
+      handle: async (c, a, i) => kabar.holdKabar(c, a, String(i.params.code), any<{ held: boolean }>(i.body).held) },
     { method: 'get', path: '/api/kecamatan/:code/summary', tag: 'villages', summary: 'Kecamatan summary over the caller\'s villages in it', params: S.kecamatanParams, query: S.summaryQuery,
       handle: async (c, a, i) => summaryFor(c, a, 'kecamatan', String(i.params.code), any<{ lang?: 'id' | 'en' }>(i.query).lang ?? a.language) },
     { method: 'get', path: '/api/members', tag: 'members', summary: 'Registered members (no phone numbers, no platform ids)', query: S.membersQuery,

@@ -46,6 +46,7 @@ export function layout(s: Shell, body: string): string {
         ['villages', '/app', t('nav.villages')],
         ['reports', '/app/laporan', t('nav.reports')],
         ['incidents', '/app/kejadian', t('nav.incidents')],
+        ['kabar', '/app/kabar', t('nav.kabar')],
         ['help', '/app/bantuan', t('nav.help')],
         ['proxy', '/app/isi', t('nav.proxy')],
         ['plans', '/app/rencana', t('nav.plans')],

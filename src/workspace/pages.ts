@@ -32,6 +32,7 @@ import { formatLocalIso, localParts, parseLocalDateTime } from '../time/index.js
 import { csrfField, fmtDate, LANG_COOKIE, langOf, layout, pager, statusBadge, tFor, type Lang, type PageKit, type Shell, type T } from './page-kit.js';
 import { mountPeoplePages } from './pages-people.js';
 import { mountIncidentPages } from './pages-incidents.js';
+import { mountKabarPages } from './pages-kabar.js';
 import { mountProxyPages } from './pages-proxy.js';
 import { summaryFor } from './shared.js';
 
@@ -143,6 +144,7 @@ export function mountPages(router: express.Router, ctx: Ctx, opts: { now: () => 
   const kit: PageKit = { ctx, page, T, langOf, wrap, actorOf };
   mountPeoplePages(router, kit);
   mountIncidentPages(router, kit);
+  mountKabarPages(router, kit);
   mountProxyPages(router, kit);
 
   // Villages with coverage, grouped by kecamatan.

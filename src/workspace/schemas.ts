@@ -109,6 +109,7 @@ export const incidentsQuery = z.strictObject({
   to: isoDate.optional(),
   ...paging,
 });
+export const kabarHoldBody = z.strictObject({ held: z.boolean() });
 export const incidentMergeBody = z.strictObject({ incidentId: objectId });
 export const incidentSplitBody = z.strictObject({ reportId: objectId });
 

@@ -69,6 +69,7 @@ const bodies: Record<string, unknown> = {
   get 'put /api/plans/{code}/{year}'() { return { goals: [], challenges: [], activities: [{ id: ids.activity, title: 'Tangki air' }] }; },
   'patch /api/plans/{code}/{year}/activities/{activityId}': { status: 'berjalan' },
   'patch /api/reports/{id}/review': { status: 'diverifikasi' },
+  'put /api/villages/{code}/kabar': { held: true },
   'patch /api/incidents/{id}/review': { status: 'diverifikasi' },
   get 'post /api/incidents/{id}/merge'() { return { incidentId: ids.otherIncident }; },
   get 'post /api/incidents/{id}/split'() { return { reportId: ids.secondReport }; },
