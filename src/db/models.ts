@@ -26,3 +26,4 @@ export { DeliveryStatusModel, type DeliveryStatus } from './models/delivery-stat
 export { SimulatorSessionModel, type SimulatorSession } from './models/simulator-session.js';
 export { IncidentModel, type Incident } from './models/incident.js';
 export { VillageNewsModel } from './models/village-news.js';
+export { RunEndModel } from './models/run-end.js';

@@ -9,6 +9,7 @@ import { REVIEW_STATUSES } from '../vocabulary.js';
 import { exportCsv, exportXlsx } from '../reports/export.js';
 import { localDay } from '../time/index.js';
 import { audit } from './audit.js';
+import { flowFunnel } from './funnel.js';
 import * as incidents from './incidents.js';
 import * as kabar from './kabar.js';
 import * as people from './people.js';
@@ -113,6 +114,8 @@ export function apiRoutes(): RouteDef[] {
         const b = any<{ status: (typeof REVIEW_STATUSES)[number]; note?: string }>(i.body);
         return svc.setReportStatus(c, a, String(i.params.id), b.status, b.note);
       } },
+    { method: 'get', path: '/api/flows/:flowId/funnel', tag: 'submissions', summary: 'Where people drop out of a flow: runs started in the period, how many reached each question, finished, and where the unfinished stopped (counts and percent), by village and channel', params: S.funnelParams, query: S.funnelQuery,
+      handle: async (c, a, i) => flowFunnel(c, a, String(i.params.flowId), any(i.query)) },
     { method: 'get', path: '/api/incidents', tag: 'reports', summary: 'Incidents: risk reports of one village and hazard within 48 hours, with reporters counted, photos and the worst severity', query: S.incidentsQuery,
       handle: async (c, a, i) => incidents.listIncidents(c, a, any(i.query)) },
     { method: 'get', path: '/api/incidents/:id', tag: 'reports', summary: 'One incident', params: S.idParams,

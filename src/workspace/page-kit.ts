@@ -47,6 +47,7 @@ export function layout(s: Shell, body: string): string {
         ['reports', '/app/laporan', t('nav.reports')],
         ['incidents', '/app/kejadian', t('nav.incidents')],
         ['kabar', '/app/kabar', t('nav.kabar')],
+        ['funnel', '/app/alur', t('nav.funnel')],
         ['help', '/app/bantuan', t('nav.help')],
         ['proxy', '/app/isi', t('nav.proxy')],
         ['plans', '/app/rencana', t('nav.plans')],

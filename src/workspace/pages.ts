@@ -33,6 +33,7 @@ import { csrfField, fmtDate, LANG_COOKIE, langOf, layout, pager, statusBadge, tF
 import { mountPeoplePages } from './pages-people.js';
 import { mountIncidentPages } from './pages-incidents.js';
 import { mountKabarPages } from './pages-kabar.js';
+import { mountFunnelPages } from './pages-funnel.js';
 import { mountProxyPages } from './pages-proxy.js';
 import { summaryFor } from './shared.js';
 
@@ -145,6 +146,7 @@ export function mountPages(router: express.Router, ctx: Ctx, opts: { now: () => 
   mountPeoplePages(router, kit);
   mountIncidentPages(router, kit);
   mountKabarPages(router, kit);
+  mountFunnelPages(router, kit);
   mountProxyPages(router, kit);
 
   // Villages with coverage, grouped by kecamatan.

@@ -109,6 +109,14 @@ export const incidentsQuery = z.strictObject({
   to: isoDate.optional(),
   ...paging,
 });
+export const funnelParams = z.strictObject({ flowId });
+export const funnelQuery = z.strictObject({
+  from: isoDate.optional(),
+  to: isoDate.optional(),
+  village: villageCode.optional(),
+  channel: z.enum(['telegram', 'whatsapp', 'web']).optional(),
+  lang: lang.optional(),
+});
 export const kabarHoldBody = z.strictObject({ held: z.boolean() });
 export const incidentMergeBody = z.strictObject({ incidentId: objectId });
 export const incidentSplitBody = z.strictObject({ reportId: objectId });

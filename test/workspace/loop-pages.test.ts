@@ -73,3 +73,18 @@ describe('kabar page', () => {
     await request(h.app).put(`/api/villages/${VILLAGE_B}/kabar`).set('cookie', s.cookie).set('x-csrf-token', s.csrf).send({ held: 'ja' }).expect(400);
   });
 });
+
+describe('drop-out page', () => {
+  it('shows a flow\'s started, reached and finished figures with filters; a bad date is a 400 with a reason', async () => {
+    const fac = await makeMember('fasilitator', VILLAGE_A);
+    const s = await signIn(h, fac.id);
+    const page = await request(h.app).get(`/app/alur?flow=laporan-risiko&village=${VILLAGE_A}`).set('cookie', s.cookie).expect(200);
+    // The reports made above have no run: each counts as started and finished.
+    expect(page.text).toMatch(/<strong>\d+ mulai<\/strong> · \d+ selesai \(100%\)/);
+    expect(page.text).toContain('Sampai di pertanyaan');
+    expect(page.text).toContain('<option value="laporan-risiko" selected>');
+    const bad = await request(h.app).get('/api/flows/laporan-risiko/funnel?from=kemarin').set('cookie', s.cookie).expect(400);
+    expect(JSON.stringify(bad.body)).toContain('from');
+    await request(h.app).get('/api/flows/tidak-ada/funnel').set('cookie', s.cookie).expect(404);
+  });
+});

@@ -50,6 +50,7 @@ function paramFor(path: string, name: string): string {
     case 'year': return '2026';
     case 'activityId': return ids.activity!;
     case 'format': return 'csv';
+    case 'flowId': return 'laporan-risiko';
     case 'id':
       if (path.startsWith('/api/workshops')) return ids.workshop!;
       if (path.startsWith('/api/facilitators')) return ids.facilitator!;
