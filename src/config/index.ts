@@ -148,6 +148,16 @@ const schema = z.object({
   }),
   PLAN_REMINDER_TIME: clockTime('08:00'),
   ALERT_DIGEST_MINUTES: positiveNumber(15, 'minutes within which alerts to one facilitator are batched'),
+  // 0 sends each report's alert at once (no grouping into one incident alert).
+  ALERT_INCIDENT_HOLD_MINUTES: z.string().optional().transform((v, ctx) => {
+    if (v === undefined || v.trim() === '') return 120;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 24 * 60) {
+      ctx.addIssue({ code: 'custom', message: `expects minutes a risk report's alert waits for others of its incident (0-1440), got "${v}"` });
+      return z.NEVER;
+    }
+    return n;
+  }),
   // The workspace (src/workspace): sign-in links sent in chat point at PUBLIC_BASE_URL.
   PUBLIC_BASE_URL: url(['http:', 'https:'], 'the address people open the workspace at, like https://suaradesa.example.org'),
   MAP_TILE_URL: optionalString.refine((v) => v === undefined || /^https:\/\/[^\s]+\{z\}[^\s]*\{x\}[^\s]*\{y\}/.test(v), {

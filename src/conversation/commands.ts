@@ -22,6 +22,8 @@ export type GlobalCommand =
   | { name: 'help' }
   | { name: 'language' }
   | { name: 'stop' }
+  | { name: 'newsStop' }
+  | { name: 'newsResume' }
   | { name: 'start'; payload?: string }
   | { name: 'mydata' }
   | { name: 'deletedata' }
@@ -43,6 +45,11 @@ const WORDS = new Map<string, GlobalCommand['name']>(Object.entries({
   language: 'language',
   berhenti: 'stop',
   stop: 'stop',
+  // Only the monthly village news (kabar desa); "berhenti" alone stops everything.
+  'berhenti kabar': 'newsStop',
+  'stop news': 'newsStop',
+  'kabar lagi': 'newsResume',
+  'news again': 'newsResume',
   mulai: 'start',
   start: 'start',
   datasaya: 'mydata',
@@ -126,6 +133,14 @@ export async function runCommand(kit: ConversationKit, turn: Turn, command: Glob
       }
       turn.update({ optedOut: true });
       return void turn.say({ text: t('bot:stop.done') });
+    case 'newsStop':
+    case 'newsResume': {
+      const newsOff = command.name === 'newsStop';
+      if (kit.isRegistered(member)) turn.update({ newsOff });
+      turn.say({ text: t(newsOff ? 'bot:news.stopped' : 'bot:news.resumed') });
+      if (run) turn.say(...(await reprompt(kit, turn)));
+      return;
+    }
     case 'start': {
       if (!kit.isRegistered(member)) {
         if (run?.flowId === FLOW.registration && !command.payload) return void turn.say(...(await reprompt(kit, turn)));

@@ -34,6 +34,7 @@ export async function showMemberData(kit: ConversationKit, turn: Turn, t: Transl
     }),
     consentDate: member.consent ? formatLongDate(member.consent.givenAt, kit.options.timeZone) : '-',
     broadcasts: member.optedOut ? t('bot:mydata.broadcastsOff') : t('bot:mydata.broadcastsOn'),
+    news: member.optedOut || member.newsOff ? t('bot:mydata.newsOff') : t('bot:mydata.newsOn'),
     reports,
     reregister: t('bot:menu.reregister'),
   });

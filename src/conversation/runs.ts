@@ -7,6 +7,7 @@ import { Types } from 'mongoose';
 import { archiveRun } from '../db/repositories/drafts.js';
 import type { ActiveRun, ProxyEntry } from '../db/repositories/members.js';
 import { cancelRun, repromptRun, startRun, step, type Effect, type EngineInput, type StepResult } from '../engine/index.js';
+import { reachedQuestions, stoppedAt } from '../engine/funnel.js';
 import { FLOW } from '../messages/flows.js';
 import type { OutboundMessage } from '../messages/index.js';
 import { proxyReporterName } from './extensions.js';
@@ -61,7 +62,7 @@ export async function advance(kit: ConversationKit, turn: Turn, input: EngineInp
     const count = codeFailuresThisHour(member, now);
     turn.update({ codeFailures: count ? { count: count + 1, since: member.codeFailures!.since } : { count: 1, since: now } });
   }
-  await afterStep(kit, turn, { ...run, state: result.state }, result);
+  await afterStep(kit, turn, { ...run, state: result.state }, result, run);
 }
 
 /** The run's current question again (after an interruption), or nothing when no run is active. */
@@ -88,7 +89,16 @@ export function cancel(kit: ConversationKit, turn: Turn): void {
   const run = turn.view.run;
   if (!run) return;
   cancelRun(kit.flowForRun(run), run.state, kit.syncContext(turn.view));
+  endedWithout(kit, turn, run, 'cancelled');
   turn.update({ run: null });
+}
+
+/** Notes a run that ends without a submission, for the drop-out funnel (where it stopped). */
+function endedWithout(kit: ConversationKit, turn: Turn, run: ActiveRun, outcome: 'cancelled' | 'declined'): void {
+  turn.endedRuns.push({
+    id: run.id, flowId: run.flowId, villageCode: run.proxy?.villageCode ?? turn.view.villageCode, channel: turn.message.channel,
+    startedAt: run.startedAt, endedAt: kit.now(), outcome, reached: reachedQuestions(run.state), stoppedAt: stoppedAt(run.state),
+  });
 }
 
 /** A run past its expiry (the sweep may not have run yet): answers kept as a draft, and the person told. */
@@ -107,7 +117,8 @@ export function hasAnswers(run: ActiveRun): boolean {
 }
 
 /** Applies an engine result: the run moves on or ends, a submission is stored, replies follow. */
-async function afterStep(kit: ConversationKit, turn: Turn, run: ActiveRun, result: StepResult): Promise<void> {
+/** `before`: the run as it was before this step (where it stood, for the funnel). */
+async function afterStep(kit: ConversationKit, turn: Turn, run: ActiveRun, result: StepResult, before: ActiveRun = run): Promise<void> {
   const now = kit.now();
   const member = turn.view;
   const t = kit.t(member);
@@ -149,6 +160,7 @@ async function afterStep(kit: ConversationKit, turn: Turn, run: ActiveRun, resul
     turn.say(...menu(kit, turn.view));
     return;
   }
+  endedWithout(kit, turn, before, ended.outcome === 'declined' ? 'declined' : 'cancelled');
   if (ended.outcome === 'declined' && run.flowId === FLOW.registration) {
     if (kit.isRegistered(member)) {
       // Re-registration only ever corrects: saying no keeps everything as it was.

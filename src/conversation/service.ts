@@ -17,6 +17,7 @@ import {
 } from '../db/repositories/members.js';
 import type { Address, InboundHandler, InboundMessage, OutboundMessage } from '../messages/index.js';
 import { enqueue, withdrawReply } from '../pipeline/outbox.js';
+import { recordRunEnds } from '../db/repositories/funnel.js';
 import { ConversationKit, type ConversationServiceOptions } from './kit.js';
 import { deleteMember } from './personal-data.js';
 import { respond } from './router.js';
@@ -121,6 +122,8 @@ export class ConversationService implements InboundHandler {
         outbox?.onEnqueued?.(written);
         return replies;
       }
+      // Idempotent (keyed by run id): a replayed or redone step writes nothing new.
+      if (turn.endedRuns.length) await recordRunEnds(turn.endedRuns);
       const committed = await this.commit(turn);
       if (committed) {
         this.remember(key, committed);

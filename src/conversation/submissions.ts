@@ -2,6 +2,7 @@
 import type { Types } from 'mongoose';
 import type { ActiveRun, MemberState } from '../db/repositories/members.js';
 import { storeSubmission } from '../db/repositories/submissions.js';
+import { reachedQuestions } from '../engine/funnel.js';
 import type { Effect } from '../engine/index.js';
 import type { ConversationKit } from './kit.js';
 import type { Turn } from './turn.js';
@@ -25,6 +26,8 @@ export async function storeRunSubmission(kit: ConversationKit, turn: Turn, membe
       language: member.language,
       answers: submit.answers,
       display: submit.display,
+      // A finished run reached every question on its path: those answered (a skip is a null answer).
+      run: { startedAt: run.startedAt, reached: [...new Set([...reachedQuestions(run.state), ...Object.keys(submit.answers)])] },
       proxy: run.proxy ? { enteredBy: member._id, forName: run.proxy.forName, consentAloud: true, consentAt: run.proxy.consentAt } : null,
     },
     kit.now(),

@@ -4,6 +4,7 @@
  * personal data) work, then committed by the service in one guarded update.
  */
 import type { MemberState } from '../db/repositories/members.js';
+import type { RunEndRecord } from '../db/repositories/funnel.js';
 import type { InboundMessage, OutboundMessage } from '../messages/index.js';
 
 export class Turn {
@@ -13,6 +14,8 @@ export class Turn {
   deleteMember: 'forget' | 'delete-request' | null = null;
   /** Two accounts were linked: members cached under either address are stale. */
   linked = false;
+  /** Runs this turn ended without a submission: recorded for the funnel before the commit. */
+  readonly endedRuns: RunEndRecord[] = [];
   /** Something was written beside the member (a submission, a help request, a feature's record). */
   private wroteElsewhere = false;
 

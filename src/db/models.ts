@@ -25,3 +25,6 @@ export { ProxyDraftModel, type ProxyDraft } from './models/proxy-draft.js';
 export { DeliveryStatusModel, type DeliveryStatus } from './models/delivery-status.js';
 export { LinkCodeModel, type LinkCode } from './models/link-code.js';
 export { SimulatorSessionModel, type SimulatorSession } from './models/simulator-session.js';
+export { IncidentModel, type Incident } from './models/incident.js';
+export { VillageNewsModel } from './models/village-news.js';
+export { RunEndModel } from './models/run-end.js';

@@ -7,11 +7,21 @@
  * One Alert document per (source, facilitator), `_id` `<source id>:<facilitator id>`; the
  * message's outbox id is `alert:<source id>:<facilitator id>` for one alert alone, or the
  * digest's id, claimed on the alerts before queueing, so nothing is said twice.
+ *
+ * Incidents: a risk report joins its incident (src/db/repositories/incidents.ts). A report that is
+ * not severe is held until `incidentHoldMinutes` after the incident's first report; the alerts of
+ * one incident to one facilitator then go as one message naming them all ("3 laporan banjir dari
+ * Solang dalam 2 jam"). The hold is stored on the alert (`holdUntil`), so a crash loses nothing:
+ * the digest job sends it when the hold ends. A severe report goes at once with the incident's
+ * held ones; reports after the alert went out follow as an update naming the new count.
  */
 import { Types } from 'mongoose';
 import {
-  alertQueuedSince, claimAlertsFor, findAlerts, findPendingAlerts, insertAlerts, markAlertsQueued, markAlertsUnsent,
+  alertQueuedSince, claimAlertsFor, findAlerts, findPendingAlerts, insertAlerts, markAlertsQueued, markAlertsUnsent, pendingIncidentAlerts,
+  type AlertRow,
 } from '../db/repositories/alerts.js';
+import { attachReport, findIncident, SEVERITY_OF_RANK, type IncidentRow } from '../db/repositories/incidents.js';
+import { isSimulatorPerson } from '../vocabulary.js';
 import { findRecipientById } from '../db/repositories/recipients.js';
 import { outboxEntryExists } from '../db/repositories/sent-messages.js';
 import { findVillage } from '../db/repositories/villages.js';
@@ -69,7 +79,13 @@ export async function alertRiskReport(ctx: Pick<HookContext, 'member'>, submissi
     type: str(a.type), typeOther: str(a.type_other), date: str(a.date), place: str(a.place), severity: str(a.severity),
     households: typeof a.households === 'number' ? a.households : null, help: str(a.help),
   };
-  return raise('risk', String(submission.id), data, data.severity === 'berat', ctx.member._id, deps);
+  if (!data.villageCode) return { facilitators: 0, now: false, at: null };
+  const incident = await attachReport({
+    id: submission.id, villageCode: data.villageCode, hazard: data.type ?? 'lainnya', severity: data.severity, at: nowOf(deps),
+    simulator: isSimulatorPerson(ctx.member),
+  });
+  const holdUntil = new Date(incident.firstAt.getTime() + deps.reminders.incidentHoldMinutes * 60_000);
+  return raise('risk', String(submission.id), data, data.severity === 'berat', ctx.member._id, deps, { incidentId: incident._id, holdUntil });
 }
 
 /** A risk report entered in the workspace for a resident: the resident named, reached through who entered it. */
@@ -94,14 +110,19 @@ export async function alertHelpRequest(ctx: Pick<HookContext, 'member'>, request
   return raise('help', request.id, data, false, ctx.member._id, deps);
 }
 
-async function raise(kind: AlertKind, sourceId: string, data: AlertData, urgent: boolean, from: Types.ObjectId, deps: FacilitatorDeps): Promise<AlertOutcome> {
+async function raise(
+  kind: AlertKind, sourceId: string, data: AlertData, urgent: boolean, from: Types.ObjectId, deps: FacilitatorDeps,
+  incident: { incidentId: Types.ObjectId; holdUntil: Date } | null = null,
+): Promise<AlertOutcome> {
   const now = nowOf(deps);
+  const hold = incident && !urgent && incident.holdUntil > now ? incident.holdUntil : null;
   if (!data.villageCode) return { facilitators: 0, now: false, at: null };
   const facilitators = (await facilitatorsOf(data.villageCode, data)).filter((f) => String(f._id) !== String(from));
   if (facilitators.length === 0) return { facilitators: 0, now: false, at: null };
   await insertAlerts(
     facilitators.map((f) => ({
       id: `${sourceId}:${String(f._id)}`, facilitatorId: f._id, fromMemberId: from, kind, sourceId, villageCode: data.villageCode, urgent, data,
+      incidentId: incident?.incidentId ?? null, holdUntil: hold,
     })),
     now,
   );
@@ -109,13 +130,19 @@ async function raise(kind: AlertKind, sourceId: string, data: AlertData, urgent:
   let allNow = true;
   for (const f of facilitators) {
     const alertId = `${sourceId}:${String(f._id)}`;
-    const recent = urgent
-      ? false
-      : await alertQueuedSince(f._id, new Date(now.getTime() - deps.reminders.alertDigestMinutes * 60_000), alertId);
-    if (urgent || (!quiet && !recent)) await flush(f, `alert:${alertId}`, [alertId], now, deps);
+    if (urgent) {
+      // The incident's held alerts go with it: one message names them all.
+      const held = incident ? await pendingIncidentAlerts(f._id, incident.incidentId) : [];
+      await flush(f, `alert:${alertId}`, [...new Set([alertId, ...held])], now, deps);
+      continue;
+    }
+    const recent = await alertQueuedSince(f._id, new Date(now.getTime() - deps.reminders.alertDigestMinutes * 60_000), alertId);
+    if (!hold && !quiet && !recent) await flush(f, `alert:${alertId}`, [alertId], now, deps);
     else allNow = false;
   }
-  const later = quiet ? nextAllowed(now, deps.quietHours, deps.timeZone) : new Date(now.getTime() + deps.reminders.alertDigestMinutes * 60_000);
+  const later = hold
+    ? nextAllowed(hold, deps.quietHours, deps.timeZone)
+    : quiet ? nextAllowed(now, deps.quietHours, deps.timeZone) : new Date(now.getTime() + deps.reminders.alertDigestMinutes * 60_000);
   return { facilitators: facilitators.length, now: allNow, at: allNow ? null : later };
 }
 
@@ -125,9 +152,8 @@ async function flush(f: Recipient, outboxId: string, alertIds: string[], now: Da
   const alerts = await findAlerts(alertIds);
   if (alerts.length === 0) return;
   const t = translators(deps.i18n)(f.language);
-  const text = alerts.length === 1
-    ? renderAlert(alerts[0]!.kind as AlertKind, alerts[0]!.data as AlertData, !!alerts[0]!.urgent, t, f.language)
-    : [t('broadcast:alert.digest', { count: alerts.length }), ...alerts.map((a, i) => `${i + 1}. ${renderAlert(a.kind as AlertKind, a.data as AlertData, !!a.urgent, t, f.language)}`)].join('\n\n');
+  const items = await renderItems(alerts, f, t, f.language);
+  const text = items.length === 1 ? items[0]! : [t('broadcast:alert.digest', { count: items.length }), ...items.map((x, i) => `${i + 1}. ${x}`)].join('\n\n');
   // Urgent ones go at any hour; the rest never in quiet hours.
   const urgent = alerts.some((a) => a.urgent);
   const availableAt = urgent ? now : nextAllowed(now, deps.quietHours, deps.timeZone);
@@ -139,6 +165,50 @@ function contactOf(d: AlertData): string {
   if (d.channel === 'telegram') return `tg://user?id=${d.platformUserId}`;
   if (d.channel === 'whatsapp') return `https://wa.me/${d.platformUserId.replace(/\D/g, '')}`;
   return d.channel;
+}
+
+/** One text per incident (its alerts together), one per other alert. */
+async function renderItems(alerts: AlertRow[], f: Recipient, t: Translate, language: string): Promise<string[]> {
+  const out: string[] = [];
+  const done = new Set<string>();
+  for (const a of alerts) {
+    const key = a.incidentId ? String(a.incidentId) : null;
+    if (key && done.has(key)) continue;
+    const incident = a.incidentId ? await findIncident(a.incidentId) : null;
+    if (key) done.add(key);
+    if (incident && incident.reportIds.length > 1) {
+      const all = await findIncidentAlertsOf(f, incident, alerts);
+      out.push(renderIncident(incident, all.map((x) => x.data as AlertData), t));
+    } else out.push(renderAlert(a.kind as AlertKind, a.data as AlertData, !!a.urgent, t, language));
+  }
+  return out;
+}
+
+/** Every alert this facilitator had of the incident (earlier ones too: the whole incident is named). */
+async function findIncidentAlertsOf(f: Recipient, incident: IncidentRow, these: AlertRow[]): Promise<AlertRow[]> {
+  const ids = incident.reportIds.map((r) => `${String(r)}:${String(f._id)}`);
+  const found = await findAlerts(ids);
+  return found.length ? found : these.filter((a) => String(a.incidentId) === String(incident._id));
+}
+
+/** "3 laporan banjir dari Solang dalam 2 jam", the worst severity, places and reporters. */
+export function renderIncident(incident: IncidentRow, reports: AlertData[], t: Translate): string {
+  const first = reports[0];
+  const village = first?.villageName ? (first.kecamatan ? `${first.villageName} (${first.kecamatan})` : first.villageName) : incident.villageCode;
+  const type = incident.hazard === 'lainnya' ? (first?.typeOther ?? t('laporan-risiko:type.choices.lainnya')) : t(`laporan-risiko:type.choices.${incident.hazard}`);
+  const minutes = Math.round((incident.lastAt.getTime() - incident.firstAt.getTime()) / 60_000);
+  const span = minutes < 60 ? t('broadcast:alert.spanMinutes', { count: Math.max(1, minutes) }) : t('broadcast:alert.spanHours', { count: Math.ceil(minutes / 60) });
+  const worst = SEVERITY_OF_RANK[incident.severityRank] ?? '';
+  const places = [...new Set(reports.map((r) => r.place).filter((p): p is string => !!p))];
+  const households = reports.map((r) => r.households).filter((n): n is number => typeof n === 'number');
+  const lines = [
+    t(worst === 'berat' ? 'broadcast:alert.incidentUrgent' : 'broadcast:alert.incident', { count: incident.reportIds.length, type: type.toLowerCase(), village, span }),
+    t('broadcast:alert.worst', { severity: worst ? t(`laporan-risiko:severity.choices.${worst}`) : '-' }),
+    t('broadcast:alert.places', { places: places.join('; ') || '-' }),
+  ];
+  if (households.length) lines.push(t('broadcast:alert.householdsMax', { count: Math.max(...households) }));
+  for (const r of reports) lines.push(t('broadcast:alert.reporter', { name: r.reporterName ?? t('broadcast:alert.noName'), contact: contactOf(r) }));
+  return lines.join('\n');
 }
 
 export function renderAlert(kind: AlertKind, d: AlertData, urgent: boolean, t: Translate, language: string): string {
@@ -191,7 +261,11 @@ export async function runAlertDigests(deps: FacilitatorDeps): Promise<number> {
     // Already queued by a call interrupted before it marked them, or claimed by an interrupted digest.
     const claimed = new Map<string, string[]>();
     const free: string[] = [];
+    // Held alerts wait for their hold, unless another of their incident is due.
+    const due = (a: AlertRow) => a.urgent || !a.holdUntil || a.holdUntil <= now;
+    const dueIncidents = new Set(alerts.filter((a) => a.incidentId && due(a)).map((a) => String(a.incidentId)));
     for (const a of alerts) {
+      if (!a.outboxId && !due(a) && !dueIncidents.has(String(a.incidentId))) continue;
       const direct = `alert:${a._id}`;
       if (a.outboxId) claimed.set(a.outboxId, [...(claimed.get(a.outboxId) ?? []), a._id]);
       else if (await outboxEntryExists(direct)) claimed.set(direct, [a._id]);

@@ -16,6 +16,11 @@ export interface ReminderSettings {
   planUpdateTime: ClockTime;
   /** Non-urgent alerts to one facilitator closer together than this go out as one digest. */
   alertDigestMinutes: number;
+  /**
+   * A risk report that is not severe waits this long after its incident's first report, so the
+   * reports of one flood reach the facilitator as one alert ("3 laporan banjir dari Solang").
+   */
+  incidentHoldMinutes: number;
 }
 
 export interface FacilitatorDeps {
@@ -35,6 +40,7 @@ export const DEFAULT_REMINDERS: ReminderSettings = {
   planUpdateDays: [30, 14, 7, 1],
   planUpdateTime: { hour: 8, minute: 0 },
   alertDigestMinutes: 15,
+  incidentHoldMinutes: 120,
 };
 
 export const nowOf = (deps: Pick<FacilitatorDeps, 'now'>): Date => deps.now?.() ?? new Date();
@@ -43,7 +49,7 @@ export const nowOf = (deps: Pick<FacilitatorDeps, 'now'>): Date => deps.now?.() 
 export function facilitatorDepsFromConfig(
   config: {
     TIMEZONE: string; QUIET_HOURS: QuietHours | null; WORKSHOP_REMINDER_EVE: ClockTime; WORKSHOP_REMINDER_MORNING: ClockTime;
-    PLAN_REMINDER_DAYS: number[]; PLAN_REMINDER_TIME: ClockTime; ALERT_DIGEST_MINUTES: number;
+    PLAN_REMINDER_DAYS: number[]; PLAN_REMINDER_TIME: ClockTime; ALERT_DIGEST_MINUTES: number; ALERT_INCIDENT_HOLD_MINUTES: number;
   },
   parts: { i18n: I18n; logger?: Logger; wake?: () => void; now?: () => Date },
 ): FacilitatorDeps {
@@ -57,6 +63,7 @@ export function facilitatorDepsFromConfig(
       planUpdateDays: config.PLAN_REMINDER_DAYS,
       planUpdateTime: config.PLAN_REMINDER_TIME,
       alertDigestMinutes: config.ALERT_DIGEST_MINUTES,
+      incidentHoldMinutes: config.ALERT_INCIDENT_HOLD_MINUTES,
     },
   };
 }

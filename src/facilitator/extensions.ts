@@ -1,6 +1,6 @@
 /**
  * The facilitator's voice in chat, as ChatExtensions the conversation service registers:
- *   commands  JADWAL (upcoming workshops with answers; JADWAL BARU starts the `jadwal` flow),
+ *   commands  KABAR (the village's news: src/facilitator/kabar.ts), JADWAL (upcoming workshops with answers; JADWAL BARU starts the `jadwal` flow),
  *             SIARAN (starts the `siaran` flow; SIARAN STATUS shows progress with a stop button)
  *   onSubmit  jadwal -> a draft workshop and its preview; siaran -> a draft broadcast and its
  *             preview; laporan-risiko -> alerts to the village's facilitators
@@ -24,6 +24,7 @@ import {
   broadcastProgress, BroadcastError, cancelBroadcast, confirmBroadcast, createBroadcastDraft, discardBroadcast, progressText, recentBroadcasts,
 } from './broadcasts.js';
 import type { FacilitatorDeps } from './deps.js';
+import { kabarFor } from './kabar.js';
 import { countAudience, villagesOf, type AudienceCount } from './recipients.js';
 import {
   announceWorkshop, answerRsvp, cancelWorkshop, createWorkshop, details, discardDraft, rsvpCounts, upcomingWorkshops, WorkshopError,
@@ -274,8 +275,15 @@ export function createFacilitatorExtensions(deps: FacilitatorDeps): ChatExtensio
     return out;
   }
 
+  /** KABAR: the village's news now (the same text the monthly message carries). */
+  async function villageNews(ctx: HookContext): Promise<OutboundMessage[]> {
+    const text = ctx.member.villageCode ? await kabarFor(ctx.member.villageCode, ctx.member.language, { ...deps, now: () => ctx.now }) : null;
+    return [{ text: text ?? ctx.t('broadcast:kabar.noVillage') }];
+  }
+
   return {
     commands: [
+      { words: ['kabar', 'news'], roles: ['warga', 'pokja', 'fasilitator', 'admin'], run: villageNews },
       {
         words: ['jadwal', 'schedule'],
         args: /^(baru|new|buat)$/,

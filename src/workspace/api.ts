@@ -9,6 +9,9 @@ import { REVIEW_STATUSES } from '../vocabulary.js';
 import { exportCsv, exportXlsx } from '../reports/export.js';
 import { localDay } from '../time/index.js';
 import { audit } from './audit.js';
+import { flowFunnel } from './funnel.js';
+import * as incidents from './incidents.js';
+import * as kabar from './kabar.js';
 import * as people from './people.js';
 import { submitProxyAnswers } from './proxy.js';
 import { authOf } from './auth.js';
@@ -63,6 +66,11 @@ export function apiRoutes(): RouteDef[] {
       handle: async (_c, a, i) => svc.patchVillage(a, String(i.params.code), any(i.body)) },
     { method: 'get', path: '/api/villages/:code/summary', tag: 'villages', summary: 'Village summary: profile, risks, activities, coverage, help, workshops, map points', params: S.villageParams, query: S.summaryQuery,
       handle: async (c, a, i) => summaryFor(c, a, 'village', String(i.params.code), any<{ lang?: 'id' | 'en' }>(i.query).lang ?? a.language) },
+    { method: 'get', path: '/api/villages/:code/kabar', tag: 'villages', summary: 'Preview of the village\'s next monthly news to residents (kabar desa), in both languages, with how many it reaches and whether it is held', params: S.villageParams,
+      handle: async (c, a, i) => kabar.getKabar(c, a, String(i.params.code)) },
+    { method: 'put', path: '/api/villages/:code/kabar', tag: 'villages', summary: 'Hold ({"held": true}) or release the village\'s next monthly news', params: S.villageParams, body: S.kabarHoldBody,
+      errors: { '409': 'This month\'s news has already been sent' },
+      handle: async (c, a, i) => kabar.holdKabar(c, a, String(i.params.code), any<{ held: boolean }>(i.body).held) },
     { method: 'get', path: '/api/kecamatan/:code/summary', tag: 'villages', summary: 'Kecamatan summary over the caller\'s villages in it', params: S.kecamatanParams, query: S.summaryQuery,
       handle: async (c, a, i) => summaryFor(c, a, 'kecamatan', String(i.params.code), any<{ lang?: 'id' | 'en' }>(i.query).lang ?? a.language) },
     { method: 'get', path: '/api/members', tag: 'members', summary: 'Registered members (no phone numbers, no platform ids)', query: S.membersQuery,
@@ -106,6 +114,21 @@ export function apiRoutes(): RouteDef[] {
         const b = any<{ status: (typeof REVIEW_STATUSES)[number]; note?: string }>(i.body);
         return svc.setReportStatus(c, a, String(i.params.id), b.status, b.note);
       } },
+    { method: 'get', path: '/api/flows/:flowId/funnel', tag: 'submissions', summary: 'Where people drop out of a flow: runs started in the period, how many reached each question, finished, and where the unfinished stopped (counts and percent), by village and channel', params: S.funnelParams, query: S.funnelQuery,
+      handle: async (c, a, i) => flowFunnel(c, a, String(i.params.flowId), any(i.query)) },
+    { method: 'get', path: '/api/incidents', tag: 'reports', summary: 'Incidents: risk reports of one village and hazard within 48 hours, with reporters counted, photos and the worst severity', query: S.incidentsQuery,
+      handle: async (c, a, i) => incidents.listIncidents(c, a, any(i.query)) },
+    { method: 'get', path: '/api/incidents/:id', tag: 'reports', summary: 'One incident', params: S.idParams,
+      handle: async (_c, a, i) => incidents.getIncident(a, String(i.params.id)) },
+    { method: 'patch', path: '/api/incidents/:id/review', tag: 'reports', summary: 'Set the review status of every report of the incident; each reporter is told', params: S.idParams, body: S.reviewBody,
+      handle: async (c, a, i) => {
+        const b = any<{ status: (typeof REVIEW_STATUSES)[number]; note?: string }>(i.body);
+        return incidents.setIncidentStatus(c, a, String(i.params.id), b.status, b.note);
+      } },
+    { method: 'post', path: '/api/incidents/:id/merge', tag: 'reports', summary: 'Merge another incident of the same village into this one', params: S.idParams, body: S.incidentMergeBody,
+      handle: async (c, a, i) => incidents.mergeIncident(c, a, String(i.params.id), any<{ incidentId: string }>(i.body).incidentId) },
+    { method: 'post', path: '/api/incidents/:id/split', tag: 'reports', summary: 'Take one report out into an incident of its own (returns the new incident)', params: S.idParams, body: S.incidentSplitBody,
+      handle: async (c, a, i) => incidents.splitIncident(c, a, String(i.params.id), any<{ reportId: string }>(i.body).reportId) },
     { method: 'get', path: '/api/help-requests', tag: 'help', summary: 'Help requests ("Minta dihubungi" in chat) of the caller\'s villages: who, village, when, where they were in the chat, status', query: S.helpQuery,
       handle: async (c, a, i) => people.listHelpRequests(c, a, any(i.query)) },
     { method: 'patch', path: '/api/help-requests/:id', tag: 'help', summary: 'Set a help request\'s status (baru, dihubungi, selesai) with a note', params: S.helpRequestParams, body: S.helpStatusBody,

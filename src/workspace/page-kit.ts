@@ -45,6 +45,9 @@ export function layout(s: Shell, body: string): string {
     ? [
         ['villages', '/app', t('nav.villages')],
         ['reports', '/app/laporan', t('nav.reports')],
+        ['incidents', '/app/kejadian', t('nav.incidents')],
+        ['kabar', '/app/kabar', t('nav.kabar')],
+        ['funnel', '/app/alur', t('nav.funnel')],
         ['help', '/app/bantuan', t('nav.help')],
         ['proxy', '/app/isi', t('nav.proxy')],
         ['plans', '/app/rencana', t('nav.plans')],
@@ -66,6 +69,13 @@ export function layout(s: Shell, body: string): string {
     + `<a class="lang" href="${esc(s.path.replace(/([?&])lang=\w+&?/, '$1'))}${sep}lang=${other}" hreflang="${other}">${other === 'en' ? 'English' : 'Bahasa Indonesia'}</a>${signOut}</div>`
     + (nav ? `<nav>${nav}</nav>` : '') + `</header><main><h1>${esc(s.title)}</h1>${body}</main>`
     + (s.scripts ?? []).map((src) => `<script src="${src}" defer></script>`).join('') + `</body></html>`;
+}
+
+const STATUS_CLASS: Record<string, string> = { baru: 'new', diverifikasi: 'ok', ditindaklanjuti: 'act', selesai: 'done', ditolak: 'no' };
+
+/** A review status as a coloured badge. */
+export function statusBadge(status: string, t: T): string {
+  return `<span class="badge ${STATUS_CLASS[status] ?? ''}">${esc(t(`status.${status}`))}</span>`;
 }
 
 export function csrfField(auth: AuthState): string {

@@ -29,8 +29,11 @@ import * as S from './schemas.js';
 import * as svc from './service.js';
 import type { Ctx, SubmissionView } from './service.js';
 import { formatLocalIso, localParts, parseLocalDateTime } from '../time/index.js';
-import { csrfField, fmtDate, LANG_COOKIE, langOf, layout, pager, tFor, type Lang, type PageKit, type Shell, type T } from './page-kit.js';
+import { csrfField, fmtDate, LANG_COOKIE, langOf, layout, pager, statusBadge, tFor, type Lang, type PageKit, type Shell, type T } from './page-kit.js';
 import { mountPeoplePages } from './pages-people.js';
+import { mountIncidentPages } from './pages-incidents.js';
+import { mountKabarPages } from './pages-kabar.js';
+import { mountFunnelPages } from './pages-funnel.js';
 import { mountProxyPages } from './pages-proxy.js';
 import { summaryFor } from './shared.js';
 
@@ -49,11 +52,7 @@ export function renderError(i18n: I18n, req: Request, status: number, message: s
   return layout({ t, lang, auth: null, title, path: '/app' }, `<p>${esc(message)}</p><p><a href="/app">${esc(t('nav.villages'))}</a></p>`);
 }
 
-const STATUS_CLASS: Record<string, string> = { baru: 'new', diverifikasi: 'ok', ditindaklanjuti: 'act', selesai: 'done', ditolak: 'no' };
-
-export function statusBadge(status: string, t: T): string {
-  return `<span class="badge ${STATUS_CLASS[status] ?? ''}">${esc(t(`status.${status}`))}</span>`;
-}
+export { statusBadge };
 
 function summaryHtml(data: SummaryData, t: T, lang: Lang, tz: string, mapTileUrl: string | null): { body: string; head: string; scripts: string[] } {
   const parts: string[] = [];
@@ -145,6 +144,9 @@ export function mountPages(router: express.Router, ctx: Ctx, opts: { now: () => 
   const actorOf = (res: Response): Actor => authOf(res).actor;
   const kit: PageKit = { ctx, page, T, langOf, wrap, actorOf };
   mountPeoplePages(router, kit);
+  mountIncidentPages(router, kit);
+  mountKabarPages(router, kit);
+  mountFunnelPages(router, kit);
   mountProxyPages(router, kit);
 
   // Villages with coverage, grouped by kecamatan.

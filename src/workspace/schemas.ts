@@ -102,6 +102,25 @@ export const reviewBody = z.strictObject({
   note: z.string().trim().max(1000).optional(),
 });
 
+export const incidentsQuery = z.strictObject({
+  status: reviewStatus.optional(),
+  village: villageCode.optional(),
+  from: isoDate.optional(),
+  to: isoDate.optional(),
+  ...paging,
+});
+export const funnelParams = z.strictObject({ flowId });
+export const funnelQuery = z.strictObject({
+  from: isoDate.optional(),
+  to: isoDate.optional(),
+  village: villageCode.optional(),
+  channel: z.enum(['telegram', 'whatsapp', 'web']).optional(),
+  lang: lang.optional(),
+});
+export const kabarHoldBody = z.strictObject({ held: z.boolean() });
+export const incidentMergeBody = z.strictObject({ incidentId: objectId });
+export const incidentSplitBody = z.strictObject({ reportId: objectId });
+
 export const workshopsQuery = z.strictObject({ village: villageCode.optional(), ...paging });
 export const workshopBody = z.strictObject({
   title: shortText(200),

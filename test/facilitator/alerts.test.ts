@@ -1,17 +1,21 @@
 /** Alerts: a risk report or a help request reaches the village's facilitators; severe at any hour, the rest in daylight, bursts as one digest. */
 import { Types } from 'mongoose';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createFacilitatorExtensions } from '../../src/facilitator/extensions.js';
 import { runAlertDigests } from '../../src/facilitator/alerts.js';
-import { AlertModel, FacilitatorAssignmentModel, MemberModel, OutboxModel } from '../../src/db/models.js';
+import { AlertModel, FacilitatorAssignmentModel, IncidentModel, MemberModel, OutboxModel } from '../../src/db/models.js';
 import { translatorFor } from '../../src/i18n.js';
 import { useTestDatabase } from '../helpers/db.js';
 import { useFacilitatorFixture, KOTA_SIRIH, makeMember, memberIds, ids, snapshot, SOLANG, wit } from './helpers.js';
 
 useTestDatabase();
 
-const fx = useFacilitatorFixture('2026-09-10 10:00', [OutboxModel, AlertModel, MemberModel, FacilitatorAssignmentModel]);
+const fx = useFacilitatorFixture('2026-09-10 10:00', [OutboxModel, AlertModel, MemberModel, FacilitatorAssignmentModel, IncidentModel]);
 const clock = fx.clock;
+// Each report alone, as with ALERT_INCIDENT_HOLD_MINUTES=0 (incidents.test.ts holds them).
+beforeAll(() => {
+  fx.deps = { ...fx.deps, reminders: { ...fx.deps.reminders, incidentHoldMinutes: 0 } };
+});
 
 function report(answers: Record<string, unknown>) {
   return {

@@ -1,7 +1,9 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
+import { Types } from 'mongoose';
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HelpRequestModel, MemberModel, SubmissionModel, VillagePlanModel, WorkshopModel } from '../../src/db/models.js';
+import { attachReport } from '../../src/db/repositories/incidents.js';
 import { useTestDatabase } from '../helpers/db.js';
 import { VILLAGE_A, buildHarness, makeMember, makeReport, signIn, type Harness } from './harness.js';
 
@@ -33,6 +35,12 @@ beforeAll(async () => {
   const unmatched = await MemberModel.create({ channel: 'telegram', platformUserId: 'tg-unmatched', name: 'Ibu Kilmuri', villageOther: 'Kilmuri', consent: { version: 'daftar v1', givenAt: new Date() }, registeredAt: new Date() });
   await SubmissionModel.create({ runId: unmatched._id, memberId: unmatched._id, flowId: 'daftar', flowVersion: 1, channel: 'telegram', submittedAt: new Date(), answers: { kecamatan: 'Teluk Waru', village: '__other__', village_other: 'Kilmuri' } });
   ids.unmatched = String(unmatched._id);
+  // Two incidents of the village: the second is merged into the first, then split out again.
+  const second = await makeReport(resident.id, VILLAGE_A, { type: 'rob' });
+  const at = new Date();
+  ids.incident = String((await attachReport({ id: new Types.ObjectId(ids.report), villageCode: VILLAGE_A, hazard: 'banjir', severity: 'berat', at, simulator: false }))._id);
+  ids.otherIncident = String((await attachReport({ id: new Types.ObjectId(second), villageCode: VILLAGE_A, hazard: 'rob', severity: 'berat', at, simulator: false }))._id);
+  ids.secondReport = second;
 });
 
 /** A valid example for each path parameter and request body, so every documented route can be called. */
@@ -42,12 +50,14 @@ function paramFor(path: string, name: string): string {
     case 'year': return '2026';
     case 'activityId': return ids.activity!;
     case 'format': return 'csv';
+    case 'flowId': return 'laporan-risiko';
     case 'id':
       if (path.startsWith('/api/workshops')) return ids.workshop!;
       if (path.startsWith('/api/facilitators')) return ids.facilitator!;
       if (path.startsWith('/api/api-keys')) return spare;
       if (path.startsWith('/api/help-requests')) return ids.help!;
       if (path.startsWith('/api/members')) return ids.unmatched!;
+      if (path.startsWith('/api/incidents')) return ids.incident!;
       return ids.report!;
     default: throw new Error(`no example for ${name}`);
   }
@@ -60,6 +70,10 @@ const bodies: Record<string, unknown> = {
   get 'put /api/plans/{code}/{year}'() { return { goals: [], challenges: [], activities: [{ id: ids.activity, title: 'Tangki air' }] }; },
   'patch /api/plans/{code}/{year}/activities/{activityId}': { status: 'berjalan' },
   'patch /api/reports/{id}/review': { status: 'diverifikasi' },
+  'put /api/villages/{code}/kabar': { held: true },
+  'patch /api/incidents/{id}/review': { status: 'diverifikasi' },
+  get 'post /api/incidents/{id}/merge'() { return { incidentId: ids.otherIncident }; },
+  get 'post /api/incidents/{id}/split'() { return { reportId: ids.secondReport }; },
   'post /api/workshops': { title: 'T', villageCodes: [VILLAGE_A], place: 'P', startsAt: '2026-09-17T09:00:00+09:00', endsAt: '2026-09-17T12:00:00+09:00' },
   'put /api/workshops/{id}/attendance': { attendance: [{ villageCode: VILLAGE_A, total: 5 }] },
   'post /api/broadcasts': { text: { id: 'Halo' }, villageCodes: [VILLAGE_A], scheduledAt: '2026-09-16T08:00:00+09:00' },

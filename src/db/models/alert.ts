@@ -16,6 +16,10 @@ const alertSchema = new Schema(
     sourceId: { type: String, required: true },
     villageCode: { type: String, default: null },
     urgent: { type: Boolean, default: false },
+    /** Risk reports: the incident the report belongs to; its alerts to one facilitator go as one message. */
+    incidentId: { type: Schema.Types.ObjectId, default: null },
+    /** Not before this (an incident's first reports are held briefly so several become one alert). */
+    holdUntil: { type: Date, default: null },
     /** What to say, in no language yet: rendered in the facilitator's language when sent. */
     data: { type: Schema.Types.Mixed, required: true },
     createdAt: { type: Date, required: true },

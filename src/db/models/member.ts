@@ -75,6 +75,8 @@ const memberSchema = new Schema(
     registeredAt: { type: Date, default: null },
     /** "berhenti": no broadcasts or reminders until "mulai". */
     optedOut: { type: Boolean, default: false },
+    /** "berhenti kabar": no monthly village news (kabar desa) until "kabar lagi". */
+    newsOff: { type: Boolean, default: false },
     /** The person blocked the bot on the platform. */
     blocked: { type: Boolean, default: false },
     lastInboundAt: { type: Date, default: null },

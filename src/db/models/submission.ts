@@ -59,6 +59,9 @@ const submissionSchema = new Schema(
       ),
       default: null,
     },
+    /** The run's start and the questions it reached (the drop-out funnel); absent for entries without a run. */
+    runStartedAt: { type: Date, default: undefined },
+    reached: { type: [String], default: undefined },
     /** Demo data (npm run seed -- --demo), removed with --demo --remove. */
     demo: { type: Boolean, default: false },
   },
@@ -69,6 +72,8 @@ submissionSchema.index({ runId: 1 }, { unique: true });
 submissionSchema.index({ villageCode: 1, flowId: 1, submittedAt: -1 });
 submissionSchema.index({ flowId: 1, 'review.status': 1, submittedAt: -1 });
 submissionSchema.index({ memberId: 1 });
+// The funnel: a flow's runs by start.
+submissionSchema.index({ flowId: 1, runStartedAt: -1 });
 
 export type Submission = InferSchemaType<typeof submissionSchema>;
 export const SubmissionModel = model('Submission', submissionSchema);

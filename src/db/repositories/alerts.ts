@@ -17,6 +17,8 @@ export interface NewAlert {
   villageCode: string | null;
   urgent: boolean;
   data: unknown;
+  incidentId?: Types.ObjectId | null;
+  holdUntil?: Date | null;
 }
 
 export interface AlertRow {
@@ -26,6 +28,8 @@ export interface AlertRow {
   urgent?: boolean | null;
   data: unknown;
   outboxId?: string | null;
+  incidentId?: Types.ObjectId | null;
+  holdUntil?: Date | null;
 }
 
 /** Stores each alert once (a second call with the same id changes nothing), pending. */
@@ -37,7 +41,7 @@ export async function insertAlerts(alerts: NewAlert[], now: Date): Promise<void>
         update: {
           $setOnInsert: {
             facilitatorId: a.facilitatorId, fromMemberId: a.fromMemberId, kind: a.kind, sourceId: a.sourceId, villageCode: a.villageCode,
-            urgent: a.urgent, data: a.data, createdAt: now, status: 'pending', outboxId: null, queuedAt: null,
+            urgent: a.urgent, data: a.data, incidentId: a.incidentId ?? null, holdUntil: a.holdUntil ?? null, createdAt: now, status: 'pending', outboxId: null, queuedAt: null,
           },
         },
         upsert: true,
@@ -67,6 +71,12 @@ export async function findAlerts(alertIds: string[]): Promise<AlertRow[]> {
 /** Every pending alert, oldest first. */
 export async function findPendingAlerts(): Promise<AlertRow[]> {
   return AlertModel.find({ status: 'pending' }).sort({ createdAt: 1 }).lean();
+}
+
+/** A facilitator's pending alerts of one incident (index { status, facilitatorId }). */
+export async function pendingIncidentAlerts(facilitatorId: Types.ObjectId, incidentId: Types.ObjectId): Promise<string[]> {
+  const rows = await AlertModel.find({ status: 'pending', facilitatorId, incidentId }, { _id: 1 }).lean();
+  return rows.map((r) => r._id);
 }
 
 /** Marks these alerts queued (their message is in the outbox). */

@@ -54,6 +54,8 @@ export interface MemberState {
   consent: { version: string; givenAt: Date; guardianConsent?: boolean } | null;
   registeredAt: Date | null;
   optedOut: boolean;
+  /** "berhenti kabar": no monthly village news. */
+  newsOff?: boolean;
   blocked: boolean;
   lastInboundAt: Date | null;
   links?: LinkedAddress[];

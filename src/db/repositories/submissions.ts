@@ -20,6 +20,8 @@ export interface NewSubmission {
   answers: Record<string, unknown>;
   display?: Record<string, unknown> | undefined;
   proxy: (Omit<ProxyEntry, 'villageCode'> & { enteredBy: Types.ObjectId }) | null;
+  /** The run's start and the questions it reached, for the drop-out funnel (no extra write: it rides on the submission). */
+  run?: { startedAt: Date; reached: string[] };
 }
 
 /** Stores the submission once (a second call with the same run id changes nothing); its id. */
@@ -43,6 +45,7 @@ export async function storeSubmission(s: NewSubmission, now: Date): Promise<Type
         proxy: s.proxy ? { enteredBy: s.proxy.enteredBy, forName: s.proxy.forName, consentAloud: true, consentAt: s.proxy.consentAt } : null,
         createdAt: now,
         updatedAt: now,
+        ...(s.run ? { runStartedAt: s.run.startedAt, reached: s.run.reached } : {}),
       },
     },
     { upsert: true, returnDocument: 'after', projection: { _id: 1 } },
