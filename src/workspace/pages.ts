@@ -28,10 +28,12 @@ import { importPlanFile } from './plan-import.js';
 import * as S from './schemas.js';
 import * as svc from './service.js';
 import type { Ctx, SubmissionView } from './service.js';
-import { formatLocalIso, localParts, parseLocalDateTime } from '../time/index.js';
+import { localParts } from '../time/index.js';
 import { csrfField, fmtDate, LANG_COOKIE, langOf, layout, pager, tFor, type Lang, type PageKit, type Shell, type T } from './page-kit.js';
 import { mountPeoplePages } from './pages-people.js';
+import { describeAudit, type AuditWords } from './audit-text.js';
 import { mountProxyPages } from './pages-proxy.js';
+import { mountWorkshopPages } from './pages-workshops.js';
 import { summaryFor } from './shared.js';
 
 export function loginPage(i18n: I18n, lang: Lang, token: string | null): string {
@@ -315,54 +317,7 @@ export function mountPages(router: express.Router, ctx: Ctx, opts: { now: () => 
     }
   }));
 
-  // Workshops and broadcasts: the same actions as in chat.
-  router.get('/app/lokakarya', wrap(async (req, res) => {
-    const t = T(req);
-    const lang = langOf(req);
-    const auth = authOf(res);
-    const [workshops, broadcasts, villages] = await Promise.all([
-      svc.listWorkshops(auth.actor, { page: 1, limit: 50 }),
-      svc.listBroadcasts(auth.actor, { page: 1, limit: 50 }),
-      svc.listVillages(auth.actor, {}),
-    ]);
-    const names = new Map(villages.map((v) => [v.code, v.name]));
-    const checkboxes = villages.map((v) => `<label class="check"><input type="checkbox" name="villageCodes" value="${v.code}"> ${esc(v.name)}</label>`).join('');
-    const body = `<section><h2>${esc(t('nav.workshops'))}</h2><table><thead><tr><th>${esc(t('workshop.title'))}</th><th>${esc(t('workshop.date'))}</th><th>${esc(t('workshop.place'))}</th><th>${esc(t('workshop.villages'))}</th><th>${esc(t('workshop.attendance'))}</th></tr></thead><tbody>`
-      + workshops.items.map((w) => `<tr><td>${esc(w.title)}</td><td>${esc(fmtDate(w.startsAt, lang, tz, true))}</td><td>${esc(w.place)}</td><td>${esc(w.villageCodes.map((c) => names.get(c) ?? c).join(', '))}</td><td>${w.attendance.reduce((s, a) => s + a.total, 0)}</td></tr>`).join('')
-      + `</tbody></table><details><summary>${esc(t('workshop.new'))}</summary><form method="post" action="/app/lokakarya" class="stack">${csrfField(auth)}`
-      + `<label>${esc(t('workshop.title'))}<input name="title" required maxlength="200"></label><label>${esc(t('workshop.place'))}<input name="place" required maxlength="200"></label>`
-      + `<label>${esc(t('workshop.starts'))}<input name="startsAt" type="datetime-local" required></label><label>${esc(t('workshop.ends'))}<input name="endsAt" type="datetime-local" required></label>`
-      + `<fieldset><legend>${esc(t('workshop.villages'))}</legend>${checkboxes}</fieldset><button type="submit" class="primary">${esc(t('common.save'))}</button></form></details></section>`
-      + `<section><h2>${esc(t('broadcast.title'))}</h2><table><thead><tr><th>${esc(t('broadcast.when'))}</th><th>${esc(t('broadcast.text'))}</th><th>${esc(t('broadcast.status'))}</th></tr></thead><tbody>`
-      + broadcasts.items.map((b) => `<tr><td>${esc(fmtDate(b.scheduledAt, lang, tz, true))}</td><td>${esc(b.text.id ?? '')}</td><td>${esc(b.status)}</td></tr>`).join('')
-      + `</tbody></table><details><summary>${esc(t('broadcast.new'))}</summary><form method="post" action="/app/siaran" class="stack">${csrfField(auth)}`
-      + `<label>${esc(t('broadcast.text'))} (ID)<textarea name="textId" required maxlength="1000" rows="3"></textarea></label><label>${esc(t('broadcast.text'))} (EN)<textarea name="textEn" maxlength="1000" rows="3"></textarea></label>`
-      + `<label>${esc(t('broadcast.when'))}<input name="scheduledAt" type="datetime-local" required></label>`
-      + `<fieldset><legend>${esc(t('broadcast.roles'))}</legend>${['warga', 'pokja', 'fasilitator'].map((r) => `<label class="check"><input type="checkbox" name="roles" value="${r}"> ${esc(t(`role.${r}`))}</label>`).join('')}</fieldset>`
-      + `<fieldset><legend>${esc(t('workshop.villages'))}</legend>${checkboxes}</fieldset><button type="submit" class="primary">${esc(t('common.save'))}</button></form></details></section>`;
-    page(req, res, { title: t('nav.workshops'), active: 'workshops' }, body);
-  }));
-  /** datetime-local inputs are wall-clock times in the programme's zone (TIMEZONE); left as typed when not one, for the form's error. */
-  const wit = (local: string) => {
-    const at = parseLocalDateTime(local, tz);
-    return at ? formatLocalIso(at, tz) : local;
-  };
-  const list = (v: unknown) => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
-  router.post('/app/lokakarya', wrap(async (req, res) => {
-    const b = req.body as Record<string, unknown>;
-    const body = S.workshopBody.parse({ title: b.title, place: b.place, startsAt: wit(String(b.startsAt ?? '')), endsAt: wit(String(b.endsAt ?? '')), villageCodes: list(b.villageCodes) });
-    await svc.createWorkshop(actorOf(res), body);
-    res.redirect(303, '/app/lokakarya');
-  }));
-  router.post('/app/siaran', wrap(async (req, res) => {
-    const b = req.body as Record<string, unknown>;
-    const body = S.broadcastBody.parse({
-      text: { id: b.textId, ...(b.textEn ? { en: b.textEn } : {}) }, scheduledAt: wit(String(b.scheduledAt ?? '')),
-      villageCodes: list(b.villageCodes), roles: list(b.roles),
-    });
-    await svc.createBroadcast(actorOf(res), body);
-    res.redirect(303, '/app/lokakarya');
-  }));
+  mountWorkshopPages(router, kit);
 
   // Exports.
   router.get('/app/ekspor', wrap(async (req, res) => {
@@ -390,15 +345,26 @@ export function mountPages(router: express.Router, ctx: Ctx, opts: { now: () => 
     await streamExport(ctx, actorOf(res), format, S.exportQuery.parse(raw), res);
   }));
 
-  // Audit log.
+  // Audit log: one sentence per change, in the reader's language (audit-text.ts).
   router.get('/app/audit', wrap(async (req, res) => {
     const t = T(req);
     const lang = langOf(req);
     const q = S.auditQuery.parse(req.query.lang ? { ...req.query, lang: undefined } : req.query);
-    const log = await svc.listAudit(actorOf(res), q);
-    const body = `<table><thead><tr><th>${esc(t('audit.when'))}</th><th>${esc(t('audit.who'))}</th><th>${esc(t('audit.what'))}</th><th>${esc(t('audit.target'))}</th></tr></thead><tbody>`
-      + log.items.map((e) => `<tr><td>${esc(fmtDate(e.at, lang, tz, true))}</td><td>${esc(e.actorName ?? '-')} <span class="muted">(${esc(e.via)})</span></td><td>${esc(e.action)}${e.details ? `<br><small>${esc(JSON.stringify(e.details).slice(0, 200))}</small>` : ''}</td><td>${esc(e.targetType)} ${esc(e.targetId ?? '')}</td></tr>`).join('')
-      + `</tbody></table>` + pager(q.page, q.limit, log.total, '/app/audit', t);
+    const [log, names] = await Promise.all([svc.listAudit(actorOf(res), q), svc.villageNames()]);
+    const words: AuditWords = {
+      t,
+      village: (code) => names.get(code)?.name ?? code,
+      date: (iso, withTime) => fmtDate(iso, lang, tz, withTime),
+      flow: (id) => { const f = ctx.flows.get(id); return f ? flowTranslator(i18n, f, lang)(f.title) : t(`flow.${id}`, { defaultValue: id }); },
+    };
+    const items = log.items.map((e) => {
+      const s = describeAudit(e, words);
+      const who = t('audit.by', { name: e.actorName ?? t('audit.someone'), via: t(`audit.via.${e.via}`, { defaultValue: e.via }) });
+      return `<li><p class="muted">${esc(fmtDate(e.at, lang, tz, true))} · ${esc(who)}</p><p>${esc(s.text)}${s.link ? ` <a href="${esc(s.link)}">${esc(t('audit.open'))}</a>` : ''}</p>`
+        + (s.note ? `<p class="muted">${esc(t('audit.note'))}: ${esc(s.note)}</p>` : '') + `</li>`;
+    }).join('');
+    const body = `<p class="muted">${esc(t('audit.intro'))}</p>` + (items ? `<ol class="audit">${items}</ol>` : `<p>${esc(t('audit.none'))}</p>`)
+      + pager(q.page, q.limit, log.total, '/app/audit', t);
     page(req, res, { title: t('nav.audit'), active: 'audit' }, body);
   }));
 
