@@ -95,6 +95,8 @@ export function describeAudit(e: AuditView, w: AuditWords): AuditSentence {
       return { text: t('audit.actions.village_update', { village, changes: villageChanges(d, w) }) };
     case 'facilitator.assign':
       return { text: t('audit.actions.facilitator_assign', { name: str(d.name) || t('audit.a_facilitator'), villages: villages(d.villageCodes, w) }) };
+    case 'member.message':
+      return { text: t('audit.actions.member_message', { typed: str(d.villageOther) || '-' }) };
     case 'member.village_set':
       return { text: t('audit.actions.member_village_set', { typed: str(d.villageOther) || '-', village }) };
     case 'plan.create':

@@ -51,6 +51,9 @@ export function renderError(i18n: I18n, req: Request, status: number, message: s
   return layout({ t, lang, auth: null, title, path: '/app' }, `<p>${esc(message)}</p><p><a href="/app">${esc(t('nav.villages'))}</a></p>`);
 }
 
+/** Map point colours by review status (map.js draws them; the legend under the map names them). */
+const MAP_COLOURS: Record<ReviewStatus, string> = { baru: '#d9822b', diverifikasi: '#2f6f4f', ditindaklanjuti: '#1d5c8f', selesai: '#6b4c9a', ditolak: '#8a8f8c' };
+
 const STATUS_CLASS: Record<string, string> = { baru: 'new', diverifikasi: 'ok', ditindaklanjuti: 'act', selesai: 'done', ditolak: 'no' };
 
 export function statusBadge(status: string, t: T): string {
@@ -65,15 +68,19 @@ function summaryHtml(data: SummaryData, t: T, lang: Lang, tz: string, mapTileUrl
     + `<figure>${columnChart(data.risks.byMonth.map((m) => ({ label: m.month.slice(5), value: m.value })), { title: t('summary.risk_by_month') })}<figcaption>${esc(t('summary.risk_by_month'))}</figcaption></figure></div>`
     + `<p class="statuses">${REVIEW_STATUSES.map((s) => `${statusBadge(s, t)} ${data.risks.byStatus[s] ?? 0}`).join(' ')}</p></section>`);
   // The map: Leaflet from the app; without tiles the points sit on a grid with the village names.
-  const mapData = JSON.stringify({ points: data.points, tiles: mapTileUrl, noTiles: t('summary.map_no_tiles') }).replace(/</g, '\\u003c');
+  const mapData = JSON.stringify({ points: data.points, tiles: mapTileUrl, noTiles: t('summary.map_no_tiles'), colours: MAP_COLOURS }).replace(/</g, '\\u003c');
+  const legend = `<ul class="legend" aria-label="${esc(t('summary.legend'))}">${REVIEW_STATUSES.map((s) => `<li><span class="dot" style="background:${MAP_COLOURS[s]}"></span>${esc(t(`status.${s}`))}</li>`).join('')}</ul>`;
   parts.push(`<section><h2>${esc(t('summary.map'))} <small>(${data.points.length})</small></h2>`
     + (data.points.length ? `<div id="map" class="map" role="region" aria-label="${esc(t('summary.map'))}"></div><script type="application/json" id="map-data">${mapData}</script>`
-      + `<noscript><ul>${data.points.slice(0, 50).map((p) => `<li>${esc(p.village)}: ${esc(p.label)} (${p.lat.toFixed(4)}, ${p.lng.toFixed(4)})</li>`).join('')}</ul></noscript>`
+      + legend + `<noscript><ul>${data.points.slice(0, 50).map((p) => `<li>${esc(p.village)}: ${esc(p.label)} (${p.lat.toFixed(4)}, ${p.lng.toFixed(4)})</li>`).join('')}</ul></noscript>`
       : `<p>${esc(t('summary.map_empty'))}</p>`) + `</section>`);
   const acts = data.activities;
+  // A kecamatan's list names each activity's village.
+  const manyVillages = data.villages.length > 1;
+  const villageName = (code: string) => data.villages.find((v) => v.code === code)?.name ?? code;
   parts.push(`<section><h2>${esc(t('summary.activities'))} <small>(${acts.length})</small></h2>`
     + (acts.length
-      ? barChart(acts.slice(0, 40).map((a) => ({ label: `${a.title} · ${t(`activity.${a.status}`)}`, value: a.percentDone, suffix: '%', colour: a.status === 'terhambat' ? '#b5472f' : a.status === 'selesai' ? '#2f6f4f' : '#3d7ea6' })), { title: t('summary.activities'), max: 100 })
+      ? barChart(acts.slice(0, 40).map((a) => ({ label: `${manyVillages ? `${villageName(a.villageCode)}: ` : ''}${a.title} · ${t(`activity.${a.status}`)}`, value: a.percentDone, suffix: '%', colour: a.status === 'terhambat' ? '#b5472f' : a.status === 'selesai' ? '#2f6f4f' : '#3d7ea6' })), { title: t('summary.activities'), max: 100 })
       : `<p>${esc(t('summary.no_plan'))}</p>`) + `</section>`);
   const roles = ['warga', 'pokja', 'fasilitator', 'admin'];
   parts.push(`<section><h2>${esc(t('summary.coverage'))}</h2>`
@@ -104,6 +111,13 @@ function summaryHtml(data: SummaryData, t: T, lang: Lang, tz: string, mapTileUrl
   };
 }
 
+/** The village's name; for someone of "desa lain", the name they wrote, marked as such. */
+function villageLabel(v: Pick<SubmissionView, 'villageName' | 'villageCode' | 'villageTyped'>, t: T): string {
+  if (v.villageName) return v.villageName;
+  if (v.villageTyped) return t('report.village_typed', { name: v.villageTyped });
+  return v.villageCode ?? '-';
+}
+
 function submissionHtml(v: SubmissionView, t: T, lang: Lang, tz: string): string {
   const rows = v.labelled.answers.map((a) => {
     const photo = a.mediaId ? `<br><img src="/app/laporan/${v.id}/foto/${esc(a.id)}" width="640" height="480" alt="${esc(a.value)}" loading="lazy" class="photo">` : '';
@@ -112,8 +126,17 @@ function submissionHtml(v: SubmissionView, t: T, lang: Lang, tz: string): string
   const groups = v.labelled.groups.map((g) => `<h3>${esc(g.label)}</h3>${g.items.map((item, i) => `<table class="group"><caption>#${i + 1}</caption>${item.map((a) => `<tr><th scope="row">${esc(a.label)}</th><td>${esc(a.value)}</td></tr>`).join('')}</table>`).join('')}`).join('');
   const who = v.reporter ? `${esc(v.reporter.name ?? '-')} (${esc(t(`role.${v.reporter.role ?? 'warga'}`))})` : '-';
   const proxy = v.proxy ? `<p class="muted">${esc(t('report.proxy', { name: v.proxy.forName }))}${v.proxy.enteredByName ? ` (${esc(v.proxy.enteredByName)})` : ''}${v.proxy.consentAloud ? ` · ${esc(t('report.consent_aloud'))}` : ''}</p>` : '';
-  return `<p>${esc(v.villageName ?? v.villageCode ?? '-')} · ${esc(fmtDate(v.submittedAt, lang, tz, true))} · ${who}${v.demo ? ` · <span class="badge">${esc(t('common.demo'))}</span>` : ''}</p>${proxy}`
+  // Someone of "desa lain": the name they wrote, and where to reach them.
+  const reach = v.villageTyped && v.reporter ? ` · <a href="/app/desa-lain#m-${esc(v.reporter.id)}">${esc(t('report.reach'))}</a>` : '';
+  return `<p>${esc(villageLabel(v, t))}${reach} · ${esc(fmtDate(v.submittedAt, lang, tz, true))} · ${who}${v.demo ? ` · <span class="badge">${esc(t('common.demo'))}</span>` : ''}</p>${proxy}`
     + `<table class="answers">${rows}</table>${groups}`;
+}
+
+/** The confirmation after a review is saved: the status now, and whether the reporter was told. */
+function savedNotice(saved: unknown, v: SubmissionView, t: T): string {
+  if ((saved !== '1' && saved !== 'told') || !v.review) return '';
+  const status = t(`status.${v.review.status}`);
+  return `<p class="notice ok" role="status">${esc(t('report.saved', { status }))}${saved === 'told' ? ` ${esc(t('report.saved_told'))}` : ''}</p>`;
 }
 
 const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 2 * 1024 * 1024, files: 1, fields: 10 } });
@@ -192,7 +215,7 @@ export function mountPages(router: express.Router, ctx: Ctx, opts: { now: () => 
       const type = r.labelled.answers.find((a) => a.id === 'type')?.value ?? '';
       const sev = r.labelled.answers.find((a) => a.id === 'severity')?.value.split(' (')[0] ?? '';
       const proxy = r.proxy ? ` <span class="badge proxy">${esc(t('report.proxy_short', { name: r.proxy.forName }))}</span>` : '';
-      return `<tr><td><a href="/app/laporan/${r.id}">${esc(fmtDate(r.submittedAt, lang, tz))}</a></td><td>${esc(r.villageName ?? '')}</td><td>${esc(type)}${sev ? ` · ${esc(sev)}` : ''}${proxy}</td><td>${statusBadge(r.review?.status ?? 'baru', t)}</td></tr>`;
+      return `<tr><td><a href="/app/laporan/${r.id}">${esc(fmtDate(r.submittedAt, lang, tz))}</a></td><td>${esc(villageLabel(r, t))}</td><td>${esc(type)}${sev ? ` · ${esc(sev)}` : ''}${proxy}</td><td>${statusBadge(r.review?.status ?? 'baru', t)}</td></tr>`;
     }).join('');
     const base = `/app/laporan?${new URLSearchParams(Object.entries({ status: q.status ?? '', village: q.village ?? '' }).filter(([, v]) => v)).toString()}`;
     page(req, res, { title: t('nav.reports'), active: 'reports' }, filter
@@ -216,14 +239,18 @@ export function mountPages(router: express.Router, ctx: Ctx, opts: { now: () => 
         + `</section>`;
     }
     const title = v.flowId === svc.RISK_FLOW ? t('report.title') : t(`flow.${v.flowId}`, { defaultValue: v.flowId });
-    page(req, res, { title, active: 'reports' }, submissionHtml(v, t, lang, tz) + review);
+    page(req, res, { title, active: 'reports' }, savedNotice(req.query.saved, v, t) + submissionHtml(v, t, lang, tz) + review);
   }));
 
   router.post('/app/laporan/:id/status', wrap(async (req, res) => {
     const { id } = S.idParams.parse(req.params);
     const body = z.object({ status: S.reviewStatus, note: z.string().max(1000).optional(), _csrf: z.string() }).strict().parse(req.body);
-    await svc.setReportStatus(ctx, actorOf(res), id, body.status as ReviewStatus, body.note);
-    res.redirect(303, `/app/laporan/${id}?saved=1`);
+    const actor = actorOf(res);
+    const before = await svc.getSubmission(ctx, actor, id);
+    await svc.setReportStatus(ctx, actor, id, body.status as ReviewStatus, body.note);
+    // The reporter is told of a new status only (not of the demo's made-up people).
+    const told = before.review?.status !== body.status && !before.demo && before.reporter !== null;
+    res.redirect(303, `/app/laporan/${id}?saved=${told ? 'told' : '1'}`);
   }));
 
   // A report's photo from GridFS, resized for the page (JPEG, at most 800 px wide).

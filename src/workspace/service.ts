@@ -318,6 +318,8 @@ export interface SubmissionView {
   flowId: string;
   villageCode: string | null;
   villageName: string | null;
+  /** The village the reporter typed at registration ("desa lain") while they have none from the list. */
+  villageTyped: string | null;
   submittedAt: string;
   channel: string;
   reporter: { id: string; name: string | null; role: string | null } | null;
@@ -358,7 +360,7 @@ async function views(ctx: Ctx, docs: SubDoc[], lang: Lang): Promise<SubmissionVi
   const codes = [...new Set(docs.map((d) => d.villageCode).filter((c): c is string => !!c))];
   const [lookups, members] = await Promise.all([
     lookupsFor(codes),
-    MemberModel.find({ _id: { $in: [...docs.map((d) => d.memberId), ...docs.map((d) => (d.proxy as { enteredBy?: Types.ObjectId } | null)?.enteredBy)].filter(Boolean) } }, { name: 1, role: 1 }).lean(),
+    MemberModel.find({ _id: { $in: [...docs.map((d) => d.memberId), ...docs.map((d) => (d.proxy as { enteredBy?: Types.ObjectId } | null)?.enteredBy)].filter(Boolean) } }, { name: 1, role: 1, villageOther: 1 }).lean(),
   ]);
   return docs.map((d) => {
     const flow = ctx.flows.get(d.flowId);
@@ -370,6 +372,7 @@ async function views(ctx: Ctx, docs: SubDoc[], lang: Lang): Promise<SubmissionVi
       flowId: d.flowId,
       villageCode: d.villageCode ?? null,
       villageName: d.villageCode ? (lookups.villages.get(d.villageCode) ?? null) : null,
+      villageTyped: d.villageCode ? null : (member?.villageOther ?? null),
       submittedAt: d.submittedAt.toISOString(),
       channel: d.channel,
       reporter: member ? { id: String(member._id), name: member.name ?? null, role: member.role ?? null } : null,
