@@ -27,7 +27,8 @@ export interface Harness {
   clock: { now: Date };
 }
 
-export async function buildHarness(options: { publicBaseUrl?: string } = {}): Promise<Harness> {
+/** `mount`: more routes on the same app (the chat simulator), before the 404 handler. */
+export async function buildHarness(options: { publicBaseUrl?: string; mount?: (app: express.Express, i18n: I18n) => void } = {}): Promise<Harness> {
   const [flows, i18n] = await Promise.all([loadFlows(flowsDir), createI18n()]);
   await seedVillages();
   const logger = createLogger({ level: 'silent' });
@@ -40,6 +41,7 @@ export async function buildHarness(options: { publicBaseUrl?: string } = {}): Pr
   });
   const app = createApp({ logger, isReady: async () => true, isShuttingDown: () => false });
   app.use(ws.router);
+  options.mount?.(app, i18n);
   finishApp(app, logger);
   return { app, ws, notices, flows, i18n, clock };
 }
