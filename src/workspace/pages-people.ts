@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { HELP_STATUSES } from '../vocabulary.js';
 import { esc } from '../reports/charts.js';
 import { authOf } from './auth.js';
+import { WorkspaceError } from './errors.js';
 import { csrfField, fmtDate, pager, type PageKit, type T } from './page-kit.js';
 import * as people from './people.js';
 import * as S from './schemas.js';
@@ -104,8 +105,9 @@ export function mountPeoplePages(router: express.Router, kit: PageKit): void {
 
   router.post('/app/desa-lain/:id/pesan', wrap(async (req, res) => {
     const { id } = S.idParams.parse(req.params);
-    const b = z.strictObject({ text: z.string().trim().min(1).max(1000), _csrf: z.string() }).parse(req.body);
-    await people.messageUnmatched(ctx, actorOf(res), id, b.text);
+    const b = z.strictObject({ text: z.string().trim().min(1).max(1000), _csrf: z.string() }).safeParse(req.body);
+    if (!b.success) throw new WorkspaceError(400, 'invalid_message', T(req)('unmatched.message_invalid'));
+    await people.messageUnmatched(ctx, actorOf(res), id, b.data.text);
     res.redirect(303, `/app/desa-lain?sent=1#m-${id}`);
   }));
 

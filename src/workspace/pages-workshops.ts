@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { esc } from '../reports/charts.js';
 import { formatLocalIso, parseLocalDateTime } from '../time/index.js';
 import { authOf } from './auth.js';
+import { WorkspaceError } from './errors.js';
 import { csrfField, fmtDate, type Lang, type PageKit, type T } from './page-kit.js';
 import * as S from './schemas.js';
 import * as svc from './service.js';
@@ -108,8 +109,9 @@ export function mountWorkshopPages(router: express.Router, kit: PageKit): void {
 
   router.post('/app/lokakarya/:id/kehadiran', wrap(async (req, res) => {
     const { id } = S.idParams.parse(req.params);
-    const body = S.attendanceBody.parse({ attendance: attendanceRows(req.body as Record<string, unknown>) });
-    await svc.setAttendance(actorOf(res), id, body);
+    const parsed = S.attendanceBody.safeParse({ attendance: attendanceRows(req.body as Record<string, unknown>) });
+    if (!parsed.success) throw new WorkspaceError(400, 'invalid_attendance', T(req)('workshop.invalid_attendance'));
+    await svc.setAttendance(actorOf(res), id, parsed.data);
     res.redirect(303, `/app/lokakarya?saved=attendance#w-${id}`);
   }));
 
@@ -125,7 +127,12 @@ export function mountWorkshopPages(router: express.Router, kit: PageKit): void {
 
   router.post('/app/siaran/:id/hentikan', wrap(async (req, res) => {
     const { id } = S.idParams.parse(req.params);
-    await svc.stopBroadcast(ctx, actorOf(res), id);
+    try {
+      await svc.stopBroadcast(ctx, actorOf(res), id);
+    } catch (err) {
+      if (err instanceof WorkspaceError && err.code === 'not_sending') throw new WorkspaceError(400, err.code, T(req)('broadcast.not_sending'));
+      throw err;
+    }
     res.redirect(303, '/app/lokakarya?saved=stopped');
   }));
 }

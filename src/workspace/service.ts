@@ -14,7 +14,7 @@ import { flowTranslator, labelSubmission, type Lang, type LabelledSubmission, ty
 import { assertAdmin, assertVillage, canSeeVillage, villageFilter, type Actor } from './access.js';
 import { audit } from './audit.js';
 import { createApiKey } from './auth.js';
-import { badRequest, notFound } from './errors.js';
+import { WorkspaceError, badRequest, notFound } from './errors.js';
 import type * as S from './schemas.js';
 import { countInvitesByVillage } from '../db/repositories/workshops.js';
 import { findVillageSettings } from '../db/repositories/villages.js';
@@ -582,7 +582,7 @@ export async function stopBroadcast(ctx: Pick<Ctx, 'now'>, actor: Actor, id: str
   const b = Types.ObjectId.isValid(id) ? await findBroadcast(id) : null;
   const villages = b?.audience?.villageCodes ?? [];
   if (!b || villages.length === 0 || !villages.every((c) => canSeeVillage(actor, c))) throw notFound('broadcast');
-  if (b.status !== 'sending') throw badRequest('This broadcast is not being sent (any more).');
+  if (b.status !== 'sending') throw new WorkspaceError(400, 'not_sending', 'This broadcast is not being sent (any more).');
   await cancelBroadcast(id, { now: ctx.now });
   const text = b.text instanceof Map ? b.text.get('id') : (b.text as Record<string, string> | undefined)?.id;
   await audit(actor, { action: 'broadcast.stop', targetType: 'broadcast', targetId: id, villageCode: villages[0] ?? null, details: { text: text ?? '', from: 'sending', to: 'cancelled' } }, ctx.now());

@@ -15,6 +15,8 @@ import { createWorkspace, type Workspace } from '../../src/workspace/index.js';
 
 export const VILLAGE_A = '81.05.15.2004';
 export const VILLAGE_B = '81.05.09.2001';
+/** Waru, in Solang's kecamatan (Teluk Waru). */
+export const VILLAGE_WARU = '81.05.15.2001';
 
 export interface Notice { memberId: string; message: { key: string; params?: Record<string, unknown> } }
 
@@ -80,4 +82,25 @@ export function binary(res: request.Response, cb: (err: Error | null, body: Buff
   const chunks: Buffer[] = [];
   res.on('data', (c: Buffer) => chunks.push(c));
   res.on('end', () => cb(null, Buffer.concat(chunks)));
+}
+
+/**
+ * A workshop for Solang and Waru with invitations answered in chat: in Solang one "hadir", one
+ * "mungkin", one not answered; nobody in Waru yet. The answers go through the chat's own
+ * function (src/facilitator/workshops.ts answerRsvp), as the RSVP buttons do.
+ */
+export async function makeWorkshopWithRsvps(clock: { now: Date }, title = 'Pemutakhiran rencana desa') {
+  const { WorkshopModel } = await import('../../src/db/models.js');
+  const { insertInvites } = await import('../../src/db/repositories/workshops.js');
+  const { answerRsvp } = await import('../../src/facilitator/workshops.js');
+  const startsAt = new Date(clock.now.getTime() + 2 * 86_400_000);
+  const w = await WorkshopModel.create({ title, place: 'Balai desa Solang', startsAt, endsAt: new Date(startsAt.getTime() + 8 * 3600_000), villageCodes: [VILLAGE_A, VILLAGE_WARU], status: 'scheduled', announcedAt: clock.now });
+  const people = await Promise.all(['Bapak Hadir', 'Ibu Mungkin', 'Ibu Diam'].map((n) => makeMember('warga', VILLAGE_A, n)));
+  const members = people.map((p) => ({ _id: new Types.ObjectId(p.id), villageCode: VILLAGE_A }));
+  await insertInvites(w._id, members, clock.now);
+  for (const [i, answer] of (['hadir', 'mungkin'] as const).entries()) {
+    const r = await answerRsvp(String(w._id), members[i]!, answer, clock.now);
+    if (!r.ok) throw new Error(`RSVP refused: ${r.reason}`);
+  }
+  return { id: String(w._id), title };
 }
