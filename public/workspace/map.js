@@ -64,5 +64,6 @@
       })
       .addTo(map);
   });
+  el.setAttribute('data-zoom', String(map.getZoom()));
   el.setAttribute('data-points', String(points.length));
 })();

@@ -85,18 +85,18 @@ export function binary(res: request.Response, cb: (err: Error | null, body: Buff
 }
 
 /**
- * A workshop for Solang and Waru with invitations answered in chat: in Solang one "hadir", one
- * "mungkin", one not answered; nobody in Waru yet. The answers go through the chat's own
+ * A workshop for `village` (Solang) and a neighbour with invitations answered in chat: in
+ * `village` one "hadir", one "mungkin", one not answered; nobody in the other yet. The answers go through the chat's own
  * function (src/facilitator/workshops.ts answerRsvp), as the RSVP buttons do.
  */
-export async function makeWorkshopWithRsvps(clock: { now: Date }, title = 'Pemutakhiran rencana desa') {
+export async function makeWorkshopWithRsvps(clock: { now: Date }, title = 'Pemutakhiran rencana desa', village = VILLAGE_A) {
   const { WorkshopModel } = await import('../../src/db/models.js');
   const { insertInvites } = await import('../../src/db/repositories/workshops.js');
   const { answerRsvp } = await import('../../src/facilitator/workshops.js');
   const startsAt = new Date(clock.now.getTime() + 2 * 86_400_000);
-  const w = await WorkshopModel.create({ title, place: 'Balai desa Solang', startsAt, endsAt: new Date(startsAt.getTime() + 8 * 3600_000), villageCodes: [VILLAGE_A, VILLAGE_WARU], status: 'scheduled', announcedAt: clock.now });
-  const people = await Promise.all(['Bapak Hadir', 'Ibu Mungkin', 'Ibu Diam'].map((n) => makeMember('warga', VILLAGE_A, n)));
-  const members = people.map((p) => ({ _id: new Types.ObjectId(p.id), villageCode: VILLAGE_A }));
+  const w = await WorkshopModel.create({ title, place: 'Balai desa Solang', startsAt, endsAt: new Date(startsAt.getTime() + 8 * 3600_000), villageCodes: [village, village === VILLAGE_WARU ? VILLAGE_A : VILLAGE_WARU], status: 'scheduled', announcedAt: clock.now });
+  const people = await Promise.all(['Bapak Hadir', 'Ibu Mungkin', 'Ibu Diam'].map((n) => makeMember('warga', village, n)));
+  const members = people.map((p) => ({ _id: new Types.ObjectId(p.id), villageCode: village }));
   await insertInvites(w._id, members, clock.now);
   for (const [i, answer] of (['hadir', 'mungkin'] as const).entries()) {
     const r = await answerRsvp(String(w._id), members[i]!, answer, clock.now);
