@@ -51,7 +51,7 @@ export function renderError(i18n: I18n, req: Request, status: number, message: s
   return layout({ t, lang, auth: null, title, path: '/app' }, `<p>${esc(message)}</p><p><a href="/app">${esc(t('nav.villages'))}</a></p>`);
 }
 
-/** Map point colours by review status (map.js draws them; the legend under the map names them). */
+/** Map point colours by review status (map.js draws them; the legend under the map names them, as SVG fills: the CSP allows no inline style). */
 const MAP_COLOURS: Record<ReviewStatus, string> = { baru: '#d9822b', diverifikasi: '#2f6f4f', ditindaklanjuti: '#1d5c8f', selesai: '#6b4c9a', ditolak: '#8a8f8c' };
 
 const STATUS_CLASS: Record<string, string> = { baru: 'new', diverifikasi: 'ok', ditindaklanjuti: 'act', selesai: 'done', ditolak: 'no' };
@@ -69,7 +69,7 @@ function summaryHtml(data: SummaryData, t: T, lang: Lang, tz: string, mapTileUrl
     + `<p class="statuses">${REVIEW_STATUSES.map((s) => `${statusBadge(s, t)} ${data.risks.byStatus[s] ?? 0}`).join(' ')}</p></section>`);
   // The map: Leaflet from the app; without tiles the points sit on a grid with the village names.
   const mapData = JSON.stringify({ points: data.points, tiles: mapTileUrl, noTiles: t('summary.map_no_tiles'), colours: MAP_COLOURS }).replace(/</g, '\\u003c');
-  const legend = `<ul class="legend" aria-label="${esc(t('summary.legend'))}">${REVIEW_STATUSES.map((s) => `<li><span class="dot" style="background:${MAP_COLOURS[s]}"></span>${esc(t(`status.${s}`))}</li>`).join('')}</ul>`;
+  const legend = `<ul class="legend" aria-label="${esc(t('summary.legend'))}">${REVIEW_STATUSES.map((s) => `<li><svg class="dot" width="14" height="14" aria-hidden="true"><circle cx="7" cy="7" r="6" fill="${MAP_COLOURS[s]}" stroke="#fff"/></svg>${esc(t(`status.${s}`))}</li>`).join('')}</ul>`;
   parts.push(`<section><h2>${esc(t('summary.map'))} <small>(${data.points.length})</small></h2>`
     + (data.points.length ? `<div id="map" class="map" role="region" aria-label="${esc(t('summary.map'))}"></div><script type="application/json" id="map-data">${mapData}</script>`
       + legend + `<noscript><ul>${data.points.slice(0, 50).map((p) => `<li>${esc(p.village)}: ${esc(p.label)} (${p.lat.toFixed(4)}, ${p.lng.toFixed(4)})</li>`).join('')}</ul></noscript>`

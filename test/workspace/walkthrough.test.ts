@@ -97,6 +97,10 @@ describe.each([
     expect(point.x + point.width).toBeLessThan(mapBox.x + mapBox.width);
     expect(await page.locator('#map path:not(.leaflet-interactive)').count()).toBeGreaterThan(4);
     expect(await page.locator('ul.legend li').allTextContents()).toEqual(['Baru', 'Diverifikasi', 'Ditindaklanjuti', 'Selesai', 'Ditolak']);
+    // The new report's point has the colour the legend gives "Baru", and no two statuses share one.
+    const fills = await page.locator('ul.legend circle').evaluateAll((cs) => cs.map((c) => c.getAttribute('fill')));
+    expect(new Set(fills).size).toBe(5);
+    expect(await page.locator('#map path.leaflet-interactive').getAttribute('fill')).toBe(fills[0]);
     await page.locator('#map').scrollIntoViewIfNeeded();
     await look('ringkasan-peta');
 
