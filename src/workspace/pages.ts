@@ -99,7 +99,7 @@ function summaryHtml(data: SummaryData, t: T, lang: Lang, tz: string, mapTileUrl
   parts.push(`<section><h2>${esc(t('summary.help'))} <small>(${data.helpRequests.total})</small></h2>`
     + `<p><a href="${helpLink}">${esc(t('summary.help_requests'))}</a>: ${(['baru', 'dihubungi', 'selesai'] as const).map((s) => `${esc(t(`help.statuses.${s}`))} ${data.helpRequests.byStatus[s] ?? 0}`).join(' · ')}</p>`
     + `<h3>${esc(t('summary.help_from_reports'))} <small>(${data.help.length})</small></h3>`
-    + (data.help.length ? `<ul>${data.help.map((h) => `<li><a href="/app/laporan/${h.id}">${esc(fmtDate(h.date, lang, tz))}</a>: ${esc(h.text)}</li>`).join('')}</ul>` : `<p>-</p>`) + `</section>`);
+    + (data.help.length ? `<ul>${data.help.map((h) => `<li><a href="/app/laporan/${h.id}">${esc(fmtDate(h.date, lang, tz))}</a>${manyVillages && h.villageCode ? ` · ${esc(villageName(h.villageCode))}` : ''}: ${esc(h.text)}</li>`).join('')}</ul>` : `<p>-</p>`) + `</section>`);
   parts.push(`<section><h2>${esc(t('summary.workshops'))}</h2>`
     + (data.workshops.length ? `<table><thead><tr><th>${esc(t('workshop.title'))}</th><th>${esc(t('workshop.date'))}</th><th>${esc(t('workshop.attendance'))}</th></tr></thead><tbody>${data.workshops.map((w) => `<tr><td>${esc(w.title)}</td><td>${esc(fmtDate(w.startsAt, lang, tz))}</td><td>${w.total}${w.women !== null ? ` (${esc(t('workshop.women'))}: ${w.women})` : ''}</td></tr>`).join('')}</tbody></table>` : '<p>-</p>')
     + `</section>`);

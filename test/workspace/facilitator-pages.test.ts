@@ -117,14 +117,17 @@ describe('review and audit log', () => {
 });
 
 describe('kecamatan and desa lain', () => {
-  it('a kecamatan\'s activity list names the village of each activity', async () => {
+  it('a kecamatan\'s lists (activities, help needed) name the village of each item', async () => {
     const year = h.clock.now.getUTCFullYear();
     await VillagePlanModel.create({ villageCode: VILLAGE_A, year, goals: [], challenges: [], activities: [{ title: 'Talud pantai', status: 'berjalan', percentDone: 30 }] });
     await VillagePlanModel.create({ villageCode: VILLAGE_WARU, year, goals: [], challenges: [], activities: [{ title: 'Kebun pala', status: 'terhambat', percentDone: 10 }] });
     const admin = await makeMember('admin', null, 'Koordinator Kec');
     const s = await signIn(h, admin.id);
+    const reporter = await makeMember('warga', VILLAGE_WARU, 'Pelapor Waru');
+    await makeReport(reporter.id, VILLAGE_WARU, { help: 'Bibit pala' }, new Date('2026-12-07T21:13:00Z'));
     const text = visibleText((await get(s, '/app/kecamatan/81.05.15')).text);
     expect(text).toContain('Solang: Talud pantai · Berjalan');
+    expect(text).toContain('8 Des 2026 · Waru: Bibit pala');
     expect(text).toContain('Waru: Kebun pala · Terhambat');
     // One village's page has no need to say it.
     expect(visibleText((await get(s, `/app/desa/${VILLAGE_A}`)).text)).toContain('Talud pantai · Berjalan');
