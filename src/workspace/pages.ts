@@ -120,8 +120,11 @@ function villageLabel(v: Pick<SubmissionView, 'villageName' | 'villageCode' | 'v
 
 function submissionHtml(v: SubmissionView, t: T, lang: Lang, tz: string): string {
   const rows = v.labelled.answers.map((a) => {
-    const photo = a.mediaId ? `<br><img src="/app/laporan/${v.id}/foto/${esc(a.id)}" width="640" height="480" alt="${esc(a.value)}" loading="lazy" class="photo">` : '';
-    return `<tr><th scope="row">${esc(a.label)}</th><td>${esc(a.value)}${photo}</td></tr>`;
+    // A kept photo is shown itself, with its caption; "[foto]" only where there is nothing to show.
+    const cell = a.mediaId
+      ? `${a.caption ? `${esc(a.caption)}<br>` : ''}<img src="/app/laporan/${v.id}/foto/${esc(a.id)}" width="640" height="480" alt="${esc(a.caption ?? a.label)}" loading="lazy" class="photo">`
+      : esc(a.value);
+    return `<tr><th scope="row">${esc(a.label)}</th><td>${cell}</td></tr>`;
   }).join('');
   const groups = v.labelled.groups.map((g) => `<h3>${esc(g.label)}</h3>${g.items.map((item, i) => `<table class="group"><caption>#${i + 1}</caption>${item.map((a) => `<tr><th scope="row">${esc(a.label)}</th><td>${esc(a.value)}</td></tr>`).join('')}</table>`).join('')}`).join('');
   const who = v.reporter ? `${esc(v.reporter.name ?? '-')} (${esc(t(`role.${v.reporter.role ?? 'warga'}`))})` : '-';

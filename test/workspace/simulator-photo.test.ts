@@ -84,6 +84,7 @@ describe('photos sent in the simulator', () => {
     const mine = await signIn(h, (await makeMember('fasilitator', VILLAGE_A, 'Fasilitator Solang')).id);
     const page = await request(h.app).get(`/app/laporan/${report._id}`).set('cookie', mine.cookie).expect(200);
     expect(page.text).toContain(`<img src="/app/laporan/${report._id}/foto/photo"`);
+    expect(page.text).not.toContain('[foto]');
     const image = await request(h.app).get(`/app/laporan/${report._id}/foto/photo`).set('cookie', mine.cookie).buffer(true).parse(binary).expect(200);
     expect(image.headers['content-type']).toBe('image/jpeg');
     expect((await sharp(image.body as Buffer).metadata()).width).toBe(800);
