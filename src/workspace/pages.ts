@@ -17,7 +17,7 @@ import { SubmissionModel } from '../db/models.js';
 import { ACTIVITY_STATUSES, REVIEW_STATUSES, type ReviewStatus } from '../vocabulary.js';
 import { FLOW } from '../messages/flows.js';
 import { projectRoot } from '../paths.js';
-import { barChart, columnChart, esc } from '../reports/charts.js';
+import { barChart, columnChart, esc, fitLabel, labelRoom } from '../reports/charts.js';
 import { flowTranslator } from '../reports/labels.js';
 import type { SummaryData } from '../reports/summary.js';
 import { canSeeVillage, type Actor } from './access.js';
@@ -60,7 +60,8 @@ export function statusBadge(status: string, t: T): string {
   return `<span class="badge ${STATUS_CLASS[status] ?? ''}">${esc(t(`status.${status}`))}</span>`;
 }
 
-function summaryHtml(data: SummaryData, t: T, lang: Lang, tz: string, mapTileUrl: string | null): { body: string; head: string; scripts: string[] } {
+/** `nameVillages`: a kecamatan's page names the village of each activity and help item. */
+function summaryHtml(data: SummaryData, t: T, lang: Lang, tz: string, mapTileUrl: string | null, nameVillages: boolean): { body: string; head: string; scripts: string[] } {
   const parts: string[] = [];
   const riskTitle = t('summary.risk_by_type');
   parts.push(`<section><h2>${esc(t('summary.risks'))} <small>(${data.risks.total})</small></h2>`
@@ -76,11 +77,11 @@ function summaryHtml(data: SummaryData, t: T, lang: Lang, tz: string, mapTileUrl
       : `<p>${esc(t('summary.map_empty'))}</p>`) + `</section>`);
   const acts = data.activities;
   // A kecamatan's list names each activity's village.
-  const manyVillages = data.villages.length > 1;
+  const manyVillages = nameVillages || data.villages.length > 1;
   const villageName = (code: string) => data.villages.find((v) => v.code === code)?.name ?? code;
   parts.push(`<section><h2>${esc(t('summary.activities'))} <small>(${acts.length})</small></h2>`
     + (acts.length
-      ? barChart(acts.slice(0, 40).map((a) => ({ label: `${manyVillages ? `${villageName(a.villageCode)}: ` : ''}${a.title} · ${t(`activity.${a.status}`)}`, value: a.percentDone, suffix: '%', colour: a.status === 'terhambat' ? '#b5472f' : a.status === 'selesai' ? '#2f6f4f' : '#3d7ea6' })), { title: t('summary.activities'), max: 100 })
+      ? barChart(acts.slice(0, 40).map((a) => ({ label: activityLabel(manyVillages ? villageName(a.villageCode) : null, a.title, t(`activity.${a.status}`)), value: a.percentDone, suffix: '%', colour: a.status === 'terhambat' ? '#b5472f' : a.status === 'selesai' ? '#2f6f4f' : '#3d7ea6' })), { title: t('summary.activities'), max: 100 })
       : `<p>${esc(t('summary.no_plan'))}</p>`) + `</section>`);
   const roles = ['warga', 'pokja', 'fasilitator', 'admin'];
   parts.push(`<section><h2>${esc(t('summary.coverage'))}</h2>`
@@ -133,6 +134,13 @@ function submissionHtml(v: SubmissionView, t: T, lang: Lang, tz: string): string
   const reach = v.villageTyped && v.reporter ? ` · <a href="/app/desa-lain#m-${esc(v.reporter.id)}">${esc(t('report.reach'))}</a>` : '';
   return `<p>${esc(villageLabel(v, t))}${reach} · ${esc(fmtDate(v.submittedAt, lang, tz, true))} · ${who}${v.demo ? ` · <span class="badge">${esc(t('common.demo'))}</span>` : ''}</p>${proxy}`
     + `<table class="answers">${rows}</table>${groups}`;
+}
+
+/** "Solang: Talud pantai · Berjalan", the title cut so that the village and the status stay in view. */
+function activityLabel(village: string | null, title: string, status: string): string {
+  const prefix = village ? `${village}: ` : '';
+  const suffix = ` · ${status}`;
+  return `${prefix}${fitLabel(title, labelRoom() - prefix.length - suffix.length)}${suffix}`;
 }
 
 /** The confirmation after a review is saved: the status now, and whether the reporter was told. */
@@ -195,7 +203,7 @@ export function mountPages(router: express.Router, ctx: Ctx, opts: { now: () => 
     langQuery.parse(req.query);
     const data = await summaryFor(ctx, actorOf(res), scope, params.code, lang);
     const title = scope === 'village' ? `${data.villages[0]?.name ?? params.code}` : `${t('summary.kecamatan')} ${data.villages[0]?.kecamatan ?? params.code}`;
-    const html = summaryHtml(data, t, lang, tz, opts.mapTileUrl);
+    const html = summaryHtml(data, t, lang, tz, opts.mapTileUrl, scope === 'kecamatan');
     const links = scope === 'village'
       ? `<p class="actions"><a href="/app/laporan?village=${params.code}">${esc(t('nav.reports'))}</a> <a href="/app/rencana?village=${params.code}">${esc(t('nav.plans'))}</a> <a href="/app/ekspor?village=${params.code}">${esc(t('nav.exports'))}</a></p>`
       : `<p>${data.villages.map((v) => `<a href="/app/desa/${v.code}">${esc(v.name)}</a>`).join(' · ')}</p>`;

@@ -17,7 +17,7 @@ import ExcelJS from 'exceljs';
 import { Types } from 'mongoose';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemberModel, SubmissionModel, WorkshopModel } from '../../src/db/models.js';
+import { MemberModel, SubmissionModel, VillagePlanModel, WorkshopModel } from '../../src/db/models.js';
 import { projectRoot } from '../../src/paths.js';
 import { useTestDatabase } from '../helpers/db.js';
 import { VILLAGE_A, VILLAGE_WARU, buildHarness, makeMember, makeReport, makeWorkshopWithRsvps, type Harness } from './harness.js';
@@ -67,6 +67,7 @@ describe.each([
     const reporter = await makeMember('warga', village, `Pelapor ${villageName}`);
     const reportId = await makeReport(reporter.id, village, { location: { latitude: -3.52, longitude: 130.66 } }, REPORTED_AT);
     const workshop = await makeWorkshopWithRsvps(h.clock, `Lokakarya ${villageName}`, village);
+    await VillagePlanModel.create({ villageCode: village, year: 2026, goals: [], challenges: [], activities: [{ title: 'Pembangunan talud penahan ombak di pantai dusun', status: 'berjalan', percentDone: 40 }] });
     const link = await h.ws.createLoginLink(fac.id);
     const context = await browser.newContext({ viewport: { width, height }, locale: 'id-ID', acceptDownloads: true });
     const page = await context.newPage();
@@ -84,6 +85,12 @@ describe.each([
     await page.getByRole('button', { name: 'Masuk' }).click();
     await page.waitForURL(`${origin}/app`);
     await look('desa');
+
+    // The kecamatan page: each activity named with its village, still within the screen.
+    await page.getByRole('link', { name: 'Teluk Waru' }).click();
+    await page.getByText(new RegExp(`^${villageName}: Pembangunan talud penahan ombak di.*… · Berjalan$`)).waitFor();
+    await look('kecamatan');
+    await page.goto(`${origin}/app`);
 
     // The village page: its one report on the map, at a zoom that shows the place, with the grid and a legend.
     await page.getByRole('link', { name: villageName, exact: true }).click();
