@@ -86,6 +86,22 @@
     return button;
   }
 
+  /** The server's file id for the photo, or null (a warning says why). */
+  async function uploadPhoto(file) {
+    try {
+      const response = await fetch('/simulator/api/photo?sessionId=' + encodeURIComponent(sessionId), {
+        method: 'POST', headers: { 'content-type': file.type || 'application/octet-stream' }, body: file,
+      });
+      let data = {};
+      try { data = await response.json(); } catch { /* not JSON */ }
+      if (response.ok && data.fileId) return data.fileId;
+      warn(data.message || String(response.status));
+    } catch {
+      warn(word('offline'));
+    }
+    return null;
+  }
+
   function photoButton(box) {
     const label = document.createElement('label');
     label.className = 'action';
@@ -96,10 +112,13 @@
     const input = document.createElement('input');
     input.type = 'file';
     input.accept = 'image/*';
-    input.addEventListener('change', () => {
-      if (!input.files[0] || label.classList.contains('disabled')) return;
-      send({ kind: 'photo', fileId: 'web-photo-' + newId() }, word('photo'));
+    input.addEventListener('change', async () => {
+      const file = input.files[0];
+      if (!file || label.classList.contains('disabled')) return;
       input.value = '';
+      // The photo itself goes first (stored as a Telegram photo is); the answer names it.
+      const fileId = await uploadPhoto(file);
+      if (fileId) send({ kind: 'photo', fileId }, word('photo'));
     });
     label.append(caption, input);
     box.appendChild(label);

@@ -9,9 +9,16 @@
   var data = JSON.parse(src.textContent || '{}');
   var points = data.points || [];
   if (!points.length) return;
-  var map = L.map(el, { attributionControl: !!data.tiles });
-  var colours = { baru: '#d9822b', diverifikasi: '#2f6f4f', ditindaklanjuti: '#1d5c8f', selesai: '#2f6f4f', ditolak: '#8a8f8c' };
-  var bounds = L.latLngBounds(points.map(function (p) { return [p.lat, p.lng]; })).pad(0.25);
+  var map = L.map(el, { attributionControl: !!data.tiles, maxZoom: 16 });
+  var colours = data.colours || {};
+  var bounds = L.latLngBounds(points.map(function (p) { return [p.lat, p.lng]; }));
+  // One point (or a few on one spot) has no extent: show about 4 km around it, not the maximum zoom.
+  var MIN_SPAN = 0.04;
+  if (bounds.getNorth() - bounds.getSouth() < MIN_SPAN && bounds.getEast() - bounds.getWest() < MIN_SPAN) {
+    var c = bounds.getCenter();
+    bounds = L.latLngBounds([c.lat - MIN_SPAN / 2, c.lng - MIN_SPAN / 2], [c.lat + MIN_SPAN / 2, c.lng + MIN_SPAN / 2]);
+  }
+  bounds = bounds.pad(0.25);
   // The view first: layers (tooltips above all) need a map that has one.
   map.fitBounds(bounds);
   function grid() {
@@ -57,5 +64,6 @@
       })
       .addTo(map);
   });
+  el.setAttribute('data-zoom', String(map.getZoom()));
   el.setAttribute('data-points', String(points.length));
 })();

@@ -138,7 +138,7 @@ async function startSending(id: Types.ObjectId, deps: FacilitatorDeps): Promise<
 }
 
 /** Stops a broadcast: nothing still waiting goes out. Returns false when it had already finished. */
-export async function cancelBroadcast(id: Types.ObjectId | string, deps: FacilitatorDeps): Promise<boolean> {
+export async function cancelBroadcast(id: Types.ObjectId | string, deps: Pick<FacilitatorDeps, 'now' | 'wake'>): Promise<boolean> {
   const now = nowOf(deps);
   const b = await cancelOpenBroadcast(id, now);
   if (!b) return false;

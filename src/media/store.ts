@@ -59,6 +59,12 @@ export async function storeMedia(job: MediaJob, maxBytes: number): Promise<'stor
   return 'stored';
 }
 
+/** True when the file of this channel's file id is stored (the simulator checks an upload before naming it in a message). */
+export async function hasMedia(channel: string, fileId: string): Promise<boolean> {
+  const id = new mongoose.Types.ObjectId(mediaIdFor(channel, fileId));
+  return (await mediaBucket().find({ _id: id }).limit(1).toArray()).length > 0;
+}
+
 export interface MediaDownloaderOptions {
   logger: Pick<Logger, 'debug' | 'info' | 'warn'>;
   maxBytes?: number;

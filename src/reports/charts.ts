@@ -20,7 +20,17 @@ const INK = '#1f2933';
 const BAR = '#2f6f4f';
 const TRACK = '#e4ebe7';
 
-/** Horizontal bars with the label above each bar: long Indonesian labels fit a narrow screen. */
+/** About how many characters of 12px text fit across a chart `width` wide (SVG text does not wrap). */
+export function labelRoom(width = 360): number {
+  return Math.floor(width / 6.6);
+}
+
+/** `text` cut to `max` characters with "…" when longer. */
+export function fitLabel(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, Math.max(1, max - 1)).trimEnd()}…`;
+}
+
+/** Horizontal bars with the label above each bar: long Indonesian labels fit a narrow screen (cut with "…", whole in a tooltip). */
 export function barChart(bars: Bar[], opts: { title: string; max?: number; width?: number }): string {
   const width = opts.width ?? 360;
   const rowH = 34;
@@ -30,7 +40,8 @@ export function barChart(bars: Bar[], opts: { title: string; max?: number; width
   const rows = bars.map((b, i) => {
     const y = i * rowH;
     const w = max > 0 ? Math.max(b.value > 0 ? 2 : 0, Math.round((b.value / max) * inner)) : 0;
-    return `<text x="0" y="${y + 12}" font-size="12" fill="${INK}">${esc(b.label)}</text>`
+    const shown = fitLabel(b.label, labelRoom(width));
+    return `<text x="0" y="${y + 12}" font-size="12" fill="${INK}">${shown !== b.label ? `<title>${esc(b.label)}</title>` : ''}${esc(shown)}</text>`
       + `<rect x="0" y="${y + 16}" width="${inner}" height="12" fill="${TRACK}"/>`
       + `<rect x="0" y="${y + 16}" width="${w}" height="12" fill="${b.colour ?? BAR}"/>`
       + `<text x="${inner + 6}" y="${y + 27}" font-size="12" fill="${INK}">${b.value}${esc(b.suffix ?? '')}</text>`;

@@ -19,6 +19,8 @@ export interface LabelledAnswer {
   value: string;
   /** Present for a photo stored in GridFS. */
   mediaId?: string;
+  /** The photo's caption, when it has one (the page shows the photo itself, not "[foto]"). */
+  caption?: string;
 }
 
 export interface LabelledSubmission {
@@ -83,6 +85,8 @@ function labelled(q: LeafQuestion, value: unknown, t: Translate, lookups: Lookup
   const out: LabelledAnswer = { id: q.id, label: t(q.label), value: formatAnswer(q, value, t, lookups, lang) };
   if (q.type === 'photo' && value && typeof value === 'object' && typeof (value as { mediaId?: unknown }).mediaId === 'string') {
     out.mediaId = (value as { mediaId: string }).mediaId;
+    const caption = (value as { caption?: unknown }).caption;
+    if (typeof caption === 'string' && caption) out.caption = caption;
   }
   return out;
 }

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { HELP_STATUSES } from '../vocabulary.js';
 import { esc } from '../reports/charts.js';
 import { authOf } from './auth.js';
+import { WorkspaceError } from './errors.js';
 import { csrfField, fmtDate, pager, type PageKit, type T } from './page-kit.js';
 import * as people from './people.js';
 import * as S from './schemas.js';
@@ -75,7 +76,8 @@ export function mountPeoplePages(router: express.Router, kit: PageKit): void {
     const t = T(req);
     const lang = langOf(req);
     const auth = authOf(res);
-    const q = S.unmatchedQuery.parse(withoutLang(req.query));
+    const { sent: _sent, ...query } = withoutLang(req.query);
+    const q = S.unmatchedQuery.parse(query);
     const list = await people.listUnmatched(auth.actor, q);
     const isAdmin = auth.actor.role === 'admin';
     const villages = isAdmin ? await svc.listVillages(auth.actor, {}) : [];
@@ -84,17 +86,29 @@ export function mountPeoplePages(router: express.Router, kit: PageKit): void {
     const options = (kecamatan: string | null) => [...byKec.entries()]
       .sort(([a], [b]) => Number(b === kecamatan) - Number(a === kecamatan))
       .map(([k, vs]) => `<optgroup label="${esc(k)}">${vs.map((v) => `<option value="${v.code}">${esc(v.name)}</option>`).join('')}</optgroup>`).join('');
-    const rows = list.items.map((m) => `<tr><td>${esc(m.name ?? '-')}</td><td><strong>${esc(m.villageOther)}</strong></td><td>${esc(m.kecamatan ?? t('unmatched.no_kecamatan'))}</td><td>${esc(fmtDate(m.registeredAt, lang, tz))}</td>`
+    const csrf = csrfField(auth);
+    const cards = list.items.map((m) => `<article class="card" id="m-${m.id}"><h3>${esc(m.name ?? '-')}</h3>`
+      + `<p>${esc(t('unmatched.typed'))}: <strong>${esc(m.villageOther)}</strong></p>`
+      + `<p class="muted">${esc(t('unmatched.kecamatan'))}: ${esc(m.kecamatan ?? t('unmatched.no_kecamatan'))} · ${esc(t('unmatched.registered'))} ${esc(fmtDate(m.registeredAt, lang, tz))} · ${esc(t(`export.channels.${m.channel}`, { defaultValue: m.channel }))}</p>`
+      + `<form method="post" action="/app/desa-lain/${m.id}/pesan" class="stack">${csrf}<label>${esc(t('unmatched.message'))}<textarea name="text" rows="2" maxlength="1000" required></textarea></label>`
+      + `<button type="submit">${esc(t('unmatched.send'))}</button></form>`
       + (isAdmin
-        ? `<td><form method="post" action="/app/desa-lain/${m.id}" class="filters">${csrfField(auth)}<label>${esc(t('unmatched.village'))} <select name="villageCode" required><option value=""></option>${options(m.kecamatan)}</select></label> <button type="submit" class="primary">${esc(t('unmatched.assign'))}</button></form></td>`
+        ? `<form method="post" action="/app/desa-lain/${m.id}" class="filters">${csrf}<label>${esc(t('unmatched.village'))} <select name="villageCode" required><option value=""></option>${options(m.kecamatan)}</select></label> <button type="submit" class="primary">${esc(t('unmatched.assign'))}</button></form>`
         : '')
-      + `</tr>`).join('');
-    const body = `<p>${esc(t('unmatched.intro'))}</p>${isAdmin ? '' : `<p class="muted">${esc(t('unmatched.admin_only'))}</p>`}`
-      + (rows
-        ? `<table><thead><tr><th>${esc(t('unmatched.name'))}</th><th>${esc(t('unmatched.typed'))}</th><th>${esc(t('unmatched.kecamatan'))}</th><th>${esc(t('unmatched.registered'))}</th>${isAdmin ? `<th>${esc(t('unmatched.assign'))}</th>` : ''}</tr></thead><tbody>${rows}</tbody></table>`
-        : `<p>${esc(t('unmatched.none'))}</p>`)
+      + `</article>`).join('');
+    const notice = req.query.sent === '1' ? `<p class="notice ok" role="status">${esc(t('unmatched.sent'))}</p>` : '';
+    const body = notice + `<p>${esc(t('unmatched.intro'))}</p>${isAdmin ? '' : `<p class="muted">${esc(t('unmatched.admin_only'))}</p>`}`
+      + (cards ? `<section>${cards}</section>` : `<p>${esc(t('unmatched.none'))}</p>`)
       + pager(q.page, q.limit, list.total, '/app/desa-lain', t);
     page(req, res, { title: t('nav.unmatched'), active: 'unmatched' }, body);
+  }));
+
+  router.post('/app/desa-lain/:id/pesan', wrap(async (req, res) => {
+    const { id } = S.idParams.parse(req.params);
+    const b = z.strictObject({ text: z.string().trim().min(1).max(1000), _csrf: z.string() }).safeParse(req.body);
+    if (!b.success) throw new WorkspaceError(400, 'invalid_message', T(req)('unmatched.message_invalid'));
+    await people.messageUnmatched(ctx, actorOf(res), id, b.data.text);
+    res.redirect(303, `/app/desa-lain?sent=1#m-${id}`);
   }));
 
   router.post('/app/desa-lain/:id', wrap(async (req, res) => {

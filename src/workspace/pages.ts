@@ -17,7 +17,7 @@ import { SubmissionModel } from '../db/models.js';
 import { ACTIVITY_STATUSES, REVIEW_STATUSES, type ReviewStatus } from '../vocabulary.js';
 import { FLOW } from '../messages/flows.js';
 import { projectRoot } from '../paths.js';
-import { barChart, columnChart, esc } from '../reports/charts.js';
+import { barChart, columnChart, esc, fitLabel, labelRoom } from '../reports/charts.js';
 import { flowTranslator } from '../reports/labels.js';
 import type { SummaryData } from '../reports/summary.js';
 import { canSeeVillage, type Actor } from './access.js';
@@ -28,13 +28,15 @@ import { importPlanFile } from './plan-import.js';
 import * as S from './schemas.js';
 import * as svc from './service.js';
 import type { Ctx, SubmissionView } from './service.js';
-import { formatLocalIso, localParts, parseLocalDateTime } from '../time/index.js';
+import { localParts } from '../time/index.js';
 import { csrfField, fmtDate, LANG_COOKIE, langOf, layout, pager, statusBadge, tFor, type Lang, type PageKit, type Shell, type T } from './page-kit.js';
 import { mountPeoplePages } from './pages-people.js';
 import { mountIncidentPages } from './pages-incidents.js';
 import { mountKabarPages } from './pages-kabar.js';
 import { mountFunnelPages } from './pages-funnel.js';
+import { describeAudit, type AuditWords } from './audit-text.js';
 import { mountProxyPages } from './pages-proxy.js';
+import { mountWorkshopPages } from './pages-workshops.js';
 import { summaryFor } from './shared.js';
 
 export function loginPage(i18n: I18n, lang: Lang, token: string | null): string {
@@ -54,7 +56,11 @@ export function renderError(i18n: I18n, req: Request, status: number, message: s
 
 export { statusBadge };
 
-function summaryHtml(data: SummaryData, t: T, lang: Lang, tz: string, mapTileUrl: string | null): { body: string; head: string; scripts: string[] } {
+/** Map point colours by review status (map.js draws them; the legend under the map names them, as SVG fills: the CSP allows no inline style). */
+const MAP_COLOURS: Record<ReviewStatus, string> = { baru: '#d9822b', diverifikasi: '#2f6f4f', ditindaklanjuti: '#1d5c8f', selesai: '#6b4c9a', ditolak: '#8a8f8c' };
+
+/** `nameVillages`: a kecamatan's page names the village of each activity and help item. */
+function summaryHtml(data: SummaryData, t: T, lang: Lang, tz: string, mapTileUrl: string | null, nameVillages: boolean): { body: string; head: string; scripts: string[] } {
   const parts: string[] = [];
   const riskTitle = t('summary.risk_by_type');
   parts.push(`<section><h2>${esc(t('summary.risks'))} <small>(${data.risks.total})</small></h2>`
@@ -62,15 +68,19 @@ function summaryHtml(data: SummaryData, t: T, lang: Lang, tz: string, mapTileUrl
     + `<figure>${columnChart(data.risks.byMonth.map((m) => ({ label: m.month.slice(5), value: m.value })), { title: t('summary.risk_by_month') })}<figcaption>${esc(t('summary.risk_by_month'))}</figcaption></figure></div>`
     + `<p class="statuses">${REVIEW_STATUSES.map((s) => `${statusBadge(s, t)} ${data.risks.byStatus[s] ?? 0}`).join(' ')}</p></section>`);
   // The map: Leaflet from the app; without tiles the points sit on a grid with the village names.
-  const mapData = JSON.stringify({ points: data.points, tiles: mapTileUrl, noTiles: t('summary.map_no_tiles') }).replace(/</g, '\\u003c');
+  const mapData = JSON.stringify({ points: data.points, tiles: mapTileUrl, noTiles: t('summary.map_no_tiles'), colours: MAP_COLOURS }).replace(/</g, '\\u003c');
+  const legend = `<ul class="legend" aria-label="${esc(t('summary.legend'))}">${REVIEW_STATUSES.map((s) => `<li><svg class="dot" width="14" height="14" aria-hidden="true"><circle cx="7" cy="7" r="6" fill="${MAP_COLOURS[s]}" stroke="#fff"/></svg>${esc(t(`status.${s}`))}</li>`).join('')}</ul>`;
   parts.push(`<section><h2>${esc(t('summary.map'))} <small>(${data.points.length})</small></h2>`
     + (data.points.length ? `<div id="map" class="map" role="region" aria-label="${esc(t('summary.map'))}"></div><script type="application/json" id="map-data">${mapData}</script>`
-      + `<noscript><ul>${data.points.slice(0, 50).map((p) => `<li>${esc(p.village)}: ${esc(p.label)} (${p.lat.toFixed(4)}, ${p.lng.toFixed(4)})</li>`).join('')}</ul></noscript>`
+      + legend + `<noscript><ul>${data.points.slice(0, 50).map((p) => `<li>${esc(p.village)}: ${esc(p.label)} (${p.lat.toFixed(4)}, ${p.lng.toFixed(4)})</li>`).join('')}</ul></noscript>`
       : `<p>${esc(t('summary.map_empty'))}</p>`) + `</section>`);
   const acts = data.activities;
+  // A kecamatan's list names each activity's village.
+  const manyVillages = nameVillages || data.villages.length > 1;
+  const villageName = (code: string) => data.villages.find((v) => v.code === code)?.name ?? code;
   parts.push(`<section><h2>${esc(t('summary.activities'))} <small>(${acts.length})</small></h2>`
     + (acts.length
-      ? barChart(acts.slice(0, 40).map((a) => ({ label: `${a.title} · ${t(`activity.${a.status}`)}`, value: a.percentDone, suffix: '%', colour: a.status === 'terhambat' ? '#b5472f' : a.status === 'selesai' ? '#2f6f4f' : '#3d7ea6' })), { title: t('summary.activities'), max: 100 })
+      ? barChart(acts.slice(0, 40).map((a) => ({ label: activityLabel(manyVillages ? villageName(a.villageCode) : null, a.title, t(`activity.${a.status}`)), value: a.percentDone, suffix: '%', colour: a.status === 'terhambat' ? '#b5472f' : a.status === 'selesai' ? '#2f6f4f' : '#3d7ea6' })), { title: t('summary.activities'), max: 100 })
       : `<p>${esc(t('summary.no_plan'))}</p>`) + `</section>`);
   const roles = ['warga', 'pokja', 'fasilitator', 'admin'];
   parts.push(`<section><h2>${esc(t('summary.coverage'))}</h2>`
@@ -89,7 +99,7 @@ function summaryHtml(data: SummaryData, t: T, lang: Lang, tz: string, mapTileUrl
   parts.push(`<section><h2>${esc(t('summary.help'))} <small>(${data.helpRequests.total})</small></h2>`
     + `<p><a href="${helpLink}">${esc(t('summary.help_requests'))}</a>: ${(['baru', 'dihubungi', 'selesai'] as const).map((s) => `${esc(t(`help.statuses.${s}`))} ${data.helpRequests.byStatus[s] ?? 0}`).join(' · ')}</p>`
     + `<h3>${esc(t('summary.help_from_reports'))} <small>(${data.help.length})</small></h3>`
-    + (data.help.length ? `<ul>${data.help.map((h) => `<li><a href="/app/laporan/${h.id}">${esc(fmtDate(h.date, lang, tz))}</a>: ${esc(h.text)}</li>`).join('')}</ul>` : `<p>-</p>`) + `</section>`);
+    + (data.help.length ? `<ul>${data.help.map((h) => `<li><a href="/app/laporan/${h.id}">${esc(fmtDate(h.date, lang, tz))}</a>${manyVillages && h.villageCode ? ` · ${esc(villageName(h.villageCode))}` : ''}: ${esc(h.text)}</li>`).join('')}</ul>` : `<p>-</p>`) + `</section>`);
   parts.push(`<section><h2>${esc(t('summary.workshops'))}</h2>`
     + (data.workshops.length ? `<table><thead><tr><th>${esc(t('workshop.title'))}</th><th>${esc(t('workshop.date'))}</th><th>${esc(t('workshop.attendance'))}</th></tr></thead><tbody>${data.workshops.map((w) => `<tr><td>${esc(w.title)}</td><td>${esc(fmtDate(w.startsAt, lang, tz))}</td><td>${w.total}${w.women !== null ? ` (${esc(t('workshop.women'))}: ${w.women})` : ''}</td></tr>`).join('')}</tbody></table>` : '<p>-</p>')
     + `</section>`);
@@ -101,16 +111,42 @@ function summaryHtml(data: SummaryData, t: T, lang: Lang, tz: string, mapTileUrl
   };
 }
 
+/** The village's name; for someone of "desa lain", the name they wrote, marked as such. */
+function villageLabel(v: Pick<SubmissionView, 'villageName' | 'villageCode' | 'villageTyped'>, t: T): string {
+  if (v.villageName) return v.villageName;
+  if (v.villageTyped) return t('report.village_typed', { name: v.villageTyped });
+  return v.villageCode ?? '-';
+}
+
 function submissionHtml(v: SubmissionView, t: T, lang: Lang, tz: string): string {
   const rows = v.labelled.answers.map((a) => {
-    const photo = a.mediaId ? `<br><img src="/app/laporan/${v.id}/foto/${esc(a.id)}" width="640" height="480" alt="${esc(a.value)}" loading="lazy" class="photo">` : '';
-    return `<tr><th scope="row">${esc(a.label)}</th><td>${esc(a.value)}${photo}</td></tr>`;
+    // A kept photo is shown itself, with its caption; "[foto]" only where there is nothing to show.
+    const cell = a.mediaId
+      ? `${a.caption ? `${esc(a.caption)}<br>` : ''}<img src="/app/laporan/${v.id}/foto/${esc(a.id)}" width="640" height="480" alt="${esc(a.caption ?? a.label)}" loading="lazy" class="photo">`
+      : esc(a.value);
+    return `<tr><th scope="row">${esc(a.label)}</th><td>${cell}</td></tr>`;
   }).join('');
   const groups = v.labelled.groups.map((g) => `<h3>${esc(g.label)}</h3>${g.items.map((item, i) => `<table class="group"><caption>#${i + 1}</caption>${item.map((a) => `<tr><th scope="row">${esc(a.label)}</th><td>${esc(a.value)}</td></tr>`).join('')}</table>`).join('')}`).join('');
   const who = v.reporter ? `${esc(v.reporter.name ?? '-')} (${esc(t(`role.${v.reporter.role ?? 'warga'}`))})` : '-';
   const proxy = v.proxy ? `<p class="muted">${esc(t('report.proxy', { name: v.proxy.forName }))}${v.proxy.enteredByName ? ` (${esc(v.proxy.enteredByName)})` : ''}${v.proxy.consentAloud ? ` · ${esc(t('report.consent_aloud'))}` : ''}</p>` : '';
-  return `<p>${esc(v.villageName ?? v.villageCode ?? '-')} · ${esc(fmtDate(v.submittedAt, lang, tz, true))} · ${who}${v.demo ? ` · <span class="badge">${esc(t('common.demo'))}</span>` : ''}</p>${proxy}`
+  // Someone of "desa lain": the name they wrote, and where to reach them.
+  const reach = v.villageTyped && v.reporter ? ` · <a href="/app/desa-lain#m-${esc(v.reporter.id)}">${esc(t('report.reach'))}</a>` : '';
+  return `<p>${esc(villageLabel(v, t))}${reach} · ${esc(fmtDate(v.submittedAt, lang, tz, true))} · ${who}${v.demo ? ` · <span class="badge">${esc(t('common.demo'))}</span>` : ''}</p>${proxy}`
     + `<table class="answers">${rows}</table>${groups}`;
+}
+
+/** "Solang: Talud pantai · Berjalan", the title cut so that the village and the status stay in view. */
+function activityLabel(village: string | null, title: string, status: string): string {
+  const prefix = village ? `${village}: ` : '';
+  const suffix = ` · ${status}`;
+  return `${prefix}${fitLabel(title, labelRoom() - prefix.length - suffix.length)}${suffix}`;
+}
+
+/** The confirmation after a review is saved: the status now, and whether the reporter was told. */
+function savedNotice(saved: unknown, v: SubmissionView, t: T): string {
+  if ((saved !== '1' && saved !== 'told') || !v.review) return '';
+  const status = t(`status.${v.review.status}`);
+  return `<p class="notice ok" role="status">${esc(t('report.saved', { status }))}${saved === 'told' ? ` ${esc(t('report.saved_told'))}` : ''}</p>`;
 }
 
 const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 2 * 1024 * 1024, files: 1, fields: 10 } });
@@ -169,7 +205,7 @@ export function mountPages(router: express.Router, ctx: Ctx, opts: { now: () => 
     langQuery.parse(req.query);
     const data = await summaryFor(ctx, actorOf(res), scope, params.code, lang);
     const title = scope === 'village' ? `${data.villages[0]?.name ?? params.code}` : `${t('summary.kecamatan')} ${data.villages[0]?.kecamatan ?? params.code}`;
-    const html = summaryHtml(data, t, lang, tz, opts.mapTileUrl);
+    const html = summaryHtml(data, t, lang, tz, opts.mapTileUrl, scope === 'kecamatan');
     const links = scope === 'village'
       ? `<p class="actions"><a href="/app/laporan?village=${params.code}">${esc(t('nav.reports'))}</a> <a href="/app/rencana?village=${params.code}">${esc(t('nav.plans'))}</a> <a href="/app/ekspor?village=${params.code}">${esc(t('nav.exports'))}</a></p>`
       : `<p>${data.villages.map((v) => `<a href="/app/desa/${v.code}">${esc(v.name)}</a>`).join(' · ')}</p>`;
@@ -192,7 +228,7 @@ export function mountPages(router: express.Router, ctx: Ctx, opts: { now: () => 
       const type = r.labelled.answers.find((a) => a.id === 'type')?.value ?? '';
       const sev = r.labelled.answers.find((a) => a.id === 'severity')?.value.split(' (')[0] ?? '';
       const proxy = r.proxy ? ` <span class="badge proxy">${esc(t('report.proxy_short', { name: r.proxy.forName }))}</span>` : '';
-      return `<tr><td><a href="/app/laporan/${r.id}">${esc(fmtDate(r.submittedAt, lang, tz))}</a></td><td>${esc(r.villageName ?? '')}</td><td>${esc(type)}${sev ? ` · ${esc(sev)}` : ''}${proxy}</td><td>${statusBadge(r.review?.status ?? 'baru', t)}</td></tr>`;
+      return `<tr><td><a href="/app/laporan/${r.id}">${esc(fmtDate(r.submittedAt, lang, tz))}</a></td><td>${esc(villageLabel(r, t))}</td><td>${esc(type)}${sev ? ` · ${esc(sev)}` : ''}${proxy}</td><td>${statusBadge(r.review?.status ?? 'baru', t)}</td></tr>`;
     }).join('');
     const base = `/app/laporan?${new URLSearchParams(Object.entries({ status: q.status ?? '', village: q.village ?? '' }).filter(([, v]) => v)).toString()}`;
     page(req, res, { title: t('nav.reports'), active: 'reports' }, filter
@@ -216,14 +252,18 @@ export function mountPages(router: express.Router, ctx: Ctx, opts: { now: () => 
         + `</section>`;
     }
     const title = v.flowId === svc.RISK_FLOW ? t('report.title') : t(`flow.${v.flowId}`, { defaultValue: v.flowId });
-    page(req, res, { title, active: 'reports' }, submissionHtml(v, t, lang, tz) + review);
+    page(req, res, { title, active: 'reports' }, savedNotice(req.query.saved, v, t) + submissionHtml(v, t, lang, tz) + review);
   }));
 
   router.post('/app/laporan/:id/status', wrap(async (req, res) => {
     const { id } = S.idParams.parse(req.params);
     const body = z.object({ status: S.reviewStatus, note: z.string().max(1000).optional(), _csrf: z.string() }).strict().parse(req.body);
-    await svc.setReportStatus(ctx, actorOf(res), id, body.status as ReviewStatus, body.note);
-    res.redirect(303, `/app/laporan/${id}?saved=1`);
+    const actor = actorOf(res);
+    const before = await svc.getSubmission(ctx, actor, id);
+    await svc.setReportStatus(ctx, actor, id, body.status as ReviewStatus, body.note);
+    // The reporter is told of a new status only (not of the demo's made-up people).
+    const told = before.review?.status !== body.status && !before.demo && before.reporter !== null;
+    res.redirect(303, `/app/laporan/${id}?saved=${told ? 'told' : '1'}`);
   }));
 
   // A report's photo from GridFS, resized for the page (JPEG, at most 800 px wide).
@@ -317,54 +357,7 @@ export function mountPages(router: express.Router, ctx: Ctx, opts: { now: () => 
     }
   }));
 
-  // Workshops and broadcasts: the same actions as in chat.
-  router.get('/app/lokakarya', wrap(async (req, res) => {
-    const t = T(req);
-    const lang = langOf(req);
-    const auth = authOf(res);
-    const [workshops, broadcasts, villages] = await Promise.all([
-      svc.listWorkshops(auth.actor, { page: 1, limit: 50 }),
-      svc.listBroadcasts(auth.actor, { page: 1, limit: 50 }),
-      svc.listVillages(auth.actor, {}),
-    ]);
-    const names = new Map(villages.map((v) => [v.code, v.name]));
-    const checkboxes = villages.map((v) => `<label class="check"><input type="checkbox" name="villageCodes" value="${v.code}"> ${esc(v.name)}</label>`).join('');
-    const body = `<section><h2>${esc(t('nav.workshops'))}</h2><table><thead><tr><th>${esc(t('workshop.title'))}</th><th>${esc(t('workshop.date'))}</th><th>${esc(t('workshop.place'))}</th><th>${esc(t('workshop.villages'))}</th><th>${esc(t('workshop.attendance'))}</th></tr></thead><tbody>`
-      + workshops.items.map((w) => `<tr><td>${esc(w.title)}</td><td>${esc(fmtDate(w.startsAt, lang, tz, true))}</td><td>${esc(w.place)}</td><td>${esc(w.villageCodes.map((c) => names.get(c) ?? c).join(', '))}</td><td>${w.attendance.reduce((s, a) => s + a.total, 0)}</td></tr>`).join('')
-      + `</tbody></table><details><summary>${esc(t('workshop.new'))}</summary><form method="post" action="/app/lokakarya" class="stack">${csrfField(auth)}`
-      + `<label>${esc(t('workshop.title'))}<input name="title" required maxlength="200"></label><label>${esc(t('workshop.place'))}<input name="place" required maxlength="200"></label>`
-      + `<label>${esc(t('workshop.starts'))}<input name="startsAt" type="datetime-local" required></label><label>${esc(t('workshop.ends'))}<input name="endsAt" type="datetime-local" required></label>`
-      + `<fieldset><legend>${esc(t('workshop.villages'))}</legend>${checkboxes}</fieldset><button type="submit" class="primary">${esc(t('common.save'))}</button></form></details></section>`
-      + `<section><h2>${esc(t('broadcast.title'))}</h2><table><thead><tr><th>${esc(t('broadcast.when'))}</th><th>${esc(t('broadcast.text'))}</th><th>${esc(t('broadcast.status'))}</th></tr></thead><tbody>`
-      + broadcasts.items.map((b) => `<tr><td>${esc(fmtDate(b.scheduledAt, lang, tz, true))}</td><td>${esc(b.text.id ?? '')}</td><td>${esc(b.status)}</td></tr>`).join('')
-      + `</tbody></table><details><summary>${esc(t('broadcast.new'))}</summary><form method="post" action="/app/siaran" class="stack">${csrfField(auth)}`
-      + `<label>${esc(t('broadcast.text'))} (ID)<textarea name="textId" required maxlength="1000" rows="3"></textarea></label><label>${esc(t('broadcast.text'))} (EN)<textarea name="textEn" maxlength="1000" rows="3"></textarea></label>`
-      + `<label>${esc(t('broadcast.when'))}<input name="scheduledAt" type="datetime-local" required></label>`
-      + `<fieldset><legend>${esc(t('broadcast.roles'))}</legend>${['warga', 'pokja', 'fasilitator'].map((r) => `<label class="check"><input type="checkbox" name="roles" value="${r}"> ${esc(t(`role.${r}`))}</label>`).join('')}</fieldset>`
-      + `<fieldset><legend>${esc(t('workshop.villages'))}</legend>${checkboxes}</fieldset><button type="submit" class="primary">${esc(t('common.save'))}</button></form></details></section>`;
-    page(req, res, { title: t('nav.workshops'), active: 'workshops' }, body);
-  }));
-  /** datetime-local inputs are wall-clock times in the programme's zone (TIMEZONE); left as typed when not one, for the form's error. */
-  const wit = (local: string) => {
-    const at = parseLocalDateTime(local, tz);
-    return at ? formatLocalIso(at, tz) : local;
-  };
-  const list = (v: unknown) => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
-  router.post('/app/lokakarya', wrap(async (req, res) => {
-    const b = req.body as Record<string, unknown>;
-    const body = S.workshopBody.parse({ title: b.title, place: b.place, startsAt: wit(String(b.startsAt ?? '')), endsAt: wit(String(b.endsAt ?? '')), villageCodes: list(b.villageCodes) });
-    await svc.createWorkshop(actorOf(res), body);
-    res.redirect(303, '/app/lokakarya');
-  }));
-  router.post('/app/siaran', wrap(async (req, res) => {
-    const b = req.body as Record<string, unknown>;
-    const body = S.broadcastBody.parse({
-      text: { id: b.textId, ...(b.textEn ? { en: b.textEn } : {}) }, scheduledAt: wit(String(b.scheduledAt ?? '')),
-      villageCodes: list(b.villageCodes), roles: list(b.roles),
-    });
-    await svc.createBroadcast(actorOf(res), body);
-    res.redirect(303, '/app/lokakarya');
-  }));
+  mountWorkshopPages(router, kit);
 
   // Exports.
   router.get('/app/ekspor', wrap(async (req, res) => {
@@ -392,15 +385,26 @@ export function mountPages(router: express.Router, ctx: Ctx, opts: { now: () => 
     await streamExport(ctx, actorOf(res), format, S.exportQuery.parse(raw), res);
   }));
 
-  // Audit log.
+  // Audit log: one sentence per change, in the reader's language (audit-text.ts).
   router.get('/app/audit', wrap(async (req, res) => {
     const t = T(req);
     const lang = langOf(req);
     const q = S.auditQuery.parse(req.query.lang ? { ...req.query, lang: undefined } : req.query);
-    const log = await svc.listAudit(actorOf(res), q);
-    const body = `<table><thead><tr><th>${esc(t('audit.when'))}</th><th>${esc(t('audit.who'))}</th><th>${esc(t('audit.what'))}</th><th>${esc(t('audit.target'))}</th></tr></thead><tbody>`
-      + log.items.map((e) => `<tr><td>${esc(fmtDate(e.at, lang, tz, true))}</td><td>${esc(e.actorName ?? '-')} <span class="muted">(${esc(e.via)})</span></td><td>${esc(e.action)}${e.details ? `<br><small>${esc(JSON.stringify(e.details).slice(0, 200))}</small>` : ''}</td><td>${esc(e.targetType)} ${esc(e.targetId ?? '')}</td></tr>`).join('')
-      + `</tbody></table>` + pager(q.page, q.limit, log.total, '/app/audit', t);
+    const [log, names] = await Promise.all([svc.listAudit(actorOf(res), q), svc.villageNames()]);
+    const words: AuditWords = {
+      t,
+      village: (code) => names.get(code)?.name ?? code,
+      date: (iso, withTime) => fmtDate(iso, lang, tz, withTime),
+      flow: (id) => { const f = ctx.flows.get(id); return f ? flowTranslator(i18n, f, lang)(f.title) : t(`flow.${id}`, { defaultValue: id }); },
+    };
+    const items = log.items.map((e) => {
+      const s = describeAudit(e, words);
+      const who = t('audit.by', { name: e.actorName ?? t('audit.someone'), via: t(`audit.via.${e.via}`, { defaultValue: e.via }) });
+      return `<li><p class="muted">${esc(fmtDate(e.at, lang, tz, true))} · ${esc(who)}</p><p>${esc(s.text)}${s.link ? ` <a href="${esc(s.link)}">${esc(t('audit.open'))}</a>` : ''}</p>`
+        + (s.note ? `<p class="muted">${esc(t('audit.note'))}: ${esc(s.note)}</p>` : '') + `</li>`;
+    }).join('');
+    const body = `<p class="muted">${esc(t('audit.intro'))}</p>` + (items ? `<ol class="audit">${items}</ol>` : `<p>${esc(t('audit.none'))}</p>`)
+      + pager(q.page, q.limit, log.total, '/app/audit', t);
     page(req, res, { title: t('nav.audit'), active: 'audit' }, body);
   }));
 

@@ -154,6 +154,18 @@ export async function listUnmatched(actor: Actor, q: z.infer<typeof S.unmatchedQ
 }
 
 /**
+ * Reaching a person registered with "desa lain" (no phone number is shown): the message goes
+ * to them in chat through the bot, with the sender's name. Whoever sees them in the list may.
+ */
+export async function messageUnmatched(ctx: Ctx, actor: Actor, memberId: string, text: string): Promise<void> {
+  const visible = await listUnmatched(actor, { page: 1, limit: 2000 });
+  const person = visible.items.find((m) => m.id === memberId);
+  if (!person) throw notFound('member');
+  await ctx.notifyMember(memberId, { key: 'workspace:notice.from_facilitator', params: { name: actor.name, text } });
+  await audit(actor, { action: 'member.message', targetType: 'member', targetId: memberId, details: { villageOther: person.villageOther } }, ctx.now());
+}
+
+/**
  * An admin gives a person registered with "desa lain" a village from the list: the member's
  * village is set and the typed name cleared, what they sent without a village gets it too,
  * the change is audited, and the person is told in chat.

@@ -14,8 +14,12 @@ import { flowTranslator, labelSubmission, type Lang, type LabelledSubmission, ty
 import { assertAdmin, assertVillage, canSeeVillage, villageFilter, type Actor } from './access.js';
 import { audit } from './audit.js';
 import { createApiKey } from './auth.js';
-import { badRequest, notFound } from './errors.js';
+import { WorkspaceError, badRequest, notFound } from './errors.js';
 import type * as S from './schemas.js';
+import { countInvitesByVillage } from '../db/repositories/workshops.js';
+import { findVillageSettings } from '../db/repositories/villages.js';
+import { findBroadcast } from '../db/repositories/broadcasts.js';
+import { cancelBroadcast } from '../facilitator/broadcasts.js';
 import { addCalendarDays, calendarDayOf, formatCalendarDay, parseCalendarDay, storedCalendarDay } from '../time/calendar.js';
 
 export { RISK_FLOW };
@@ -137,9 +141,10 @@ export async function patchVillage(actor: Actor, code: string, body: z.infer<typ
   const set: Record<string, unknown> = {};
   if (body.assisted !== undefined) set.assisted = body.assisted;
   if (body.planUpdateDate !== undefined) set.planUpdateDate = body.planUpdateDate ? storedCalendarDay(body.planUpdateDate) : null;
-  const res = await VillageModel.updateOne({ code }, { $set: set });
-  if (res.matchedCount === 0) throw notFound('village');
-  await audit(actor, { action: 'village.update', targetType: 'village', targetId: code, villageCode: code, details: set }, new Date());
+  const before = await findVillageSettings(code);
+  if (!before) throw notFound('village');
+  await VillageModel.updateOne({ code }, { $set: set });
+  await audit(actor, { action: 'village.update', targetType: 'village', targetId: code, villageCode: code, details: { ...set, before } }, new Date());
   return getVillage(actor, code);
 }
 
@@ -192,13 +197,13 @@ export async function listMembers(actor: Actor, q: z.infer<typeof S.membersQuery
 
 export async function setAssignment(actor: Actor, memberId: string, villageCodes: string[]): Promise<{ memberId: string; villageCodes: string[] }> {
   assertAdmin(actor);
-  const member = await MemberModel.findById(memberId, { role: 1 }).lean();
+  const member = await MemberModel.findById(memberId, { role: 1, name: 1 }).lean();
   if (!member || member.role !== 'fasilitator') throw notFound('facilitator');
   const known = await VillageModel.countDocuments({ code: { $in: villageCodes } });
   const unique = [...new Set(villageCodes)];
   if (known !== unique.length) throw badRequest('Unknown village code in villageCodes.');
   await FacilitatorAssignmentModel.updateOne({ memberId }, { $set: { villageCodes: unique } }, { upsert: true });
-  await audit(actor, { action: 'facilitator.assign', targetType: 'member', targetId: memberId, details: { villageCodes: unique } }, new Date());
+  await audit(actor, { action: 'facilitator.assign', targetType: 'member', targetId: memberId, details: { name: member.name ?? null, villageCodes: unique } }, new Date());
   return { memberId, villageCodes: unique };
 }
 
@@ -284,7 +289,7 @@ export async function putPlan(actor: Actor, code: string, year: number, body: z.
   await VillagePlanModel.updateOne({ villageCode: code, year }, { $set: doc, $setOnInsert: { villageCode: code, year } }, { upsert: true });
   await audit(actor, {
     action: existing ? 'plan.update' : 'plan.create', targetType: 'plan', targetId: `${code}/${year}`, villageCode: code,
-    details: { goals: doc.goals.length, challenges: doc.challenges.length, activities: doc.activities.length },
+    details: { year, goals: doc.goals.length, challenges: doc.challenges.length, activities: doc.activities.length },
   }, new Date());
   return getPlan(actor, code, year);
 }
@@ -298,9 +303,11 @@ export async function patchActivity(actor: Actor, code: string, year: number, ac
   if (body.status !== undefined) set['activities.$.status'] = body.status;
   if (body.percentDone !== undefined) set['activities.$.percentDone'] = body.percentDone;
   if (Object.keys(set).length === 0) throw badRequest('Nothing to change.');
+  const prev = (await loadPlan(code, year))?.activities.find((a) => String(a._id) === activityId);
   const res = await VillagePlanModel.updateOne({ villageCode: code, year, 'activities._id': new Types.ObjectId(activityId) }, { $set: set });
-  if (res.matchedCount === 0) throw notFound('activity');
-  await audit(actor, { action: 'plan.activity.update', targetType: 'activity', targetId: activityId, villageCode: code, details: body }, new Date());
+  if (res.matchedCount === 0 || !prev) throw notFound('activity');
+  const before = { title: prev.title, status: prev.status, percentDone: prev.percentDone };
+  await audit(actor, { action: 'plan.activity.update', targetType: 'activity', targetId: activityId, villageCode: code, details: { ...body, title: body.title ?? prev.title, before } }, new Date());
   return getPlan(actor, code, year);
 }
 
@@ -311,6 +318,8 @@ export interface SubmissionView {
   flowId: string;
   villageCode: string | null;
   villageName: string | null;
+  /** The village the reporter typed at registration ("desa lain") while they have none from the list. */
+  villageTyped: string | null;
   submittedAt: string;
   channel: string;
   reporter: { id: string; name: string | null; role: string | null } | null;
@@ -351,7 +360,7 @@ async function views(ctx: Ctx, docs: SubDoc[], lang: Lang): Promise<SubmissionVi
   const codes = [...new Set(docs.map((d) => d.villageCode).filter((c): c is string => !!c))];
   const [lookups, members] = await Promise.all([
     lookupsFor(codes),
-    MemberModel.find({ _id: { $in: [...docs.map((d) => d.memberId), ...docs.map((d) => (d.proxy as { enteredBy?: Types.ObjectId } | null)?.enteredBy)].filter(Boolean) } }, { name: 1, role: 1 }).lean(),
+    MemberModel.find({ _id: { $in: [...docs.map((d) => d.memberId), ...docs.map((d) => (d.proxy as { enteredBy?: Types.ObjectId } | null)?.enteredBy)].filter(Boolean) } }, { name: 1, role: 1, villageOther: 1 }).lean(),
   ]);
   return docs.map((d) => {
     const flow = ctx.flows.get(d.flowId);
@@ -363,6 +372,7 @@ async function views(ctx: Ctx, docs: SubDoc[], lang: Lang): Promise<SubmissionVi
       flowId: d.flowId,
       villageCode: d.villageCode ?? null,
       villageName: d.villageCode ? (lookups.villages.get(d.villageCode) ?? null) : null,
+      villageTyped: d.villageCode ? null : (member?.villageOther ?? null),
       submittedAt: d.submittedAt.toISOString(),
       channel: d.channel,
       reporter: member ? { id: String(member._id), name: member.name ?? null, role: member.role ?? null } : null,
@@ -460,17 +470,37 @@ export async function listReportHelp(ctx: Ctx, actor: Actor, q: z.infer<typeof S
 
 // ---- workshops and broadcasts ------------------------------------------------------------------
 
+/** Answers to a workshop's invitation from chat, per village; `belum`: invited, no answer yet. */
+export interface RsvpView { villageCode: string; hadir: number; mungkin: number; tidak: number; belum: number }
+
 export interface WorkshopView {
-  id: string; title: string; villageCodes: string[]; place: string; startsAt: string; endsAt: string;
+  id: string; title: string; villageCodes: string[]; place: string; startsAt: string; endsAt: string; status: string;
   attendance: { villageCode: string; total: number; women: number | null }[];
+  rsvp: RsvpView[];
 }
 
-function workshopView(w: { _id: unknown; title: string; villageCodes: string[]; place: string; startsAt: Date; endsAt: Date; attendance?: { villageCode: string; total: number; women?: number | null }[] }, actor: Actor): WorkshopView {
+type WorkshopDoc = { _id: unknown; title: string; villageCodes: string[]; place: string; startsAt: Date; endsAt: Date; status?: string | null; attendance?: { villageCode: string; total: number; women?: number | null }[] };
+
+function workshopView(w: WorkshopDoc, actor: Actor, rsvp: RsvpView[] = []): WorkshopView {
   return {
     id: String(w._id), title: w.title, villageCodes: w.villageCodes.filter((c) => canSeeVillage(actor, c)), place: w.place,
-    startsAt: w.startsAt.toISOString(), endsAt: w.endsAt.toISOString(),
+    startsAt: w.startsAt.toISOString(), endsAt: w.endsAt.toISOString(), status: w.status ?? 'scheduled',
     attendance: (w.attendance ?? []).filter((a) => canSeeVillage(actor, a.villageCode)).map((a) => ({ villageCode: a.villageCode, total: a.total, women: a.women ?? null })),
+    rsvp: rsvp.filter((r) => canSeeVillage(actor, r.villageCode)),
   };
+}
+
+/** The chat answers of these workshops, per workshop and village (every village of the workshop, zeros included). */
+async function rsvpsOf(workshops: WorkshopDoc[]): Promise<Map<string, RsvpView[]>> {
+  const rows = await countInvitesByVillage(workshops.map((w) => w._id as Types.ObjectId));
+  return new Map(workshops.map((w) => {
+    const id = String(w._id);
+    return [id, w.villageCodes.map((villageCode) => {
+      const view: RsvpView = { villageCode, hadir: 0, mungkin: 0, tidak: 0, belum: 0 };
+      for (const r of rows) if (r.workshopId === id && r.villageCode === villageCode) view[r.response ?? 'belum'] += r.n;
+      return view;
+    })];
+  }));
 }
 
 export async function listWorkshops(actor: Actor, q: z.infer<typeof S.workshopsQuery>): Promise<Page<WorkshopView>> {
@@ -479,7 +509,8 @@ export async function listWorkshops(actor: Actor, q: z.infer<typeof S.workshopsQ
     WorkshopModel.find(filter).sort({ startsAt: -1 }).skip((q.page - 1) * q.limit).limit(q.limit).lean(),
     WorkshopModel.countDocuments(filter),
   ]);
-  return { items: rows.map((w) => workshopView(w, actor)), page: q.page, limit: q.limit, total };
+  const rsvps = await rsvpsOf(rows);
+  return { items: rows.map((w) => workshopView(w, actor, rsvps.get(String(w._id)))), page: q.page, limit: q.limit, total };
 }
 
 export async function createWorkshop(actor: Actor, body: z.infer<typeof S.workshopBody>): Promise<WorkshopView> {
@@ -503,9 +534,10 @@ export async function setAttendance(actor: Actor, id: string, body: z.infer<type
   const kept = (w.attendance ?? []).filter((a) => !body.attendance.some((b) => b.villageCode === a.villageCode));
   const attendance = [...kept, ...body.attendance.map((a) => ({ villageCode: a.villageCode, total: a.total, women: a.women ?? null }))];
   await WorkshopModel.updateOne({ _id: w._id }, { $set: { attendance } });
-  await audit(actor, { action: 'workshop.attendance', targetType: 'workshop', targetId: id, details: { attendance: body.attendance } }, new Date());
-  const fresh = await WorkshopModel.findById(id).lean();
-  return workshopView(fresh!, actor);
+  const before = (w.attendance ?? []).filter((a) => body.attendance.some((b) => b.villageCode === a.villageCode)).map((a) => ({ villageCode: a.villageCode, total: a.total, women: a.women ?? null }));
+  await audit(actor, { action: 'workshop.attendance', targetType: 'workshop', targetId: id, villageCode: body.attendance[0]?.villageCode ?? null, details: { title: w.title, attendance: body.attendance, before } }, new Date());
+  const fresh = (await WorkshopModel.findById(id).lean())!;
+  return workshopView(fresh, actor, (await rsvpsOf([fresh])).get(id));
 }
 
 export interface BroadcastView {
@@ -543,6 +575,17 @@ export async function createBroadcast(actor: Actor, body: z.infer<typeof S.broad
   await audit(actor, { action: 'broadcast.create', targetType: 'broadcast', targetId: String(doc._id), villageCode: body.villageCodes[0] ?? null, details: { villageCodes: body.villageCodes, roles: body.roles, scheduledAt: body.scheduledAt } }, new Date());
   const page = await listBroadcasts({ ...actor, villages: 'all' }, { page: 1, limit: 1 });
   return page.items.find((b) => b.id === String(doc._id)) ?? page.items[0]!;
+}
+
+/** Stops a broadcast while it is being sent (the page's "Hentikan siaran"): nothing still waiting goes out. */
+export async function stopBroadcast(ctx: Pick<Ctx, 'now'>, actor: Actor, id: string): Promise<void> {
+  const b = Types.ObjectId.isValid(id) ? await findBroadcast(id) : null;
+  const villages = b?.audience?.villageCodes ?? [];
+  if (!b || villages.length === 0 || !villages.every((c) => canSeeVillage(actor, c))) throw notFound('broadcast');
+  if (b.status !== 'sending') throw new WorkspaceError(400, 'not_sending', 'This broadcast is not being sent (any more).');
+  await cancelBroadcast(id, { now: ctx.now });
+  const text = b.text instanceof Map ? b.text.get('id') : (b.text as Record<string, string> | undefined)?.id;
+  await audit(actor, { action: 'broadcast.stop', targetType: 'broadcast', targetId: id, villageCode: villages[0] ?? null, details: { text: text ?? '', from: 'sending', to: 'cancelled' } }, ctx.now());
 }
 
 // ---- audit log and API keys --------------------------------------------------------------------

@@ -8,11 +8,14 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { Types } from 'mongoose';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { MemberModel, SimulatorSessionModel, SubmissionModel } from '../../src/db/models.js';
 import { createLogger } from '../../src/logging/logger.js';
+import { mediaBucket } from '../../src/media/store.js';
 import { projectRoot } from '../../src/paths.js';
 import { startService, type RunningService } from '../../src/service.js';
 import { uniqueDatabaseUri } from '../helpers/db.js';
@@ -217,7 +220,9 @@ describe.skipIf(!haveBrowser)('web chat simulator in Chromium at 360x740', () =>
     await type('Perahu dan jaring');
     await waitForBot(/foto/i);
     await step('risk-photo');
-    await type('lewati');
+    // The photo button uploads the chosen file; the answer names it.
+    const jpeg = await sharp({ create: { width: 640, height: 480, channels: 3, background: { r: 30, g: 90, b: 140 } } }).jpeg().toBuffer();
+    await lastBot().getByTestId('send-photo').locator('input[type=file]').setInputFiles({ name: 'talud.jpg', mimeType: 'image/jpeg', buffer: jpeg });
     await waitForBot(/Sudah benar/);
     await step('risk-summary');
     await tap('Kirim');
@@ -238,7 +243,12 @@ describe.skipIf(!haveBrowser)('web chat simulator in Chromium at 360x740', () =>
       households: 35,
       livelihoods: ['perikanan'],
       help: 'Perahu dan jaring',
+      photo: { fileId: expect.stringMatching(/^web-photo-/), mediaId: expect.stringMatching(/^[0-9a-f]{24}$/) },
     });
+    // Kept in GridFS as a Telegram photo is: the workspace shows it from there.
+    const { mediaId } = (report!.answers as { photo: { mediaId: string } }).photo;
+    const [file] = await mediaBucket().find({ _id: new Types.ObjectId(mediaId) }).toArray();
+    expect(file).toMatchObject({ length: jpeg.length, metadata: { channel: 'web', contentType: 'image/jpeg' } });
   }, 120_000);
 
   it('every question of the village profile fits the screen with its buttons', async () => {

@@ -137,7 +137,8 @@ describe.each([
     await page.getByLabel('Catatan (dikirim ke pelapor)').fill('Karung pasir diantar besok.');
     h.notices.length = 0;
     await m.measure('review saved', () => page.getByRole('button', { name: 'Simpan dan beri tahu pelapor' }).click());
-    expect(page.url()).toContain(`/app/laporan/${reportId}?saved=1`);
+    expect(page.url()).toContain(`/app/laporan/${reportId}?saved=told`);
+    await page.getByRole('status').filter({ hasText: 'Tinjauan tersimpan: Ditindaklanjuti. Pelapor sudah diberi tahu lewat chat.' }).waitFor();
     await page.getByText('Karung pasir diantar besok.').waitFor();
     await shot('3-laporan');
     expect(h.notices).toEqual([{ memberId: reporter.id, message: { key: 'workspace:notice.report_status.ditindaklanjuti', params: expect.objectContaining({ note: 'Karung pasir diantar besok.' }) } }]);

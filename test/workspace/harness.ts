@@ -15,6 +15,8 @@ import { createWorkspace, type Workspace } from '../../src/workspace/index.js';
 
 export const VILLAGE_A = '81.05.15.2004';
 export const VILLAGE_B = '81.05.09.2001';
+/** Waru, in Solang's kecamatan (Teluk Waru). */
+export const VILLAGE_WARU = '81.05.15.2001';
 
 export interface Notice { memberId: string; message: { key: string; params?: Record<string, unknown> } }
 
@@ -27,7 +29,8 @@ export interface Harness {
   clock: { now: Date };
 }
 
-export async function buildHarness(options: { publicBaseUrl?: string } = {}): Promise<Harness> {
+/** `mount`: more routes on the same app (the chat simulator), before the 404 handler. */
+export async function buildHarness(options: { publicBaseUrl?: string; mount?: (app: express.Express, i18n: I18n) => void } = {}): Promise<Harness> {
   const [flows, i18n] = await Promise.all([loadFlows(flowsDir), createI18n()]);
   await seedVillages();
   const logger = createLogger({ level: 'silent' });
@@ -40,6 +43,7 @@ export async function buildHarness(options: { publicBaseUrl?: string } = {}): Pr
   });
   const app = createApp({ logger, isReady: async () => true, isShuttingDown: () => false });
   app.use(ws.router);
+  options.mount?.(app, i18n);
   finishApp(app, logger);
   return { app, ws, notices, flows, i18n, clock };
 }
@@ -78,4 +82,25 @@ export function binary(res: request.Response, cb: (err: Error | null, body: Buff
   const chunks: Buffer[] = [];
   res.on('data', (c: Buffer) => chunks.push(c));
   res.on('end', () => cb(null, Buffer.concat(chunks)));
+}
+
+/**
+ * A workshop for `village` (Solang) and a neighbour with invitations answered in chat: in
+ * `village` one "hadir", one "mungkin", one not answered; nobody in the other yet. The answers go through the chat's own
+ * function (src/facilitator/workshops.ts answerRsvp), as the RSVP buttons do.
+ */
+export async function makeWorkshopWithRsvps(clock: { now: Date }, title = 'Pemutakhiran rencana desa', village = VILLAGE_A) {
+  const { WorkshopModel } = await import('../../src/db/models.js');
+  const { insertInvites } = await import('../../src/db/repositories/workshops.js');
+  const { answerRsvp } = await import('../../src/facilitator/workshops.js');
+  const startsAt = new Date(clock.now.getTime() + 2 * 86_400_000);
+  const w = await WorkshopModel.create({ title, place: 'Balai desa Solang', startsAt, endsAt: new Date(startsAt.getTime() + 8 * 3600_000), villageCodes: [village, village === VILLAGE_WARU ? VILLAGE_A : VILLAGE_WARU], status: 'scheduled', announcedAt: clock.now });
+  const people = await Promise.all(['Bapak Hadir', 'Ibu Mungkin', 'Ibu Diam'].map((n) => makeMember('warga', village, n)));
+  const members = people.map((p) => ({ _id: new Types.ObjectId(p.id), villageCode: village }));
+  await insertInvites(w._id, members, clock.now);
+  for (const [i, answer] of (['hadir', 'mungkin'] as const).entries()) {
+    const r = await answerRsvp(String(w._id), members[i]!, answer, clock.now);
+    if (!r.ok) throw new Error(`RSVP refused: ${r.reason}`);
+  }
+  return { id: String(w._id), title };
 }

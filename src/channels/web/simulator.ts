@@ -6,6 +6,7 @@
  * it sends strict security headers, hands out its own session ids (the page keeps one in
  * localStorage), refuses ids it did not issue, and limits sends per session and per address.
  */
+import { createHash, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import compression from 'compression';
@@ -22,6 +23,8 @@ import type { ChannelCapabilities, ChannelRateLimits, OutboundChannel, SendReque
 import { securityHeaders } from '../../http/security.js';
 import { SUPPORTED_LANGUAGES, translatorFor, type SupportedLanguage } from '../../i18n.js';
 import { projectRoot } from '../../paths.js';
+import { sharp } from '../../heavy-modules.js';
+import { DEFAULT_MEDIA_MAX_BYTES, hasMedia, mediaIdFor, storeMedia } from '../../media/store.js';
 import {
   addressOf, appendEntries, botEntry, choiceLabel, issueSession, readTranscript, touchSession, type TranscriptEntry,
 } from './sessions.js';
@@ -95,6 +98,27 @@ export class WebInbox implements OutboundChannel {
 }
 
 type Translate = ReturnType<typeof translatorFor>;
+
+/** The file ids of a session's uploads start with a digest of the session: another session's photo is not theirs to send. */
+function photoPrefix(session: string): string {
+  return `web-photo-${createHash('sha256').update(session).digest('hex').slice(0, 16)}-`;
+}
+
+/** jpeg, png or webp as sharp reads the bytes; null for anything else (or no image at all). */
+async function imageFormat(data: Buffer): Promise<string | null> {
+  try {
+    const { format } = await sharp()(data).metadata();
+    return format === 'jpeg' || format === 'png' || format === 'webp' ? format : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A photo this session uploaded gets its GridFS reference, as a Telegram photo does; others are kept as named. */
+async function withUploadedPhoto(content: InboundContent, session: string): Promise<InboundContent> {
+  if (content.kind !== 'photo' || !content.fileId.startsWith(photoPrefix(session)) || !(await hasMedia('web', content.fileId))) return content;
+  return { ...content, mediaId: mediaIdFor('web', content.fileId) };
+}
 
 function requestLanguage(req: Request): SupportedLanguage {
   const wanted = (req.body as { language?: unknown } | undefined)?.language ?? req.query.lang;
@@ -180,7 +204,7 @@ export function createSimulatorRouter(deps: SimulatorDeps): Router {
   );
 
   /** Every other API call names a session the server issued. */
-  const sessionOf = (req: Request): unknown => (req.method === 'GET' ? req.query.sessionId : (req.body as { sessionId?: unknown } | undefined)?.sessionId);
+  const sessionOf = (req: Request): unknown => (req.method === 'GET' || req.path === '/photo' ? req.query.sessionId : (req.body as { sessionId?: unknown } | undefined)?.sessionId);
   router.use('/simulator/api', async (req: Request, res: Response, next: NextFunction) => {
     const session = sessionOf(req);
     if (typeof session !== 'string' || !session) {
@@ -196,15 +220,39 @@ export function createSimulatorRouter(deps: SimulatorDeps): Router {
   });
   const session = (res: Response) => res.locals.session as string;
 
+  /**
+   * A photo chosen in the page, stored as a Telegram photo is (GridFS, src/media/store.ts); the
+   * answer names it by the file id returned here, which only this session may use.
+   */
+  const rawPhoto = express.raw({ type: () => true, limit: DEFAULT_MEDIA_MAX_BYTES });
+  router.post(
+    '/simulator/api/photo',
+    limiter({ limit: limits.perSession, windowMs: limits.windowMs, error: 'rate_limited', key: (req) => `session:${String(sessionOf(req))}` }),
+    (req, res, next) => rawPhoto(req, res, (err?: unknown) => (err ? fail(res, 413, 'not_a_photo', t(req)('simulator:errors.not_a_photo')) : next())),
+    async (req, res, next) => {
+      try {
+        const data = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+        const format = data.length ? await imageFormat(data) : null;
+        if (!format) return fail(res, 415, 'not_a_photo', t(req)('simulator:errors.not_a_photo'));
+        const fileId = `${photoPrefix(session(res))}${randomUUID()}`;
+        await storeMedia({ channel: 'web', fileId, fetch: async () => ({ data, contentType: `image/${format}` }) }, DEFAULT_MEDIA_MAX_BYTES);
+        res.status(201).json({ fileId });
+      } catch (err) {
+        next(err);
+      }
+    },
+  );
+
   router.post(
     '/simulator/api/send',
     limiter({ limit: limits.perSession, windowMs: limits.windowMs, error: 'rate_limited', key: (req) => `session:${String(sessionOf(req))}` }),
     async (req, res, next) => {
       const parsed = sendSchema.safeParse(req.body);
       if (!parsed.success) return badRequest(res, parsed.error);
-      const { messageId, content, language: lang } = parsed.data;
+      const { messageId, language: lang } = parsed.data;
       const id = session(res);
       try {
+        const content = await withUploadedPhoto(parsed.data.content, id);
         const transcript = (await readTranscript(id))?.entries ?? [];
         const inboundId = `web:${id}:${messageId}`;
         const handled = await handler.handle({

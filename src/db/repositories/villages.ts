@@ -21,6 +21,12 @@ export async function findVillage(code: string): Promise<{ code: string; name: s
   return v ? { code: v.code, name: v.name, kecamatan: v.kecamatan } : null;
 }
 
+/** What an admin may change of a village, as it is now (the audit log keeps the values before a change). */
+export async function findVillageSettings(code: string): Promise<{ assisted: boolean; planUpdateDate: Date | null } | null> {
+  const v = await VillageModel.findOne({ code }, { assisted: 1, planUpdateDate: 1 }).lean();
+  return v ? { assisted: v.assisted, planUpdateDate: v.planUpdateDate ?? null } : null;
+}
+
 /** Which of these codes are villages. */
 export async function knownVillageCodes(codes: string[]): Promise<string[]> {
   return (await VillageModel.find({ code: { $in: codes } }, { code: 1 }).lean()).map((v) => v.code);

@@ -161,6 +161,15 @@ export async function findActiveInvitesOf(workshopIds: Types.ObjectId[]): Promis
   return WorkshopInviteModel.find({ workshopId: { $in: workshopIds }, active: true }, { workshopId: 1, response: 1 }).lean();
 }
 
+/** The active invites of these workshops by village and answer (null: not answered yet), for the workspace's counts. */
+export async function countInvitesByVillage(workshopIds: Types.ObjectId[]): Promise<{ workshopId: string; villageCode: string; response: RsvpAnswer | null; n: number }[]> {
+  const rows = await WorkshopInviteModel.aggregate<{ _id: { w: Types.ObjectId; v: string; r: RsvpAnswer | null }; n: number }>([
+    { $match: { workshopId: { $in: workshopIds }, active: true } },
+    { $group: { _id: { w: '$workshopId', v: '$villageCode', r: '$response' }, n: { $sum: 1 } } },
+  ]);
+  return rows.map((r) => ({ workshopId: String(r._id.w), villageCode: r._id.v, response: r._id.r ?? null, n: r.n }));
+}
+
 /** When the village's latest workshop (not cancelled) started, at or before `now`; or null. */
 export async function lastWorkshopStartIn(villageCode: string, now: Date): Promise<Date | null> {
   const last = await WorkshopModel.findOne({ villageCodes: villageCode, status: { $ne: 'cancelled' }, startsAt: { $lte: now } }, { startsAt: 1 }).sort({ startsAt: -1 }).lean();
