@@ -29,6 +29,7 @@ import type {
   StepContext,
   StepResult,
 } from './types.js';
+import { isVoiceAnswer } from './types.js';
 
 /** Button id of "skip" on an optional question. */
 export const SKIP_ID = '__skip';
@@ -685,6 +686,11 @@ class Turn {
       else this.accept(pos, q, null);
       return;
     }
+    if (input.kind === 'audio' && !acceptsVoice(q)) {
+      // Kept kindly: the question stays, nothing answered so far is lost.
+      this.fail(this.te('error.voice_not_here'));
+      return;
+    }
     const parsed = handlerFor(q).parse(q, input, this.env(q, item));
     if (parsed.kind === 'toggle') {
       // Same question, same buttons: the prompt number stays so quick taps are not "old".
@@ -697,7 +703,7 @@ class Turn {
       return;
     }
     let value = parsed.value;
-    if (q.constraint && value !== null && !evaluateBool(q.constraint, this.withValue(q, value, item), this.scope, false)) {
+    if (q.constraint && value !== null && !isVoiceAnswer(value) && !evaluateBool(q.constraint, this.withValue(q, value, item), this.scope, false)) {
       // The refused answer is available to the message as {{value}} (never a secret's).
       this.fail(this.tf(q.constraintMessage!, { value: q.type === 'text' && q.keepAs ? '' : this.display(q, value) }));
       return;
@@ -942,4 +948,9 @@ function pickItem(input: InboundContent, items: ChoiceItem[]): ChoiceItem | unde
   if (input.kind === 'choice') return items.find((i) => i.id === input.choiceId);
   if (input.kind === 'text') return matchChoice(input.text, items);
   return undefined;
+}
+
+/** Questions a voice note answers: `audio`, and text questions marked `voice`. */
+function acceptsVoice(q: AnswerQuestion): boolean {
+  return q.type === 'audio' || (q.type === 'text' && q.voice === true);
 }
