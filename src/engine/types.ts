@@ -250,7 +250,19 @@ export interface StepResult {
 export type LocationAnswer = { latitude: number; longitude: number; name?: string } | { name: string };
 export type PhotoAnswer = { fileId: string; caption?: string; mediaId?: string } | { description: string };
 /** A voice note kept in GridFS (`mediaId`); `seconds` when the platform or the file said it. */
-export interface VoiceAnswer { kind: 'voice'; fileId: string; mediaId?: string; seconds?: number; mimeType?: string }
+export interface VoiceAnswer {
+  kind: 'voice';
+  fileId: string;
+  mediaId?: string;
+  seconds?: number;
+  mimeType?: string;
+  /** What a facilitator heard in it (the workspace), who typed it and when. */
+  transcript?: string;
+  transcribedBy?: string | null;
+  transcribedAt?: Date;
+  /** The file was deleted at the person's request (hapusdata): length and transcript stay. */
+  removed?: boolean;
+}
 
 export function isVoiceAnswer(value: unknown): value is VoiceAnswer {
   return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'voice';
