@@ -33,6 +33,8 @@ import { csrfField, fmtDate, LANG_COOKIE, langOf, layout, pager, tFor, type Lang
 import { mountPeoplePages } from './pages-people.js';
 import { mountProxyPages } from './pages-proxy.js';
 import { summaryFor } from './shared.js';
+import { sendVoiceNote, transcribe, TRANSCRIPT_MAX } from './voice-notes.js';
+import type { LabelledAnswer } from '../reports/labels.js';
 
 export function loginPage(i18n: I18n, lang: Lang, token: string | null): string {
   const t = tFor(i18n, lang);
@@ -102,10 +104,20 @@ function summaryHtml(data: SummaryData, t: T, lang: Lang, tz: string, mapTileUrl
   };
 }
 
-function submissionHtml(v: SubmissionView, t: T, lang: Lang, tz: string): string {
+/** A voice note: the player (streamed with Range from GridFS) and the form to type what was said. */
+function voiceHtml(v: SubmissionView, a: LabelledAnswer, t: T, csrf: string): string {
+  const base = `/app/laporan/${v.id}/suara/${esc(a.id)}`;
+  return `<br><audio controls preload="metadata" src="${base}" aria-label="${esc(t('report.voice_play', { label: a.label }))}"></audio>`
+    + `<form method="post" action="${base}/transkrip" class="transcript">${csrf}`
+    + `<label>${esc(t('report.transcript'))}<textarea name="transcript" rows="3" maxlength="${TRANSCRIPT_MAX}">${esc(a.voice?.transcript ?? '')}</textarea></label>`
+    + `<button type="submit">${esc(t('report.transcript_save'))}</button></form>`;
+}
+
+function submissionHtml(v: SubmissionView, t: T, lang: Lang, tz: string, csrf: string): string {
   const rows = v.labelled.answers.map((a) => {
     const photo = a.mediaId ? `<br><img src="/app/laporan/${v.id}/foto/${esc(a.id)}" width="640" height="480" alt="${esc(a.value)}" loading="lazy" class="photo">` : '';
-    return `<tr><th scope="row">${esc(a.label)}</th><td>${esc(a.value)}${photo}</td></tr>`;
+    const voice = a.voice ? voiceHtml(v, a, t, csrf) : '';
+    return `<tr><th scope="row">${esc(a.label)}</th><td>${esc(a.value)}${photo}${voice}</td></tr>`;
   }).join('');
   const groups = v.labelled.groups.map((g) => `<h3>${esc(g.label)}</h3>${g.items.map((item, i) => `<table class="group"><caption>#${i + 1}</caption>${item.map((a) => `<tr><th scope="row">${esc(a.label)}</th><td>${esc(a.value)}</td></tr>`).join('')}</table>`).join('')}`).join('');
   const who = v.reporter ? `${esc(v.reporter.name ?? '-')} (${esc(t(`role.${v.reporter.role ?? 'warga'}`))})` : '-';
@@ -214,13 +226,24 @@ export function mountPages(router: express.Router, ctx: Ctx, opts: { now: () => 
         + `</section>`;
     }
     const title = v.flowId === svc.RISK_FLOW ? t('report.title') : t(`flow.${v.flowId}`, { defaultValue: v.flowId });
-    page(req, res, { title, active: 'reports' }, submissionHtml(v, t, lang, tz) + review);
+    page(req, res, { title, active: 'reports' }, submissionHtml(v, t, lang, tz, csrfField(auth)) + review);
   }));
 
   router.post('/app/laporan/:id/status', wrap(async (req, res) => {
     const { id } = S.idParams.parse(req.params);
     const body = z.object({ status: S.reviewStatus, note: z.string().max(1000).optional(), _csrf: z.string() }).strict().parse(req.body);
     await svc.setReportStatus(ctx, actorOf(res), id, body.status as ReviewStatus, body.note);
+    res.redirect(303, `/app/laporan/${id}?saved=1`);
+  }));
+
+  router.get('/app/laporan/:id/suara/:questionId', wrap(async (req, res) => {
+    const { id, questionId } = S.photoParams.parse(req.params);
+    await sendVoiceNote(actorOf(res), id, questionId, req, res);
+  }));
+  router.post('/app/laporan/:id/suara/:questionId/transkrip', wrap(async (req, res) => {
+    const { id, questionId } = S.photoParams.parse(req.params);
+    const body = z.object({ transcript: z.string().max(TRANSCRIPT_MAX), _csrf: z.string() }).strict().parse(req.body);
+    await transcribe(ctx, actorOf(res), id, questionId, body.transcript);
     res.redirect(303, `/app/laporan/${id}?saved=1`);
   }));
 

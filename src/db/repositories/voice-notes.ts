@@ -78,11 +78,11 @@ export async function findReportVoiceNote(reportId: string, questionId: string):
 }
 
 /** Saves what a facilitator heard in a voice note; false when the answer is not a voice note. */
-export async function saveTranscript(reportId: string, questionId: string, text: string, by: { id: Types.ObjectId | null; name: string | null }, at: Date): Promise<boolean> {
+export async function saveTranscript(reportId: string, questionId: string, text: string, byName: string, at: Date): Promise<boolean> {
   const base = `answers.${questionId}`;
   const result = await SubmissionModel.updateOne(
     { _id: reportId, [`${base}.kind`]: 'voice' },
-    { $set: { [`${base}.transcript`]: text, [`${base}.transcribedBy`]: by.name, [`${base}.transcribedAt`]: at } },
+    { $set: { [`${base}.transcript`]: text, [`${base}.transcribedBy`]: byName, [`${base}.transcribedAt`]: at } },
   );
   return result.matchedCount === 1;
 }
