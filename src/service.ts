@@ -34,6 +34,7 @@ import { createApp, finishApp } from './http/app.js';
 import { createI18n, SUPPORTED_LANGUAGES } from './i18n.js';
 import type { Logger } from './logging/logger.js';
 import { flowsDir } from './paths.js';
+import { FLOW_MEDIA_ROUTE, flowMedia, flowMediaPath } from './media/flow-media.js';
 import { Dispatcher } from './pipeline/dispatcher.js';
 import { Inbox } from './pipeline/inbox.js';
 import { enqueue } from './pipeline/outbox.js';
@@ -168,6 +169,15 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
   let shuttingDown = false;
   const app = createApp({ logger, isReady: () => db.isReady(), isShuttingDown: () => shuttingDown });
   app.use(workspace.router);
+  // Questions' pictures (XLSForm media::image): public, as WhatsApp fetches them by link.
+  const pictures = flowMedia(flowsDir, config.PUBLIC_BASE_URL);
+  app.get(`${FLOW_MEDIA_ROUTE}/:flow/:file`, (req, res) => {
+    const file = flowMediaPath(flowsDir, String(req.params.flow), String(req.params.file));
+    if (!file) return void res.status(404).json({ error: 'not_found', message: 'No such picture.' });
+    res.sendFile(file, { maxAge: '1d', dotfiles: 'deny' }, (err) => {
+      if (err && !res.headersSent) res.status(404).json({ error: 'not_found', message: 'No such picture.' });
+    });
+  });
   if (config.simulatorEnabled) {
     const web = new WebInbox(hooks.now);
     channels.register(web);
@@ -198,14 +208,14 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
       media,
     });
     channels.register(createTelegramOutbound({
-      api: telegram.api, logger, promptStore, textsByLanguage, doneChoiceId: DONE_ID,
+      api: telegram.api, logger, promptStore, textsByLanguage, doneChoiceId: DONE_ID, flowMedia: pictures,
       ...(hooks.telegramRateLimits ? { rateLimits: hooks.telegramRateLimits } : {}),
     }));
     if (telegram.mode === 'webhook') mountTelegramWebhook(app, telegram);
   }
   // WhatsApp Cloud API: webhook at /whatsapp/webhook, sending through the dispatcher.
   const whatsapp = config.WHATSAPP_ACCESS_TOKEN
-    ? setUpWhatsApp({ app, config, inbox, channels, i18n, logger, media, ...(hooks.now ? { now: hooks.now } : {}) })
+    ? setUpWhatsApp({ app, config, inbox, channels, i18n, logger, media, flowMedia: pictures, ...(hooks.now ? { now: hooks.now } : {}) })
     : null;
   finishApp(app, logger);
 

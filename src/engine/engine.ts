@@ -412,7 +412,10 @@ class Turn {
         }
         this.unpark(q.id);
         if (q.type === 'note') {
-          if (!editing) this.say(this.tf(q.prompt));
+          if (!editing) {
+            this.showImage(q);
+            this.say(this.tf(q.prompt));
+          }
           cur = next;
           continue;
         }
@@ -468,6 +471,7 @@ class Turn {
         continue;
       }
       if (c.type === 'note') {
+        this.showImage(c);
         this.say(this.tf(c.prompt, this.groupVars(group, obj)));
         cur = next;
         continue;
@@ -503,6 +507,8 @@ class Turn {
     if (pos.at === 'question') {
       const loc = locate(this.flow, pos.id)!;
       const q = loc.q as AnswerQuestion;
+      // The picture once, when the question is first put (not after a wrong answer or a toggle).
+      if (!lead && !keepSeq) this.showImage(q);
       const item = this.groupItem(pos);
       let heading: string | undefined;
       if (loc.group && pos.group && item && this.firstOfItem(loc.group, loc.child!, item)) {
@@ -565,6 +571,11 @@ class Turn {
       ...message,
       prompt: { ...(lead ? { lead } : {}), ...prompt, waysOut, expect: message.expect ?? 'text' },
     });
+  }
+
+  /** A question's picture (XLSForm media::image), sent as a photo of its own before the text. */
+  private showImage(q: { image?: string }): void {
+    if (q.image) this.messages.push({ text: '', image: { flow: this.flow.id, file: q.image }, expect: 'none' });
   }
 
   /** The first question a run asks (no answer given yet): where the ways out are said. */

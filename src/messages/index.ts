@@ -55,9 +55,17 @@ export interface ChoiceOption {
   label: string;
 }
 
+/** A question's picture (XLSForm media::image): an http(s) URL, or a file name in flows/media/<flow>/. */
+export interface OutboundImage {
+  flow: string;
+  file: string;
+}
+
 /** One message to show a person, already translated into their language. Plain text: adapters escape. */
 export interface OutboundMessage {
   text: string;
+  /** A picture sent as a photo (and nothing else: `text` is empty), before the question it belongs to. */
+  image?: OutboundImage;
   /** Buttons to offer. For `multiple`, `selected` holds the ids already toggled on. */
   choices?: ChoiceOption[];
   multiple?: { selected: string[] };

@@ -199,6 +199,14 @@ export async function startFakeWhatsApp(options: FakeWhatsAppOptions = {}): Prom
       case 'interactive':
         validateInteractive((body.interactive ?? {}) as Json);
         return 'free';
+      case 'image': {
+        // Media by an uploaded id or a public http(s) link, never both; caption up to 1024.
+        const image = (body.image ?? {}) as Json;
+        check((typeof image.id === 'string') !== (typeof image.link === 'string'), 'image needs exactly one of id or link', 100);
+        if (typeof image.link === 'string') check(/^https?:\/\/[^\s]+$/.test(image.link), 'image.link must be an http(s) URL', 131009);
+        if (image.caption !== undefined) check(chars(image.caption) <= 1024, 'image.caption must be at most 1024 characters', 100);
+        return 'free';
+      }
       case 'template': {
         const tpl = (body.template ?? {}) as Json;
         check(typeof tpl.name === 'string' && /^[a-z0-9_]{1,512}$/.test(tpl.name), 'template.name', 132001);
