@@ -35,6 +35,7 @@ import { createApp, finishApp } from './http/app.js';
 import { createI18n } from './i18n.js';
 import type { Logger } from './logging/logger.js';
 import { flowsDir } from './paths.js';
+import { FLOW_MEDIA_ROUTE, flowMedia, flowMediaPath } from './media/flow-media.js';
 import { Dispatcher } from './pipeline/dispatcher.js';
 import { Inbox } from './pipeline/inbox.js';
 import { enqueue } from './pipeline/outbox.js';
@@ -169,11 +170,20 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
   let shuttingDown = false;
   const app = createApp({ logger, isReady: () => db.isReady(), isShuttingDown: () => shuttingDown });
   app.use(workspace.router);
+  // Questions' pictures (XLSForm media::image): public, as WhatsApp fetches them by link.
+  const pictures = flowMedia(flowsDir, config.PUBLIC_BASE_URL);
+  app.get(`${FLOW_MEDIA_ROUTE}/:flow/:file`, (req, res) => {
+    const file = flowMediaPath(flowsDir, String(req.params.flow), String(req.params.file));
+    if (!file) return void res.status(404).json({ error: 'not_found', message: 'No such picture.' });
+    res.sendFile(file, { maxAge: '1d', dotfiles: 'deny' }, (err) => {
+      if (err && !res.headersSent) res.status(404).json({ error: 'not_found', message: 'No such picture.' });
+    });
+  });
   // Photos and voice notes from any channel go into GridFS soon after they arrive (src/media/store.ts).
   const media = new MediaDownloader({ logger });
   // Each channel is a module with both halves (src/channels/module.ts): one line each.
   const channelContext: ChannelContext = {
-    app, config, inbox, conversations, channels, i18n, logger, media,
+    app, config, inbox, conversations, channels, i18n, logger, media, flowMedia: pictures,
     ...(hooks.now ? { now: hooks.now } : {}),
     ...(hooks.telegramRateLimits ? { telegramRateLimits: hooks.telegramRateLimits } : {}),
     ...(hooks.simulatorLimits ? { simulatorLimits: hooks.simulatorLimits } : {}),

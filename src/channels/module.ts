@@ -8,6 +8,7 @@ import type express from 'express';
 import type { Config } from '../config/index.js';
 import type { i18n as I18n } from 'i18next';
 import type { Logger } from '../logging/logger.js';
+import type { FlowMedia } from '../media/flow-media.js';
 import type { MediaDownloader } from '../media/store.js';
 import type { ChannelName, InboundHandler, InboundSink } from '../messages/index.js';
 import type { ChannelRateLimits, ChannelRegistry } from './channel.js';
@@ -27,6 +28,8 @@ export interface ChannelContext {
   logger: Logger;
   /** Photos and voice notes from any channel go into GridFS through this. */
   media: MediaDownloader;
+  /** Questions' pictures (XLSForm media::image), sent before their question. */
+  flowMedia?: FlowMedia;
   now?: () => Date;
   /** Tests' overrides of a platform's pace and the simulator's limits. */
   telegramRateLimits?: Partial<ChannelRateLimits>;

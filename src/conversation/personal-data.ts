@@ -4,6 +4,8 @@
  */
 import { recordAccessRequest, recordDeleteRequest } from '../db/repositories/requests.js';
 import { countSubmissionsByFlow } from '../db/repositories/submissions.js';
+import { memberVoiceNotes } from '../db/repositories/voice-notes.js';
+import { formatDuration } from '../engine/questions/voice.js';
 import { findVillage } from '../db/repositories/villages.js';
 import type { Translate } from '../i18n.js';
 import { FLOW } from '../messages/flows.js';
@@ -23,6 +25,10 @@ export async function showMemberData(kit: ConversationKit, turn: Turn, t: Transl
   const village = member.villageCode ? await findVillage(member.villageCode) : null;
   const counts = await countSubmissionsByFlow(member._id, FLOW.registration);
   const reports = counts.length ? counts.map((c) => `• ${kit.flowTitle(c.flowId, t)}: ${c.n}`).join('\n') : t('bot:mydata.noReports');
+  const voices = await memberVoiceNotes(member._id);
+  const voice = voices.length
+    ? voices.map((v) => `• ${kit.flowTitle(v.flowId, t)}${v.seconds !== undefined ? ` (${formatDuration(v.seconds)})` : ''}`).join('\n')
+    : t('bot:mydata.noReports');
   const text = t('bot:mydata.text', {
     name: member.name ?? '-',
     village: village ? `${village.name} (${village.kecamatan})` : member.villageOther ? `${member.villageOther} (${t('bot:mydata.villageUnmatched')})` : '-',
@@ -36,6 +42,7 @@ export async function showMemberData(kit: ConversationKit, turn: Turn, t: Transl
     broadcasts: member.optedOut ? t('bot:mydata.broadcastsOff') : t('bot:mydata.broadcastsOn'),
     news: member.optedOut || member.newsOff ? t('bot:mydata.newsOff') : t('bot:mydata.newsOn'),
     reports,
+    voice,
     reregister: t('bot:menu.reregister'),
   });
   return [{ text }];

@@ -91,6 +91,7 @@ export async function respond(kit: ConversationKit, turn: Turn): Promise<void> {
     return;
   }
   if (run) return advance(kit, turn, content as EngineInput);
+  if (content.kind === 'audio') return void turn.say(...menu(kit, member, t('bot:errors.voiceNoQuestion')));
   // No run: a menu pick (button, number or name) starts its flow, anything else shows the menu again.
   const picked = pickFromMenu(kit, member, content);
   if (picked.flow) return startFlow(kit, turn, picked.flow.id);

@@ -29,6 +29,7 @@ import type {
   StepContext,
   StepResult,
 } from './types.js';
+import { isVoiceAnswer } from './types.js';
 
 /** Button id of "skip" on an optional question. */
 export const SKIP_ID = '__skip';
@@ -411,7 +412,10 @@ class Turn {
         }
         this.unpark(q.id);
         if (q.type === 'note') {
-          if (!editing) this.say(this.tf(q.prompt));
+          if (!editing) {
+            this.showImage(q);
+            this.say(this.tf(q.prompt));
+          }
           cur = next;
           continue;
         }
@@ -467,6 +471,7 @@ class Turn {
         continue;
       }
       if (c.type === 'note') {
+        this.showImage(c);
         this.say(this.tf(c.prompt, this.groupVars(group, obj)));
         cur = next;
         continue;
@@ -502,6 +507,8 @@ class Turn {
     if (pos.at === 'question') {
       const loc = locate(this.flow, pos.id)!;
       const q = loc.q as AnswerQuestion;
+      // The picture once, when the question is first put (not after a wrong answer or a toggle).
+      if (!lead && !keepSeq) this.showImage(q);
       const item = this.groupItem(pos);
       let heading: string | undefined;
       if (loc.group && pos.group && item && this.firstOfItem(loc.group, loc.child!, item)) {
@@ -564,6 +571,11 @@ class Turn {
       ...message,
       prompt: { ...(lead ? { lead } : {}), ...prompt, waysOut, expect: message.expect ?? 'text' },
     });
+  }
+
+  /** A question's picture (XLSForm media::image), sent as a photo of its own before the text. */
+  private showImage(q: { image?: string }): void {
+    if (q.image) this.messages.push({ text: '', image: { flow: this.flow.id, file: q.image }, expect: 'none' });
   }
 
   /** The first question a run asks (no answer given yet): where the ways out are said. */
@@ -685,6 +697,11 @@ class Turn {
       else this.accept(pos, q, null);
       return;
     }
+    if (input.kind === 'audio' && !acceptsVoice(q)) {
+      // Kept kindly: the question stays, nothing answered so far is lost.
+      this.fail(this.te('error.voice_not_here'));
+      return;
+    }
     const parsed = handlerFor(q).parse(q, input, this.env(q, item));
     if (parsed.kind === 'toggle') {
       // Same question, same buttons: the prompt number stays so quick taps are not "old".
@@ -697,7 +714,7 @@ class Turn {
       return;
     }
     let value = parsed.value;
-    if (q.constraint && value !== null && !evaluateBool(q.constraint, this.withValue(q, value, item), this.scope, false)) {
+    if (q.constraint && value !== null && !isVoiceAnswer(value) && !evaluateBool(q.constraint, this.withValue(q, value, item), this.scope, false)) {
       // The refused answer is available to the message as {{value}} (never a secret's).
       this.fail(this.tf(q.constraintMessage!, { value: q.type === 'text' && q.keepAs ? '' : this.display(q, value) }));
       return;
@@ -942,4 +959,9 @@ function pickItem(input: InboundContent, items: ChoiceItem[]): ChoiceItem | unde
   if (input.kind === 'choice') return items.find((i) => i.id === input.choiceId);
   if (input.kind === 'text') return matchChoice(input.text, items);
   return undefined;
+}
+
+/** Questions a voice note answers: `audio`, and text questions marked `voice`. */
+function acceptsVoice(q: AnswerQuestion): boolean {
+  return q.type === 'audio' || (q.type === 'text' && q.voice === true);
 }

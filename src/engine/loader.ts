@@ -205,7 +205,7 @@ function compileLeaf(raw: RawLeaf, scope: Scope, report: Report, where: string):
     prompt,
     label: raw.label ?? `${raw.id}.label`,
     relevant,
-    required: typeof raw.required === 'boolean' ? raw.required : raw.required === undefined && raw.type !== 'photo',
+    required: typeof raw.required === 'boolean' ? raw.required : raw.required === undefined && raw.type !== 'photo' && raw.type !== 'audio',
     ...(requiredIf ? { requiredIf } : {}),
     ...(defaultFrom ? { defaultFrom } : {}),
     ...image,
@@ -223,7 +223,8 @@ function compileLeaf(raw: RawLeaf, scope: Scope, report: Report, where: string):
   switch (raw.type) {
     case 'text':
       if (raw.keepAs !== undefined && raw.constraint === undefined) problem('keepAs needs a constraint that returns what to keep');
-      q = { ...common, type: 'text', maxLength: raw.maxLength ?? 500, ...(raw.keepAs ? { keepAs: raw.keepAs } : {}) };
+      if (raw.keepAs !== undefined && raw.voice) problem('a secret (keepAs) cannot be said in a voice note');
+      q = { ...common, type: 'text', maxLength: raw.maxLength ?? 500, ...(raw.keepAs ? { keepAs: raw.keepAs } : {}), ...(raw.voice ? { voice: true } : {}) };
       break;
     case 'integer':
     case 'decimal':
@@ -258,6 +259,7 @@ function compileLeaf(raw: RawLeaf, scope: Scope, report: Report, where: string):
     case 'time':
     case 'location':
     case 'photo':
+    case 'audio':
       q = { ...common, type: raw.type };
       break;
   }

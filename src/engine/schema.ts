@@ -61,6 +61,7 @@ export const leafSchemas = {
     type: z.literal('text'),
     maxLength: z.number().int().min(1).max(4000).optional(),
     keepAs: z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'must be an answer key like roleCodeId').refine(notPrototypeName, PROTOTYPE_NAME_MESSAGE).optional(),
+    voice: z.boolean().optional(),
   }),
   integer: z.strictObject({ ...answerable, type: z.literal('integer'), min: z.number().int().optional(), max: z.number().int().optional() }),
   decimal: z.strictObject({ ...answerable, type: z.literal('decimal'), min: z.number().optional(), max: z.number().optional() }),
@@ -84,6 +85,7 @@ export const leafSchemas = {
   time: z.strictObject({ ...answerable, type: z.literal('time') }),
   location: z.strictObject({ ...answerable, type: z.literal('location') }),
   photo: z.strictObject({ ...answerable, type: z.literal('photo') }),
+  audio: z.strictObject({ ...answerable, type: z.literal('audio') }),
   // A note has no answer, so no label, required, constraint or endIf.
   note: z.strictObject({ id: questionId, prompt: key.optional(), relevant: expression.optional(), image: z.string().min(1).optional(), type: z.literal('note') }),
   // Never asked (XLSForm calculate and metadata): no texts.

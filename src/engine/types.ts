@@ -55,6 +55,8 @@ export interface TextQuestion extends AnswerableBase {
    * returned (e.g. the id of the code that matched) is kept instead, submitted under this key.
    */
   keepAs?: string;
+  /** A voice note is taken too, for people who can't type (the answer is then a VoiceAnswer). */
+  voice?: boolean;
 }
 export interface NumberQuestion extends AnswerableBase { type: 'integer' | 'decimal'; min?: number; max?: number }
 export interface SingleQuestion extends AnswerableBase {
@@ -86,6 +88,8 @@ export interface DateQuestion extends AnswerableBase { type: 'date'; notFuture: 
 export interface DateTimeQuestion extends AnswerableBase { type: 'datetime' }
 export interface LocationQuestion extends AnswerableBase { type: 'location' }
 export interface PhotoQuestion extends AnswerableBase { type: 'photo' }
+/** A voice note (XLSForm audio). */
+export interface AudioQuestion extends AnswerableBase { type: 'audio' }
 /** A message only: shown, then the flow goes on. */
 export interface NoteQuestion extends QuestionBase { type: 'note' }
 /** Never asked: its value is computed from earlier answers when the walk passes it. */
@@ -107,7 +111,8 @@ export type AnswerQuestion =
   | DateTimeQuestion
   | TimeQuestion
   | LocationQuestion
-  | PhotoQuestion;
+  | PhotoQuestion
+  | AudioQuestion;
 export type LeafQuestion = AnswerQuestion | NoteQuestion | HiddenQuestion;
 
 /** A repeat group: its child questions are asked once per item; answers are an array of objects. */
@@ -244,3 +249,21 @@ export interface StepResult {
 /** Stored answer shapes of the location and photo questions. */
 export type LocationAnswer = { latitude: number; longitude: number; name?: string } | { name: string };
 export type PhotoAnswer = { fileId: string; caption?: string; mediaId?: string } | { description: string };
+/** A voice note kept in GridFS (`mediaId`); `seconds` when the platform or the file said it. */
+export interface VoiceAnswer {
+  kind: 'voice';
+  fileId: string;
+  mediaId?: string;
+  seconds?: number;
+  mimeType?: string;
+  /** What a facilitator heard in it (the workspace), who typed it and when. */
+  transcript?: string;
+  transcribedBy?: string | null;
+  transcribedAt?: Date;
+  /** The file was deleted at the person's request (hapusdata): length and transcript stay. */
+  removed?: boolean;
+}
+
+export function isVoiceAnswer(value: unknown): value is VoiceAnswer {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'voice';
+}

@@ -1,5 +1,5 @@
 /**
- * Photos people send, kept in MongoDB (GridFS bucket `media`) soon after they arrive: WhatsApp
+ * Photos and voice notes people send, kept in MongoDB (GridFS bucket `media`) soon after they arrive: WhatsApp
  * media URLs expire within minutes and media ids within days, Telegram files are fetched with
  * getFile. The file's _id is derived from the channel and the platform's file id, so the
  * inbound message (and the submission's answer) can carry the reference before the download is
@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import mongoose from 'mongoose';
-import type { InboundMessage } from '../messages/index.js';
+import { VOICE_LIMITS, type InboundMessage } from '../messages/index.js';
 import type { Logger } from '../logging/logger.js';
 
 export const MEDIA_BUCKET = 'media';
@@ -23,10 +23,15 @@ export function mediaIdFor(channel: string, fileId: string): string {
   return createHash('sha256').update(`${channel}\u0000${fileId}`).digest('hex').slice(0, 24);
 }
 
-/** Adds the GridFS reference to a photo message (what channels record in the inbox). */
+/** Adds the GridFS reference to a photo or voice message (what channels record in the inbox). */
 export function withMediaId(message: InboundMessage): InboundMessage {
-  if (message.content.kind !== 'photo' || message.content.mediaId) return message;
+  if ((message.content.kind !== 'photo' && message.content.kind !== 'audio') || message.content.mediaId) return message;
   return { ...message, content: { ...message.content, mediaId: mediaIdFor(message.channel, message.content.fileId) } };
+}
+
+/** Whether a voice note is kept: what the platform said of it is within VOICE_LIMITS. */
+export function withinVoiceLimits(content: { seconds?: number; bytes?: number }): boolean {
+  return (content.seconds ?? 0) <= VOICE_LIMITS.seconds && (content.bytes ?? 0) <= VOICE_LIMITS.bytes;
 }
 
 export interface MediaJob {
@@ -34,6 +39,8 @@ export interface MediaJob {
   fileId: string;
   /** Fetches the bytes; should refuse more than maxBytes itself (it is told the cap). */
   fetch(maxBytes: number): Promise<{ data: Buffer; contentType: string }>;
+  /** Kept with the file (a voice note's length in seconds). */
+  metadata?: Record<string, unknown>;
 }
 
 /** The bucket photos live in (pages read it, retention prunes it). */
@@ -50,7 +57,7 @@ export async function storeMedia(job: MediaJob, maxBytes: number): Promise<'stor
   if (data.length > maxBytes) throw new Error(`too large: ${data.length} bytes (at most ${maxBytes})`);
   await new Promise<void>((resolve, reject) => {
     const upload = b.openUploadStreamWithId(id, `${job.channel}-${id.toHexString()}`, {
-      metadata: { channel: job.channel, fileId: job.fileId, contentType, size: data.length },
+      metadata: { ...job.metadata, channel: job.channel, fileId: job.fileId, contentType, size: data.length },
     });
     upload.once('finish', () => resolve());
     upload.once('error', (err: Error & { code?: number }) => (err.code === 11000 ? resolve() : reject(err)));
@@ -61,8 +68,15 @@ export async function storeMedia(job: MediaJob, maxBytes: number): Promise<'stor
 
 /** True when the file of this channel's file id is stored (the simulator checks an upload before naming it in a message). */
 export async function hasMedia(channel: string, fileId: string): Promise<boolean> {
-  const id = new mongoose.Types.ObjectId(mediaIdFor(channel, fileId));
-  return (await mediaBucket().find({ _id: id }).limit(1).toArray()).length > 0;
+  return (await storedMediaInfo(channel, fileId)) !== null;
+}
+
+/** What the stored file of a platform file says of itself (size, a voice note's seconds), or null before it is stored. */
+export async function storedMediaInfo(channel: string, fileId: string): Promise<{ bytes: number; seconds?: number } | null> {
+  const [file] = await mediaBucket().find({ _id: new mongoose.Types.ObjectId(mediaIdFor(channel, fileId)) }).limit(1).toArray();
+  if (!file) return null;
+  const seconds = (file.metadata as { seconds?: unknown } | undefined)?.seconds;
+  return { bytes: file.length, ...(typeof seconds === 'number' ? { seconds } : {}) };
 }
 
 export interface MediaDownloaderOptions {

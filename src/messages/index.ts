@@ -23,8 +23,16 @@ export type InboundContent =
   | { kind: 'location'; latitude: number; longitude: number; name?: string }
   /** `mediaId`: where the channel keeps the photo in GridFS (src/media/store.ts), set before recording. */
   | { kind: 'photo'; fileId: string; caption?: string; mediaId?: string }
+  /**
+   * A voice note or sent audio file. `seconds` and `bytes` as the platform (or the download)
+   * told them; `mediaId` as for photos. Over VOICE_LIMITS it is refused with the limit in words.
+   */
+  | { kind: 'audio'; fileId: string; mediaId?: string; seconds?: number; bytes?: number; mimeType?: string }
   /** Something the bot can't read (a voice note, a sticker, a video...): answered kindly, never lost silently. */
   | { kind: 'unsupported'; what: string };
+
+/** What a voice note may be: 5 minutes, 10 MB (both platforms serve more: Telegram 20 MB, WhatsApp 16 MB). */
+export const VOICE_LIMITS = { seconds: 5 * 60, bytes: 10 * 1024 * 1024 } as const;
 
 export interface InboundMessage {
   channel: ChannelName;
@@ -52,9 +60,17 @@ export interface ChoiceOption {
   label: string;
 }
 
+/** A question's picture (XLSForm media::image): an http(s) URL, or a file name in flows/media/<flow>/. */
+export interface OutboundImage {
+  flow: string;
+  file: string;
+}
+
 /** One message to show a person, already translated into their language. Plain text: adapters escape. */
 export interface OutboundMessage {
   text: string;
+  /** A picture sent as a photo (and nothing else: `text` is empty), before the question it belongs to. */
+  image?: OutboundImage;
   /** Buttons to offer. For `multiple`, `selected` holds the ids already toggled on. */
   choices?: ChoiceOption[];
   multiple?: { selected: string[] };

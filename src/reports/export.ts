@@ -25,7 +25,8 @@ import type { Types } from 'mongoose';
 import { MemberModel, SubmissionModel, VillageModel, VillagePlanModel, WorkspaceSettingModel } from '../db/models.js';
 import type { Flow, GroupQuestion, LeafQuestion } from '../engine/index.js';
 import { formatLocalIso, formatLocalStamp, wallClockDate, zoneName } from '../time/index.js';
-import { flowTranslator, formatAnswer, groupQuestions, leafQuestions, type Lang, type Lookups, type Translate } from './labels.js';
+import { isVoiceAnswer } from '../engine/types.js';
+import { flowTranslator, formatAnswer, groupQuestions, leafQuestions, voiceText, type Lang, type Lookups, type Translate } from './labels.js';
 
 export interface ExportOptions {
   flow: Flow;
@@ -38,6 +39,8 @@ export interface ExportOptions {
   i18n: I18n;
   /** The programme's zone (config TIMEZONE): times are written as its wall clock. */
   timeZone: string;
+  /** The workspace's public address: voice notes get a link to play them (signed-in, with the village check). */
+  linkBase?: string;
 }
 
 export async function pseudonymKey(): Promise<string> {
@@ -76,6 +79,8 @@ interface Layout {
   groupHeaders: Map<string, string[]>;
   rowHeader: string;
   itemHeader: string;
+  /** Where links point ("" for links relative to the workspace). */
+  linkBase: string;
 }
 
 /** The machine names of the fixed columns (the `kode` view and the analysts' scripts). */
@@ -100,6 +105,7 @@ async function layout(opts: ExportOptions): Promise<Layout> {
   const groups = groupQuestions(opts.flow);
   const questionHeader = leaves.flatMap((q) => {
     const label = kode ? q.id : t(q.label);
+    if (takesVoice(q)) return [label, kode ? `${q.id}_audio_url` : w('export.columns.voice_link', { label })];
     if (q.type !== 'location') return [label];
     return kode ? [label, `${label}_lat`, `${label}_lon`] : [label, `${label} (lat)`, `${label} (lon)`];
   });
@@ -108,7 +114,7 @@ async function layout(opts: ExportOptions): Promise<Layout> {
   const baseHeader = kode ? [...BASE] : BASE_TITLES.map((k) => w(`export.columns.${k}`, { zone }));
   return {
     t, w, lookups, leaves, groups, kode, baseHeader, questionHeader, groupHeaders,
-    rowHeader: kode ? 'row' : w('export.columns.row'), itemHeader: kode ? 'item' : w('export.columns.item'),
+    rowHeader: kode ? 'row' : w('export.columns.row'), itemHeader: kode ? 'item' : w('export.columns.item'), linkBase: (opts.linkBase ?? '').replace(/\/+$/, ''),
   };
 }
 
@@ -125,6 +131,16 @@ function codeValue(value: unknown): string | number | null {
   if (Array.isArray(value)) return value.map(String).join(' ');
   const photo = value as { mediaId?: string; fileId?: string; caption?: string };
   return photo.mediaId ?? photo.fileId ?? JSON.stringify(value);
+}
+
+/** Questions a voice note may answer: a second column holds the link to play it. */
+const takesVoice = (q: LeafQuestion): boolean => q.type === 'audio' || (q.type === 'text' && q.voice === true);
+
+/** The answer (the transcript, in words: "[pesan suara 0:23] ...") and the link to the voice note. */
+function voiceCells(reportId: string, q: LeafQuestion, value: unknown, l: Layout, lang: Lang): (string | number | null)[] {
+  if (!isVoiceAnswer(value)) return [...leafCells(q, value, l, lang), ''];
+  const link = value.mediaId ? `${l.linkBase}/app/laporan/${reportId}/suara/${q.id}` : '';
+  return [l.kode ? (value.transcript ?? '') : voiceText(value, lang), link];
 }
 
 function leafCells(q: LeafQuestion, value: unknown, l: Layout, lang: Lang): (string | number | null)[] {
@@ -160,7 +176,7 @@ async function* rows(opts: ExportOptions, l: Layout): AsyncGenerator<{ doc: Doc;
         l.kode ? doc.channel : l.w(`export.channels.${doc.channel}`, { defaultValue: doc.channel }), proxyFor,
         l.kode || !status ? status : l.w(`status.${status}`, { defaultValue: status }),
       ];
-      const answers = l.leaves.flatMap((q) => leafCells(q, doc.answers?.[q.id], l, opts.lang));
+      const answers = l.leaves.flatMap((q) => (takesVoice(q) ? voiceCells(String(doc._id), q, doc.answers?.[q.id], l, opts.lang) : leafCells(q, doc.answers?.[q.id], l, opts.lang)));
       yield { doc, base, answers };
     }
   };

@@ -5,6 +5,8 @@
  */
 import type { i18n as I18n } from 'i18next';
 import type { Flow, LeafQuestion, Question } from '../engine/index.js';
+import { formatDuration } from '../engine/questions/voice.js';
+import { isVoiceAnswer, type VoiceAnswer } from '../engine/types.js';
 
 export type Lang = 'id' | 'en';
 
@@ -21,6 +23,8 @@ export interface LabelledAnswer {
   mediaId?: string;
   /** The photo's caption, when it has one (the page shows the photo itself, not "[foto]"). */
   caption?: string;
+  /** Present for a voice note still stored (playable): its length and what a facilitator heard in it. */
+  voice?: { seconds?: number; transcript?: string };
 }
 
 export interface LabelledSubmission {
@@ -59,6 +63,7 @@ export function formatAnswer(q: LeafQuestion, value: unknown, t: Translate, look
     }
     return s;
   };
+  if (isVoiceAnswer(value)) return voiceText(value, lang);
   switch (q.type) {
     case 'single':
       return choiceLabel(value);
@@ -81,8 +86,17 @@ export function formatAnswer(q: LeafQuestion, value: unknown, t: Translate, look
   }
 }
 
+/** "[pesan suara 0:23] what was said", or without the transcript while nobody typed it. */
+export function voiceText(v: VoiceAnswer, lang: Lang): string {
+  const tag = `[${lang === 'en' ? 'voice note' : 'pesan suara'}${v.seconds !== undefined ? ` ${formatDuration(v.seconds)}` : ''}]`;
+  return v.transcript ? `${tag} ${v.transcript}` : tag;
+}
+
 function labelled(q: LeafQuestion, value: unknown, t: Translate, lookups: Lookups, lang: Lang): LabelledAnswer {
   const out: LabelledAnswer = { id: q.id, label: t(q.label), value: formatAnswer(q, value, t, lookups, lang) };
+  if (isVoiceAnswer(value) && value.mediaId) {
+    out.voice = { ...(value.seconds !== undefined ? { seconds: value.seconds } : {}), ...(value.transcript ? { transcript: value.transcript } : {}) };
+  }
   if (q.type === 'photo' && value && typeof value === 'object' && typeof (value as { mediaId?: unknown }).mediaId === 'string') {
     out.mediaId = (value as { mediaId: string }).mediaId;
     const caption = (value as { caption?: unknown }).caption;

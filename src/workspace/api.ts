@@ -178,7 +178,7 @@ export async function streamExport(ctx: Ctx, actor: Actor, format: 'csv' | 'xlsx
   res.setHeader('content-disposition', `attachment; filename="${name}"`);
   res.setHeader('cache-control', 'no-store');
   res.flushHeaders();
-  const opts = { flow, filter, lang: q.lang, names: q.names === '1', i18n: ctx.i18n, timeZone: ctx.timeZone, values: q.labels === 'kode' ? 'kode' as const : 'labels' as const };
+  const opts = { flow, filter, lang: q.lang, names: q.names === '1', i18n: ctx.i18n, timeZone: ctx.timeZone, linkBase: ctx.publicBaseUrl, values: q.labels === 'kode' ? 'kode' as const : 'labels' as const };
   try {
     if (format === 'csv') await exportCsv(res, opts);
     else await exportXlsx(res, opts);

@@ -84,7 +84,7 @@ function leafletDist(): string {
 
 export function createWorkspace(deps: WorkspaceDeps): Workspace {
   const now = deps.now ?? (() => new Date());
-  const ctx: Ctx = { flows: deps.flows, i18n: deps.i18n, now, timeZone: deps.timeZone ?? DEFAULT_TIME_ZONE, notifyMember: (id, m) => deps.notifyMember(id, m), logger: deps.logger,
+  const ctx: Ctx = { flows: deps.flows, i18n: deps.i18n, now, timeZone: deps.timeZone ?? DEFAULT_TIME_ZONE, publicBaseUrl: deps.publicBaseUrl, notifyMember: (id, m) => deps.notifyMember(id, m), logger: deps.logger,
     ...(deps.onProxySubmitted ? { onProxySubmitted: deps.onProxySubmitted } : {}),
   };
   const secureCookie = deps.publicBaseUrl.startsWith('https:');

@@ -38,6 +38,8 @@ import { describeAudit, type AuditWords } from './audit-text.js';
 import { mountProxyPages } from './pages-proxy.js';
 import { mountWorkshopPages } from './pages-workshops.js';
 import { summaryFor } from './shared.js';
+import { sendVoiceNote, transcribe, TRANSCRIPT_MAX } from './voice-notes.js';
+import type { LabelledAnswer } from '../reports/labels.js';
 
 export function loginPage(i18n: I18n, lang: Lang, token: string | null): string {
   const t = tFor(i18n, lang);
@@ -118,13 +120,23 @@ function villageLabel(v: Pick<SubmissionView, 'villageName' | 'villageCode' | 'v
   return v.villageCode ?? '-';
 }
 
-function submissionHtml(v: SubmissionView, t: T, lang: Lang, tz: string): string {
+/** A voice note: the player (streamed with Range from GridFS) and the form to type what was said. */
+function voiceHtml(v: SubmissionView, a: LabelledAnswer, t: T, csrf: string): string {
+  const base = `/app/laporan/${v.id}/suara/${esc(a.id)}`;
+  return `<br><audio controls preload="metadata" src="${base}" aria-label="${esc(t('report.voice_play', { label: a.label }))}"></audio>`
+    + `<form method="post" action="${base}/transkrip" class="transcript">${csrf}`
+    + `<label>${esc(t('report.transcript'))}<textarea name="transcript" rows="3" maxlength="${TRANSCRIPT_MAX}">${esc(a.voice?.transcript ?? '')}</textarea></label>`
+    + `<button type="submit">${esc(t('report.transcript_save'))}</button></form>`;
+}
+
+function submissionHtml(v: SubmissionView, t: T, lang: Lang, tz: string, csrf: string): string {
   const rows = v.labelled.answers.map((a) => {
     // A kept photo is shown itself, with its caption; "[foto]" only where there is nothing to show.
     const cell = a.mediaId
       ? `${a.caption ? `${esc(a.caption)}<br>` : ''}<img src="/app/laporan/${v.id}/foto/${esc(a.id)}" width="640" height="480" alt="${esc(a.caption ?? a.label)}" loading="lazy" class="photo">`
       : esc(a.value);
-    return `<tr><th scope="row">${esc(a.label)}</th><td>${cell}</td></tr>`;
+    const voice = a.voice ? voiceHtml(v, a, t, csrf) : '';
+    return `<tr><th scope="row">${esc(a.label)}</th><td>${cell}${voice}</td></tr>`;
   }).join('');
   const groups = v.labelled.groups.map((g) => `<h3>${esc(g.label)}</h3>${g.items.map((item, i) => `<table class="group"><caption>#${i + 1}</caption>${item.map((a) => `<tr><th scope="row">${esc(a.label)}</th><td>${esc(a.value)}</td></tr>`).join('')}</table>`).join('')}`).join('');
   const who = v.reporter ? `${esc(v.reporter.name ?? '-')} (${esc(t(`role.${v.reporter.role ?? 'warga'}`))})` : '-';
@@ -252,7 +264,7 @@ export function mountPages(router: express.Router, ctx: Ctx, opts: { now: () => 
         + `</section>`;
     }
     const title = v.flowId === svc.RISK_FLOW ? t('report.title') : t(`flow.${v.flowId}`, { defaultValue: v.flowId });
-    page(req, res, { title, active: 'reports' }, savedNotice(req.query.saved, v, t) + submissionHtml(v, t, lang, tz) + review);
+    page(req, res, { title, active: 'reports' }, savedNotice(req.query.saved, v, t) + submissionHtml(v, t, lang, tz, csrfField(auth)) + review);
   }));
 
   router.post('/app/laporan/:id/status', wrap(async (req, res) => {
@@ -264,6 +276,17 @@ export function mountPages(router: express.Router, ctx: Ctx, opts: { now: () => 
     // The reporter is told of a new status only (not of the demo's made-up people).
     const told = before.review?.status !== body.status && !before.demo && before.reporter !== null;
     res.redirect(303, `/app/laporan/${id}?saved=${told ? 'told' : '1'}`);
+  }));
+
+  router.get('/app/laporan/:id/suara/:questionId', wrap(async (req, res) => {
+    const { id, questionId } = S.photoParams.parse(req.params);
+    await sendVoiceNote(actorOf(res), id, questionId, req, res);
+  }));
+  router.post('/app/laporan/:id/suara/:questionId/transkrip', wrap(async (req, res) => {
+    const { id, questionId } = S.photoParams.parse(req.params);
+    const body = z.object({ transcript: z.string().max(TRANSCRIPT_MAX), _csrf: z.string() }).strict().parse(req.body);
+    await transcribe(ctx, actorOf(res), id, questionId, body.transcript);
+    res.redirect(303, `/app/laporan/${id}?saved=1`);
   }));
 
   // A report's photo from GridFS, resized for the page (JPEG, at most 800 px wide).

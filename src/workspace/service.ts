@@ -38,6 +38,8 @@ export interface Ctx {
   logger: { warn(obj: unknown, msg?: string): void };
   /** After a form entered for a resident is stored (the service alerts facilitators of a risk report). */
   onProxySubmitted?: (submission: ProxySubmitted) => Promise<void>;
+  /** The workspace's public address (links in exports). */
+  publicBaseUrl?: string;
 }
 
 export interface ProxySubmitted {

@@ -17,6 +17,8 @@ export const SIMPLE_TYPES: Record<string, string> = {
   ...names('datetime', ['datetime', 'date time', 'q date time', 'q datetime', 'add date time prompt', 'add datetime prompt']),
   ...names('location', ['geopoint', 'gps', 'location', 'q geopoint', 'q location', 'add location prompt']),
   ...names('photo', ['image', 'photo', 'q picture', 'q image', 'add image prompt', 'add photo prompt']),
+  // A voice note.
+  ...names('audio', ['audio', 'q audio', 'add audio prompt']),
   ...names('note', ['note', 'q note', 'add note prompt']),
   // ODK shows a trigger as the acknowledge widget.
   ...names('acknowledge', ['acknowledge', 'trigger', 'q acknowledge', 'add acknowledge prompt']),
@@ -44,8 +46,7 @@ export const REFUSED_TYPES: Record<string, string> = {
   range: 'the range widget (a slider) has no chat equivalent: use integer with a constraint',
   rank: 'ranking by dragging has no chat equivalent: use select_multiple or several select_one',
   audit: 'audit logs record activity on the phone screen; a chat has none',
-  // Until the chat takes voice notes as answers.
-  ...names('the chat does not take sound recordings as answers yet', ['audio', 'q audio', 'add audio prompt', 'background-audio']),
+  'background-audio': 'recording the surroundings in the background is not a question a chat asks',
   ...names('the chat receives photos, not videos', ['video', 'q video', 'add video prompt']),
   ...names('the chat receives photos, not other files', ['file', 'add file prompt']),
   osm: 'OpenStreetMap widgets belong to ODK Collect',

@@ -12,7 +12,7 @@ import { XlsFormError } from './workbook.js';
 import { ExprError, fromJexl, toXPath } from './xpath.js';
 
 const LANGUAGE_NAMES: Record<Lang, string> = { id: 'Bahasa Indonesia (id)', en: 'English (en)' };
-const TYPES: Record<string, string> = { text: 'text', integer: 'integer', decimal: 'decimal', date: 'date', time: 'time', datetime: 'datetime', location: 'geopoint', photo: 'image', note: 'note' };
+const TYPES: Record<string, string> = { text: 'text', integer: 'integer', decimal: 'decimal', date: 'date', time: 'time', datetime: 'datetime', location: 'geopoint', photo: 'image', audio: 'audio', note: 'note' };
 
 type Q = Record<string, unknown> & { id: string; type: string };
 
@@ -85,7 +85,7 @@ export function flowToWorkbook(flow: FlowDoc, texts: Texts): ExcelJS.Workbook {
       surveyRows.push(row);
       return;
     }
-    for (const unsupported of ['choicesFrom', 'endIf', 'keepAs', 'min', 'max', 'maxLength', 'notFuture', 'maxSelected', 'skipReasons']) {
+    for (const unsupported of ['choicesFrom', 'endIf', 'keepAs', 'min', 'max', 'maxLength', 'notFuture', 'maxSelected', 'skipReasons', 'voice']) {
       if (q[unsupported] !== undefined) problems.push(`${fileName}: ${where}: ${unsupported} has no XLSForm equivalent`);
     }
     const choices = q.choices as { id: string; label?: string; data?: Record<string, string | number> }[] | undefined;
@@ -111,7 +111,7 @@ export function flowToWorkbook(flow: FlowDoc, texts: Texts): ExcelJS.Workbook {
 
     // required: yes, or the expression under which it is.
     if (typeof q.required === 'string') row.required = xpath(where, 'required', q.required);
-    else if (q.required ?? q.type !== 'photo') row.required = 'yes';
+    else if (q.required ?? (q.type !== 'photo' && q.type !== 'audio')) row.required = 'yes';
     withTexts(row, 'hint', q.hint as string | undefined);
     withTexts(row, 'required_message', q.requiredMessage as string | undefined);
     row.constraint = xpath(where, 'constraint', q.constraint);

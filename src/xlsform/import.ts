@@ -617,8 +617,8 @@ export function convert(raw: XlsFormSheets, fileName: string, options: ImportOpt
       const expr = xpath(c.required!, it.row, 'required', repeat, reads());
       if (expr === undefined) return [];
       q.required = expr;
-    } else if (type === 'photo' ? required : !required) {
-      // XLSForm questions are optional unless required; the engine's default is the opposite (photo: optional).
+    } else if (type === 'photo' || type === 'audio' ? required : !required) {
+      // XLSForm questions are optional unless required; the engine's default is the opposite (photo and audio: optional).
       q.required = required;
     }
     if (hasText(label) && hasText(hint)) {

@@ -698,10 +698,10 @@ describe('failures', () => {
 });
 
 describe('unreadable messages', () => {
-  it('a voice note gets a kind answer and the same question again, with nothing lost', async () => {
+  it('a sticker gets a kind answer and the same question again, with nothing lost', async () => {
     const t = await translator();
     const user = await midReport();
-    await user.send({ kind: 'unsupported', what: 'voice' });
+    await user.send({ kind: 'unsupported', what: 'sticker' });
     expect(user.last[0]?.text).toBe(t('bot:errors.unsupported'));
     expect(lastQuestion(user)).toBe(placeQuestion);
     expect(await answers(user)).toMatchObject({ type: 'rob' });

@@ -174,6 +174,11 @@ export interface FakeTelegram {
   pressButtonText(user: UserRef, label: string, opts?: { messageId?: number }): Update;
   sendLocation(user: UserRef, latitude: number, longitude: number, opts?: { horizontal_accuracy?: number }): Update;
   sendPhoto(user: UserRef, opts?: { caption?: string; width?: number; height?: number }): Update;
+  /**
+   * A recorded voice note (`message.voice`), or with `asAudio` a sent audio file (`message.audio`):
+   * the bytes become a file for getFile. `fileSize` claims another size than the bytes (a big file without the bytes).
+   */
+  sendVoice(user: UserRef, data: Buffer, opts: { duration: number; asAudio?: boolean; mimeType?: string; fileSize?: number }): Update;
   blockBot(user: UserRef): Update;
   unblockBot(user: UserRef): Update;
   /** Mark a chat blocked without an update: sends to it fail with 403. */
@@ -570,7 +575,9 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
   const chats = new Map<number, ChatState>();
   /** nextBotMessage's read position per chat. */
   const cursors = new Map<number, number>();
-  const files = new Map<string, { file_id: string; file_unique_id: string; file_size: number; file_path: string; data: Buffer }>();
+  const files = new Map<string, { file_id: string; file_unique_id: string; file_size: number; file_path: string; data: Buffer; mime?: string }>();
+  /** The Bot API serves files up to 20 MB; getFile refuses bigger ones. */
+  const MAX_DOWNLOAD = 20 * 1024 * 1024;
   const callbackQueries = new Map<string, { chatId: number; createdAt: number; answered: boolean }>();
   const forcedFailures = new Map<string, { error: { error_code: number; description: string; parameters?: Json }; times: number }>();
   const held = new Map<string, { until: Promise<void>; release: () => void }>();
@@ -932,6 +939,21 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     return newUpdate({ message });
   }
 
+  function sendVoiceAsUser(user: UserRef, data: Buffer, opts: { duration: number; asAudio?: boolean; mimeType?: string; fileSize?: number }): Update {
+    const c = chatState(user);
+    const uniq = randomBytes(6).toString('hex');
+    const file_id = `AwACAgUAAxkBAAI${uniq}voice`;
+    const file_unique_id = `AgAD${uniq}`;
+    const mime_type = opts.mimeType ?? (opts.asAudio ? 'audio/mpeg' : 'audio/ogg');
+    const file_size = opts.fileSize ?? data.length;
+    files.set(file_id, { file_id, file_unique_id, file_size, file_path: `${opts.asAudio ? 'music' : 'voice'}/file_${files.size}.${opts.asAudio ? 'mp3' : 'oga'}`, data, mime: mime_type });
+    const sound: Json = { file_id, file_unique_id, duration: opts.duration, mime_type, file_size };
+    if (opts.asAudio) Object.assign(sound, { title: 'Rekaman', performer: 'Warga', file_name: 'rekaman.mp3' });
+    const key = opts.asAudio ? 'audio' : 'voice';
+    const message = addUserMessage(c, { [key]: sound }, {});
+    return newUpdate({ message });
+  }
+
   function memberUpdate(user: UserRef, oldStatus: string, newStatus: string): Update {
     const c = chatState(user);
     const newMember: Json = { user: { ...botUser }, status: newStatus };
@@ -1234,6 +1256,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       const id = strParam(params, 'file_id');
       const f = id ? files.get(id) : undefined;
       if (!f) throw bad('invalid file_id');
+      if (f.file_size > MAX_DOWNLOAD) throw bad('file is too big');
       return { file_id: f.file_id, file_unique_id: f.file_unique_id, file_size: f.file_size, file_path: f.file_path };
     },
   };
@@ -1320,7 +1343,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       if (fileMatch[1] !== token) return respond(res, 401, { ok: false, error_code: 401, description: 'Unauthorized' });
       const f = [...files.values()].find((x) => x.file_path === fileMatch[2]);
       if (!f) return respond(res, 404, { ok: false, error_code: 404, description: 'Not Found' });
-      res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': f.data.length });
+      res.writeHead(200, { 'content-type': f.mime ?? 'image/jpeg', 'content-length': f.data.length });
       return res.end(f.data);
     }
     const m = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname);
@@ -1471,6 +1494,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     pressButtonText,
     sendLocation,
     sendPhoto: sendPhotoAsUser,
+    sendVoice: sendVoiceAsUser,
     blockBot(user) {
       const c = chatState(user);
       c.blocked = true;

@@ -85,6 +85,8 @@ export interface FakeWhatsApp {
   sendLocation(user: Sender, latitude: number, longitude: number): Promise<{ status: number; id: string }>;
   /** Sends a photo: the bytes become downloadable media. */
   sendImage(user: Sender, data: Buffer, caption?: string): Promise<{ status: number; id: string; mediaId: string }>;
+  /** Sends a voice note (`voice: true`, Ogg Opus) or, with `voice: false`, an audio file: the bytes become downloadable media. */
+  sendAudio(user: Sender, data: Buffer, opts?: { voice?: boolean; mimeType?: string }): Promise<{ status: number; id: string; mediaId: string }>;
   /** Any message object (type and its part). */
   sendMessage(user: Sender, message: Json & { type: string }, id?: string): Promise<{ status: number; id: string }>;
   /** Posts a raw body, signed with the app secret (or `signature`), and returns the status. */
@@ -197,6 +199,14 @@ export async function startFakeWhatsApp(options: FakeWhatsAppOptions = {}): Prom
       case 'interactive':
         validateInteractive((body.interactive ?? {}) as Json);
         return 'free';
+      case 'image': {
+        // Media by an uploaded id or a public http(s) link, never both; caption up to 1024.
+        const image = (body.image ?? {}) as Json;
+        check((typeof image.id === 'string') !== (typeof image.link === 'string'), 'image needs exactly one of id or link', 100);
+        if (typeof image.link === 'string') check(/^https?:\/\/[^\s]+$/.test(image.link), 'image.link must be an http(s) URL', 131009);
+        if (image.caption !== undefined) check(chars(image.caption) <= 1024, 'image.caption must be at most 1024 characters', 100);
+        return 'free';
+      }
       case 'template': {
         const tpl = (body.template ?? {}) as Json;
         check(typeof tpl.name === 'string' && /^[a-z0-9_]{1,512}$/.test(tpl.name), 'template.name', 132001);
@@ -462,6 +472,14 @@ export async function startFakeWhatsApp(options: FakeWhatsAppOptions = {}): Prom
       const image: Json = { id: mediaId, mime_type: 'image/jpeg', sha256: createHash('sha256').update(data).digest('base64') };
       if (caption) image.caption = caption;
       const r = await sendMessage(user, { type: 'image', image });
+      return { ...r, mediaId };
+    },
+    async sendAudio(user, data, opts) {
+      const mediaId = String(1_000_000_000_000 + Math.floor(Math.random() * 1e12));
+      const voice = opts?.voice ?? true;
+      const mime = opts?.mimeType ?? (voice ? 'audio/ogg; codecs=opus' : 'audio/mpeg');
+      media.set(mediaId, { data, mime, urlToken: '' });
+      const r = await sendMessage(user, { type: 'audio', audio: { id: mediaId, mime_type: mime, ...(voice ? { voice: true } : {}) } });
       return { ...r, mediaId };
     },
     sendMessage,

@@ -75,6 +75,7 @@ export class ScriptedHandler implements InboundHandler {
     if (c.kind === 'location') return [{ text: `Lokasi: ${c.latitude},${c.longitude}` }];
     if (c.kind === 'photo') return [{ text: `Foto diterima${c.caption ? `: ${c.caption}` : ''}` }];
     if (c.kind === 'unsupported') return [{ text: `Tidak terbaca: ${c.what}` }];
+    if (c.kind === 'audio') return [{ text: `Suara diterima: ${c.seconds ?? '?'} detik` }];
     switch (c.text) {
       case 'pilih':
         return [{ text: 'Pilih salah satu:', choices: THIRTY, promptSeq: 7, expect: 'choice' }];

@@ -26,12 +26,13 @@ describe('mapping WhatsApp notifications', () => {
     expect(one({ type: 'button', button: { text: 'MENU', payload: 'menu-payload' } }).messages[0]!.content).toEqual({ kind: 'text', text: 'MENU' });
   });
 
-  it('location, image, an image sent as a document; a location off the globe and other types are unsupported', () => {
+  it('location, image, an image sent as a document, a voice note; a location off the globe and other types are unsupported', () => {
     expect(one({ type: 'location', location: { latitude: -3.5, longitude: 130.6, name: 'Dermaga' } }).messages[0]!.content).toEqual({ kind: 'location', latitude: -3.5, longitude: 130.6, name: 'Dermaga' });
     expect(one({ type: 'location', location: { latitude: 95, longitude: 130.6 } }).messages[0]!.content).toEqual({ kind: 'unsupported', what: 'invalid-location' });
     expect(one({ type: 'image', image: { id: '1234', mime_type: 'image/jpeg', sha256: 'x', caption: 'talud' } }).messages[0]!.content).toEqual({ kind: 'photo', fileId: '1234', caption: 'talud' });
     expect(one({ type: 'document', document: { id: '99', mime_type: 'image/png' } }).messages[0]!.content).toEqual({ kind: 'photo', fileId: '99' });
-    expect(one({ type: 'audio', audio: { id: '5', mime_type: 'audio/ogg' } }).messages[0]!.content).toEqual({ kind: 'unsupported', what: 'audio' });
+    expect(one({ type: 'audio', audio: { id: '5', mime_type: 'audio/ogg; codecs=opus', voice: true } }).messages[0]!.content).toEqual({ kind: 'audio', fileId: '5', mimeType: 'audio/ogg; codecs=opus' });
+    expect(one({ type: 'sticker', sticker: { id: '6', mime_type: 'image/webp' } }).messages[0]!.content).toEqual({ kind: 'unsupported', what: 'sticker' });
     expect(one({ type: 'unsupported', errors: [{ code: 131051, title: 'Message type unknown' }] }).messages[0]!.content).toEqual({ kind: 'unsupported', what: 'unsupported' });
   });
 

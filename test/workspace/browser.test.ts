@@ -14,8 +14,10 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HelpRequestModel, SubmissionModel, VillagePlanModel } from '../../src/db/models.js';
+import { mediaIdFor, storeMedia } from '../../src/media/store.js';
 import { projectRoot } from '../../src/paths.js';
 import { useTestDatabase } from '../helpers/db.js';
+import { oggOpus } from '../helpers/ogg.js';
 import { VILLAGE_A, buildHarness, makeMember, type Harness } from './harness.js';
 
 useTestDatabase();
@@ -258,4 +260,39 @@ describe('answering for someone who can\'t type, in Chromium on a phone (360 x 7
     expect(errors).toEqual([]);
     await context.close();
   }, 90_000);
+});
+
+describe('a voice note in Chromium on a phone (360 x 740)', () => {
+  it('the facilitator plays the voice note (the browser asks for ranges: 206) and types what was said', async () => {
+    const fac = await makeMember('fasilitator', VILLAGE_A, 'Fasilitator suara');
+    const reporter = await makeMember('warga', VILLAGE_A, 'Pelapor suara');
+    const fileId = 'AwACAgUAAxkBAAIB-browser-note';
+    await storeMedia({ channel: 'telegram', fileId, fetch: async () => ({ data: oggOpus(23), contentType: 'audio/ogg' }) }, 1024 * 1024);
+    const help = { kind: 'voice', fileId, mediaId: mediaIdFor('telegram', fileId), seconds: 23, mimeType: 'audio/ogg' };
+    const report = await SubmissionModel.create({
+      runId: new Types.ObjectId(), memberId: reporter.id, villageCode: VILLAGE_A, flowId: 'laporan-risiko', flowVersion: 1, channel: 'telegram', submittedAt: h.clock.now,
+      answers: { type: 'rob', date: h.clock.now.toISOString().slice(0, 10), place: 'Pantai Solang', severity: 'sedang', help },
+    });
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'id-ID' });
+    const page = await context.newPage();
+    const statuses: number[] = [];
+    page.on('response', (r) => { if (r.url().endsWith(`/suara/help`)) statuses.push(r.status()); });
+    await page.goto((await h.ws.createLoginLink(fac.id))!.url);
+    await page.getByRole('button', { name: 'Masuk' }).click();
+    await page.goto(`${origin}/app/laporan/${String(report._id)}`);
+
+    const player = page.getByLabel('Putar pesan suara: Bantuan perlu');
+    await player.evaluate((a) => (a as unknown as { play(): Promise<void> }).play().catch(() => undefined));
+    // The container says 23 seconds: Chromium read it through the stream.
+    await expect.poll(() => player.evaluate((a) => Math.round((a as unknown as { duration: number }).duration))).toBe(23);
+    expect(statuses).toContain(206);
+
+    await page.getByLabel('Yang dikatakan (ketik isi pesan suara)').fill('Karung pasir dan beras');
+    await page.getByRole('button', { name: 'Simpan teks' }).click();
+    await page.getByText('[pesan suara 0:23] Karung pasir dan beras').waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'phone-4-pesan-suara.png'), fullPage: true });
+    expect(await page.locator('html').evaluate((el) => el.scrollWidth)).toBeLessThanOrEqual(360);
+    expect((await SubmissionModel.findById(report._id).lean())!.answers.help).toMatchObject({ transcript: 'Karung pasir dan beras', transcribedBy: 'Fasilitator suara' });
+    await context.close();
+  }, 60_000);
 });

@@ -105,7 +105,7 @@ describe('what a chat cannot do is refused with its row and why', () => {
     ['rank', ['rank', 'urut', 'Urutkan', 'Rank'], /survey row 2: type rank .* ranking by dragging/],
     ['select_one_from_file', ['select_one_from_file desa.csv', 'desa', 'Desa', 'Village'], /survey row 2: type select_one_from_file \("desa"\) is not supported: the choices file/],
     ['audit', ['audit', 'audit'], /survey row 2: type audit \("audit"\) is not supported: audit logs/],
-    ['audio (until the chat takes voice notes)', ['audio', 'suara', 'Rekam', 'Record'], /survey row 2: type audio \("suara"\) is not supported: the chat does not take sound recordings as answers yet/],
+    ['background-audio', ['background-audio', 'suara'], /survey row 2: type background-audio \("suara"\) is not supported: recording the surroundings in the background/],
     ['search() choices from a CSV file', ['select_one l', 's', 'S', 'S', null, null, null, "search('buah')"], /survey row 2: select_one l with appearance search\('buah'\) is not supported: the choices come from a CSV file/],
     ['an absolute path', ['text', 'a', 'A', 'A', '/data/x = 1'], /survey row 2: relevant "\/data\/x = 1" is not supported: absolute paths/],
     ['pulldata()', ['calculate', 'harga', null, null, null, null, null, null, "pulldata('harga', 'h', 'k', 'x')"], /survey row 2: calculation "pulldata\(.*\)": pulldata\(\) is not supported: reads a CSV file/],

@@ -8,7 +8,8 @@ import { importXlsForm } from '../../src/xlsform/import.js';
 import { writeImportedFlow } from '../../src/xlsform/store.js';
 import { XlsFormError } from '../../src/xlsform/workbook.js';
 import { buildXlsx, CEK_AIR_BERSIH, SURVEI_RUMAH_TANGGA } from '../fixtures/xlsform/forms.js';
-import { expectRoundTrip, PYXFORM_FORMS, readFixture, tempDir } from './helpers.js';
+import { readdir } from 'node:fs/promises';
+import { expectRoundTrip, FIXTURES, importSpec, PYXFORM_FORMS, readFixture, tempDir } from './helpers.js';
 
 const forms: [string, () => Promise<Uint8Array>][] = [
   ...PYXFORM_FORMS.map((name): [string, () => Promise<Uint8Array>] => [name, () => readFixture(name)]),
@@ -17,6 +18,11 @@ const forms: [string, () => Promise<Uint8Array>][] = [
 ];
 
 describe('round trip', () => {
+  it('covers every form file in test/fixtures/xlsform (pyxform/ has its own, in pyxform-forms.test.ts)', async () => {
+    const files = (await readdir(FIXTURES)).filter((f) => f.endsWith('.xlsx')).sort();
+    expect(files).toEqual([...PYXFORM_FORMS, 'survei-rumah-tangga.xlsx', 'cek-air-bersih.xlsx'].sort());
+  });
+
   it.each(forms)('%s: import, export, import gives the same flow', async (name, bytes) => {
     await expectRoundTrip(await importXlsForm(await bytes(), name.endsWith('.xlsx') ? name : `${name}.xlsx`, { roles: ['warga', 'pokja'] }));
   });
@@ -60,5 +66,15 @@ describe('round trip', () => {
       return undefined;
     })();
     expect(err?.problems).toEqual(['x.yaml: desa: choicesFrom has no XLSForm equivalent', 'x.yaml: ok: yesno: write it as select_one with yes/no choices']);
+  });
+});
+
+describe('audio', () => {
+  it('an XLSForm audio question imports as a voice-note question (optional unless required) and exports back as audio', async () => {
+    const result = await importSpec({
+      survey: [['type', 'name', 'label::Bahasa Indonesia (id)', 'label::English (en)', 'required'], ['audio', 'cerita', 'Ceritakan kejadiannya', 'Tell what happened', null], ['audio', 'wajib', 'Rekam nama', 'Record the name', 'yes']],
+    });
+    expect(result.flow.questions).toEqual([{ id: 'cerita', type: 'audio' }, { id: 'wajib', type: 'audio', required: true }]);
+    await expectRoundTrip(result);
   });
 });

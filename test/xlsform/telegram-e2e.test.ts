@@ -8,6 +8,7 @@ import { MemberModel, SubmissionModel } from '../../src/db/models.js';
 import { seedVillages } from '../../src/db/seed.js';
 import { importXlsForm } from '../../src/xlsform/import.js';
 import { useTestDatabase } from '../helpers/db.js';
+import { oggOpus } from '../helpers/ogg.js';
 import { TelegramUser } from '../helpers/telegram-user.js';
 import { startHarness, type Harness, type ScriptedHandler } from '../telegram/harness.js';
 import { readFixture, serviceWith } from './helpers.js';
@@ -70,6 +71,9 @@ describe('a real XLSForm completed on Telegram', () => {
     fake.sendLocation(user.id, -3.5167, 130.6667);
     await user.expect(/image widget/);
     fake.sendPhoto(user.id, { caption: 'rumah' });
+    // XLSForm audio: a voice note, with its length said in the review.
+    await user.expect(/audio widget/);
+    fake.sendVoice(user.id, oggOpus(12), { duration: 12 });
     await user.expect(/String field that uses only numbers/);
     user.say('0812 345');
     await user.expect(/Geopoint with map Widget/);
@@ -108,6 +112,7 @@ describe('a real XLSForm completed on Telegram', () => {
     user.say('happy');
     const summary = await user.expect(/Periksa jawaban/);
     expect(summary.text).toContain('Date and Time Widget: 28 November 2026 09.30');
+    expect(summary.text).toContain('Pesan suara 0:12 ✓');
     user.press('Kirim', summary);
     await user.expect(/Terima kasih, jawaban Anda sudah kami terima/);
 
@@ -124,6 +129,7 @@ describe('a real XLSForm completed on Telegram', () => {
       my_trigger: 'OK',
       my_geopoint: { latitude: -3.5167, longitude: 130.6667 },
       my_image: { fileId: expect.any(String), caption: 'rumah' },
+      my_audio: { kind: 'voice', fileId: expect.any(String), seconds: 12, mimeType: 'audio/ogg' },
       numberAsString: '0812 345',
       locationMap: null,
       // 09.30 in Jayapura (UTC+9).

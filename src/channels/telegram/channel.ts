@@ -16,7 +16,7 @@ import express from 'express';
 import { Bot, type Api } from 'grammy';
 import type { Update, UserFromGetMe } from 'grammy/types';
 import type { Address, InboundMessage, InboundSink } from '../../messages/index.js';
-import { readCapped, withMediaId, type MediaDownloader } from '../../media/store.js';
+import { readCapped, withinVoiceLimits, withMediaId, type MediaDownloader } from '../../media/store.js';
 import { mapUpdate, type TelegramEvent } from './inbound.js';
 import { buildChoiceKeyboard, pageCount } from './keyboard.js';
 import { MemoryPromptStore, type TelegramPromptStore } from './prompt-store.js';
@@ -139,7 +139,7 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
   }
 
   /** getFile, then the file's URL; Bot API downloads stop at 20 MB, the cap here is the downloader's. */
-  function downloadPhoto(fileId: string): void {
+  function downloadFile(fileId: string, fallbackType = 'image/jpeg'): void {
     options.media!.schedule({
       channel: 'telegram',
       fileId,
@@ -150,7 +150,7 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
         const root = options.apiRoot ?? 'https://api.telegram.org';
         const res = await fetch(`${root}/file/bot${options.token}/${file.file_path}`, { signal: AbortSignal.timeout(60_000) });
         if (!res.ok) throw new Error(`file download: HTTP ${res.status}`);
-        return { data: await readCapped(res, maxBytes), contentType: res.headers.get('content-type') ?? 'image/jpeg' };
+        return { data: await readCapped(res, maxBytes), contentType: res.headers.get('content-type') ?? fallbackType };
       },
     });
   }
@@ -195,10 +195,13 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
           return;
         }
         const cq = message.replyTo?.callbackQueryId;
-        if (message.content.kind === 'photo' && options.media) {
+        const content = message.content;
+        if ((content.kind === 'photo' || content.kind === 'audio') && options.media) {
           const withId = withMediaId(message);
           await options.inbox.receive(withId);
-          downloadPhoto(message.content.fileId); // a repeat too: a stored file is not fetched again
+          // A repeat too: a stored file is not fetched again. A voice note over the limits is refused in chat, never kept.
+          if (content.kind === 'photo') downloadFile(content.fileId);
+          else if (withinVoiceLimits(content)) downloadFile(content.fileId, content.mimeType ?? 'audio/ogg');
           return;
         }
         if (cq) {

@@ -21,6 +21,8 @@ const userSchema = z.object({
   language_code: z.string().max(35).optional(),
 });
 const chatSchema = z.object({ id: z.number().int(), type: z.string() });
+/** A voice note (`voice`) or a sent audio file (`audio`, with title and file_name besides). */
+const audioSchema = z.object({ file_id: z.string().min(1), duration: z.number().int().nonnegative().optional(), mime_type: z.string().max(100).optional(), file_size: z.number().int().nonnegative().optional() }).loose();
 const messageSchema = z
   .object({
     message_id: z.number().int(),
@@ -34,6 +36,8 @@ const messageSchema = z
     venue: z.object({ title: z.string() }).loose().optional(),
     photo: z.array(z.object({ file_id: z.string().min(1), width: z.number(), height: z.number() }).loose()).optional(),
     document: z.object({ file_id: z.string().min(1), mime_type: z.string().optional() }).loose().optional(),
+    voice: audioSchema.optional(),
+    audio: audioSchema.optional(),
   })
   .loose();
 const callbackSchema = z.object({
@@ -174,8 +178,18 @@ export function mapMessageContent(message: Message): InboundContent | null {
     if (message.caption) content.caption = message.caption;
     return content;
   }
-  // Told apart so the person hears that a voice note or a sticker can't be read, not silence.
-  const what = (['voice', 'audio', 'video', 'video_note', 'sticker', 'animation', 'document', 'contact', 'poll', 'dice'] as const).find((k) => k in message);
+  const sound = message.voice ?? message.audio;
+  if (sound) {
+    return {
+      kind: 'audio',
+      fileId: sound.file_id,
+      ...(sound.duration !== undefined ? { seconds: sound.duration } : {}),
+      ...(sound.file_size !== undefined ? { bytes: sound.file_size } : {}),
+      ...(sound.mime_type ? { mimeType: sound.mime_type } : {}),
+    };
+  }
+  // Told apart so the person hears that a sticker or a video can't be read, not silence.
+  const what = (['video', 'video_note', 'sticker', 'animation', 'document', 'contact', 'poll', 'dice'] as const).find((k) => k in message);
   if (what) return { kind: 'unsupported', what };
   return null;
 }

@@ -30,6 +30,7 @@ export const telegramModule: ChannelModule<TelegramChannel> = {
     });
     ctx.channels.register(createTelegramOutbound({
       api: telegram.api, logger, promptStore, textsByLanguage, doneChoiceId: DONE_ID,
+      ...(ctx.flowMedia ? { flowMedia: ctx.flowMedia } : {}),
       ...(ctx.telegramRateLimits ? { rateLimits: ctx.telegramRateLimits } : {}),
     }));
     if (telegram.mode === 'webhook') mountTelegramWebhook(ctx.app, telegram);

@@ -16,7 +16,8 @@
  * Errors by code: 429 -> retry after retry_after (ms); 403 -> blocked; 400 -> failed with the
  * platform's reason; network, 5xx and anything else -> retry.
  */
-import { GrammyError, type Api } from 'grammy';
+import { GrammyError, InputFile, type Api } from 'grammy';
+import { isUrl, type FlowMedia } from '../../media/flow-media.js';
 import type { ChannelCapabilities, ChannelRateLimits, OutboundChannel, SendRequest, SendResult } from '../channel.js';
 import type { OutboundMessage } from '../../messages/index.js';
 import { isNotModified, MULTIPLE_DONE_CHOICE_ID, textsResolver, type TelegramLogger, type TelegramTexts } from './texts.js';
@@ -41,6 +42,8 @@ export const TELEGRAM_RATE_LIMITS: ChannelRateLimits = { perSecond: 30, perChatP
 export interface TelegramOutboundOptions {
   /** A grammY Api pointed at any Bot API root. Without @grammyjs/auto-retry: the outbox retries. */
   api: Api;
+  /** Where questions' pictures come from (OutboundMessage.image); without it they are not sent. */
+  flowMedia?: FlowMedia;
   logger: TelegramLogger;
   texts?: Partial<TelegramTexts>;
   /** The adapter's own words per language ('id', 'en'), over `texts`; picked by OutboundMessage.language. */
@@ -81,8 +84,21 @@ export function createTelegramOutbound(options: TelegramOutboundOptions): Telegr
     if (liveKeyboard.size > 10_000) liveKeyboard.delete(liveKeyboard.keys().next().value as number);
   };
 
+  /** A question's picture as a photo: a URL as it is, a form's file as bytes; a missing file is left out, not retried. */
+  async function sendImage(chatId: number, image: NonNullable<OutboundMessage['image']>, pace: () => Promise<void>): Promise<string[]> {
+    const bytes = isUrl(image.file) ? null : await options.flowMedia?.read(image);
+    if (!isUrl(image.file) && !bytes) {
+      logger.warn({ flow: image.flow, file: image.file }, 'telegram: question picture not found; sent without it');
+      return [];
+    }
+    await pace();
+    const sent = await api.sendPhoto(chatId, bytes ? new InputFile(bytes, image.file) : image.file);
+    return [String(sent.message_id)];
+  }
+
   /** Sends one OutboundMessage (one or more Telegram messages); `pace` is awaited before each. Returns their ids. */
   async function sendOne(chatId: number, message: OutboundMessage, pace: () => Promise<void>): Promise<string[]> {
+    if (message.image) return sendImage(chatId, message.image, pace);
     const ids: string[] = [];
     const chunks = splitText(message.text.trim() ? message.text : '…');
     for (let i = 0; i < chunks.length; i++) {

@@ -12,18 +12,25 @@
  * answer; the conversation runs afterwards. Recorded: 200. Not recorded (database away): 503 and
  * Meta delivers again; repeats (same wamid, up to 7 days, across restarts) are dropped by the
  * inbox. Photos are downloaded into GridFS in the background right after they are recorded.
+ * A voice note is downloaded BEFORE it is recorded (WhatsApp says neither its length nor its
+ * size, and the chat must tell the limits): a few hundred KB, bounded by VOICE_MEASURE_MS.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import express from 'express';
-import type { InboundSink } from '../../messages/index.js';
+import { VOICE_LIMITS, type InboundContent, type InboundMessage, type InboundSink } from '../../messages/index.js';
 import { markSentMessageFailed, recordDeliveryStatus } from '../../db/repositories/sent-messages.js';
 import type { Logger } from '../../logging/logger.js';
-import { withMediaId, type MediaDownloader } from '../../media/store.js';
+import { oggOpusSeconds } from '../../media/ogg.js';
+import { storedMediaInfo, storeMedia, withMediaId, type MediaDownloader } from '../../media/store.js';
 import type { GraphClient } from './graph.js';
 import { mapWebhook, type StatusEvent } from './inbound.js';
 import { WINDOW_CLOSED_CODE } from './outbound.js';
 
 export const WHATSAPP_WEBHOOK_PATH = '/whatsapp/webhook';
+/** How long a webhook waits for a voice note's download before recording it unmeasured. */
+const VOICE_MEASURE_MS = 8000;
+
+type AudioContent = Extract<InboundContent, { kind: 'audio' }>;
 
 export interface WhatsAppChannelOptions {
   appSecret: string;
@@ -65,7 +72,7 @@ export function createWhatsAppChannel(options: WhatsAppChannelOptions): WhatsApp
   const { logger } = options;
   const now = options.now ?? (() => new Date());
 
-  function fetchPhoto(fileId: string) {
+  function fetchMedia(fileId: string) {
     const graph = options.graph!;
     return async (maxBytes: number) => {
       const meta = await graph.get<{ url?: string; file_size?: number }>(encodeURIComponent(fileId));
@@ -73,6 +80,39 @@ export function createWhatsAppChannel(options: WhatsAppChannelOptions): WhatsApp
       if (typeof meta.file_size === 'number' && meta.file_size > maxBytes) throw new Error(`too large: ${meta.file_size} bytes (at most ${maxBytes})`);
       return graph.download(meta.url, maxBytes);
     };
+  }
+
+  /** Stores the voice note and says its size and length; over the size limit it is measured, not kept. */
+  async function measureVoice(content: AudioContent): Promise<AudioContent> {
+    const known = await storedMediaInfo('whatsapp', content.fileId); // a repeat: stored already
+    if (known) return { ...content, ...known };
+    const graph = options.graph!;
+    const meta = await graph.get<{ url?: string; file_size?: number; mime_type?: string }>(encodeURIComponent(content.fileId));
+    if (typeof meta.file_size === 'number' && meta.file_size > VOICE_LIMITS.bytes) return { ...content, bytes: meta.file_size };
+    if (!meta.url) throw new Error('no media url');
+    const { data, contentType } = await graph.download(meta.url, VOICE_LIMITS.bytes);
+    const seconds = oggOpusSeconds(data);
+    if (seconds === undefined || seconds <= VOICE_LIMITS.seconds) {
+      await storeMedia({ channel: 'whatsapp', fileId: content.fileId, metadata: seconds === undefined ? {} : { seconds }, fetch: async () => ({ data, contentType }) }, VOICE_LIMITS.bytes);
+    }
+    return { ...content, bytes: data.length, ...(seconds !== undefined ? { seconds } : {}) };
+  }
+
+  /** The voice message with its size and length, or as it came when the download is slow or fails (then in the background). */
+  async function withVoiceMeasured(message: InboundMessage): Promise<InboundMessage> {
+    const content = message.content;
+    if (content.kind !== 'audio' || !options.graph) return message;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('voice download too slow')), VOICE_MEASURE_MS); });
+    try {
+      return { ...message, content: await Promise.race([measureVoice(content), late]) };
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'whatsapp: voice note not measured; kept in the background');
+      options.media?.schedule({ channel: 'whatsapp', fileId: content.fileId, fetch: fetchMedia(content.fileId) });
+      return message;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async function recordStatus(s: StatusEvent): Promise<void> {
@@ -94,12 +134,12 @@ export function createWhatsAppChannel(options: WhatsAppChannelOptions): WhatsApp
     const mapped = mapWebhook(body, options.phoneNumberId);
     for (const reason of mapped.ignored) logger.debug({ reason }, 'whatsapp: notification ignored');
     for (const raw of mapped.messages) {
-      const message = withMediaId(raw);
+      const message = await withVoiceMeasured(withMediaId(raw));
       await options.inbox.receive(message);
       const content = message.content;
       // A repeat too: its first delivery may have been recorded after a 503 without a download (a stored file is not fetched again).
       if (content.kind === 'photo' && options.media && options.graph) {
-        options.media.schedule({ channel: 'whatsapp', fileId: content.fileId, fetch: fetchPhoto(content.fileId) });
+        options.media.schedule({ channel: 'whatsapp', fileId: content.fileId, fetch: fetchMedia(content.fileId) });
       }
     }
     for (const s of mapped.statuses) await recordStatus(s);

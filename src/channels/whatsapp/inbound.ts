@@ -32,6 +32,8 @@ const messageSchema = z
     location: z.object({ latitude: z.number(), longitude: z.number(), name: z.string().optional(), address: z.string().optional() }).loose().optional(),
     image: z.object({ id: z.string().min(1), mime_type: z.string().optional(), sha256: z.string().optional(), caption: z.string().optional() }).loose().optional(),
     document: z.object({ id: z.string().min(1), mime_type: z.string().optional(), caption: z.string().optional() }).loose().optional(),
+    // `voice: true` when recorded in the app; an audio file sent is taken the same way.
+    audio: z.object({ id: z.string().min(1), mime_type: z.string().max(100).optional(), voice: z.boolean().optional() }).loose().optional(),
   })
   .loose();
 const errorSchema = z.object({ code: z.number().int(), title: z.string().optional(), message: z.string().optional(), error_data: z.object({ details: z.string().optional() }).loose().optional() }).loose();
@@ -178,6 +180,9 @@ export function mapContent(m: WhatsAppMessage): InboundContent {
       if (m.image.caption) content.caption = m.image.caption;
       return content;
     }
+    case 'audio':
+      if (!m.audio) return { kind: 'unsupported', what: 'audio' };
+      return { kind: 'audio', fileId: m.audio.id, ...(m.audio.mime_type ? { mimeType: m.audio.mime_type } : {}) };
     case 'document':
       // A photo sent "as document" keeps its quality: take it as a photo.
       if (m.document?.mime_type?.startsWith('image/')) {

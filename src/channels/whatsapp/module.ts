@@ -6,7 +6,7 @@ export const whatsappModule: ChannelModule<WhatsAppSetup> = {
   name: 'whatsapp',
   enabled: (config) => Boolean(config.WHATSAPP_ACCESS_TOKEN),
   setUp(ctx) {
-    const { app, config, inbox, channels, i18n, logger, media, now } = ctx;
-    return { handle: setUpWhatsApp({ app, config, inbox, channels, i18n, logger, media, ...(now ? { now } : {}) }) };
+    const { app, config, inbox, channels, i18n, logger, media, flowMedia, now } = ctx;
+    return { handle: setUpWhatsApp({ app, config, inbox, channels, i18n, logger, media, ...(flowMedia ? { flowMedia } : {}), ...(now ? { now } : {}) }) };
   },
 };

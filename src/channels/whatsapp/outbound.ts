@@ -17,6 +17,7 @@
 import type { ChannelCapabilities, ChannelRateLimits, OutboundChannel, SendRequest, SendResult } from '../channel.js';
 import type { OutboundMessage } from '../../messages/index.js';
 import type { Logger } from '../../logging/logger.js';
+import type { FlowMedia } from '../../media/flow-media.js';
 import { GraphError, type GraphClient } from './graph.js';
 import { DEFAULT_WHATSAPP_TEXTS, renderMessage, WA_LIMITS, type GraphMessage, type WhatsAppTexts } from './render.js';
 
@@ -59,6 +60,8 @@ export interface WhatsAppOutboundOptions {
   textsByLanguage?: Record<string, Partial<WhatsAppTexts>>;
   now?: () => Date;
   rateLimits?: Partial<ChannelRateLimits>;
+  /** Where questions' pictures are linked from (WhatsApp fetches the link); without it they are not sent. */
+  flowMedia?: FlowMedia;
 }
 
 /** `to` for a phone number (wa_id, digits), `recipient` for a business-scoped user id. */
@@ -121,6 +124,16 @@ export function createWhatsAppOutbound(options: WhatsAppOutboundOptions): Outbou
     };
   }
 
+  /** A question's picture, sent by link; none when it has no public address (logged, not retried). */
+  function imageMessages(image: NonNullable<OutboundMessage['image']>): GraphMessage[] {
+    const link = options.flowMedia?.link(image);
+    if (!link) {
+      logger.warn({ flow: image.flow, file: image.file }, 'whatsapp: question picture has no public link; sent without it');
+      return [];
+    }
+    return [{ type: 'image', image: { link } }];
+  }
+
   async function send(request: SendRequest): Promise<SendResult> {
     const { to } = request;
     let sent = request.alreadySent;
@@ -147,7 +160,7 @@ export function createWhatsAppOutbound(options: WhatsAppOutboundOptions): Outbou
       for (let i = sent; i < request.messages.length; i++) {
         const message = request.messages[i]!;
         const got: string[] = [];
-        for (const graphMessage of renderMessage(message, textsFor(message.language))) {
+        for (const graphMessage of message.image ? imageMessages(message.image) : renderMessage(message, textsFor(message.language))) {
           await pace();
           got.push(await post(to, graphMessage));
         }

@@ -65,8 +65,10 @@ const SKIP_IDS = new Set([SKIP_ID, SKIP_UNKNOWN_ID, SKIP_NONE_ID]);
 export type GraphText = { type: 'text'; text: { body: string; preview_url: false } };
 export type GraphInteractive = { type: 'interactive'; interactive: Record<string, unknown> };
 export type GraphTemplate = { type: 'template'; template: { name: string; language: { code: string }; components?: unknown[] } };
+/** A picture WhatsApp fetches from a public link. */
+export type GraphImage = { type: 'image'; image: { link: string } };
 /** One message body for POST /messages, without messaging_product and the addressee. */
-export type GraphMessage = GraphText | GraphInteractive | GraphTemplate;
+export type GraphMessage = GraphText | GraphInteractive | GraphTemplate | GraphImage;
 
 export function encodeChoiceId(promptSeq: number, choiceId: string): string {
   return `c:${promptSeq}:${choiceId}`;

@@ -11,6 +11,7 @@ import { findLastInboundAt } from '../../db/repositories/members.js';
 import type { i18n as I18n } from 'i18next';
 import { SUPPORTED_LANGUAGES } from '../../i18n.js';
 import type { Logger } from '../../logging/logger.js';
+import type { FlowMedia } from '../../media/flow-media.js';
 import { MediaDownloader } from '../../media/store.js';
 import { createWhatsAppChannel, mountWhatsAppWebhook, type WhatsAppChannel } from './channel.js';
 import { createGraphClient, type GraphClient } from './graph.js';
@@ -31,6 +32,8 @@ export function setUpWhatsApp(deps: {
   i18n: I18n;
   logger: Logger;
   media?: MediaDownloader;
+  /** Questions' pictures, linked from the public route. */
+  flowMedia?: FlowMedia;
   now?: () => Date;
 }): WhatsAppSetup {
   const { config, logger } = deps;
@@ -66,6 +69,7 @@ export function setUpWhatsApp(deps: {
         ]),
       ),
       lastInboundAt: (to) => findLastInboundAt({ channel: 'whatsapp', platformUserId: to }),
+      ...(deps.flowMedia ? { flowMedia: deps.flowMedia } : {}),
       ...(deps.now ? { now: deps.now } : {}),
     }),
   );

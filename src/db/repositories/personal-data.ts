@@ -17,6 +17,7 @@ import {
   AlertModel, ApiKeyModel, DataRequestModel, FacilitatorAssignmentModel, HelpRequestModel, InboxModel, LinkCodeModel, LoginLinkModel, MemberModel, OutboxModel,
   ProxyDraftModel, RunModel, SimulatorSessionModel, SubmissionModel, TelegramPromptModel, WorkshopInviteModel, WorkspaceSessionModel,
 } from '../models.js';
+import { forgetMemberVoiceNotes } from './voice-notes.js';
 
 export interface DeletionResult {
   /** Reports kept as village facts, without the reporter. */
@@ -38,6 +39,8 @@ export async function deleteMemberData(
   options: { keepReports: boolean; keepOutboxIds?: string[] },
 ): Promise<DeletionResult> {
   const memberId = member._id;
+  // Voice notes are the person's own voice: deleted even from the reports that stay.
+  await forgetMemberVoiceNotes(memberId);
   let reportsAnonymised = 0;
   if (options.keepReports) {
     const kept = await SubmissionModel.updateMany(

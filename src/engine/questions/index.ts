@@ -6,6 +6,7 @@ import { locationQuestion } from './location.js';
 import { multiQuestion } from './multi.js';
 import { numberQuestion } from './number.js';
 import { photoQuestion } from './photo.js';
+import { audioQuestion } from './voice.js';
 import { singleQuestion } from './single.js';
 import { textQuestion } from './text.js';
 import { timeQuestion } from './time.js';
@@ -26,6 +27,7 @@ const HANDLERS: HandlerMap = {
   time: timeQuestion,
   location: locationQuestion,
   photo: photoQuestion,
+  audio: audioQuestion,
 };
 
 export function handlerFor<Q extends AnswerQuestion>(q: Q): QuestionHandler<Q> {

@@ -1,5 +1,7 @@
-import type { TextQuestion } from '../types.js';
+import { VOICE_LIMITS } from '../../messages/index.js';
+import { isVoiceAnswer, type TextQuestion } from '../types.js';
 import { fail, ok, type QuestionHandler } from './types.js';
+import { displayVoice, parseVoice } from './voice.js';
 
 // Long free-text answers get the limit up front; short fields (names, codes) only when exceeded.
 const SHOW_LIMIT_FROM = 100;
@@ -7,9 +9,11 @@ const SHOW_LIMIT_FROM = 100;
 export const textQuestion: QuestionHandler<TextQuestion> = {
   render(q, env) {
     const lines = q.maxLength >= SHOW_LIMIT_FROM ? [env.te('hint.text_max', { max: q.maxLength })] : [];
+    if (q.voice) lines.push(env.te('hint.voice_too', { minutes: VOICE_LIMITS.seconds / 60 }));
     return { lines, expect: 'text' };
   },
   parse(q, input, env) {
+    if (input.kind === 'audio' && q.voice) return parseVoice(input, env);
     if (input.kind !== 'text') return fail(env.te('error.text_expected'));
     const text = input.text.trim().replace(/[ \t]+/g, ' ');
     if (text === '') return fail(env.te('error.text_expected'));
@@ -17,7 +21,7 @@ export const textQuestion: QuestionHandler<TextQuestion> = {
     if (length > q.maxLength) return fail(env.te('error.text_too_long', { length, max: q.maxLength }));
     return ok(text);
   },
-  display(_q, value) {
-    return String(value);
+  display(_q, value, env) {
+    return isVoiceAnswer(value) ? displayVoice(value, env) : String(value);
   },
 };
