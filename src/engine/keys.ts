@@ -103,7 +103,7 @@ export function translationKeyUses(flow: Flow): KeyUse[] {
   };
   add(flow.title, '(flow)', 'title');
   add(flow.description, '(flow)', 'description');
-  add(flow.thanks, '(flow)', 'thanks');
+  if (flow.thanks) add(flow.thanks, '(flow)', 'thanks');
   if (flow.privacy) add(flow.privacy, '(flow)', 'privacy');
   const visit = (q: Question, where: string): void => {
     // Calculations and metadata are never shown: no texts.

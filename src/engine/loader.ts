@@ -108,7 +108,7 @@ export function parseFlow(yamlText: string, fileName: string): Flow {
     namespace: h.namespace ?? h.id,
     title: h.title ?? 'title',
     description: h.description ?? 'description',
-    thanks: h.thanks ?? 'thanks',
+    thanks: h.thanks === false ? null : (h.thanks ?? 'thanks'),
     ...(h.privacy ? { privacy: h.privacy } : {}),
     roles: h.roles,
     questions,

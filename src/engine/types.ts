@@ -131,8 +131,8 @@ export interface Flow {
   namespace: string;
   title: string;
   description: string;
-  /** Key of the message sent after a submit. */
-  thanks: string;
+  /** Key of the message sent after a submit; null: none (the flow's hook answers instead). */
+  thanks: string | null;
   /** Key of the full privacy notice (the service's PRIVASI command shows it), if the flow has one. */
   privacy?: string;
   roles: Role[];
@@ -214,6 +214,11 @@ export interface StepContext {
   preset?: Record<string, unknown>;
   /** startRun: the prompt number to count on from (the member's last one), so old runs' buttons are stale. */
   firstPromptSeq?: number;
+  /**
+   * Lines the review shows under the answers, from data the service preloaded (e.g. how many
+   * people a broadcast with these answers reaches); null: none.
+   */
+  reviewNote?: (answers: Record<string, unknown>) => string | null;
   /** Values of `meta` questions such as deviceid or username (XLSForm metadata). */
   meta?: Partial<Record<MetaName, string>>;
 }

@@ -51,14 +51,25 @@ export async function findRecipientById(id: Types.ObjectId): Promise<RecipientRo
 }
 
 /** Every member of an audience (reachable or not), with what decides whether they are. */
+/** A member of an audience, reachable or not (and why). */
+export interface AudienceRow {
+  channel: string;
+  villageCode?: string | null;
+  role?: string | null;
+  consent?: unknown;
+  registeredAt?: Date | null;
+  optedOut?: boolean;
+  blocked?: boolean;
+}
+
 export async function findAudienceMembers(
   villageCodes: string[],
   roles: readonly string[],
   simulatorOnly: boolean,
-): Promise<{ channel: string; consent?: unknown; registeredAt?: Date | null; optedOut?: boolean; blocked?: boolean }[]> {
+): Promise<AudienceRow[]> {
   const filter: Record<string, unknown> = { ...(simulatorOnly ? SIMULATOR_PEOPLE : {}), villageCode: { $in: villageCodes }, deletedAt: null };
   if (roles.length) filter.role = { $in: roles };
-  return MemberModel.find(filter, { channel: 1, consent: 1, registeredAt: 1, optedOut: 1, blocked: 1 }).lean();
+  return MemberModel.find(filter, { channel: 1, villageCode: 1, role: 1, consent: 1, registeredAt: 1, optedOut: 1, blocked: 1 }).lean();
 }
 
 /** The villages an admin assigned to this facilitator (index { memberId } unique). */
