@@ -77,6 +77,8 @@ export const leafSchemas = {
     ...answerable,
     type: z.literal('date'),
     notFuture: z.boolean().optional(),
+    /** A date to come (a workshop): HARI INI or BESOK offered, not KEMARIN; a past date refused. */
+    notPast: z.boolean().optional(),
     min: isoDate.optional(),
     max: isoDate.optional(),
   }),

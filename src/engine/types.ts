@@ -81,7 +81,7 @@ export interface MultiQuestion extends AnswerableBase {
 export interface YesNoQuestion extends AnswerableBase { type: 'yesno' }
 /** A time of day, stored as "HH:MM". */
 export interface TimeQuestion extends AnswerableBase { type: 'time' }
-export interface DateQuestion extends AnswerableBase { type: 'date'; notFuture: boolean; min?: string; max?: string }
+export interface DateQuestion extends AnswerableBase { type: 'date'; notFuture: boolean; notPast?: boolean; min?: string; max?: string }
 /** A date and a time of day ("besok jam 9", or the date, then the time), stored as an ISO instant (UTC, as now()). */
 export interface DateTimeQuestion extends AnswerableBase { type: 'datetime' }
 export interface LocationQuestion extends AnswerableBase { type: 'location' }

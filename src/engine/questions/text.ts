@@ -1,13 +1,10 @@
 import type { TextQuestion } from '../types.js';
 import { fail, ok, type QuestionHandler } from './types.js';
 
-// Long free-text answers get the limit up front; short fields (names, codes) only when exceeded.
-const SHOW_LIMIT_FROM = 100;
-
+// The limit is said only when an answer exceeds it: one instruction per prompt.
 export const textQuestion: QuestionHandler<TextQuestion> = {
-  render(q, env) {
-    const lines = q.maxLength >= SHOW_LIMIT_FROM ? [env.te('hint.text_max', { max: q.maxLength })] : [];
-    return { lines, expect: 'text' };
+  render() {
+    return { lines: [], expect: 'text' };
   },
   parse(q, input, env) {
     if (input.kind !== 'text') return fail(env.te('error.text_expected'));
