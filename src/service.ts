@@ -181,7 +181,7 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
   let telegram: TelegramChannel | null = null;
   if (config.TELEGRAM_BOT_TOKEN) {
     const textsByLanguage = Object.fromEntries(
-      SUPPORTED_LANGUAGES.map((lang) => [lang, i18n.getResourceBundle(lang, 'telegram') as Partial<TelegramTexts>]),
+      SUPPORTED_LANGUAGES.map((lang) => [lang, { ...(i18n.getResourceBundle(lang, 'telegram') as Partial<TelegramTexts>), engineChooseHint: i18n.t('engine:hint.choose', { lng: lang }) }]),
     );
     const promptStore = new MongoPromptStore();
     telegram = createTelegramChannel({

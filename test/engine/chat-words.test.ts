@@ -41,18 +41,7 @@ describe('one instruction per prompt', () => {
 });
 
 describe('the error fits the answer', () => {
-  it('"banyak" at an optional number: write the number, or LEWATI; nothing about commas', () => {
-    const chat = new Chat(laporan);
-    chat.answer('type', '1');
-    chat.answer('date', 'hari ini');
-    chat.answer('place', 'Dusun Air Kecil');
-    chat.answer('location', 'lewati');
-    chat.answer('severity', 'berat');
-    chat.answer('households', 'banyak');
-    expect(chat.text.split('\n')[0]).toBe('Tulis angkanya saja, contoh: 25. Tidak tahu? Ketik LEWATI.');
-    expect(chat.text).not.toMatch(/koma/);
-  });
-
+  // "banyak" at an optional number: laporan-risiko.test.ts (households).
   it('at a required number the error offers no LEWATI', () => {
     const chat = new Chat(kemajuan);
     chat.answer('activity', '1');
