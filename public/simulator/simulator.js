@@ -48,10 +48,24 @@
     log.scrollTop = log.scrollHeight;
   }
 
+  /** Text with its web addresses as links (the sign-in link of MASUK); everything else stays text. */
+  function withLinks(div, text) {
+    const parts = String(text).split(/(https?:\/\/[^\s<>"]+)/);
+    parts.forEach((part, i) => {
+      if (i % 2 === 0) return void (part && div.appendChild(document.createTextNode(part)));
+      const a = document.createElement('a');
+      a.href = part;
+      a.textContent = part;
+      a.target = '_blank';
+      a.rel = 'noopener';
+      div.appendChild(a);
+    });
+  }
+
   function bubble(text, who) {
     const div = document.createElement('div');
     div.className = 'msg ' + who;
-    div.textContent = text;
+    withLinks(div, text);
     log.appendChild(div);
     scrollToEnd();
     return div;

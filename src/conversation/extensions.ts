@@ -54,7 +54,20 @@ export interface ChatCommand {
   run(ctx: HookContext & { args: string }): Promise<OutboundMessage[] | { startFlow: string }>;
 }
 
+/** What a feature adds to one of its flows while it runs. */
+export interface FlowScope {
+  /** The only villages the flow's village and kecamatan lists offer (a facilitator's own). */
+  villageCodes?: string[];
+  /** Lines under the review's answers (see StepContext.reviewNote). */
+  reviewNote?: (answers: Record<string, unknown>) => string | null;
+}
+
 export interface ChatExtensions {
+  /**
+   * Called before each step of a flow: its village lists limited and its review note, from data
+   * loaded now; undefined when the flow is not this extension's.
+   */
+  flowScope?: (member: MemberSnapshot, flowId: string, t: Translate, now: Date) => Promise<FlowScope | undefined>;
   /**
    * After a submission is stored, before the step commits. May return extra messages for the
    * submitter (e.g. "the facilitator was told"), appended after the flow's thank-you.
@@ -94,7 +107,15 @@ export function combineExtensions(...all: ChatExtensions[]): ChatExtensions {
   const onSubmit = hooks('onSubmit');
   const onHelpRequest = hooks('onHelpRequest');
   const handOffs = all.map((e) => e.handOff).filter((f): f is NonNullable<ChatExtensions['handOff']> => Boolean(f));
+  const scopes = all.map((e) => e.flowScope).filter((f): f is NonNullable<ChatExtensions['flowScope']> => Boolean(f));
   return {
+    flowScope: async (member, flowId, t, now) => {
+      for (const f of scopes) {
+        const scope = await f(member, flowId, t, now);
+        if (scope) return scope;
+      }
+      return undefined;
+    },
     handOff: (ctx, submission) => {
       for (const f of handOffs) {
         const target = f(ctx, submission);

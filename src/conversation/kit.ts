@@ -100,9 +100,7 @@ export class ConversationKit {
   }
 
   hookContext(turn: Turn): HookContext {
-    const m = turn.view;
-    const member: MemberSnapshot = { _id: m._id, channel: m.channel, platformUserId: m.platformUserId, name: m.name, villageCode: m.villageCode, role: m.role, language: m.language };
-    return { member, t: this.t(m), now: this.now(), inboundId: `${turn.message.channel}:${turn.message.messageId}` };
+    return { member: snapshotOf(turn.view), t: this.t(turn.view), now: this.now(), inboundId: `${turn.message.channel}:${turn.message.messageId}` };
   }
 
   villages(): Promise<VillageChoice[]> {
@@ -141,6 +139,12 @@ export class ConversationKit {
       },
     };
     if (preset && Object.keys(preset).length) ctx.preset = preset;
+    const scope = await this.ext.flowScope?.(snapshotOf(member), flow.id, ctx.t, ctx.now);
+    if (scope?.villageCodes) {
+      const allowed = new Set(scope.villageCodes);
+      ctx.data.villages = ctx.data.villages.filter((v) => allowed.has(v.code));
+    }
+    if (scope?.reviewNote) ctx.reviewNote = scope.reviewNote;
     if (flow.id === FLOW.registration) {
       await this.codes.get();
       const village = member.run?.state.answers.village;
@@ -181,6 +185,10 @@ class CachedLookup<T> {
       });
     return this.loading;
   }
+}
+
+function snapshotOf(m: MemberState): MemberSnapshot {
+  return { _id: m._id, channel: m.channel, platformUserId: m.platformUserId, name: m.name, villageCode: m.villageCode, role: m.role, language: m.language };
 }
 
 function usesSource(flow: Flow, source: 'villages' | 'kecamatan' | 'activities'): boolean {

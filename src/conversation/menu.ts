@@ -1,5 +1,5 @@
 /**
- * The main menu: the flows a member may start, numbered the same for every role, and reading
+ * The main menu: the flows a member may start, numbered 1, 2, 3... for each role, and reading
  * a pick from it (a button, a number or a flow's name).
  */
 import type { MemberState } from '../db/repositories/members.js';
@@ -18,9 +18,10 @@ function menuFlows(kit: ConversationKit): Flow[] {
 }
 
 function availableFlows(kit: ConversationKit, member: MemberState): { flow: Flow; number: number }[] {
+  // Numbered after the filter: a resident's menu runs 1, 2, 3 with no gaps where staff flows sit.
   return menuFlows(kit)
-    .map((flow, i) => ({ flow, number: i + 1 }))
-    .filter(({ flow }) => flow.id === FLOW.registration || canStart(flow, member.role));
+    .filter((flow) => flow.id === FLOW.registration || canStart(flow, member.role))
+    .map((flow, i) => ({ flow, number: i + 1 }));
 }
 
 export function menu(kit: ConversationKit, member: MemberState, intro?: string): OutboundMessage[] {

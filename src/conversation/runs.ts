@@ -154,8 +154,10 @@ async function afterStep(kit: ConversationKit, turn: Turn, run: ActiveRun, resul
     if (handOff === undefined) {
       // Entered for a resident: hooks (alerts) name the resident, reached through the member.
       if (run.proxy) hook.member = { ...hook.member, name: proxyReporterName(run.proxy.forName, member.name) };
-      const extra = await kit.ext.onSubmit?.(hook, info);
-      if (extra) turn.say(...extra);
+      const extra = (await kit.ext.onSubmit?.(hook, info)) ?? [];
+      turn.say(...extra);
+      // Buttons still waiting (stop a broadcast) stay the last thing on screen: the menu is a word away.
+      if (extra.some((m) => m.choices?.length)) return;
     }
     turn.say(...menu(kit, turn.view));
     return;

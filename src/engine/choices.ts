@@ -117,6 +117,10 @@ export function matchChoice(text: string, items: ChoiceItem[]): ChoiceItem | und
     const word = items.filter((item) => labelWords(item).includes(key));
     if (word.length === 1) return word[0];
     if (word.length > 1) return undefined;
+    // Every word typed in one label, small words aside ("ke pengumpul", "sedang jalan" for "Sedang berjalan").
+    const words = items.filter((item) => allWordsIn(text, item));
+    if (words.length === 1) return words[0];
+    if (words.length > 1) return undefined;
   }
   if (key.length >= 4) {
     // Part of one long name ("pengolahan pala" for "Pelatihan pengolahan pala").
@@ -134,6 +138,21 @@ export function matchChoice(text: string, items: ChoiceItem[]): ChoiceItem | und
 /** The words of an item's label and aliases, normalised ("Berat / parah (rumah rusak)" -> berat, parah, rumah, rusak). */
 function labelWords(item: ChoiceItem): string[] {
   return [item.label, ...(item.aliases ?? [])].flatMap((n) => normalizeCommandWord(n).split(/[^a-z0-9]+/)).filter((w) => w !== '');
+}
+
+/** Small words people add around a choice ("ke pasar", "yang berat"). */
+const FILLER_WORDS = new Set(['ke', 'di', 'dari', 'yang', 'sama', 'untuk', 'to', 'the', 'at']);
+
+/** A typed word is in a label as itself, as its start ("peng" in "pengumpul"), or as its end after a prefix ("jalan" in "berjalan"). */
+function wordIn(typed: string, label: string): boolean {
+  return label === typed || (typed.length >= 3 && label.startsWith(typed)) || (typed.length >= 4 && label.endsWith(typed));
+}
+
+function allWordsIn(text: string, item: ChoiceItem): boolean {
+  const typed = normalizeCommandWord(text).split(/[^a-z0-9]+/).filter((w) => w !== '' && !FILLER_WORDS.has(w));
+  if (typed.length === 0) return false;
+  const label = labelWords(item);
+  return typed.every((w) => label.some((l) => wordIn(w, l)));
 }
 
 function closestItems(key: string, items: ChoiceItem[]): { items: ChoiceItem[]; distance: number } {

@@ -86,7 +86,7 @@ export function readDate(input: string, today: LocalDate, preferPast = false): D
   s = s.replace(/,/g, ' ').replace(/\s+/g, ' ').trim();
   const days = (n: number): DateReading => ({ kind: 'ok', iso: formatCalendarDay(addCalendarDays(today, n)), yearGiven: true });
 
-  if (['hari ini', 'hariini', 'today', 'sekarang', 'tadi', 'td'].includes(s)) return days(0);
+  if (['hari ini', 'hariini', 'today', 'sekarang', 'tadi', 'td', 'tadi pagi', 'tadi siang', 'tadi sore', 'tadi malam', 'pagi ini', 'pagi tadi', 'siang tadi', 'sore tadi', 'malam ini'].includes(s)) return days(0);
   if (['kemarin', 'kemaren', 'kmrn', 'kmarin', 'yesterday'].includes(s)) return days(-1);
   if (['kemarin dulu', 'kemaren dulu', 'kemarin lusa'].includes(s)) return days(-2);
   if (['besok', 'besuk', 'bsk', 'tomorrow'].includes(s)) return days(1);

@@ -554,7 +554,8 @@ class Turn {
       message = { expect: 'choice', choices: rendered.choices };
       prompt = { question, hint: rendered.lines.join('\n'), choices: rendered.choices };
     } else if (pos.at === 'summary') {
-      const summary = this.summaryText();
+      const note = this.ctx.reviewNote?.(this.state.answers);
+      const summary = note ? `${this.summaryText()}\n\n${note}` : this.summaryText();
       parts.push(`${summary}\n\n${this.te('summary.question')}`);
       message = { expect: 'choice', choices: this.summaryItems().map(toOption) };
       prompt = { heading: summary, question: this.te('summary.question'), choices: message.choices };
@@ -887,7 +888,7 @@ class Turn {
       flowVersion: this.flow.version,
       ...submitted(this.flow, this.state, (q, v) => this.display(q, v)),
     });
-    this.finish('submitted', this.tf(this.flow.thanks));
+    this.finish('submitted', this.flow.thanks ? this.tf(this.flow.thanks) : undefined);
   }
 
   /** Ends the run. Answers leave the run state: a submit carries them, a decline keeps nothing. */

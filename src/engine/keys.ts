@@ -14,6 +14,7 @@ const ENGINE_KEYS = [
   'hint.multi',
   'hint.yesno',
   'hint.date',
+  'hint.date_ahead',
   'hint.time',
   'hint.datetime',
   'hint.datetime_time',
@@ -25,7 +26,6 @@ const ENGINE_KEYS = [
   'hint.number_range',
   'hint.number_min',
   'hint.number_max',
-  'hint.text_max',
   'hint.selected',
   'button.skip',
   'button.skip_unknown',
@@ -39,6 +39,7 @@ const ENGINE_KEYS = [
   'error.text_expected',
   'error.text_too_long',
   'error.number',
+  'error.number_skip',
   'error.integer',
   'error.integer_fraction',
   'error.number_min',
@@ -52,6 +53,7 @@ const ENGINE_KEYS = [
   'error.date',
   'error.date_invalid',
   'error.date_future',
+  'error.date_past',
   'error.date_min',
   'error.date_max',
   'error.time',
@@ -79,6 +81,7 @@ const ENGINE_KEYS = [
   'summary.photo',
   'summary.voice',
   'summary.voice_length',
+  'summary.location',
   'change.prompt',
   'format.decimal_separator',
   'format.months',
@@ -111,7 +114,7 @@ export function translationKeyUses(flow: Flow): KeyUse[] {
   };
   add(flow.title, '(flow)', 'title');
   add(flow.description, '(flow)', 'description');
-  add(flow.thanks, '(flow)', 'thanks');
+  if (flow.thanks) add(flow.thanks, '(flow)', 'thanks');
   if (flow.privacy) add(flow.privacy, '(flow)', 'privacy');
   const visit = (q: Question, where: string): void => {
     // Calculations and metadata are never shown: no texts.

@@ -108,7 +108,7 @@ export function parseFlow(yamlText: string, fileName: string): Flow {
     namespace: h.namespace ?? h.id,
     title: h.title ?? 'title',
     description: h.description ?? 'description',
-    thanks: h.thanks ?? 'thanks',
+    thanks: h.thanks === false ? null : (h.thanks ?? 'thanks'),
     ...(h.privacy ? { privacy: h.privacy } : {}),
     roles: h.roles,
     questions,
@@ -252,7 +252,7 @@ function compileLeaf(raw: RawLeaf, scope: Scope, report: Report, where: string):
       if (raw.min !== undefined && !isCalendarDay(raw.min)) problem(`min "${raw.min}" is not a real date`);
       if (raw.max !== undefined && !isCalendarDay(raw.max)) problem(`max "${raw.max}" is not a real date`);
       if (raw.min !== undefined && raw.max !== undefined && raw.min > raw.max) problem(`min ${raw.min} is after max ${raw.max}`);
-      q = { ...common, type: 'date', notFuture: raw.notFuture ?? false, min: raw.min, max: raw.max };
+      q = { ...common, type: 'date', notFuture: raw.notFuture ?? false, ...(raw.notPast ? { notPast: true } : {}), min: raw.min, max: raw.max };
       break;
     case 'yesno':
     case 'datetime':

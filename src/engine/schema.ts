@@ -78,6 +78,8 @@ export const leafSchemas = {
     ...answerable,
     type: z.literal('date'),
     notFuture: z.boolean().optional(),
+    /** A date to come (a workshop): HARI INI or BESOK offered, not KEMARIN; a past date refused. */
+    notPast: z.boolean().optional(),
     min: isoDate.optional(),
     max: isoDate.optional(),
   }),
@@ -109,7 +111,8 @@ export const flowHeaderSchema = z.strictObject({
   version: z.number().int().min(1),
   title: key.optional(),
   description: key.optional(),
-  thanks: key.optional(),
+  /** false: no thank-you; the service's hook says what happened instead (a broadcast sent). */
+  thanks: z.union([key, z.literal(false)]).optional(),
   /** Key of the full privacy notice, shown by the PRIVASI command (registration). */
   privacy: key.optional(),
   // "<id>@v<N>" for an archived version (flows/versions/<id>/v<N>.yaml).

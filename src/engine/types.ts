@@ -83,7 +83,7 @@ export interface MultiQuestion extends AnswerableBase {
 export interface YesNoQuestion extends AnswerableBase { type: 'yesno' }
 /** A time of day, stored as "HH:MM". */
 export interface TimeQuestion extends AnswerableBase { type: 'time' }
-export interface DateQuestion extends AnswerableBase { type: 'date'; notFuture: boolean; min?: string; max?: string }
+export interface DateQuestion extends AnswerableBase { type: 'date'; notFuture: boolean; notPast?: boolean; min?: string; max?: string }
 /** A date and a time of day ("besok jam 9", or the date, then the time), stored as an ISO instant (UTC, as now()). */
 export interface DateTimeQuestion extends AnswerableBase { type: 'datetime' }
 export interface LocationQuestion extends AnswerableBase { type: 'location' }
@@ -136,8 +136,8 @@ export interface Flow {
   namespace: string;
   title: string;
   description: string;
-  /** Key of the message sent after a submit. */
-  thanks: string;
+  /** Key of the message sent after a submit; null: none (the flow's hook answers instead). */
+  thanks: string | null;
   /** Key of the full privacy notice (the service's PRIVASI command shows it), if the flow has one. */
   privacy?: string;
   roles: Role[];
@@ -219,6 +219,11 @@ export interface StepContext {
   preset?: Record<string, unknown>;
   /** startRun: the prompt number to count on from (the member's last one), so old runs' buttons are stale. */
   firstPromptSeq?: number;
+  /**
+   * Lines the review shows under the answers, from data the service preloaded (e.g. how many
+   * people a broadcast with these answers reaches); null: none.
+   */
+  reviewNote?: (answers: Record<string, unknown>) => string | null;
   /** Values of `meta` questions such as deviceid or username (XLSForm metadata). */
   meta?: Partial<Record<MetaName, string>>;
 }

@@ -221,8 +221,9 @@ export function renderAlert(kind: AlertKind, d: AlertData, urgent: boolean, t: T
       t('broadcast:alert.contact', { contact: contactOf(d) }),
     ].join('\n');
   }
-  const type = d.type === 'lainnya' && d.typeOther ? d.typeOther : d.type ? t(`laporan-risiko:type.choices.${d.type}`) : '-';
-  const severity = d.severity ? t(`laporan-risiko:severity.choices.${d.severity}`) : '-';
+  // Short words, no brackets in brackets: "Cuaca buruk – BERAT", not "Cuaca buruk (angin kencang) (Berat / parah (...))".
+  const type = d.type === 'lainnya' && d.typeOther ? d.typeOther : d.type ? withoutAside(t(`laporan-risiko:type.choices.${d.type}`)) : '-';
+  const severity = d.severity ? t(`broadcast:alert.severity.${d.severity}`, { defaultValue: withoutAside(t(`laporan-risiko:severity.choices.${d.severity}`)) }) : '-';
   const date = d.date && /^\d{4}-\d{2}-\d{2}$/.test(d.date) ? formatDay(new Date(`${d.date}T12:00:00Z`), language, 'UTC') : (d.date ?? '-');
   const lines = [
     t(urgent ? 'broadcast:alert.riskUrgent' : 'broadcast:alert.risk', { village, type, severity }),
@@ -232,6 +233,11 @@ export function renderAlert(kind: AlertKind, d: AlertData, urgent: boolean, t: T
   if (d.help) lines.push(t('broadcast:alert.helpNeeded', { help: d.help }));
   lines.push(t('broadcast:alert.reporter', { name, contact: contactOf(d) }));
   return lines.join('\n');
+}
+
+/** A choice label without its explanation in brackets: "Banjir rob (air laut naik)" -> "Banjir rob". */
+function withoutAside(label: string): string {
+  return label.replace(/\s*\([^)]*\)\s*$/, '').trim() || label;
 }
 
 /**

@@ -2,39 +2,37 @@
  * The facilitator's voice in chat, as ChatExtensions the conversation service registers:
  *   commands  KABAR (the village's news: src/facilitator/kabar.ts), JADWAL (upcoming workshops with answers; JADWAL BARU starts the `jadwal` flow),
  *             SIARAN (starts the `siaran` flow; SIARAN STATUS shows progress with a stop button)
- *   onSubmit  jadwal -> a draft workshop and its preview; siaran -> a draft broadcast and its
- *             preview; laporan-risiko -> alerts to the village's facilitators
- *   actions   rsvp:<workshop>:<hadir|tidak|mungkin>, ws:<workshop>:<announce|discard|cancel|cancel-yes|cancel-no>,
- *             bc:<broadcast>:<send|discard|stop>
+ *   flowScope jadwal, siaran -> only the facilitator's villages offered; the review counts who KIRIM reaches
+ *   onSubmit  jadwal -> the workshop announced; siaran -> the broadcast sent (the review's KIRIM
+ *             was the one confirmation); laporan-risiko -> alerts to the village's facilitators
+ *   actions   rsvp:<workshop>:<hadir|tidak|mungkin>, ws:<workshop>:<cancel|cancel-yes|cancel-no>, bc:<broadcast>:stop
+ *             (ws:…:announce|discard and bc:…:send|discard answer drafts made before the one-step review)
  *   onHelpRequest  "minta dihubungi" -> alerts to the village's facilitators
  * Every write is keyed by the submission, workshop or broadcast id, so a replayed step is a no-op.
  */
 import { Types } from 'mongoose';
 import { RSVP_ANSWERS, isSimulatorPerson, type RsvpAnswer } from '../vocabulary.js';
-import { findBroadcastOwner, findBroadcastStatus } from '../db/repositories/broadcasts.js';
+import { findBroadcastOwner } from '../db/repositories/broadcasts.js';
 import { findWorkshop } from '../db/repositories/workshops.js';
-import { villageCodesInKecamatan, villageNamesByCode } from '../db/repositories/villages.js';
-import { PROMPT_SEQ } from '../messages/flows.js';
+import { villageNamesByCode } from '../db/repositories/villages.js';
+import { FLOW, PROMPT_SEQ } from '../messages/flows.js';
 import { type ChatExtensions, type HookContext, type MemberSnapshot, type SubmissionInfo } from '../conversation/extensions.js';
 import type { OutboundMessage } from '../messages/index.js';
 import type { Translate } from '../i18n.js';
-import { isQuiet, nextAllowed, formatClock, parseClockTime, zonedTime } from '../time/index.js';
+import { parseClockTime, zonedTime } from '../time/index.js';
 import { alertHelpRequest, alertRiskReport, outcomeMessage } from './alerts.js';
 import {
   broadcastProgress, BroadcastError, cancelBroadcast, confirmBroadcast, createBroadcastDraft, discardBroadcast, progressText, recentBroadcasts,
 } from './broadcasts.js';
 import type { FacilitatorDeps } from './deps.js';
 import { kabarFor } from './kabar.js';
-import { countAudience, villagesOf, type AudienceCount } from './recipients.js';
+import { facilitatorFlowScope, isStaff, placesOf, scopeAnswer, villagesChosen } from './chat-scope.js';
+import { villagesOf } from './recipients.js';
 import {
   announceWorkshop, answerRsvp, cancelWorkshop, createWorkshop, details, discardDraft, rsvpCounts, upcomingWorkshops, WorkshopError,
 } from './workshops.js';
 
 const STAFF = ['fasilitator', 'admin'] as const;
-const CHANNEL_LABELS: Record<string, string> = { telegram: 'Telegram', whatsapp: 'WhatsApp', web: 'Web' };
-
-const isStaff = (m: MemberSnapshot) => m.role === 'fasilitator' || m.role === 'admin';
-
 /**
  * A workshop or broadcast is acted on (announce, send, discard) by the one who made it, or an
  * admin; a simulator person only ever on the simulator's own.
@@ -44,18 +42,13 @@ function mayActOn(member: MemberSnapshot, createdBy: unknown, simulatorOnly: boo
   return member.role === 'admin' || String(createdBy ?? '') === String(member._id);
 }
 
-function buttons(items: { id: string; label: string }[]): Pick<OutboundMessage, 'choices' | 'promptSeq' | 'expect'> {
-  return { choices: items, promptSeq: PROMPT_SEQ.action, expect: 'choice' };
+/** A facilitator registered with a village has it; one without (registered as "desa lain") must be assigned first. */
+async function hasVillages(member: MemberSnapshot): Promise<boolean> {
+  return (await villagesOf(member)).length > 0;
 }
 
-function audienceLine(a: AudienceCount, t: Translate, simulatorOnly: boolean): string {
-  const byChannel = Object.entries(a.byChannel).sort().map(([c, n]) => `${CHANNEL_LABELS[c] ?? c} ${n}`).join(', ');
-  const lines = [t('broadcast:preview.recipients', { count: a.reachable, channels: byChannel || '-' })];
-  if (simulatorOnly) lines.push(t('broadcast:preview.simulatorOnly'));
-  if (a.optedOut + a.blocked + a.noConsent > 0) {
-    lines.push(t('broadcast:preview.excluded', { optedOut: a.optedOut, blocked: a.blocked, noConsent: a.noConsent }));
-  }
-  return lines.join('\n');
+function buttons(items: { id: string; label: string }[]): Pick<OutboundMessage, 'choices' | 'promptSeq' | 'expect'> {
+  return { choices: items, promptSeq: PROMPT_SEQ.action, expect: 'choice' };
 }
 
 /** A time typed as a decimal ("9", "13.30" -> 13.3): hour and minutes. */
@@ -71,21 +64,6 @@ function timeOf(value: unknown): { hour: number; minute: number } | null {
 function dateParts(value: unknown): { y: number; m: number; d: number } | null {
   const match = typeof value === 'string' ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(value) : null;
   return match ? { y: Number(match[1]), m: Number(match[2]), d: Number(match[3]) } : null;
-}
-
-/** The villages an answer set names (kecamatan or one by one), within the facilitator's own. */
-async function chosenVillages(answers: Record<string, unknown>, scope: string, member: MemberSnapshot): Promise<string[]> {
-  const mine = new Set(await villagesOf(member));
-  const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : []);
-  let codes: string[];
-  if (scope === 'kecamatan') {
-    codes = await villageCodesInKecamatan(list(answers.kecamatan));
-  } else if (scope === 'desa') {
-    codes = list(answers.villages);
-  } else {
-    codes = [...mine];
-  }
-  return [...new Set(codes.filter((c) => mine.has(c)))].sort();
 }
 
 export function createFacilitatorExtensions(deps: FacilitatorDeps): ChatExtensions {
@@ -114,10 +92,11 @@ export function createFacilitatorExtensions(deps: FacilitatorDeps): ChatExtensio
     return out;
   }
 
+  /** The review's KIRIM announces at once: one confirmation, with the number of people told. */
   async function workshopFromSubmission(ctx: HookContext, s: SubmissionInfo): Promise<OutboundMessage[]> {
     const { t, member } = ctx;
     const a = s.answers;
-    const villageCodes = await chosenVillages(a, String(a.scope ?? ''), member);
+    const villageCodes = villagesChosen(a, scopeAnswer(s.flowId, a), await placesOf(member));
     if (villageCodes.length === 0) return [{ text: t('broadcast:jadwal.noVillages') }];
     const start = dateParts(a.start_date);
     const end = dateParts(a.end_date) ?? start;
@@ -134,18 +113,11 @@ export function createFacilitatorExtensions(deps: FacilitatorDeps): ChatExtensio
         simulatorOnly: isSimulatorPerson(member),
       },
       { ...deps, now: () => ctx.now },
-      { id: s.id, draft: true },
+      { id: s.id },
     );
-    if (w.status !== 'draft') return [{ text: t('broadcast:jadwal.alreadyAnnounced') }];
-    const names = await villageNamesByCode(w.villageCodes);
-    const audience = await countAudience(w.villageCodes, [], w.simulatorOnly === true);
-    return [{
-      text: `${t('broadcast:jadwal.preview')}\n\n${details(w, t, member.language, names, tz)}\n\n${audienceLine(audience, t, w.simulatorOnly === true)}\n${t('broadcast:jadwal.confirm')}`,
-      ...buttons([
-        { id: `ws:${String(w._id)}:announce`, label: t('broadcast:jadwal.announceButton') },
-        { id: `ws:${String(w._id)}:discard`, label: t('broadcast:cancelButton') },
-      ]),
-    }];
+    if (w.status === 'cancelled') return [{ text: t('broadcast:jadwal.alreadyCancelled', { title: w.title }) }];
+    const c = (await rsvpCounts([w._id])).get(String(w._id))!;
+    return [{ text: t('broadcast:jadwal.announced', { title: w.title, count: c.invited }) }];
   }
 
   async function workshopAction(ctx: HookContext, rest: string): Promise<OutboundMessage[]> {
@@ -203,28 +175,27 @@ export function createFacilitatorExtensions(deps: FacilitatorDeps): ChatExtensio
   async function broadcastFromSubmission(ctx: HookContext, s: SubmissionInfo): Promise<OutboundMessage[]> {
     const { t, member } = ctx;
     const a = s.answers;
-    const target = String(a.target ?? '');
-    const villageCodes = await chosenVillages(a, target === 'peran' ? 'semua' : target, member);
+    const villageCodes = villagesChosen(a, scopeAnswer(s.flowId, a), await placesOf(member));
     if (villageCodes.length === 0) return [{ text: t('broadcast:siaran.noVillages') }];
-    const roles = target === 'peran' && Array.isArray(a.roles) ? a.roles.map(String) : [];
+    const roles = a.target === 'peran' && Array.isArray(a.roles) ? a.roles.map(String) : [];
     const text = String(a.message ?? '').trim();
-    const { id, preview } = await createBroadcastDraft(
+    const { id } = await createBroadcastDraft(
       { text: { [member.language]: text, id: text }, villageCodes, roles, createdBy: member._id, createdByName: member.name, simulatorOnly: isSimulatorPerson(member) },
       { ...deps, now: () => ctx.now },
       { id: s.id },
     );
-    if ((await findBroadcastStatus(id)) !== 'draft') return [{ text: t('broadcast:siaran.alreadySent') }];
-    const header = member.name ? t('broadcast:siaran.header', { name: member.name }) : t('broadcast:siaran.headerAnonymous');
-    const quiet = isQuiet(ctx.now, deps.quietHours, tz)
-      ? `\n${t('broadcast:preview.quiet', { time: formatClock(nextAllowed(ctx.now, deps.quietHours, tz), member.language, tz) })}`
-      : '';
-    return [{
-      text: `${t('broadcast:siaran.preview')}\n\n${header}\n\n${text}\n\n${audienceLine(preview, t, isSimulatorPerson(member))}${quiet}\n${t('broadcast:siaran.confirm')}`,
-      ...buttons([
-        { id: `bc:${String(id)}:send`, label: t('broadcast:siaran.sendButton') },
-        { id: `bc:${String(id)}:discard`, label: t('broadcast:cancelButton') },
-      ]),
-    }];
+    // The review's KIRIM sends: one confirmation, with the number of people it goes to.
+    try {
+      const { recipients } = await confirmBroadcast(id, { ...deps, now: () => ctx.now });
+      return [sendingMessage(t, String(id), recipients)];
+    } catch (err) {
+      if (err instanceof BroadcastError) return [{ text: t('broadcast:siaran.alreadySent') }];
+      throw err;
+    }
+  }
+
+  function sendingMessage(t: Translate, id: string, recipients: number): OutboundMessage {
+    return { text: t('broadcast:siaran.sending', { count: recipients }), ...buttons([{ id: `bc:${id}:stop`, label: t('broadcast:siaran.stopButton') }]) };
   }
 
   async function broadcastAction(ctx: HookContext, rest: string): Promise<OutboundMessage[]> {
@@ -238,10 +209,7 @@ export function createFacilitatorExtensions(deps: FacilitatorDeps): ChatExtensio
       case 'send':
         try {
           const { recipients } = await confirmBroadcast(id, local);
-          return [{
-            text: t('broadcast:siaran.sending', { count: recipients }),
-            ...buttons([{ id: `bc:${id}:stop`, label: t('broadcast:siaran.stopButton') }]),
-          }];
+          return [sendingMessage(t, id, recipients)];
         } catch (err) {
           if (err instanceof BroadcastError) return [{ text: t(b.status === 'cancelled' ? 'broadcast:siaran.discarded' : 'broadcast:siaran.alreadySent') }];
           throw err;
@@ -288,16 +256,23 @@ export function createFacilitatorExtensions(deps: FacilitatorDeps): ChatExtensio
         words: ['jadwal', 'schedule'],
         args: /^(baru|new|buat)$/,
         roles: [...STAFF],
-        run: async (ctx) => (/^(baru|new|buat)\b/.test(ctx.args.trim()) ? { startFlow: 'jadwal' } : listWorkshops(ctx)),
+        run: async (ctx) => {
+          if (!/^(baru|new|buat)\b/.test(ctx.args.trim())) return listWorkshops(ctx);
+          return (await hasVillages(ctx.member)) ? { startFlow: FLOW.workshop } : [{ text: ctx.t('broadcast:noVillagesYet') }];
+        },
       },
       {
         words: ['siaran', 'broadcast'],
         args: /^(status|progress|kemajuan)$/,
         roles: [...STAFF],
-        run: async (ctx) => (/^(status|progress|kemajuan)\b/.test(ctx.args.trim()) ? broadcastStatus(ctx) : { startFlow: 'siaran' }),
+        run: async (ctx) => {
+          if (/^(status|progress|kemajuan)\b/.test(ctx.args.trim())) return broadcastStatus(ctx);
+          return (await hasVillages(ctx.member)) ? { startFlow: FLOW.broadcast } : [{ text: ctx.t('broadcast:noVillagesYet') }];
+        },
       },
     ],
     actions: { rsvp: rsvpAction, ws: workshopAction, bc: broadcastAction },
+    flowScope: (member, flowId, t, now) => facilitatorFlowScope(deps, member, flowId, t, now),
     async onSubmit(ctx, submission) {
       if (submission.flowId === 'jadwal' && isStaff(ctx.member)) return workshopFromSubmission(ctx, submission);
       if (submission.flowId === 'siaran' && isStaff(ctx.member)) return broadcastFromSubmission(ctx, submission);

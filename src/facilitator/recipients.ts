@@ -6,7 +6,7 @@ import type { Types } from 'mongoose';
 import type { i18n as I18n } from 'i18next';
 import { isSimulatorPerson, type Role } from '../vocabulary.js';
 import {
-  findAssignedVillages, findAudienceMembers, findReachableByIds, findReachableFacilitators, findReachableInVillages, type RecipientRow,
+  findAssignedVillages, findAudienceMembers, type AudienceRow, findReachableByIds, findReachableFacilitators, findReachableInVillages, type RecipientRow,
 } from '../db/repositories/recipients.js';
 import { proactiveRoute } from '../db/repositories/members.js';
 import { listVillageCodes } from '../db/repositories/villages.js';
@@ -52,9 +52,18 @@ export interface AudienceCount {
 
 /** How many of an audience a message would reach, by channel, and why the others would not. */
 export async function countAudience(villageCodes: string[], roles: readonly string[] = [], simulatorOnly = false): Promise<AudienceCount> {
+  if (villageCodes.length === 0) return tallyAudience([]);
+  return tallyAudience(await findAudienceMembers(villageCodes, roles, simulatorOnly));
+}
+
+/** Audience rows loaded once, counted for any villages and roles (a review asks again at every step). */
+export async function audienceCounter(villageCodes: string[], simulatorOnly: boolean): Promise<(villages: string[], roles: readonly string[]) => AudienceCount> {
+  const rows = villageCodes.length ? await findAudienceMembers(villageCodes, [], simulatorOnly) : [];
+  return (villages, roles) => tallyAudience(rows.filter((r) => villages.includes(r.villageCode ?? '') && (roles.length === 0 || roles.includes(r.role ?? ''))));
+}
+
+function tallyAudience(rows: AudienceRow[]): AudienceCount {
   const result: AudienceCount = { reachable: 0, byChannel: {}, optedOut: 0, blocked: 0, noConsent: 0 };
-  if (villageCodes.length === 0) return result;
-  const rows = await findAudienceMembers(villageCodes, roles, simulatorOnly);
   for (const m of rows) {
     if (!m.consent || !m.registeredAt) result.noConsent++;
     else if (m.optedOut) result.optedOut++;

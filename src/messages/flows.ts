@@ -18,7 +18,7 @@ export const FLOW = {
   proxy: 'isi-untuk-warga',
 } as const;
 
-/** Menu order: a flow keeps its number for every role (numbers never skip). */
+/** Menu order: these first, in this order; each role's menu is numbered 1, 2, 3 without gaps. */
 export const MENU_ORDER: readonly string[] = [FLOW.villageProfile, FLOW.riskReport, FLOW.activityProgress];
 
 export const PROMPT_SEQ = {

@@ -6,7 +6,8 @@
  * the simulator's reports (`simulatorOnly`).
  */
 import type { Types } from 'mongoose';
-import { FacilitatorAssignmentModel, MemberModel } from '../db/models.js';
+import { MemberModel } from '../db/models.js';
+import { villagesOf } from '../facilitator/recipients.js';
 import { isSimulatorPerson } from '../vocabulary.js';
 import { forbidden, notFound } from './errors.js';
 
@@ -36,11 +37,8 @@ export async function actorFor(memberId: string | Types.ObjectId, via: Via): Pro
   if (!member || !isWorkspaceRole(member.role)) return null;
   const simulator = isSimulatorPerson(member);
   if (simulator && via !== 'chat') return null;
-  let villages: Actor['villages'] = 'all';
-  if (member.role === 'fasilitator') {
-    const assignment = await FacilitatorAssignmentModel.findOne({ memberId: member._id }, { villageCodes: 1 }).lean();
-    villages = [...new Set([...(member.villageCode ? [member.villageCode] : []), ...(assignment?.villageCodes ?? [])])].sort();
-  }
+  // The same rule as chat's jadwal and siaran: their own village plus an admin's assignment.
+  const villages: Actor['villages'] = member.role === 'fasilitator' ? await villagesOf({ _id: member._id, role: member.role, villageCode: member.villageCode ?? null }) : 'all';
   return {
     memberId: String(member._id),
     name: member.name ?? '(tanpa nama)',

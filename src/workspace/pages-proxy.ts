@@ -42,10 +42,10 @@ const stepForm = z.strictObject({
 
 const pageQuery = z.strictObject({ lang: S.lang.optional(), terkirim: S.objectId.optional(), selesai: z.literal('1').optional(), batal: z.literal('1').optional() });
 
-/** The short consent notice of the registration (its "- " lines), read to the resident. */
+/** The short consent notice of the registration (after its greeting), sentence by sentence, read to the resident. */
 function consentLines(kit: PageKit, lang: Lang): string[] {
   const text = String(kit.ctx.i18n.getFixedT(lang, 'daftar')('privacy.prompt'));
-  return text.split('\n').filter((l) => l.startsWith('- ')).map((l) => l.slice(2));
+  return text.split('\n\n').slice(1).join(' ').split(/(?<=\.)\s+/).map((l) => l.trim()).filter(Boolean);
 }
 
 function lines(text: string): string {

@@ -50,7 +50,7 @@ describe('Telegram adapter texts', () => {
   it('translate exactly the words the adapter adds itself, in both languages', async () => {
     const { DEFAULT_TELEGRAM_TEXTS } = await import('../../src/channels/telegram/index.js');
     const read = (lang: string) => JSON.parse(readFileSync(join(projectRoot, 'locales', lang, 'telegram.json'), 'utf8')) as Record<string, string>;
-    const translated = ['shareLocation', 'locationPlaceholder', 'expired'];
+    const translated = ['shareLocation', 'locationPlaceholder', 'expired', 'tapOrType'];
     for (const lang of ['id', 'en']) {
       expect(Object.keys(read(lang)).sort()).toEqual([...translated].sort());
       for (const key of translated) expect(Object.keys(DEFAULT_TELEGRAM_TEXTS)).toContain(key);

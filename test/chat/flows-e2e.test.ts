@@ -31,7 +31,7 @@ describe('profil-desa', () => {
 
     // Invalid answers are re-asked; the third failure in a row offers a way out.
     await user.say('banyak sekali');
-    expect(user.lastText).toContain('tulis angka');
+    expect(user.lastText).toContain('Tulis angkanya saja, contoh: 25.');
     await user.say('entah');
     await user.say('tidak jelas');
     expect(await user.at()).toBe('households');

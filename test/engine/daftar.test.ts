@@ -25,16 +25,20 @@ describe('daftar', () => {
     expect(note!.expect).toBe('none');
     expect(note!.text).toMatch(/^Halo, selamat datang di Suara Desa!/);
     for (const words of ['program BangKIT', 'Yayasan BaKTI', 'rencana penghidupan desa']) expect(note!.text.split('\n\n')[0]).toContain(words);
-    // Short: purpose, data, retention, rights, what stays after deletion; the full text one command away.
-    for (const words of ['Yang disimpan', '2 tahun', 'DATASAYA', 'HAPUSDATA', 'tarik persetujuan', 'Laporan risiko tetap disimpan sebagai data desa, tanpa nama Anda', 'UU 27/2022', 'Ketik PRIVASI untuk teks lengkap']) {
+    // Short: purpose, data, retention, who sees it, rights, basis; the full text one command away.
+    for (const words of ['Kami menyimpan nama, desa, peran dan jawaban', '2 tahun', 'fasilitator program', 'DATASAYA', 'HAPUSDATA', 'tarik persetujuan', 'UU 27/2022', 'Teks lengkap: ketik PRIVASI']) {
       expect(note!.text).toContain(words);
     }
-    expect(note!.text.length).toBeLessThan(800);
+    // At most 50 words in either language, so the question is seen on a small screen.
+    expect(note!.text.split(/\s+/).length).toBeLessThanOrEqual(50);
+    expect(context({}, 'en').t('daftar:privacy.prompt').split(/\s+/).length).toBeLessThanOrEqual(50);
     // The full notice for PRIVASI: the flow names its key, both languages have it.
     expect(daftar.privacy).toBe('consent.full');
     for (const lang of ['id', 'en'] as const) {
       const full = context({}, lang).t(`daftar:${daftar.privacy}`);
       for (const words of ['BangKIT', 'BaKTI', 'UU 27/2022'.replace('UU', lang === 'id' ? 'UU' : 'Law'), 'DATASAYA', 'HAPUSDATA']) expect(full).toContain(words);
+      // What the short notice leaves to the full text.
+      if (lang === 'id') for (const words of ['umur di bawah 17', 'Laporan risiko yang sudah dikirim tetap disimpan sebagai data desa, tanpa nama Anda']) expect(full).toContain(words);
     }
     expect(question!.text).toContain('Apakah Anda setuju');
     expect(question!.choices).toEqual([
@@ -324,7 +328,7 @@ describe('daftar', () => {
 
   it('speaks English when the member chose English', () => {
     const chat = new Chat(daftar, context({}, 'en'));
-    expect(chat.last.messages[0]!.text).toContain('Before you register');
+    expect(chat.last.messages[0]!.text).toContain('We keep your name, village, role and answers');
     expect(chat.text).toBe('Do you agree that your data is kept for this?\nReply YES or NO.\nAt any question: type BACK for the previous one, or CANCEL to stop.');
     chat.answer('consent', 'yes');
     chat.answer('minor', 'no');

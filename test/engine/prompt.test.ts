@@ -46,7 +46,7 @@ describe('the prompt as structure', () => {
     chat.answer('kecamatan', 'Teluk Waru');
     const m = chat.message;
     expect(m.prompt).toMatchObject({
-      question: 'Apa nama desa Anda? Balas nomornya atau ketik namanya.',
+      question: 'Apa nama desa Anda?',
       hint: 'Balas dengan nomor pilihan.',
       expect: 'choice',
       waysOut: { back: true, cancel: true, skip: false },

@@ -47,7 +47,7 @@ describe('risk report alerts', () => {
     expect(memberIds(alerts)).toEqual(ids(local, assigned));
     expect(alerts.map((a) => a._id).sort()).toEqual([local, assigned].map((f) => `alert:${String(sub.id)}:${String(f._id)}`).sort());
     const id = (alerts.find((a) => String(a.memberId) === String(local._id))!.messages[0] as { text: string }).text;
-    expect(id).toContain('Laporan risiko dari desa Solang (Teluk Waru): Banjir atau banjir bandang');
+    expect(id.split('\n')[0]).toBe('Laporan risiko dari desa Solang (Teluk Waru): Banjir atau banjir bandang – SEDANG.');
     expect(id).toContain('Dusun Kampung Baru');
     expect(id).toContain('KK terdampak: 12');
     expect(id).toContain('Terpal dan air bersih');
@@ -77,11 +77,13 @@ describe('risk report alerts', () => {
     const fac = await makeMember({ role: 'fasilitator' });
     const reporter = await makeMember();
     clock.set(wit('2026-09-10 23:00'));
-    const severe = await submit(reporter, { severity: 'berat' });
+    const severe = await submit(reporter, { severity: 'berat', type: 'cuaca' });
     expect(severe.extra[0]!.text).toBe('Fasilitator desa Anda sudah diberi tahu.');
     const urgent = await OutboxModel.findById(`alert:${String(severe.sub.id)}:${String(fac._id)}`).lean();
     expect(urgent!.availableAt.toISOString()).toBe(wit('2026-09-10 23:00').toISOString());
     expect((urgent!.messages[0] as { text: string }).text).toMatch(/^PENTING - laporan risiko berat/);
+    // No brackets in brackets: "Cuaca buruk – BERAT", not "Cuaca buruk (angin kencang) (Berat / parah (...))".
+    expect((urgent!.messages[0] as { text: string }).text.split('\n')[0]).toBe('PENTING - laporan risiko berat dari desa Solang (Teluk Waru): Cuaca buruk – BERAT.');
 
     const light1 = await submit(reporter);
     expect(light1.extra[0]!.text).toBe('Fasilitator desa Anda akan diberi tahu pukul 06.00 WIT.');

@@ -49,7 +49,7 @@ async function telegramMembers(n: number, village = SOLANG, setup?: TelegramSetu
 }
 
 describe('making a broadcast in chat', () => {
-  it('only facilitators and admins may; the preview counts recipients per channel and who is left out; confirm queues one entry each', async () => {
+  it('only facilitators and admins may; the review counts recipients per channel and who is left out; its KIRIM queues one entry each', async () => {
     const ext = createFacilitatorExtensions(fx.deps);
     const siaran = ext.commands!.find((c) => c.words.includes('siaran'))!;
     expect(siaran.roles).toEqual(['fasilitator', 'admin']);
@@ -67,30 +67,31 @@ describe('making a broadcast in chat', () => {
     const run = await siaran.run({ ...ctxOf(fac), args: '' });
     expect(run).toEqual({ startFlow: 'siaran' });
 
-    const submission = { id: new Types.ObjectId(), flowId: 'siaran', flowVersion: 1, villageCode: SOLANG, answers: { target: 'semua', message: 'Rapat Pokja hari Sabtu jam 10.' } };
-    const [preview] = (await ext.onSubmit!(ctxOf(fac), submission))!;
-    expect(preview!.text).toContain('Pesan dari fasilitator Bu Rina:\n\nRapat Pokja hari Sabtu jam 10.');
-    expect(preview!.text).toContain('Akan dikirim ke 6 orang (Telegram 5, WhatsApp 1).'); // fac + 3 + pokja on Telegram
-    expect(preview!.text).toContain('Tidak menerima: 1 berhenti berlangganan, 1 memblokir bot, 1 belum setuju.');
-    expect(preview!.promptSeq).toBe(PROMPT_SEQ.action);
-    expect(preview!.choices!.map((c) => c.id)).toEqual([`bc:${String(submission.id)}:send`, `bc:${String(submission.id)}:discard`]);
+    const answers = { target: 'semua', message: 'Rapat Pokja hari Sabtu jam 10.' };
+    const scope = (await ext.flowScope!(snapshot(fac), 'siaran', ctxOf(fac).t, clock.now()))!;
+    expect(scope.villageCodes).toEqual([SOLANG]);
+    const note = scope.reviewNote!(answers)!;
+    expect(note).toContain('Untuk desa dampingan Anda: Solang.');
+    expect(note).toContain('Akan dikirim ke 6 orang (Telegram 5, WhatsApp 1).'); // fac + 3 + pokja on Telegram
+    expect(note).toContain('Tidak menerima: 1 berhenti berlangganan, 1 memblokir bot, 1 belum setuju.');
+    expect(note).toContain('KIRIM langsung mengirim siaran ini.');
     expect(await OutboxModel.countDocuments({})).toBe(0);
 
-    // A replayed submission shows the same draft.
-    await ext.onSubmit!(ctxOf(fac), submission);
-    expect(await BroadcastModel.countDocuments({})).toBe(1);
-
-    const [sending] = await ext.actions!.bc!(ctxOf(fac), `${String(submission.id)}:send`);
+    const submission = { id: new Types.ObjectId(), flowId: 'siaran', flowVersion: 1, villageCode: SOLANG, answers };
+    const [sending] = (await ext.onSubmit!(ctxOf(fac), submission))!;
     expect(sending!.text).toMatch(/sedang dikirim ke 6 orang/);
+    expect(sending!.promptSeq).toBe(PROMPT_SEQ.action);
     expect(sending!.choices![0]!.id).toBe(`bc:${String(submission.id)}:stop`);
     const queued = await OutboxModel.find({ broadcastId: submission.id }).lean();
     expect(memberIds(queued)).toEqual(ids(fac, ...tgWarga, waWarga, pokja));
     expect(queued.every((e) => e._id === `bc:${String(submission.id)}:${String(e.memberId)}`)).toBe(true);
     expect((queued.find((e) => String(e.memberId) === String(waWarga._id))!.messages[0] as { text: string }).text).toMatch(/^Message from facilitator Bu Rina:/);
 
-    // A double tap queues nothing more.
-    const [again] = await ext.actions!.bc!(ctxOf(fac), `${String(submission.id)}:send`);
+    // A replayed submission, or an old draft's send button, queues nothing more.
+    const [again] = (await ext.onSubmit!(ctxOf(fac), submission))!;
     expect(again!.text).toMatch(/sudah dikirim/);
+    expect((await ext.actions!.bc!(ctxOf(fac), `${String(submission.id)}:send`))[0]!.text).toMatch(/sudah dikirim/);
+    expect(await BroadcastModel.countDocuments({})).toBe(1);
     expect(await OutboxModel.countDocuments({})).toBe(6);
 
     // Someone else's broadcast buttons do nothing.
@@ -106,24 +107,22 @@ describe('making a broadcast in chat', () => {
     await makeMember({ village: '81.05.15.2001' }); // another Teluk Waru village, not the facilitator's
     const byRole = { id: new Types.ObjectId(), flowId: 'siaran', flowVersion: 1, villageCode: SOLANG, answers: { target: 'peran', roles: ['pokja'], message: 'Laporan kegiatan' } };
     await ext.onSubmit!(ctxOf(fac), byRole);
-    await ext.actions!.bc!(ctxOf(fac), `${String(byRole.id)}:send`);
     expect(memberIds(await OutboxModel.find({ broadcastId: byRole.id }).lean())).toEqual(ids(pokja));
 
     const byKec = { id: new Types.ObjectId(), flowId: 'siaran', flowVersion: 1, villageCode: SOLANG, answers: { target: 'kecamatan', kecamatan: ['Teluk Waru'], message: 'Halo' } };
     await ext.onSubmit!(ctxOf(fac), byKec);
-    await ext.actions!.bc!(ctxOf(fac), `${String(byKec.id)}:send`);
     expect(memberIds(await OutboxModel.find({ broadcastId: byKec.id }).lean())).toEqual(ids(fac, warga, pokja));
   });
 
-  it('in quiet hours the preview says when it will go, and entries wait for 06:00', async () => {
+  it('in quiet hours the review says when it will go, and entries wait for 06:00', async () => {
     const fac = await makeMember({ role: 'fasilitator' });
     await makeMember();
     clock.set(wit('2026-09-10 21:30'));
     const ext = createFacilitatorExtensions(fx.deps);
     const sub = { id: new Types.ObjectId(), flowId: 'siaran', flowVersion: 1, villageCode: SOLANG, answers: { target: 'semua', message: 'Besok kerja bakti' } };
-    const [preview] = (await ext.onSubmit!(ctxOf(fac), sub))!;
-    expect(preview!.text).toContain('Sekarang jam tenang: pesan mulai dikirim pukul 06.00 WIT.');
-    await ext.actions!.bc!(ctxOf(fac), `${String(sub.id)}:send`);
+    const scope = (await ext.flowScope!(snapshot(fac), 'siaran', ctxOf(fac).t, clock.now()))!;
+    expect(scope.reviewNote!(sub.answers)).toContain('Sekarang jam tenang: pesan mulai dikirim pukul 06.00 WIT.');
+    await ext.onSubmit!(ctxOf(fac), sub);
     const all = await OutboxModel.find({ broadcastId: sub.id }).lean();
     expect(all).toHaveLength(2);
     for (const e of all) expect(e.availableAt.toISOString()).toBe(wit('2026-09-11 06:00').toISOString());

@@ -19,6 +19,7 @@ import { mediaBucket } from '../../src/media/store.js';
 import { projectRoot } from '../../src/paths.js';
 import { startService, type RunningService } from '../../src/service.js';
 import { uniqueDatabaseUri } from '../helpers/db.js';
+import { appendEntries } from '../../src/channels/web/sessions.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // In CI the browser must be there (.ci/run installs it); on a laptop without it, skip with a reason.
@@ -192,6 +193,9 @@ describe.skipIf(!haveBrowser)('web chat simulator in Chromium at 360x740', () =>
     await waitForBot(/lokasi/i);
     await step('risk-location');
     await expect.poll(() => lastBot().getByTestId('send-location').textContent()).toBe('📍 Kirim lokasi');
+    // The hint names that button, not a 📎 the simulator doesn't have.
+    expect(await lastBot().textContent()).toContain('Tekan tombol 📍 Kirim lokasi.');
+    expect(await lastBot().textContent()).not.toContain('📎');
 
     // A reload shows the conversation so far and the current question, its buttons working.
     await open(true);
@@ -353,6 +357,22 @@ describe.skipIf(!haveBrowser)('web chat simulator in Chromium at 360x740', () =>
     expect(renewed).not.toBe(issued);
     expect(await SimulatorSessionModel.countDocuments({ _id: renewed })).toBe(1);
     await step('session-renewed-while-sending');
+  });
+
+  it('a web address in a message (the sign-in link of MASUK) is a link', async () => {
+    const sessionId = await page.evaluate<string | null>("localStorage.getItem('suaradesa.session')");
+    const link = 'http://127.0.0.1:3000/masuk/abc_DEF-123';
+    await appendEntries({ _id: sessionId! }, [{ from: 'bot', message: { text: `Buka ruang kerja (15 menit):\n${link}` }, at: new Date() }]);
+    await open(true);
+    const anchor = lastBot().locator('a');
+    expect(await anchor.getAttribute('href')).toBe(link);
+    expect(await anchor.textContent()).toBe(link);
+    expect(await lastBot().textContent()).toContain('Buka ruang kerja (15 menit):');
+    // No markup from a message is ever parsed: a tag stays text.
+    await appendEntries({ _id: sessionId! }, [{ from: 'bot', message: { text: '<b>tebal</b> https://contoh.id/a?b=1' }, at: new Date() }]);
+    await open(true);
+    expect(await lastBot().locator('b').count()).toBe(0);
+    expect(await lastBot().locator('a').getAttribute('href')).toBe('https://contoh.id/a?b=1');
   });
 
   it('"Orang baru" starts an empty conversation; the menu fits the screen', async () => {

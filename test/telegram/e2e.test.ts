@@ -52,6 +52,24 @@ for (const mode of ['polling', 'webhook'] as const) {
       }
     });
 
+    it('a 24-village list is buttons only, under its short question: 8 a page (the fake enforces 100 buttons), ▶ to page, a name typed works', async () => {
+      const user = new TelegramUser(fake, 5090 + (mode === 'webhook' ? 1 : 0));
+      user.say('/start');
+      user.press('Ya', await user.expect(/Apakah Anda setuju/));
+      user.press('Tidak', await user.expect(/di bawah 17/));
+      user.say('Pak Hasan');
+      user.press('Gorom Timur', await user.expect(/kecamatan mana/));
+      const village = await user.expect(/nama desa Anda/);
+      // The question first; no numbered list of 24 beside the buttons to push it off a 360x740 screen.
+      expect(village.text).toBe('Apa nama desa Anda?\n\nTekan salah satu tombol (▶ untuk halaman berikutnya), atau ketik namanya.');
+      expect(user.buttons(village)).toEqual(['Adar', 'Amarwatu', 'Aran', 'Armada', 'Bas', 'Basarin', 'Etaralu', 'Goha', '1/3', '▶']);
+      user.press('▶', village);
+      await fake.waitFor(() => user.buttons(village).includes('Kilkoda'));
+      user.say('Kota Sirih');
+      await user.expect(/ikut sebagai apa/);
+      expect((await MemberModel.findOne({ platformUserId: String(user.id) }).lean())?.run?.state.answers.village).toBe('81.05.11.2003');
+    });
+
     it('a new user registers with consent and files a complete risk report with buttons and a location', async () => {
       const user = new TelegramUser(fake, 5001);
       user.say('/start');

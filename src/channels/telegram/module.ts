@@ -12,7 +12,7 @@ export const telegramModule: ChannelModule<TelegramChannel> = {
   setUp(ctx) {
     const { config, logger } = ctx;
     const textsByLanguage = Object.fromEntries(
-      SUPPORTED_LANGUAGES.map((lang) => [lang, ctx.i18n.getResourceBundle(lang, 'telegram') as Partial<TelegramTexts>]),
+      SUPPORTED_LANGUAGES.map((lang) => [lang, { ...(ctx.i18n.getResourceBundle(lang, 'telegram') as Partial<TelegramTexts>), engineChooseHint: ctx.i18n.t('engine:hint.choose', { lng: lang }) }]),
     );
     const promptStore = new MongoPromptStore();
     const telegram = createTelegramChannel({

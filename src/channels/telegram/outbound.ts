@@ -65,6 +65,20 @@ export interface TelegramOutbound extends OutboundChannel {
 
 type SendOther = NonNullable<Parameters<Api['sendMessage']>[2]>;
 
+/**
+ * A list longer than one page of buttons (24 villages) is shown as buttons only: the text is the
+ * question and how to answer, short, so the question stays on a phone's screen above its buttons.
+ */
+function listAsButtonsOnly(message: OutboundMessage, pageSize: number): boolean {
+  return !!message.prompt && message.expect !== 'location' && (message.choices?.length ?? 0) > pageSize;
+}
+
+function buttonsOnlyText(message: OutboundMessage, texts: TelegramTexts): string {
+  const p = message.prompt!;
+  const hint = (p.hint ?? '').split('\n').map((line) => (line.trim() === texts.engineChooseHint ? texts.tapOrType : line)).join('\n');
+  return [p.lead, p.heading, p.question, hint].filter((s): s is string => !!s && s.trim() !== '').join('\n\n');
+}
+
 export function createTelegramOutbound(options: TelegramOutboundOptions): TelegramOutbound {
   const { api, logger } = options;
   const { texts, textsFor } = textsResolver(options.texts, options.textsByLanguage);
@@ -96,11 +110,14 @@ export function createTelegramOutbound(options: TelegramOutboundOptions): Telegr
     return [String(sent.message_id)];
   }
 
+  const shownText = (m: OutboundMessage) => (listAsButtonsOnly(m, pageSize) ? buttonsOnlyText(m, textsFor(m.language)) : m.text);
+
   /** Sends one OutboundMessage (one or more Telegram messages); `pace` is awaited before each. Returns their ids. */
   async function sendOne(chatId: number, message: OutboundMessage, pace: () => Promise<void>): Promise<string[]> {
     if (message.image) return sendImage(chatId, message.image, pace);
     const ids: string[] = [];
-    const chunks = splitText(message.text.trim() ? message.text : '…');
+    const body = shownText(message);
+    const chunks = splitText(body.trim() ? body : '…');
     for (let i = 0; i < chunks.length; i++) {
       const last = i === chunks.length - 1;
       const other: SendOther = { parse_mode: 'HTML' };
@@ -178,7 +195,7 @@ export function createTelegramOutbound(options: TelegramOutboundOptions): Telegr
     const before = await store.get(chatId, messageId).catch(() => undefined);
     const prompt: StoredPrompt = { promptSeq, choices: first.choices!, selected: [...first.multiple!.selected], page: before?.page ?? 0 };
     try {
-      await api.editMessageText(chatId, messageId, escapeHtml(splitText(first.text)[0]!), {
+      await api.editMessageText(chatId, messageId, escapeHtml(splitText(shownText(first))[0]!), {
         parse_mode: 'HTML',
         reply_markup: { inline_keyboard: buildChoiceKeyboard(prompt, prompt.page, keyboardOptions) },
       });
@@ -240,7 +257,7 @@ export function createTelegramOutbound(options: TelegramOutboundOptions): Telegr
             first.choices.length > 0 &&
             replyTo?.promptSeq !== undefined &&
             first.promptSeq === replyTo.promptSeq &&
-            splitText(first.text).length === 1;
+            splitText(shownText(first)).length === 1;
           if (!toggle) {
             // The question was answered: its buttons go, so a stale press can't reach a later step.
             await removeKeyboard(chatId, source);

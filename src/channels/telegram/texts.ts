@@ -16,6 +16,10 @@ export interface TelegramTexts extends KeyboardLabels {
   locationPlaceholder: string;
   /** Toast when a button can no longer be resolved (e.g. paging after a restart). */
   expired: string;
+  /** How to answer a list shown only as buttons (more than one page): said instead of the engine's hint. */
+  tapOrType: string;
+  /** The engine's "reply with the number" hint (engine:hint.choose), replaced where no numbers are shown. */
+  engineChooseHint: string;
 }
 
 export const DEFAULT_TELEGRAM_TEXTS: TelegramTexts = {
@@ -26,6 +30,8 @@ export const DEFAULT_TELEGRAM_TEXTS: TelegramTexts = {
   shareLocation: '📍 Kirim lokasi saya',
   locationPlaceholder: 'atau ketik nama dusun / tempat',
   expired: 'Tombol ini sudah tidak berlaku. Silakan jawab pertanyaan terakhir.',
+  tapOrType: 'Tekan salah satu tombol (▶ untuk halaman berikutnya), atau ketik namanya.',
+  engineChooseHint: 'Balas dengan nomor pilihan.',
 };
 
 /** The adapter's words in a reader's language ('id', 'en'...), over the defaults. */

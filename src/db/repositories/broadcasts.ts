@@ -34,11 +34,6 @@ export async function findBroadcast(id: Types.ObjectId | string): Promise<Broadc
   return BroadcastModel.findById(id).lean();
 }
 
-/** Just its status, or null. */
-export async function findBroadcastStatus(id: Types.ObjectId | string): Promise<string | null> {
-  return (await BroadcastModel.findById(id, { status: 1 }).lean())?.status ?? null;
-}
-
 /** Who made it, its status and whether it is for the simulator's people only; or null. */
 export async function findBroadcastOwner(
   id: Types.ObjectId | string,

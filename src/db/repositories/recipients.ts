@@ -58,12 +58,19 @@ export async function findRecipientById(id: Types.ObjectId): Promise<RecipientRo
   return MemberModel.findById(id, RECIPIENT_FIELDS).lean();
 }
 
-/** Every member of an audience (reachable or not), with what decides whether they are. */
+/** A member of an audience, reachable or not (and why), with where a message to them goes (RecipientRow). */
+export interface AudienceRow extends RecipientRow {
+  consent?: unknown;
+  registeredAt?: Date | null;
+  optedOut?: boolean;
+  blocked?: boolean;
+}
+
 export async function findAudienceMembers(
   villageCodes: string[],
   roles: readonly string[],
   simulatorOnly: boolean,
-): Promise<(RecipientRow & { consent?: unknown; registeredAt?: Date | null; optedOut?: boolean; blocked?: boolean })[]> {
+): Promise<AudienceRow[]> {
   const filter: Record<string, unknown> = { ...(simulatorOnly ? SIMULATOR_PEOPLE : {}), villageCode: { $in: villageCodes }, deletedAt: null };
   if (roles.length) filter.role = { $in: roles };
   return MemberModel.find(filter, { ...RECIPIENT_FIELDS, consent: 1, registeredAt: 1, optedOut: 1, blocked: 1 }).lean();

@@ -37,11 +37,6 @@ export async function listVillageCodes(): Promise<string[]> {
   return (await VillageModel.find({}, { code: 1 }).sort({ code: 1 }).lean()).map((v) => v.code);
 }
 
-/** The codes of the villages in these kecamatan (no index: 40 villages). */
-export async function villageCodesInKecamatan(kecamatan: string[]): Promise<string[]> {
-  return (await VillageModel.find({ kecamatan: { $in: kecamatan } }, { code: 1 }).lean()).map((v) => v.code);
-}
-
 /** Village names by code. */
 export async function villageNamesByCode(codes: string[]): Promise<Map<string, string>> {
   const rows = await VillageModel.find({ code: { $in: codes } }, { code: 1, name: 1 }).lean();

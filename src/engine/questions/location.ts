@@ -17,12 +17,12 @@ export const locationQuestion: QuestionHandler<LocationQuestion> = {
     }
     return fail(env.te('error.location'));
   },
-  // Answers from before (a typed name) still show.
-  display(_q, value) {
+  // A review says the point arrived, not its coordinates (the workspace's map shows where);
+  // answers from before (a typed name) still show.
+  display(_q, value, env) {
     const v = value as Partial<{ latitude: number; longitude: number; name: string }>;
     if (typeof v.latitude === 'number' && typeof v.longitude === 'number') {
-      const coords = `${v.latitude.toFixed(5)}, ${v.longitude.toFixed(5)}`;
-      return v.name ? `${v.name} (${coords})` : coords;
+      return v.name ? `${v.name} ✓` : env.te('summary.location');
     }
     return v.name ?? '';
   },

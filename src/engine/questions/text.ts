@@ -3,13 +3,11 @@ import { isVoiceAnswer, type TextQuestion } from '../types.js';
 import { fail, ok, type QuestionHandler } from './types.js';
 import { displayVoice, parseVoice } from './voice.js';
 
-// Long free-text answers get the limit up front; short fields (names, codes) only when exceeded.
-const SHOW_LIMIT_FROM = 100;
-
+// The limit is said only when an answer exceeds it: one instruction per prompt.
 export const textQuestion: QuestionHandler<TextQuestion> = {
   render(q, env) {
-    const lines = q.maxLength >= SHOW_LIMIT_FROM ? [env.te('hint.text_max', { max: q.maxLength })] : [];
-    if (q.voice) lines.push(env.te('hint.voice_too', { minutes: VOICE_LIMITS.seconds / 60 }));
+    // Besides typing: a voice note, where the question takes one.
+    const lines = q.voice ? [env.te('hint.voice_too', { minutes: VOICE_LIMITS.seconds / 60 })] : [];
     return { lines, expect: 'text' };
   },
   parse(q, input, env) {
