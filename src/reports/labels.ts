@@ -7,6 +7,8 @@ import type { i18n as I18n } from 'i18next';
 import type { Flow, LeafQuestion, Question } from '../engine/index.js';
 import { formatDuration } from '../engine/questions/voice.js';
 import { isVoiceAnswer, type VoiceAnswer } from '../engine/types.js';
+import { isCalendarDay } from '../time/calendar.js';
+import { formatShortDate } from '../time/index.js';
 
 export type Lang = 'id' | 'en';
 
@@ -69,6 +71,9 @@ export function formatAnswer(q: LeafQuestion, value: unknown, t: Translate, look
       return choiceLabel(value);
     case 'multi':
       return Array.isArray(value) ? value.map(choiceLabel).join('; ') : choiceLabel(value);
+    case 'date':
+      // A calendar day as people read it ("8 Des 2026"), the same day in every zone.
+      return typeof value === 'string' && isCalendarDay(value) ? formatShortDate(value, lang, 'UTC') : String(value);
     case 'yesno':
       return value === true ? (lang === 'en' ? 'Yes' : 'Ya') : value === false ? (lang === 'en' ? 'No' : 'Tidak') : String(value);
     case 'location': {
