@@ -129,3 +129,21 @@ export interface InboundHandler {
   /** Called by adapters when the platform reports the person blocked (true) or unblocked (false) the bot. */
   setBlocked(address: Address, blocked: boolean): Promise<void>;
 }
+
+/** More choices than this (a kecamatan's 24 villages) are shown as buttons only, under a short text. */
+export const LONG_LIST_FROM = 9;
+
+/** A question whose list would push it off a phone's screen were it written out above its buttons. */
+export function isLongList(message: OutboundMessage, longFrom = LONG_LIST_FROM): boolean {
+  return !!message.prompt && message.expect !== 'location' && (message.choices?.length ?? 0) >= longFrom;
+}
+
+/**
+ * The text of a long list shown as buttons only: the question and how to answer, without the
+ * numbered list; the engine's "reply with the number" line becomes the channel's `tapOrType`.
+ */
+export function shortListText(message: OutboundMessage, chooseHint: string, tapOrType: string): string {
+  const p = message.prompt!;
+  const hint = (p.hint ?? '').split('\n').map((line) => (line.trim() === chooseHint ? tapOrType : line)).join('\n');
+  return [p.lead, p.heading, p.question, hint].filter((s): s is string => !!s && s.trim() !== '').join('\n\n');
+}

@@ -19,7 +19,7 @@
 import { GrammyError, InputFile, type Api } from 'grammy';
 import { isUrl, type FlowMedia } from '../../media/flow-media.js';
 import type { ChannelCapabilities, ChannelRateLimits, OutboundChannel, SendRequest, SendResult } from '../channel.js';
-import type { OutboundMessage } from '../../messages/index.js';
+import { isLongList, shortListText, type OutboundMessage } from '../../messages/index.js';
 import { isNotModified, MULTIPLE_DONE_CHOICE_ID, textsResolver, type TelegramLogger, type TelegramTexts } from './texts.js';
 import { escapeHtml, splitText } from './format.js';
 import { buildChoiceKeyboard, needsStoredPrompt, type StoredPrompt } from './keyboard.js';
@@ -65,20 +65,6 @@ export interface TelegramOutbound extends OutboundChannel {
 
 type SendOther = NonNullable<Parameters<Api['sendMessage']>[2]>;
 
-/**
- * A list longer than one page of buttons (24 villages) is shown as buttons only: the text is the
- * question and how to answer, short, so the question stays on a phone's screen above its buttons.
- */
-function listAsButtonsOnly(message: OutboundMessage, pageSize: number): boolean {
-  return !!message.prompt && message.expect !== 'location' && (message.choices?.length ?? 0) > pageSize;
-}
-
-function buttonsOnlyText(message: OutboundMessage, texts: TelegramTexts): string {
-  const p = message.prompt!;
-  const hint = (p.hint ?? '').split('\n').map((line) => (line.trim() === texts.engineChooseHint ? texts.tapOrType : line)).join('\n');
-  return [p.lead, p.heading, p.question, hint].filter((s): s is string => !!s && s.trim() !== '').join('\n\n');
-}
-
 export function createTelegramOutbound(options: TelegramOutboundOptions): TelegramOutbound {
   const { api, logger } = options;
   const { texts, textsFor } = textsResolver(options.texts, options.textsByLanguage);
@@ -110,7 +96,12 @@ export function createTelegramOutbound(options: TelegramOutboundOptions): Telegr
     return [String(sent.message_id)];
   }
 
-  const shownText = (m: OutboundMessage) => (listAsButtonsOnly(m, pageSize) ? buttonsOnlyText(m, textsFor(m.language)) : m.text);
+  // A list longer than one page of buttons (24 villages) is buttons only, under a short text.
+  const shownText = (m: OutboundMessage) => {
+    if (!isLongList(m, pageSize + 1)) return m.text;
+    const words = textsFor(m.language);
+    return shortListText(m, words.engineChooseHint, words.tapOrType);
+  };
 
   /** Sends one OutboundMessage (one or more Telegram messages); `pace` is awaited before each. Returns their ids. */
   async function sendOne(chatId: number, message: OutboundMessage, pace: () => Promise<void>): Promise<string[]> {
