@@ -47,3 +47,24 @@ describe('commitMember (group commit)', () => {
     expect((await MemberModel.findById(member._id).lean())?.name).toBe('Pemenang');
   });
 });
+
+describe('findOrCreateMember (first contacts together)', () => {
+  it('creates many new people in one go, finds the ones that exist, and each caller gets its own member as stored', async () => {
+    const now = new Date();
+    const existing = await findOrCreateMember({ channel: 'web', platformUserId: 'sim-first-existing' }, 'en', now);
+    const addresses = [...Array.from({ length: 8 }, (_, i) => `sim-first-${i}`), 'sim-first-existing'].map((platformUserId) => ({ channel: 'web' as const, platformUserId }));
+    const members = await Promise.all(addresses.map((a) => findOrCreateMember(a, 'id', now)));
+    members.forEach((m, i) => expect(m.platformUserId).toBe(addresses[i]!.platformUserId));
+    expect(String(members.at(-1)!._id)).toBe(String(existing._id));
+    expect(members.at(-1)!.language).toBe('en');
+    const stored = await MemberModel.find({ platformUserId: { $in: addresses.map((a) => a.platformUserId) } }).lean();
+    expect(stored).toHaveLength(9);
+    for (const m of members) {
+      const s = stored.find((d) => String(d._id) === String(m._id));
+      expect(s, m.platformUserId).toBeDefined();
+      expect({ rev: m.rev, role: m.role, language: m.language }).toEqual({ rev: s!.rev, role: s!.role, language: s!.language });
+    }
+    // The built member commits like a read one.
+    expect(await commitMember(members[0]!, { name: 'Baru' })).toMatchObject({ name: 'Baru', rev: 1 });
+  });
+});

@@ -99,7 +99,7 @@ describe('database round trips per message (critical path)', () => {
       expect(c.after, `${c.step}: nothing left after the answer`).toBe(0);
       expect(c.what, c.step).not.toContain('inbox');
     }
-    expect(counts[0]!.what).toBe('find members, findAndModify members, insert outbox, update members');
+    expect(counts[0]!.what).toBe('find members, update members, insert outbox, update members');
     const submits = new Set([7, 18]);
     for (const [i, c] of counts.entries()) {
       if (i === 0) continue;

@@ -121,11 +121,22 @@ function byAnyAddress(addresses: Address[]): Record<string, unknown> {
  * the person from now on.
  */
 export async function findMemberByAddresses(addresses: Address[]): Promise<MemberState | null> {
-  const docs = (await MemberModel.collection.find(byAnyAddress(addresses)).limit(3).toArray()) as unknown as MemberState[];
-  const keys = new Set(addresses.map((a) => memberKey(a.channel, a.platformUserId)));
-  const doc = docs.find((d) => d.links?.some((l) => keys.has(l.key))) ?? docs[0];
-  return doc ? normalizeMember(doc) : null;
+  return lookups.submit(addresses);
 }
+
+/**
+ * Lookups that arrive together (a busy webhook's first contacts) go as one query, each caller
+ * picking its own member from the answer (src/db/coalesce.ts): one command for many people.
+ */
+const lookups = new Coalescer(async (batches: Address[][]): Promise<(MemberState | null)[]> => {
+  const docs = (await MemberModel.collection.find(byAnyAddress(batches.flat())).toArray()) as unknown as MemberState[];
+  return batches.map((addresses) => {
+    const keys = new Set(addresses.map((a) => memberKey(a.channel, a.platformUserId)));
+    const mine = docs.filter((d) => keys.has(memberKey(d.channel, d.platformUserId)) || d.links?.some((l) => keys.has(l.key)));
+    const doc = mine.find((d) => d.links?.some((l) => keys.has(l.key))) ?? mine[0];
+    return doc ? normalizeMember(doc) : null;
+  });
+});
 
 /**
  * The member at this address (or at one of `otherIds`, the same person's other ids on this
@@ -134,24 +145,52 @@ export async function findMemberByAddresses(addresses: Address[]): Promise<Membe
 export async function findOrCreateMember(address: Address, language: Language, now: Date, otherIds: string[] = []): Promise<MemberState> {
   const found = await findMemberByAddresses([address, ...otherIds.map((id) => ({ channel: address.channel, platformUserId: id }))]);
   if (found) return found;
-  const doc = await MemberModel.collection.findOneAndUpdate(
-    { channel: address.channel, platformUserId: address.platformUserId },
-    {
-      $setOnInsert: {
-        channel: address.channel,
-        platformUserId: address.platformUserId,
-        name: null, villageCode: null, villageOther: null, role: 'warga',
-        language,
-        consent: null, registeredAt: null, optedOut: false, blocked: false, lastInboundAt: now,
-        pendingConfirmation: null, roleCodeId: null, codeFailures: { count: 0, since: null },
-        run: null, promptSeq: 0, handled: [], rev: 0, createdAt: now, updatedAt: now,
-      },
-    },
-    { upsert: true, returnDocument: 'after' },
-  );
-  if (!doc) throw new Error('member upsert returned nothing');
-  return normalizeMember(doc as unknown as MemberState);
+  return creations.submit({
+    channel: address.channel,
+    platformUserId: address.platformUserId,
+    name: null, villageCode: null, villageOther: null, role: 'warga',
+    language,
+    consent: null, registeredAt: null, optedOut: false, blocked: false, lastInboundAt: now,
+    pendingConfirmation: null, roleCodeId: null, codeFailures: { count: 0, since: null },
+    run: null, promptSeq: 0, handled: [], rev: 0, createdAt: now, updatedAt: now,
+  });
 }
+
+type NewMember = Record<string, unknown> & { channel: string; platformUserId: string };
+
+/**
+ * First contacts that arrive together are created with one unordered bulk of upserts (group
+ * commit). A member the bulk inserted is built from what it wrote and the _id it reports; one
+ * that existed already (another instance created it a moment before) is read, once for all.
+ */
+const creations = new Coalescer(async (items: NewMember[]): Promise<MemberState[]> => {
+  const ops = items.map((m) => ({
+    updateOne: { filter: { channel: m.channel, platformUserId: m.platformUserId }, update: { $setOnInsert: m }, upsert: true },
+  }));
+  let upserted: Record<number, unknown>;
+  try {
+    upserted = (await MemberModel.collection.bulkWrite(ops, { ordered: false })).upsertedIds;
+  } catch (err) {
+    // A duplicate key (another instance inserted the same person): the rest are in; read that one.
+    const partial = err as { code?: number; writeErrors?: unknown; result?: { upsertedIds?: Record<number, unknown> } };
+    if (!partial.result?.upsertedIds || !partial.writeErrors) throw err;
+    const errors = Array.isArray(partial.writeErrors) ? partial.writeErrors : [partial.writeErrors];
+    if (errors.length === 0 || errors.some((e: { code?: number }) => e.code !== 11000)) throw err;
+    upserted = partial.result.upsertedIds;
+  }
+  const existing = items.filter((_, i) => upserted[i] === undefined);
+  const found = existing.length
+    ? ((await MemberModel.collection.find({ $or: existing.map((m) => ({ channel: m.channel, platformUserId: m.platformUserId })) }).toArray()) as unknown as MemberState[])
+    : [];
+  return items.map((m, i) => {
+    const id = upserted[i];
+    const doc = id !== undefined
+      ? ({ ...m, _id: id } as unknown as MemberState)
+      : found.find((d) => d.channel === m.channel && d.platformUserId === m.platformUserId);
+    if (!doc) throw new Error('member upsert found nothing');
+    return normalizeMember(doc);
+  });
+});
 
 interface Commit {
   _id: Types.ObjectId;
