@@ -162,7 +162,7 @@ export function createWorkspace(deps: WorkspaceDeps): Workspace {
     const status = known?.status ?? 500;
     const body = known?.body ?? { error: 'internal', message: 'Something went wrong on our side.' };
     if (req.path.startsWith('/api') || req.originalUrl.startsWith('/api')) return void res.status(status).json(body);
-    res.status(status).type('html').send(renderError(deps.i18n, req, status, String(body.message)));
+    res.status(status).type('html').send(renderError(deps.i18n, req, status, String(body.message), String(body.error)));
   });
 
   return {

@@ -49,11 +49,13 @@ export function loginPage(i18n: I18n, lang: Lang, token: string | null): string 
   return layout({ t, lang, auth: null, title: t('login.title'), path: token ? `/masuk/${token}` : '/app/masuk' }, body);
 }
 
-export function renderError(i18n: I18n, req: Request, status: number, message: string): string {
+/** `code` 'validation' (a form the schema refused) or 'internal' is said in the person's language, not the API's English. */
+export function renderError(i18n: I18n, req: Request, status: number, message: string, code?: string): string {
   const lang = langOf(req);
   const t = tFor(i18n, lang);
   const title = status === 404 ? t('error.not_found') : status === 403 ? t('error.forbidden') : status === 400 ? t('error.bad_request') : t('error.internal');
-  return layout({ t, lang, auth: null, title, path: '/app' }, `<p>${esc(message)}</p><p><a href="/app">${esc(t('nav.villages'))}</a></p>`);
+  const text = code === 'validation' ? t('error.validation_text') : code === 'internal' ? t('error.internal_text') : message;
+  return layout({ t, lang, auth: null, title, path: '/app' }, `<p>${esc(text)}</p><p><a href="/app">${esc(t('nav.villages'))}</a></p>`);
 }
 
 export { statusBadge };

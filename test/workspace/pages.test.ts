@@ -70,6 +70,10 @@ describe('pages', () => {
     await request(h.app).post(`/app/laporan/${id}/status`).set('cookie', s.cookie).type('form').send({ status: 'selesai', note: 'Sudah dibantu', _csrf: s.csrf }).expect(303);
     expect(h.notices).toEqual([expect.objectContaining({ memberId: resident.id })]);
     await request(h.app).post(`/app/laporan/${id}/status`).set('cookie', s.cookie).type('form').send({ 'status[$ne]': 'x', _csrf: s.csrf }).expect(400);
+    const refused = await request(h.app).post(`/app/laporan/${id}/status`).set('cookie', s.cookie).type('form').send({ status: 'beres', _csrf: s.csrf }).expect(400);
+    // Said in the facilitator's language, not the API's English.
+    expect(refused.text).toContain('Isian formulir belum sesuai. Periksa lagi, lalu kirim ulang.');
+    expect(refused.text).not.toContain('The request is not valid');
   });
 
   it('plan import through the page: errors per row are shown, nothing changes', async () => {
