@@ -4,13 +4,11 @@
  * from GridFS) and change its status; the reporter is told. Every page stays under 300 KB
  * transferred and asks nothing of another host. Screenshots go to test-artifacts/.
  */
-import { mkdir } from 'node:fs/promises';
 import { once } from 'node:events';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import mongoose, { Types } from 'mongoose';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HelpRequestModel, SubmissionModel, VillagePlanModel } from '../../src/db/models.js';
@@ -18,35 +16,27 @@ import { mediaIdFor, storeMedia } from '../../src/media/store.js';
 import { projectRoot } from '../../src/paths.js';
 import { useTestDatabase } from '../helpers/db.js';
 import { oggOpus } from '../helpers/ogg.js';
-import { VILLAGE_A, buildHarness, makeMember, type Harness } from './harness.js';
+import { VILLAGE_A, makeMember, type Harness } from './harness.js';
+import { startBrowserHarness, type BrowserHarness } from './browser-harness.js';
 
 useTestDatabase();
 
 const ARTIFACTS = join(projectRoot, 'test-artifacts');
 const LIMIT = 300 * 1024;
 
+let web: BrowserHarness;
 let h: Harness;
-let server: Server;
 let origin: string;
 let browser: Browser;
 
 beforeAll(async () => {
   await mkdir(ARTIFACTS, { recursive: true });
-  server = (await import('node:http')).createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  h = await buildHarness({ publicBaseUrl: origin });
-  server.on('request', h.app);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--no-first-run', '--disable-component-update', '--disable-sync'],
-  });
+  web = await startBrowserHarness();
+  ({ h, origin, browser } = web);
 }, 60_000);
 
 afterAll(async () => {
-  await browser?.close();
-  server?.close();
+  await web?.close();
 });
 
 /** Bytes transferred (headers + encoded bodies) and any request to another host, per navigation. */

@@ -3,40 +3,32 @@
  * in chat on Telegram in this test: its figures for Telegram are exactly those two runs.
  */
 import { mkdir } from 'node:fs/promises';
-import { once } from 'node:events';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../src/db/demo-seed.js';
 import { SEND_ID } from '../../src/engine/index.js';
 import { projectRoot } from '../../src/paths.js';
 import { ChatUser, createService, registerAsWarga, TestClock } from '../helpers/chat.js';
 import { useTestDatabase } from '../helpers/db.js';
-import { buildHarness, makeMember, type Harness } from './harness.js';
+import { makeMember, type Harness } from './harness.js';
+import { startBrowserHarness, type BrowserHarness } from './browser-harness.js';
 
 useTestDatabase();
 
+let web: BrowserHarness;
 let h: Harness;
-let server: Server;
 let origin: string;
 let browser: Browser;
 
 beforeAll(async () => {
   await mkdir(join(projectRoot, 'test-artifacts'), { recursive: true });
-  server = (await import('node:http')).createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  h = await buildHarness({ publicBaseUrl: origin });
-  server.on('request', h.app);
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+  web = await startBrowserHarness();
+  ({ h, origin, browser } = web);
 }, 60_000);
 
 afterAll(async () => {
-  await browser?.close();
-  server?.close();
+  await web?.close();
 });
 
 describe('drop-out page in Chromium on a phone (360 x 740)', () => {

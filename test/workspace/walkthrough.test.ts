@@ -8,19 +8,17 @@
  * titles. On every page: nothing scrolls sideways. Screenshots: test-artifacts/walkthrough/.
  */
 import { mkdir, readFile } from 'node:fs/promises';
-import { once } from 'node:events';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { Types } from 'mongoose';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemberModel, SubmissionModel, VillagePlanModel, WorkshopModel } from '../../src/db/models.js';
 import { projectRoot } from '../../src/paths.js';
 import { useTestDatabase } from '../helpers/db.js';
-import { VILLAGE_A, VILLAGE_WARU, buildHarness, makeMember, makeReport, makeWorkshopWithRsvps, type Harness } from './harness.js';
+import { VILLAGE_A, VILLAGE_WARU, makeMember, makeReport, makeWorkshopWithRsvps, type Harness } from './harness.js';
+import { startBrowserHarness, type BrowserHarness } from './browser-harness.js';
 
 useTestDatabase();
 
@@ -28,23 +26,15 @@ const ARTIFACTS = join(projectRoot, 'test-artifacts', 'walkthrough');
 /** 06:13 WIT on 8 December 2026. */
 const REPORTED_AT = new Date('2026-12-07T21:13:00Z');
 
+let web: BrowserHarness;
 let h: Harness;
-let server: Server;
 let origin: string;
 let browser: Browser;
 
 beforeAll(async () => {
   await mkdir(ARTIFACTS, { recursive: true });
-  server = (await import('node:http')).createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  h = await buildHarness({ publicBaseUrl: origin });
-  server.on('request', h.app);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--no-first-run', '--disable-component-update', '--disable-sync'],
-  });
+  web = await startBrowserHarness();
+  ({ h, origin, browser } = web);
   // Someone of Teluk Waru who wrote a village not in the list, with a long name.
   const person = await MemberModel.create({
     channel: 'telegram', platformUserId: `tg-${new Types.ObjectId()}`, name: 'Ibu Fransina Rumalutur-Kelilauw', role: 'warga', villageCode: null,
@@ -54,8 +44,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await browser?.close();
-  server?.close();
+  await web?.close();
 });
 
 describe.each([
