@@ -188,11 +188,11 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
     ...(hooks.telegramRateLimits ? { telegramRateLimits: hooks.telegramRateLimits } : {}),
     ...(hooks.simulatorLimits ? { simulatorLimits: hooks.simulatorLimits } : {}),
   };
-  const started: { name: string; instance: ChannelInstance<unknown> }[] = [];
+  const started: { label: string; instance: ChannelInstance<unknown> }[] = [];
   const useChannel = <H>(module: ChannelModule<H>): H | null => {
     if (!module.enabled(config)) return null;
     const instance = module.setUp(channelContext);
-    started.push({ name: module.name, instance });
+    started.push({ label: module.label, instance });
     return instance.handle;
   };
   useChannel(simulatorModule);
@@ -272,7 +272,7 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
   dispatcher.start();
   void inbox.recover().catch((err: unknown) => logger.warn({ err }, 'inbox: first recovery failed'));
 
-  for (const { name, instance } of started) {
+  for (const { label, instance } of started) {
     if (!instance.start) continue;
     try {
       await instance.start();
@@ -283,7 +283,7 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
       await dispatcher.stop();
       await stopTimers();
       await db.close();
-      throw new Error(`${name === 'telegram' ? 'Telegram' : name} did not start: ${(err as Error).message}.${instance.startHint ? ` ${instance.startHint}` : ''}`);
+      throw new Error(`${label} did not start: ${(err as Error).message}.${instance.startHint ? ` ${instance.startHint}` : ''}`);
     }
   }
   if (config.simulatorEnabled) logger.info(`Chat simulator: open http://localhost:${port}/ in a browser`);

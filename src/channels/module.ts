@@ -51,6 +51,8 @@ export interface ChannelInstance<H> {
 
 export interface ChannelModule<H> {
   readonly name: ChannelName;
+  /** As people read it in a log line ("Telegram did not start: ..."). */
+  readonly label: string;
   /** Whether the configuration turns it on (a token, SIMULATOR). */
   enabled(config: Config): boolean;
   setUp(context: ChannelContext): ChannelInstance<H>;

@@ -8,6 +8,7 @@ import { createTelegramOutbound } from './outbound.js';
 
 export const telegramModule: ChannelModule<TelegramChannel> = {
   name: 'telegram',
+  label: 'Telegram',
   enabled: (config) => Boolean(config.TELEGRAM_BOT_TOKEN),
   setUp(ctx) {
     const { config, logger } = ctx;

@@ -9,6 +9,7 @@ import { createSimulatorRouter, WebInbox } from './simulator.js';
 
 export const simulatorModule: ChannelModule<WebInbox> = {
   name: 'web',
+  label: 'The chat simulator',
   enabled: (config) => config.simulatorEnabled,
   setUp(ctx) {
     const web = new WebInbox(ctx.now);

@@ -4,6 +4,7 @@ import { setUpWhatsApp, type WhatsAppSetup } from './setup.js';
 
 export const whatsappModule: ChannelModule<WhatsAppSetup> = {
   name: 'whatsapp',
+  label: 'WhatsApp',
   enabled: (config) => Boolean(config.WHATSAPP_ACCESS_TOKEN),
   setUp(ctx) {
     const { app, config, inbox, channels, i18n, logger, media, flowMedia, now } = ctx;
