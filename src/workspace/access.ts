@@ -6,7 +6,7 @@
  * the simulator's reports (`simulatorOnly`).
  */
 import type { Types } from 'mongoose';
-import { MemberModel } from '../db/models.js';
+import { findMemberForAccess } from '../db/repositories/members.js';
 import { villagesOf } from '../facilitator/recipients.js';
 import { isSimulatorPerson } from '../vocabulary.js';
 import { forbidden, notFound } from './errors.js';
@@ -33,7 +33,7 @@ export function isWorkspaceRole(role: unknown): role is Actor['role'] {
 
 /** Loads the member as an actor, or null when they have no workspace access (any more). */
 export async function actorFor(memberId: string | Types.ObjectId, via: Via): Promise<Actor | null> {
-  const member = await MemberModel.findById(memberId, { name: 1, role: 1, villageCode: 1, language: 1, channel: 1, platformUserId: 1 }).lean();
+  const member = await findMemberForAccess(memberId);
   if (!member || !isWorkspaceRole(member.role)) return null;
   const simulator = isSimulatorPerson(member);
   if (simulator && via !== 'chat') return null;

@@ -1,5 +1,5 @@
 /** The audit log: every change through the pages, the API, the chat or the command line. */
-import { AuditLogModel } from '../db/models.js';
+import { appendAuditRecord } from '../db/repositories/audit-log.js';
 import type { Actor } from './access.js';
 
 export interface AuditEntry {
@@ -11,7 +11,7 @@ export interface AuditEntry {
 }
 
 export async function audit(actor: Pick<Actor, 'memberId' | 'name' | 'via'> | null, entry: AuditEntry, now: Date): Promise<void> {
-  await AuditLogModel.create({
+  await appendAuditRecord({
     at: now,
     actorId: actor?.memberId ?? null,
     actorName: actor?.name ?? null,

@@ -16,7 +16,7 @@ import { reachableByIds, villagesOf } from '../facilitator/recipients.js';
 import { FLOW, PROMPT_SEQ } from '../messages/flows.js';
 import { type ChatExtensions, type HookContext } from '../conversation/extensions.js';
 import type { OutboundMessage } from '../messages/index.js';
-import { VillageModel } from '../db/models.js';
+import { villageNamesByCode } from '../db/repositories/villages.js';
 import { REVIEW_STATUSES, isSimulatorPerson, type ReviewStatus } from '../vocabulary.js';
 import { normalizeCommandWord } from '../engine/text.js';
 import { nextAllowed } from '../time/index.js';
@@ -50,8 +50,8 @@ export function createWorkspaceExtensions(ws: Workspace): ChatExtensions {
     const wanted = ctx.args.trim();
     let codes = mine;
     if (wanted) {
-      const villages = await VillageModel.find({ code: { $in: mine } }, { code: 1, name: 1 }).lean();
-      codes = villages.filter((v) => v.code === wanted || normalizeCommandWord(v.name).includes(normalizeCommandWord(wanted))).map((v) => v.code);
+      const names = await villageNamesByCode(mine);
+      codes = [...names].filter(([code, name]) => code === wanted || normalizeCommandWord(name).includes(normalizeCommandWord(wanted))).map(([code]) => code);
       if (codes.length === 0) return [{ text: ctx.t('workspace:chat.summary_unknown', { name: wanted }) }];
     }
     const texts: string[] = [];

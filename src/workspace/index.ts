@@ -28,7 +28,7 @@ import { openApiDocument } from './openapi.js';
 import { loginPage, mountPages, renderError } from './pages.js';
 import { RISK_FLOW, setReportStatus as setStatus, type Ctx } from './service.js';
 
-export { REVIEW_STATUSES, type ReviewStatus } from '../db/models.js';
+export { REVIEW_STATUSES, type ReviewStatus } from '../vocabulary.js';
 
 export interface WorkspaceDeps {
   logger: Logger;

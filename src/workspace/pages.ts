@@ -13,7 +13,7 @@ import { mediaBucket } from '../media/store.js';
 import multer from 'multer';
 import { sharp } from '../heavy-modules.js';
 import { z } from 'zod';
-import { SubmissionModel } from '../db/models.js';
+import { findReportMedia } from '../db/repositories/submissions.js';
 import { ACTIVITY_STATUSES, REVIEW_STATUSES, type ReviewStatus } from '../vocabulary.js';
 import { FLOW } from '../messages/flows.js';
 import { projectRoot } from '../paths.js';
@@ -294,10 +294,9 @@ export function mountPages(router: express.Router, ctx: Ctx, opts: { now: () => 
   // A report's photo from GridFS, resized for the page (JPEG, at most 800 px wide).
   router.get('/app/laporan/:id/foto/:questionId', wrap(async (req, res) => {
     const { id, questionId } = S.photoParams.parse(req.params);
-    const doc = await SubmissionModel.findById(id, { answers: 1, villageCode: 1, flowId: 1 }).lean();
-    if (!doc || !canSeeVillage(actorOf(res), doc.villageCode)) throw notFound('photo');
-    const answer = (doc.answers as Record<string, unknown>)[questionId] as { mediaId?: unknown } | undefined;
-    const mediaId = typeof answer?.mediaId === 'string' && /^[a-f0-9]{24}$/.test(answer.mediaId) ? answer.mediaId : null;
+    const found = await findReportMedia(id, questionId);
+    if (!found || !canSeeVillage(actorOf(res), found.villageCode)) throw notFound('photo');
+    const { mediaId } = found;
     if (!mediaId) throw notFound('photo');
     const bucket = mediaBucket();
     const files = await bucket.find({ _id: new mongoose.Types.ObjectId(mediaId) }).limit(1).toArray();

@@ -1,6 +1,6 @@
 /** Pieces the API and the pages share: export filters and summaries with access checks. */
 import type { z } from 'zod';
-import { VillageModel } from '../db/models.js';
+import { knownVillageCodes, villageCodesOfKecamatan } from '../db/repositories/villages.js';
 import { buildSummary, type SummaryData } from '../reports/summary.js';
 import { assertVillage, canSeeVillage, villageFilter, type Actor } from './access.js';
 import { notFound } from './errors.js';
@@ -18,8 +18,7 @@ export function exportFilter(actor: Actor, q: Pick<z.infer<typeof S.exportQuery>
 
 /** Village codes of a kecamatan the actor sees (404 when none). */
 export async function kecamatanVillages(actor: Actor, kecamatanCode: string): Promise<string[]> {
-  const rows = await VillageModel.find({ kecamatanCode }, { code: 1 }).lean();
-  const codes = rows.map((r) => r.code).filter((c) => canSeeVillage(actor, c));
+  const codes = (await villageCodesOfKecamatan(kecamatanCode)).filter((c) => canSeeVillage(actor, c));
   if (codes.length === 0) throw notFound('kecamatan');
   return codes;
 }
@@ -28,7 +27,7 @@ export async function summaryFor(ctx: Ctx, actor: Actor, scope: 'village' | 'kec
   let codes: string[];
   if (scope === 'village') {
     assertVillage(actor, code);
-    if (!(await VillageModel.exists({ code }))) throw notFound('village');
+    if ((await knownVillageCodes([code])).length === 0) throw notFound('village');
     codes = [code];
   } else {
     codes = await kecamatanVillages(actor, code);

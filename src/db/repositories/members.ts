@@ -344,3 +344,10 @@ export async function createWorkspaceAdmin(platformUserId: string, name: string,
 export async function findMemberRole(id: string): Promise<Role | null> {
   return (await MemberModel.findById(id, { role: 1 }).lean())?.role ?? null;
 }
+
+/** What the workspace needs of a member to make them an actor (access.ts), or null. */
+export async function findMemberForAccess(memberId: string | Types.ObjectId): Promise<{
+  _id: Types.ObjectId; name?: string | null; role?: string | null; villageCode?: string | null; language?: string | null; channel: string; platformUserId: string;
+} | null> {
+  return MemberModel.findById(memberId, { name: 1, role: 1, villageCode: 1, language: 1, channel: 1, platformUserId: 1 }).lean();
+}

@@ -73,3 +73,21 @@ export async function countVillageReports(villageCode: string, since: Date): Pro
   ]);
   return { profiles, risks };
 }
+
+/**
+ * The GridFS id a report's answer (a top-level question) names, and the report's village: for
+ * the workspace's photo and voice-note routes. `mediaId` is null when the answer holds none, or
+ * `accepts` refuses it (a voice note's route plays voice notes only).
+ */
+export async function findReportMedia(
+  reportId: string,
+  questionId: string,
+  accepts: (answer: unknown) => boolean = () => true,
+): Promise<{ villageCode: string | null; mediaId: string | null } | null> {
+  const doc = await SubmissionModel.findById(reportId, { [`answers.${questionId}`]: 1, villageCode: 1 }).lean();
+  if (!doc) return null;
+  const answer = (doc.answers as Record<string, unknown> | undefined)?.[questionId];
+  const id = (answer as { mediaId?: unknown } | null | undefined)?.mediaId;
+  const mediaId = accepts(answer) && typeof id === 'string' && /^[a-f0-9]{24}$/.test(id) ? id : null;
+  return { villageCode: doc.villageCode ?? null, mediaId };
+}

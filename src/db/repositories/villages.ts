@@ -32,6 +32,11 @@ export async function knownVillageCodes(codes: string[]): Promise<string[]> {
   return (await VillageModel.find({ code: { $in: codes } }, { code: 1 }).lean()).map((v) => v.code);
 }
 
+/** The village codes of a kecamatan (index { kecamatanCode }). */
+export async function villageCodesOfKecamatan(kecamatanCode: string): Promise<string[]> {
+  return (await VillageModel.find({ kecamatanCode }, { code: 1 }).lean()).map((v) => v.code);
+}
+
 /** Every village code, sorted. */
 export async function listVillageCodes(): Promise<string[]> {
   return (await VillageModel.find({}, { code: 1 }).sort({ code: 1 }).lean()).map((v) => v.code);

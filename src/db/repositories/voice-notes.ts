@@ -10,6 +10,7 @@ import mongoose, { type Types } from 'mongoose';
 import { isVoiceAnswer, type VoiceAnswer } from '../../engine/types.js';
 import { mediaBucket } from '../../media/store.js';
 import { MemberModel, RunModel, SubmissionModel } from '../models.js';
+import { findReportMedia } from './submissions.js';
 
 export interface VoiceNoteRef {
   /** Where in the answers: "place", or "group.0.child". */
@@ -69,12 +70,8 @@ export async function forgetMemberVoiceNotes(memberId: Types.ObjectId): Promise<
 }
 
 /** A report's voice note (top-level question), for playing: its GridFS id and the report's village. */
-export async function findReportVoiceNote(reportId: string, questionId: string): Promise<{ villageCode: string | null; mediaId: string | null } | null> {
-  const doc = await SubmissionModel.findById(reportId, { [`answers.${questionId}`]: 1, villageCode: 1 }).lean();
-  if (!doc) return null;
-  const answer = (doc.answers as Record<string, unknown> | undefined)?.[questionId];
-  const mediaId = isVoiceAnswer(answer) && typeof answer.mediaId === 'string' && /^[a-f0-9]{24}$/.test(answer.mediaId) ? answer.mediaId : null;
-  return { villageCode: doc.villageCode ?? null, mediaId };
+export function findReportVoiceNote(reportId: string, questionId: string): Promise<{ villageCode: string | null; mediaId: string | null } | null> {
+  return findReportMedia(reportId, questionId, isVoiceAnswer);
 }
 
 /** Saves what a facilitator heard in a voice note; false when the answer is not a voice note. */
