@@ -112,13 +112,19 @@ describe('incidents', () => {
     expect(new Set(all).size).toBe(4);
   });
 
-  it('two reports opening the same incident at once end in one', async () => {
-    const at = clock.now();
-    const ids = [new Types.ObjectId(), new Types.ObjectId()];
-    await Promise.all(ids.map((id) => attachReport({ id, villageCode: SOLANG, hazard: 'banjir', severity: 'sedang', at, simulator: false })));
-    const rows = await IncidentModel.find({}).lean();
-    expect(rows).toHaveLength(1);
-    expect(rows[0]!.reportIds.map(String).sort()).toEqual(ids.map(String).sort());
+  it('reports opening the same incident at once end in one, whatever order they interleave in', async () => {
+    // Eight rounds of six reports at once (same time, or minutes apart): each round one incident.
+    const hazards = ['banjir', 'longsor', 'rob', 'kekeringan', 'gempa', 'angin', 'kebakaran', 'hama'];
+    await Promise.all(hazards.map(async (hazard, round) => {
+      const ids = Array.from({ length: 6 }, () => new Types.ObjectId());
+      await Promise.all(ids.map((id, i) => attachReport({
+        id, villageCode: SOLANG, hazard, severity: 'sedang', simulator: false,
+        at: new Date(clock.now().getTime() + (round % 2 === 0 ? 0 : i * 60_000)),
+      })));
+      const rows = await IncidentModel.find({ hazard }).lean();
+      expect(rows).toHaveLength(1);
+      expect(rows[0]!.reportIds.map(String).sort()).toEqual(ids.map(String).sort());
+    }));
   });
 
   it('a reviewer merges two incidents and splits a report out again; bad requests are refused with a reason', async () => {

@@ -24,10 +24,14 @@ const incidentSchema = new Schema(
     },
     /** Simulator reports group only with simulator reports (the sandbox never touches real ones). */
     simulator: { type: Boolean, default: false },
+    /** `real|SOLANG|banjir` while new reports may join it (48 hours from `firstAt`); absent after. */
+    openKey: { type: String },
   },
   { versionKey: false, minimize: false },
 );
-// The open incident a new report joins; the incidents list of a village.
+// The open incident a new report joins: one per (village, hazard), even with two instances.
+incidentSchema.index({ openKey: 1 }, { unique: true, sparse: true });
+// The incidents list of a village.
 incidentSchema.index({ villageCode: 1, hazard: 1, firstAt: -1 });
 // Which incident holds a report (replays, merge, split).
 incidentSchema.index({ reportIds: 1 });

@@ -1,12 +1,12 @@
 /**
  * Incidents: risk reports of one village with the same hazard within 48 hours of the first.
- * A report joins the oldest open incident of its (village, hazard) or opens one whose `_id` is
- * its own id (a replay joins nothing twice: `reportIds` is checked first). Two reports opening
- * the same incident at once on two instances each open one; the later then merges itself into
- * the earlier, so both converge on one.
+ * A report joins the open incident of its (village, hazard) or opens one whose `_id` is its own
+ * id (a replay joins nothing twice: `reportIds` is checked first). The open incident holds
+ * `openKey` under a unique index, so two reports opening one at once on two instances end in one:
+ * the loser's insert fails and it joins the winner. A report 48 hours later releases the key.
  *
- * Indexes (models/incident.ts): { villageCode, hazard, firstAt } the incident to join and a
- * village's list; { reportIds } which incident holds a report; { lastAt } the newest first.
+ * Indexes (models/incident.ts): { openKey } unique, the incident to join; { villageCode, hazard,
+ * firstAt } a village's list; { reportIds } which incident holds a report; { lastAt } the newest first.
  */
 import { Types } from 'mongoose';
 import { IncidentModel, SubmissionModel } from '../models.js';
@@ -26,6 +26,7 @@ export interface IncidentRow {
   severityRank: number;
   review: { status: string; note?: string | null; reviewedAt?: Date | null };
   simulator?: boolean;
+  openKey?: string;
 }
 
 export interface IncidentReport {
@@ -45,38 +46,44 @@ export async function findIncident(id: Types.ObjectId): Promise<IncidentRow | nu
   return IncidentModel.findById(id).lean<IncidentRow>();
 }
 
+/** The key only the open incident of a (village, hazard) holds; unique, so two can never open. */
+const openKeyOf = (r: IncidentReport): string => `${r.simulator ? 'sim' : 'real'}|${r.villageCode}|${r.hazard}`;
+const isDuplicateKey = (err: unknown): boolean => (err as { code?: number }).code === 11000;
+
 /** Puts the report into its incident (joined or opened); the incident after it. */
 export async function attachReport(r: IncidentReport): Promise<IncidentRow> {
   const held = await incidentOfReport(r.id);
   if (held) return held;
-  const joined = await IncidentModel.findOneAndUpdate(
-    { villageCode: r.villageCode, hazard: r.hazard, simulator: r.simulator, firstAt: { $gte: new Date(r.at.getTime() - INCIDENT_WINDOW_MS), $lte: r.at } },
-    { $addToSet: { reportIds: r.id }, $max: { lastAt: r.at, severityRank: severityRank(r.severity) } },
-    { sort: { firstAt: 1, _id: 1 }, new: true },
-  ).lean<IncidentRow>();
-  if (joined) return joined;
-  const opened = await IncidentModel.findOneAndUpdate(
-    { _id: r.id },
-    {
-      $setOnInsert: {
-        villageCode: r.villageCode, hazard: r.hazard, firstAt: r.at, lastAt: r.at, reportIds: [r.id], severityRank: severityRank(r.severity),
-        review: { status: 'baru', note: null, reviewedAt: null }, simulator: r.simulator,
-      },
-    },
-    { upsert: true, new: true },
-  ).lean<IncidentRow>();
-  return converge(opened!);
-}
-
-/** An incident opened beside an earlier one of the same window (two at once): merged into it. */
-async function converge(inc: IncidentRow): Promise<IncidentRow> {
-  const earlier = await IncidentModel.findOne({
-    villageCode: inc.villageCode, hazard: inc.hazard, simulator: inc.simulator ?? false, _id: { $ne: inc._id },
-    firstAt: { $gte: new Date(inc.firstAt.getTime() - INCIDENT_WINDOW_MS), $lte: inc.firstAt },
-  }).sort({ firstAt: 1, _id: 1 }).lean<IncidentRow>();
-  if (!earlier) return inc;
-  if (earlier.firstAt.getTime() === inc.firstAt.getTime() && String(earlier._id) > String(inc._id)) return inc;
-  return (await mergeIncidents(earlier._id, inc._id)) ?? inc;
+  const openKey = openKeyOf(r);
+  const from = new Date(r.at.getTime() - INCIDENT_WINDOW_MS);
+  const until = new Date(r.at.getTime() + INCIDENT_WINDOW_MS);
+  const rank = severityRank(r.severity);
+  // A few rounds at most: each lost race means another report just opened or closed the incident.
+  for (let round = 0; ; round++) {
+    const joined = await IncidentModel.findOneAndUpdate(
+      { openKey, firstAt: { $gte: from, $lte: until } },
+      { $addToSet: { reportIds: r.id }, $min: { firstAt: r.at }, $max: { lastAt: r.at, severityRank: rank } },
+      { new: true },
+    ).lean<IncidentRow>();
+    if (joined) return joined;
+    const fresh = {
+      _id: r.id, villageCode: r.villageCode, hazard: r.hazard, firstAt: r.at, lastAt: r.at, reportIds: [r.id], severityRank: rank,
+      review: { status: 'baru', note: null, reviewedAt: null }, simulator: r.simulator,
+    };
+    try {
+      // Replays of the first report find it by `_id` (upsert), never open a second one.
+      return (await IncidentModel.findOneAndUpdate({ _id: r.id }, { $setOnInsert: { ...fresh, openKey } }, { upsert: true, new: true }).lean<IncidentRow>())!;
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+    }
+    // The key is held: by an incident that opened a moment ago (join it next round), by one whose
+    // 48 hours are over (release it), or by one that starts 48 hours after this late report.
+    const holder = await IncidentModel.findOne({ openKey }, { firstAt: 1 }).lean<{ firstAt: Date }>();
+    if (holder && holder.firstAt < from) await IncidentModel.updateOne({ openKey, firstAt: holder.firstAt }, { $unset: { openKey: 1 } });
+    else if ((holder && holder.firstAt > until) || round >= 5) {
+      return (await IncidentModel.findOneAndUpdate({ _id: r.id }, { $setOnInsert: fresh }, { upsert: true, new: true }).lean<IncidentRow>())!;
+    }
+  }
 }
 
 /** Moves every report of `from` into `into` and removes `from`; the incident after it. */
@@ -89,6 +96,12 @@ export async function mergeIncidents(into: Types.ObjectId, from: Types.ObjectId)
     { $addToSet: { reportIds: { $each: source.reportIds } }, $min: { firstAt: source.firstAt }, $max: { lastAt: source.lastAt, severityRank: source.severityRank } },
   );
   await IncidentModel.deleteOne({ _id: from });
+  // The merged-away incident was the open one: the merged one stays open in its place.
+  if (source.openKey) {
+    await IncidentModel.updateOne({ _id: into, openKey: { $exists: false } }, { $set: { openKey: source.openKey } }).catch((err: unknown) => {
+      if (!isDuplicateKey(err)) throw err; // a new report opened one in between: that one stays open
+    });
+  }
   return findIncident(into);
 }
 
