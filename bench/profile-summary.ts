@@ -34,7 +34,8 @@ export function groupOf(url: string, fn: string): string {
     return rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]!;
   }
   if (url.startsWith('node:')) return `node:${url.slice(5).split('/')[0]}`;
-  const src = /\/(src|bench|test)\/([^/]+)/.exec(url);
+  // Compiled runs (bench/.scratch/dist/src/...) are grouped as the source they came from.
+  const src = /\/(src|bench|test)\/([^/.][^/]*)\/(?!.*\/(src|bench|test)\/)/.exec(url) ?? /\/(src|bench|test)\/([^/]+)/.exec(url);
   if (src) return `${src[1]}/${src[2]!.replace(/\.ts$/, '')}`;
   return url;
 }
@@ -62,3 +63,23 @@ console.log('  self time by package:');
 for (const [g, us] of [...groups].filter(([g]) => g !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, 18)) console.log(`    ${pct(us)}  ${g}`);
 console.log('  top functions by self time:');
 for (const [f, us] of [...fns].filter(([f]) => !f.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(`    ${pct(us)}  ${f}`);
+
+// Inclusive time by product file: what each file of src/ costs with everything it calls.
+const parent = new Map<number, number>();
+for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+const fileOf = (url: string): string | null => {
+  const m = /\/(src\/.+?)\.[jt]s$/.exec(url);
+  return m ? m[1]! : null;
+};
+const inclusive = new Map<string, number>();
+for (const [id, us] of self) {
+  if (byId.get(id)!.callFrame.functionName === '(idle)') continue;
+  const seen = new Set<string>();
+  for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+    const f = fileOf(byId.get(at)!.callFrame.url);
+    if (f) seen.add(f);
+  }
+  for (const f of seen) inclusive.set(f, (inclusive.get(f) ?? 0) + us);
+}
+console.log('  inclusive time by product file (with what it calls):');
+for (const [f, us] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`    ${pct(us)}  ${f}`);

@@ -235,6 +235,10 @@ async function peerComparison(): Promise<void> {
       await child.drained();
       drainS = (performance.now() - t0) / 1000;
       delivery = compareDelivery(fake, (await child.stats()).owed);
+      if (process.env.BENCH_DB_TRACE === '1') {
+        const calls = ['sendMessage', 'editMessageReplyMarkup', 'editMessageText', 'answerCallbackQuery', 'deleteMessage'].map((m) => `${m} ${fake.callsTo(m).length}`);
+        console.log(`  Bot API calls for ${ours.sent} updates: ${calls.join(', ')}`);
+      }
       if (process.env.BENCH_DB_TRACE === '1') await printTrace(child, ours.sent);
       // The peer on the same database server, in a database of its own.
       peer = await withFake(async (peerFake) => {

@@ -111,7 +111,9 @@ export class ConversationService implements InboundHandler {
         // for repeats meanwhile.
         const sent = replies.length > 0 && (await outbox?.sendAtOnce?.(item)) === true;
         const written = sent ? [] : await write();
-        this.remember(key, { ...member, handled: [...member.handled.slice(-(HANDLED_KEEP - 1)), message.messageId] });
+        // A member from the cache is detached already: only the marks are new.
+        const fromCache = this.cache.get(key) === member;
+        this.remember(key, { ...member, handled: [...member.handled.slice(-(HANDLED_KEEP - 1)), message.messageId] }, fromCache);
         outbox?.onEnqueued?.(written);
         return replies;
       }
@@ -174,8 +176,8 @@ export class ConversationService implements InboundHandler {
    * message is worth a few KB for the people writing now, not for everyone who ever wrote.
    * Stored detached (see detachIds): otherwise each cached member pins 8 KB pool slabs.
    */
-  private remember(key: string, member: MemberState): void {
-    const detached = detachIds(member);
+  private remember(key: string, member: MemberState, detachedAlready = false): void {
+    const detached = detachedAlready ? member : detachIds(member);
     for (const k of new Set([key, ...addressesOf(member).map((a) => memberKey(a.channel, a.platformUserId))])) {
       this.cache.delete(k); // re-insert: the Map's order is the age used to bound it
       this.cache.set(k, detached);

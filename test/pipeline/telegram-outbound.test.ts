@@ -6,6 +6,7 @@ import { Api } from 'grammy';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { SendRequest } from '../../src/channels/channel.js';
 import type { OutboundMessage } from '../../src/messages/index.js';
+import { PROMPT_SEQ } from '../../src/messages/flows.js';
 import { MULTIPLE_DONE_CHOICE_ID } from '../../src/channels/telegram/channel.js';
 import type { StoredPrompt } from '../../src/channels/telegram/keyboard.js';
 import { createTelegramOutbound } from '../../src/channels/telegram/outbound.js';
@@ -57,6 +58,23 @@ describe('rendering', () => {
     expect(data).toContain('c:7:opsi-0');
     expect(data).toContain('p:7:1');
     expect(tg.channel.liveKeyboard(CHAT)).toBe(m.message_id);
+  });
+
+  it('typing past a question removes its buttons; the menu\'s stay (they are valid whatever comes next)', async () => {
+    await setup();
+    const menu = { text: 'Menu', choices: [{ id: 'laporan-risiko', label: 'Laporan risiko' }], promptSeq: PROMPT_SEQ.menu };
+    await tg.channel.send(req([menu]));
+    const first = tg.fake.chat(CHAT).lastBotMessage!;
+    const before = tg.fake.calls.length;
+    await tg.channel.send(req([menu])); // the person typed "menu"
+    expect(methods().slice(before)).toEqual(['sendMessage']);
+    expect(first.inlineKeyboard!.flat().map((b) => b.callback_data)).toEqual(['c:0:laporan-risiko']);
+    await tg.channel.send(req([{ text: 'Jenis bencana?', choices: [{ id: 'banjir', label: 'Banjir' }], promptSeq: 4 }]));
+    const question = tg.fake.chat(CHAT).lastBotMessage!;
+    const typed = tg.fake.calls.length;
+    await tg.channel.send(req([{ text: 'Kapan terjadi?', promptSeq: 5 }])); // the person typed "banjir"
+    expect(methods().slice(typed)).toEqual(['editMessageReplyMarkup', 'sendMessage']);
+    expect(question.inlineKeyboard).toBeUndefined();
   });
 
   it('a location question shows the location button; the next message removes that keyboard', async () => {

@@ -14,6 +14,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import express from 'express';
 import { Bot, type Api } from 'grammy';
+import { createBotApiFetch } from './http-client.js';
 import type { Update, UserFromGetMe } from 'grammy/types';
 import type { Address, InboundMessage, InboundSink } from '../../messages/index.js';
 import { readCapped, withinVoiceLimits, withMediaId, type MediaDownloader } from '../../media/store.js';
@@ -92,7 +93,7 @@ export function createTelegramChannel(options: TelegramChannelOptions): Telegram
 
   const bot = new Bot(options.token, {
     ...(options.botInfo ? { botInfo: options.botInfo } : {}),
-    client: { ...(options.apiRoot ? { apiRoot: options.apiRoot } : {}) },
+    client: { ...(options.apiRoot ? { apiRoot: options.apiRoot } : {}), fetch: createBotApiFetch() as unknown as typeof fetch },
   });
 
   /** Best effort, never throws: answering a tap only stops its spinner. */

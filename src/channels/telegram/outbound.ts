@@ -20,6 +20,7 @@ import { GrammyError, InputFile, type Api } from 'grammy';
 import { isUrl, type FlowMedia } from '../../media/flow-media.js';
 import type { ChannelCapabilities, ChannelRateLimits, OutboundChannel, SendRequest, SendResult } from '../channel.js';
 import { isLongList, shortListText, type OutboundMessage } from '../../messages/index.js';
+import { PROMPT_SEQ } from '../../messages/flows.js';
 import { isNotModified, MULTIPLE_DONE_CHOICE_ID, textsResolver, type TelegramLogger, type TelegramTexts } from './texts.js';
 import { escapeHtml, splitText } from './format.js';
 import { buildChoiceKeyboard, needsStoredPrompt, type StoredPrompt } from './keyboard.js';
@@ -65,6 +66,9 @@ export interface TelegramOutbound extends OutboundChannel {
 
 type SendOther = NonNullable<Parameters<Api['sendMessage']>[2]>;
 
+/** Buttons of a flow question or a confirmation go stale once answered; the menu's, help's and actions' never do. */
+const expiresOnceAnswered = (promptSeq: number): boolean => promptSeq > 0 || promptSeq === PROMPT_SEQ.confirm;
+
 export function createTelegramOutbound(options: TelegramOutboundOptions): TelegramOutbound {
   const { api, logger } = options;
   const { texts, textsFor } = textsResolver(options.texts, options.textsByLanguage);
@@ -73,7 +77,12 @@ export function createTelegramOutbound(options: TelegramOutboundOptions): Telegr
   const pageSize = options.pageSize ?? 8;
   const keyboardOptions = { labels: texts, doneChoiceId, pageSize };
 
-  /** The message whose inline keyboard is live in each chat (best effort, per process, bounded). */
+  /**
+   * The message whose question's inline keyboard is live in each chat (best effort, per process,
+   * bounded). Only keyboards that expire once answered: the menu's, the help message's and
+   * features' action buttons stay valid whatever comes next (their buttons carry no question
+   * number), so they are left in place rather than removed with one more platform call.
+   */
   const liveKeyboard = new Map<number, number>();
   /** Chats that currently show our location reply keyboard (best effort, per process). */
   const replyKeyboardChats = new Set<number>();
@@ -143,7 +152,7 @@ export function createTelegramOutbound(options: TelegramOutboundOptions): Telegr
       await pace();
       const sent = await api.sendMessage(chatId, escapeHtml(chunks[i]!), other);
       ids.push(String(sent.message_id));
-      if (prompt) remember(chatId, sent.message_id);
+      if (prompt && expiresOnceAnswered(prompt.promptSeq)) remember(chatId, sent.message_id);
       if (prompt && needsStoredPrompt(prompt, keyboardOptions)) {
         // Not awaited: the message is out, and until the dispatcher has recorded that, a crash
         // sends it again; the prompt is stored meanwhile (a press before then finds it in memory).
