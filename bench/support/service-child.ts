@@ -3,7 +3,7 @@
  * configuration in its environment (bench/support/telegram-load.ts sets it), driven over IPC:
  *   ready -> { databaseUri }   stats -> ServiceStats   drained   stop (exits 0, so --cpu-prof is written)
  */
-import { statSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setFlagsFromString, writeHeapSnapshot } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -56,13 +56,15 @@ const config = loadConfig();
 const logger = createLogger({ level: config.LOG_LEVEL });
 process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
 const service = await startService(config, logger);
-// Replies of turns that changed nothing go out at once, without an outbox entry: counted here,
-// so what each chat was owed is the outbox's entries plus these.
-const sentAtOnce = new Map<string, number>();
+// Replies sent at once go out without an outbox entry: recorded here by reply id, so what each
+// chat was owed is the distinct replies of the outbox and of these. Appended to a file in the
+// data directory as they go (a SIGKILL keeps what the OS has), so a restarted child still counts
+// what its killed predecessors sent; a reply sent again after a kill counts once, as it is owed once.
+const sentAtOnceFile = join(resolveDataDir(config.DATA_DIR), 'bench-sent-at-once.jsonl');
 const sendAtOnce = service.dispatcher.sendAtOnce.bind(service.dispatcher);
 service.dispatcher.sendAtOnce = async (item) => {
   const sent = await sendAtOnce(item);
-  if (sent) sentAtOnce.set(item.to, (sentAtOnce.get(item.to) ?? 0) + item.messages.length);
+  if (sent) appendFileSync(sentAtOnceFile, `${JSON.stringify({ id: (item as { id?: string }).id, to: item.to, n: item.messages.length })}\n`);
   return sent;
 };
 if (process.env.BENCH_DB_TRACE === '1') {
@@ -97,11 +99,26 @@ const count = (rows: { _id: unknown; n: number }[]) => Object.fromEntries(rows.m
 async function stats(): Promise<ServiceStats> {
   const inbox = count(await InboxModel.aggregate([{ $group: { _id: '$status', n: { $sum: 1 } } }]));
   const outbox = count(await OutboxModel.aggregate([{ $group: { _id: '$status', n: { $sum: 1 } } }]));
-  const owed: Record<string, number> = Object.fromEntries(sentAtOnce);
+  const owed: Record<string, number> = {};
+  const counted = new Set<string>();
+  const owe = (id: string, to: string, n: number) => {
+    if (counted.has(id)) return;
+    counted.add(id);
+    owed[to] = (owed[to] ?? 0) + n;
+  };
   const sentCount: Record<string, number> = {};
   for await (const e of OutboxModel.collection.find({}, { projection: { to: 1, messages: 1, sentCount: 1 } })) {
-    owed[e.to as string] = (owed[e.to as string] ?? 0) + (e.messages as unknown[]).length;
+    owe(String(e._id), e.to as string, (e.messages as unknown[]).length);
     sentCount[e.to as string] = (sentCount[e.to as string] ?? 0) + ((e.sentCount as number) ?? 0);
+  }
+  const lines = existsSync(sentAtOnceFile) ? readFileSync(sentAtOnceFile, 'utf8').split('\n') : [];
+  for (const line of lines.filter(Boolean)) {
+    try {
+      const r = JSON.parse(line) as { id: string; to: string; n: number };
+      owe(r.id, r.to, r.n);
+    } catch {
+      // the last line, cut by a kill
+    }
   }
   const submissions = count(await SubmissionModel.aggregate([{ $group: { _id: '$flowId', n: { $sum: 1 } } }]));
   const perMember = await SubmissionModel.aggregate<{ n: number }>([{ $group: { _id: { m: '$memberId', f: '$flowId' }, n: { $sum: 1 } } }]);

@@ -1,19 +1,22 @@
 /**
  * The conversation service: every inbound message from every channel passes here.
  *   one message at a time per person -> find the member (cached by rev) -> repeat? ->
- *   respond (src/conversation/router.ts and the parts it calls) -> replies to the outbox ->
- *   ONE guarded update of the member: new state, rev + 1, and the message's "handled" mark.
+ *   respond (src/conversation/router.ts and the parts it calls) -> ONE guarded update of the
+ *   member: new state, rev + 1, the message's "handled" mark and the reply owed -> the reply goes
+ *   out at once (or into the outbox when the dispatcher can't send it now).
  *
  * Exactly once: the mark travels with the state it stands for, so a crash before the update
- * means the message is handled again from the inbox (src/pipeline/inbox.ts), and a crash after
- * it means the repeat is recognised. Every write before the update is idempotent: keyed by the
- * run id (submission), the message id (reply `reply:<channel>:<id>`, help request), or the
- * member (registration), so doing it twice changes nothing. No multi-document transactions.
+ * means the message is handled again (Telegram sends it again, the inbox retries it), and a
+ * crash after it means the repeat is recognised, and finds its reply owed beside the mark (sent
+ * again unless this process knows it went: a send cut off from its acknowledgement may go twice,
+ * as with any platform without idempotency keys). Every write before the update is idempotent:
+ * keyed by the run id (submission), the message id (help request) or the member, so doing it
+ * twice changes nothing. No multi-document transactions.
  */
 import { Types } from 'mongoose';
 import type { Language } from '../vocabulary.js';
 import {
-  addressesOf, commitMember, findOrCreateMember, handledMarks, lastSeenOn, memberKey, setMemberBlocked, type LinkedAddress, type MemberState,
+  addressesOf, commitMember, findOrCreateMember, findOwed, handledMarks, lastSeenOn, memberKey, owedReply, setMemberBlocked, type LinkedAddress, type MemberState, type OwedReply,
 } from '../db/repositories/members.js';
 import type { Address, InboundHandler, InboundMessage, OutboundMessage } from '../messages/index.js';
 import { enqueue, withdrawReply } from '../pipeline/outbox.js';
@@ -29,6 +32,8 @@ export { archiveRun } from '../db/repositories/drafts.js';
 
 /** How many recent inbound ids a member keeps as "handled" marks (repeats come soon after). */
 const HANDLED_KEEP = 20;
+/** How many turns' replies a member keeps as owed (see MemberState.owed). */
+const OWED_KEEP = 2;
 /** How stale lastInboundAt may be left by turns that change nothing (it starts WhatsApp's 24-hour window: older is the safe side). */
 const LAST_INBOUND_SLACK_MS = 15 * 60_000;
 /** Members kept in the cache (the people writing now; a cache miss costs one read). */
@@ -42,6 +47,8 @@ export class ConversationService implements InboundHandler {
    * and before that, the rev guard holds.
    */
   private readonly queues = new Map<string, Promise<unknown>>();
+  /** Replies this process has sent or written to the outbox (a repeat within the process sends nothing again). */
+  private readonly delivered = new Set<string>();
   /** Members as last written by this process, under each of their addresses: a message needs no read when nobody else wrote since. */
   private readonly cache = new Map<string, MemberState>();
 
@@ -94,59 +101,105 @@ export class ConversationService implements InboundHandler {
   private async handleNow(message: InboundMessage): Promise<OutboundMessage[] | null> {
     const key = memberKey(message.channel, message.platformUserId);
     const outbox = this.options.outbox;
+    const replyId = `reply:${message.channel}:${message.messageId}`;
     for (let attempt = 0; ; attempt++) {
       const member = this.cache.get(key) ?? (await findOrCreateMember(message, languageFromHint(message.languageHint), this.now(), message.otherIds));
-      if (member.handled.includes(message.messageId)) return null;
+      if (member.handled.includes(message.messageId)) {
+        // Handled before: its reply may still be owed (a crash came between the commit and the send).
+        const owed = this.delivered.has(replyId) ? null : findOwed(member.owed, replyId);
+        if (owed) await this.deliver(this.replyItem(message, member, owed.messages));
+        return null;
+      }
       const turn = new Turn(member, message);
       noteOtherIds(turn, this.now());
       await respond(this.kit, turn);
       const replies = turn.replies.map((reply) => ({ ...reply, language: turn.view.language }));
-      const replyId = `reply:${message.channel}:${message.messageId}`;
-      const item = { id: replyId, kind: 'reply' as const, channel: message.channel, to: message.platformUserId, memberId: member._id, messages: replies, replyTo: message.replyTo ?? null };
-      const write = async () => (replies.length ? enqueue([item], { now: this.now(), ...(outbox?.claimFor ? { claimFor: outbox.claimFor } : {}) }) : []);
+      const item = this.replyItem(message, member, replies);
       if (this.mayLeaveUncommitted(turn)) {
         // Nothing changed (the menu, a summary): no commit, and the reply goes out at once when
         // the dispatcher can send it without an outbox entry (else the entry's id, the message's,
         // dedupes a repeat). Sending it twice after a crash harms no one. The mark is kept here
         // for repeats meanwhile.
-        const sent = replies.length > 0 && (await outbox?.sendAtOnce?.(item)) === true;
-        const written = sent ? [] : await write();
+        await this.deliver(item);
         // A member from the cache is detached already: only the marks are new.
         const fromCache = this.cache.get(key) === member;
         this.remember(key, { ...member, handled: [...member.handled.slice(-(HANDLED_KEEP - 1)), message.messageId] }, fromCache);
-        outbox?.onEnqueued?.(written);
         return replies;
       }
-      const written = await write();
-      if (turn.deleteMember) {
-        await deleteMember(this.kit, turn);
-        this.forget(key);
-        outbox?.onEnqueued?.(written);
-        return replies;
-      }
-      // Idempotent (keyed by run id): a replayed or redone step writes nothing new.
-      if (turn.endedRuns.length) await recordRunEnds(turn.endedRuns);
-      const committed = await this.commit(turn);
-      if (committed) {
-        this.remember(key, committed);
-        outbox?.onEnqueued?.(written);
-        return replies;
-      }
-      // Someone else changed the member meanwhile (another instance, a sweep): take back the
-      // replies computed from the old state, read again and redo the step. Unless that someone
-      // handled this very message (its lease ran out on us): its reply write found ours and its
-      // commit relies on it, so ours stands and goes out. A link changes two members: both go.
-      if (turn.linked) this.cache.clear();
-      this.forget(key);
-      if (written.length) {
-        if ((await handledMarks(member._id)).includes(message.messageId)) {
+      if (turn.deleteMember || turn.linked) {
+        // The rare turns that change more than this member: the reply is written first, as a
+        // plain outbox entry, then the change.
+        const written = replies.length ? await enqueue([item], this.enqueueOptions()) : [];
+        if (turn.deleteMember) {
+          await deleteMember(this.kit, turn);
+          this.forget(key);
           outbox?.onEnqueued?.(written);
-          return null;
+          return replies;
         }
-        await withdrawReply(replyId);
+        const committed = await this.commit(turn);
+        if (committed) {
+          this.remember(key, committed);
+          outbox?.onEnqueued?.(written);
+          return replies;
+        }
+        // A link changes two members: both are read again. The reply stands when another worker
+        // handled this very message (its commit relies on it), else it is taken back.
+        this.cache.clear();
+        if (written.length) {
+          if ((await handledMarks(member._id)).includes(message.messageId)) {
+            outbox?.onEnqueued?.(written);
+            return null;
+          }
+          await withdrawReply(replyId);
+        }
+      } else {
+        // Idempotent (keyed by run id): a replayed or redone step writes nothing new.
+        if (turn.endedRuns.length) await recordRunEnds(turn.endedRuns);
+        // ONE write: the state, the handled mark and the reply owed. Then the reply goes out.
+        const committed = await this.commit(turn, replies.length ? owedReply(replyId, replies, item.replyTo) : null);
+        if (committed) {
+          this.remember(key, committed);
+          await this.deliver(item);
+          return replies;
+        }
+        // Someone else changed the member meanwhile (another instance, a sweep): nothing of this
+        // turn was written, so read again and redo the step. If that someone handled this very
+        // message, its commit holds the reply and it sends it.
+        this.forget(key);
+        if ((await handledMarks(member._id)).includes(message.messageId)) return null;
       }
       if (attempt >= 3) throw new Error('member changed underneath four times in a row');
     }
+  }
+
+  private replyItem(message: InboundMessage, member: MemberState, messages: OutboundMessage[]) {
+    return {
+      id: `reply:${message.channel}:${message.messageId}`, kind: 'reply' as const, channel: message.channel, to: message.platformUserId,
+      memberId: member._id, messages, replyTo: message.replyTo ?? null,
+    };
+  }
+
+  private enqueueOptions() {
+    const claimFor = this.options.outbox?.claimFor;
+    return { now: this.now(), ...(claimFor ? { claimFor } : {}) };
+  }
+
+  /**
+   * A reply goes out at once when the dispatcher can send it now (nothing of this person's in
+   * hand, the pace allows), else into the outbox (its id, the message's, dedupes a repeat). A
+   * failure to write it throws: the message is handled again, finds its mark and its reply owed.
+   */
+  private async deliver(item: ReturnType<ConversationService['replyItem']>): Promise<void> {
+    if (item.messages.length === 0) return;
+    const outbox = this.options.outbox;
+    const sent = (await outbox?.sendAtOnce?.(item)) === true;
+    if (!sent) {
+      const written = await enqueue([item], this.enqueueOptions());
+      outbox?.onEnqueued?.(written);
+    }
+    this.delivered.add(item.id);
+    // Only repeats within this process look here (a restart forgets, and then the reply owed goes again).
+    if (this.delivered.size > MEMBER_CACHE_MAX) this.delivered.delete(this.delivered.values().next().value as string);
   }
 
   /**
@@ -160,13 +213,15 @@ export class ConversationService implements InboundHandler {
     return turn.changesNothing && !m.blocked && seen != null && this.now().getTime() - new Date(seen).getTime() < LAST_INBOUND_SLACK_MS;
   }
 
-  /** One update: the state, the handled mark, rev + 1; null when rev moved on (someone else wrote). */
-  private commit(turn: Turn): Promise<MemberState | null> {
+  /** One update: the state, the handled mark, the reply owed, rev + 1; null when rev moved on (someone else wrote). */
+  private commit(turn: Turn, owed: OwedReply | null = null): Promise<MemberState | null> {
     const now = this.now();
     const handled = [...turn.member.handled.slice(-(HANDLED_KEEP - 1)), turn.message.messageId];
     // seenAt per channel: the WhatsApp window and the channel used last, whichever channel wrote.
     const seenAt = { ...turn.member.seenAt, ...(turn.set.seenAt ?? {}), [turn.message.channel]: now };
     const set: Record<string, unknown> = { ...turn.set, handled, lastInboundAt: now, seenAt, updatedAt: now };
+    // The last few turns' replies: a repeat of a message before the last still finds its own.
+    if (owed) set.owed = [...(turn.member.owed ?? []).slice(-(OWED_KEEP - 1)), owed];
     if (turn.member.blocked) set.blocked = false; // they wrote to us: not blocked any more
     return commitMember(turn.member, set);
   }

@@ -41,3 +41,12 @@ export function useTestDatabase(): { uri: () => string } {
   });
   return { uri: () => uri };
 }
+
+/**
+ * Where a reply (`reply:<channel>:<message id>`) is kept: as owed on its member (the turn's
+ * commit) and/or as an outbox entry (when it could not go out at once). Exactly once means 1.
+ */
+export async function replyRecords(replyId: string): Promise<number> {
+  const { MemberModel, OutboxModel } = await import('../../src/db/models.js');
+  return (await OutboxModel.countDocuments({ _id: replyId })) + (await MemberModel.countDocuments({ 'owed.id': replyId }));
+}

@@ -3,13 +3,15 @@
  * persisted, all before the webhook is answered (the fast path handles at once: nothing is
  * recorded in the inbox). Counted with the MongoDB driver's command monitoring on the mongoose
  * connection, through the real Telegram inbound (schema, inbox) and the conversation service:
- *   first contact (/start):  member lookup by any address, member upsert, outbox insert,
- *                            member update                                = 4 (the lookup finds a linked
+ *   first contact (/start):  member lookup by any address, member upsert,
+ *                            member update                                = 3 (the lookup finds a linked
  *                            account: issue 22; a known member takes it alone, as the upsert before)
- *   an answer:               outbox insert, member update                 = 2 (+1 for a submission)
- *   a message that changes nothing (the menu): outbox insert             = 1 (no member write)
- * The member update is guarded by rev; the member after it is built in memory. Villages and
- * access codes are cached (a warm-up member fills the caches first).
+ *   an answer:               member update                                = 1 (+1 for a submission)
+ *   a message that changes nothing (the menu):                           = 0
+ * The member update is guarded by rev and carries the reply owed; the member after it is built
+ * in memory, and the dispatcher sends the reply at once (a local Bot API), with no outbox entry.
+ * Villages and access codes are cached (a warm-up member fills the caches first). Without a
+ * dispatcher to send it, the reply is written to the outbox after the member update (+1).
  */
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +27,9 @@ import { flowsDir } from '../../src/paths.js';
 import { Inbox } from '../../src/pipeline/inbox.js';
 import { updateFor, walk, type Step } from '../../bench/support/telegram-load.js';
 import { uniqueDatabaseUri } from '../helpers/db.js';
-import { captureLogger } from './helpers.js';
+import { Dispatcher } from '../../src/pipeline/dispatcher.js';
+import { CHAT0 } from '../../bench/support/telegram-load.js';
+import { captureLogger, telegramSetup, type TelegramSetup } from './helpers.js';
 
 const TOKEN = '313131:round-trip-token-abcdefghijklmnopqrstuvwxyz';
 
@@ -40,6 +44,9 @@ describe('database round trips per message (critical path)', () => {
   let inbox: Inbox;
   let channel: TelegramChannel;
   let updateId = 1;
+  let tg: TelegramSetup;
+  let dispatcher: Dispatcher;
+  let conversations: ConversationService;
   // Which flow step each of walk()'s 19 updates is.
   const steps = ['/start', 'consent', 'minor', 'name', 'kecamatan', 'village', 'role', 'kirim (registration submitted)', 'menu: laporan risiko',
     'type', 'date', 'place', 'location', 'severity', 'households', 'livelihoods', 'help', 'photo (skipped)', 'kirim (report submitted)'];
@@ -55,9 +62,17 @@ describe('database round trips per message (critical path)', () => {
     });
     const versions = await loadFlowVersions(flowsDir);
     const { logger } = captureLogger();
-    const conversations = new ConversationService({
+    // A real dispatcher on the local Bot API (no polls during the test: it is woken in memory).
+    // Answers follow each other faster than a person types: the per-chat pace is lifted (a reply
+    // that must wait its turn goes through the outbox, as the last test shows).
+    tg = await telegramSetup({ fake: { limits: { enabled: false } }, rateLimits: { perSecond: 1000, perChatPerSecond: 1000, perChatBurst: 1000 } });
+    for (const i of [0, 1]) tg.fake.addChat({ id: CHAT0 + i, first_name: 'Ibu' });
+    dispatcher = new Dispatcher({ channels: tg.channels, logger: logger as never, pollIntervalMs: 600_000 });
+    dispatcher.start();
+    conversations = new ConversationService({
       flows: versions.current, i18n: await createI18n(), logger: logger as never, timeZone: 'Asia/Jayapura', runExpiryHours: 168,
       flowForRun: (flowId, version) => versions.flowForRun(flowId, version),
+      outbox: { claimFor: dispatcher.claimFor, onEnqueued: (ids) => dispatcher.wake(ids), sendAtOnce: (item) => dispatcher.sendAtOnce(item) },
     });
     inbox = new Inbox({ handle: (m) => conversations.handle(m), logger: logger as never, doneFlushMs: 60_000 });
     channel = createTelegramChannel({
@@ -68,6 +83,8 @@ describe('database round trips per message (critical path)', () => {
 
   afterAll(async () => {
     await inbox?.stop();
+    await dispatcher?.stop();
+    await tg?.close();
     await mongoose.connection.db?.dropDatabase();
     await mongoose.disconnect();
   });
@@ -81,7 +98,7 @@ describe('database round trips per message (critical path)', () => {
     return { beforeAnswer, after: commands.slice(beforeAnswer.length) };
   }
 
-  it('a first contact takes 4 round trips and an answer 2, all before the webhook is answered, none in the inbox', async () => {
+  it('a first contact takes 3 round trips and an answer 1, all before the webhook is answered, none in the inbox', async () => {
     // Warm-up member: villages and access codes are read once and cached.
     for (const step of walk(0)) await send(0, step);
     expect(await SubmissionModel.countDocuments({ flowId: 'laporan-risiko' })).toBe(1);
@@ -99,23 +116,38 @@ describe('database round trips per message (critical path)', () => {
       expect(c.after, `${c.step}: nothing left after the answer`).toBe(0);
       expect(c.what, c.step).not.toContain('inbox');
     }
-    expect(counts[0]!.what).toBe('find members, update members, insert outbox, update members');
+    expect(counts[0]!.what).toBe('find members, update members, update members');
     const submits = new Set([7, 18]);
     for (const [i, c] of counts.entries()) {
       if (i === 0) continue;
       // The two steps that submit also write the submission (idempotent, keyed by the run): one more.
-      expect(c.before, `${c.step}: ${c.what}`).toBe(submits.has(i) ? 3 : 2);
+      expect(c.before, `${c.step}: ${c.what}`).toBe(submits.has(i) ? 2 : 1);
     }
+    // Every reply reached the chat, none through the outbox.
+    expect(await OutboxModel.countDocuments({ to: String(CHAT0 + 1) })).toBe(0);
+    expect(tg.fake.chat(CHAT0 + 1).botMessages.slice(-3).map((m) => m.text).join('\n')).toMatch(/Terima kasih/);
   });
 
-  it('a message that changes nothing (the menu) writes only its reply, never the member', async () => {
+  it('a message that changes nothing (the menu) writes nothing, and a repeat sends it once', async () => {
+    const before = tg.fake.received(CHAT0 + 1);
     const { beforeAnswer } = await send(1, { kind: 'text', text: 'menu' });
-    expect(beforeAnswer.map((c) => `${c.name} ${c.collection}`)).toEqual(['insert outbox']);
-    // A repeat of it (Telegram sending it again) writes no second reply.
+    expect(beforeAnswer.map((c) => `${c.name} ${c.collection}`)).toEqual([]);
+    expect(tg.fake.received(CHAT0 + 1)).toBe(before + 1);
+    // A repeat of it (Telegram sending it again) sends no second reply.
     const repeat = updateFor(1, { kind: 'text', text: 'menu' }, 9_000, 9_000);
     await channel.accept(repeat);
     await channel.accept(structuredClone(repeat));
-    expect(await OutboxModel.countDocuments({ _id: 'reply:telegram:tg:9000' })).toBe(1);
+    expect(tg.fake.received(CHAT0 + 1)).toBe(before + 2);
+  });
+
+  it('without a dispatcher to send it, the reply is written to the outbox after the member update', async () => {
+    const alone = new ConversationService({ ...(conversations as unknown as { options: ConstructorParameters<typeof ConversationService>[0] }).options, outbox: undefined });
+    commands.length = 0;
+    const replies = await alone.handle({ channel: 'telegram', platformUserId: String(CHAT0 + 1), messageId: 'tg:9100', receivedAt: new Date(), content: { kind: 'text', text: 'Laporan risiko' } });
+    expect(replies?.length).toBeGreaterThan(0);
+    // This service has read nothing yet: the member (by address), then the villages for the flow's choices.
+    expect(commands.map((c) => `${c.name} ${c.collection}`)).toEqual(['find members', 'find villages', 'update members', 'insert outbox']);
+    expect(await OutboxModel.countDocuments({ _id: 'reply:telegram:tg:9100' })).toBe(1);
   });
 
   it('finds documents only by _id or a unique key on the critical path', () => {

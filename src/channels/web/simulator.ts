@@ -17,7 +17,7 @@ import { z } from 'zod';
 import { ROLES } from '../../vocabulary.js';
 import { ensureSimulatorCode } from '../../db/repositories/access-codes.js';
 import { findMemberLanguage, findMemberProfile } from '../../db/repositories/members.js';
-import { findOutboxMessages } from '../../db/repositories/sent-messages.js';
+import { findReplyMessages } from '../../db/repositories/sent-messages.js';
 import type { InboundContent, InboundHandler } from '../../messages/index.js';
 import type { ChannelCapabilities, ChannelRateLimits, OutboundChannel, SendRequest, SendResult } from '../channel.js';
 import { securityHeaders } from '../../http/security.js';
@@ -264,7 +264,7 @@ export function createSimulatorRouter(deps: SimulatorDeps): Router {
           content,
         });
         // A resend of a message already handled (the answer was lost on the way): the same replies again.
-        const replies = handled ?? (await findOutboxMessages(`reply:web:${inboundId}`));
+        const replies = handled ?? (await findReplyMessages({ channel: 'web', platformUserId: addressOf(id) }, `reply:web:${inboundId}`));
         const at = now();
         const entries = replies.map((m) => botEntry(m, at));
         if (!transcript.some((e) => e.from === 'person' && e.messageId === messageId)) {

@@ -10,7 +10,7 @@ import { Types } from 'mongoose';
 import type { Language, Role } from '../models.js';
 import { MemberModel } from '../models.js';
 import { Coalescer } from '../coalesce.js';
-import type { Address } from '../../messages/index.js';
+import type { Address, OutboundMessage, ReplyContext } from '../../messages/index.js';
 import type { RunState } from '../../engine/index.js';
 
 export interface ProxyEntry {
@@ -69,7 +69,33 @@ export interface MemberState {
   run: ActiveRun | null;
   promptSeq: number;
   handled: string[];
+  /**
+   * The replies of the last few turns, written with the commit that made them: a message handled
+   * again (its platform or the inbox sends it again after a crash between the commit and the
+   * send) finds its reply here and sends it, instead of an outbox entry written for every reply.
+   */
+  owed?: OwedReply[];
   rev: number;
+}
+
+/**
+ * A reply as committed with its turn (see MemberState.owed). Its messages are kept as one JSON
+ * string: the database never looks inside, and one string costs a fraction of the nested
+ * documents (a list of 24 villages is 24 of them) to store on every answer.
+ */
+export interface OwedReply {
+  id: string;
+  body: string;
+}
+
+export function owedReply(id: string, messages: OutboundMessage[], replyTo: ReplyContext | null): OwedReply {
+  return { id, body: JSON.stringify({ messages, replyTo }) };
+}
+
+/** The messages of a reply owed by its id, or null. */
+export function findOwed(owed: OwedReply[] | undefined, id: string): { messages: OutboundMessage[]; replyTo: ReplyContext | null } | null {
+  const found = owed?.find((o) => o.id === id);
+  return found ? (JSON.parse(found.body) as { messages: OutboundMessage[]; replyTo: ReplyContext | null }) : null;
 }
 
 export function memberKey(channel: string, platformUserId: string): string {
@@ -111,7 +137,7 @@ export function proactiveRoute(m: Routable): ProactiveRoute {
 }
 
 /** The filter for a member reachable at any of these addresses (as primary or as a link). */
-function byAnyAddress(addresses: Address[]): Record<string, unknown> {
+export function byAnyAddress(addresses: Address[]): Record<string, unknown> {
   return { $or: [...addresses.map((a) => ({ channel: a.channel, platformUserId: a.platformUserId })), { 'links.key': { $in: addresses.map((a) => memberKey(a.channel, a.platformUserId)) } }] };
 }
 

@@ -2,10 +2,12 @@
  * What became of messages already sent: the statuses a platform reports about them (collection
  * delivery_statuses, _id `<channel>:<platform message id>:<status>`, so a repeat is stored once;
  * TTL on { receivedAt }) and the outbox entries that sent them, found by platform message id
- * (index { platformMessageIds }) or by their own id. Queuing is pipeline/outbox.ts's enqueue.
+ * (index { platformMessageIds }) or by their own id, and what a reply said. Queuing is
+ * pipeline/outbox.ts's enqueue.
  */
-import type { OutboundMessage } from '../../messages/index.js';
-import { DeliveryStatusModel, OutboxModel } from '../models.js';
+import type { Address, OutboundMessage } from '../../messages/index.js';
+import { DeliveryStatusModel, MemberModel, OutboxModel } from '../models.js';
+import { byAnyAddress, findOwed, type OwedReply } from './members.js';
 
 export interface DeliveryStatusRecord {
   channel: string;
@@ -44,6 +46,15 @@ export async function markSentMessageFailed(channel: string, platformMessageId: 
 /** The messages of an outbox entry (by _id), or none when there is no such entry. */
 export async function findOutboxMessages(id: string): Promise<OutboundMessage[]> {
   return ((await OutboxModel.findById(id, { messages: 1 }).lean())?.messages ?? []) as OutboundMessage[];
+}
+
+/**
+ * What a reply said (`reply:<channel>:<message id>`): kept with the member as owed for its last
+ * few turns (MemberState.owed), else its outbox entry; none when neither holds it any more.
+ */
+export async function findReplyMessages(address: Address, replyId: string): Promise<OutboundMessage[]> {
+  const member = await MemberModel.findOne(byAnyAddress([address]), { owed: 1 }).lean<{ owed?: OwedReply[] }>();
+  return findOwed(member?.owed, replyId)?.messages ?? findOutboxMessages(replyId);
 }
 
 /** Whether an outbox entry with this id exists (queued before, by a call interrupted later). */
