@@ -16,7 +16,7 @@
 import { Types } from 'mongoose';
 import type { Language } from '../vocabulary.js';
 import {
-  addressesOf, commitMember, findOrCreateMember, findOwed, handledMarks, lastSeenOn, memberKey, owedReply, setMemberBlocked, type LinkedAddress, type MemberState, type OwedReply,
+  addressesOf, commitMember, findOrNewMember, findOwed, handledMarks, lastSeenOn, memberKey, owedReply, saveNewMember, setMemberBlocked, type LinkedAddress, type MemberState, type OwedReply,
 } from '../db/repositories/members.js';
 import type { Address, InboundHandler, InboundMessage, OutboundMessage } from '../messages/index.js';
 import { enqueue, withdrawReply } from '../pipeline/outbox.js';
@@ -103,7 +103,7 @@ export class ConversationService implements InboundHandler {
     const outbox = this.options.outbox;
     const replyId = `reply:${message.channel}:${message.messageId}`;
     for (let attempt = 0; ; attempt++) {
-      const member = this.cache.get(key) ?? (await findOrCreateMember(message, languageFromHint(message.languageHint), this.now(), message.otherIds));
+      const member = this.cache.get(key) ?? (await findOrNewMember(message, languageFromHint(message.languageHint), this.now(), message.otherIds));
       if (member.handled.includes(message.messageId)) {
         // Handled before: its reply may still be owed (a crash came between the commit and the send).
         const owed = this.delivered.has(replyId) ? null : findOwed(member.owed, replyId);
@@ -129,6 +129,10 @@ export class ConversationService implements InboundHandler {
       if (turn.deleteMember || turn.linked) {
         // The rare turns that change more than this member: the reply is written first, as a
         // plain outbox entry, then the change.
+        if (turn.linked && member.unsaved && !(await saveNewMember(member))) {
+          this.forget(key); // stored a moment before by someone else: read them and redo
+          continue;
+        }
         const written = replies.length ? await enqueue([item], this.enqueueOptions()) : [];
         if (turn.deleteMember) {
           await deleteMember(this.kit, turn);

@@ -3,9 +3,9 @@
  * persisted, all before the webhook is answered (the fast path handles at once: nothing is
  * recorded in the inbox). Counted with the MongoDB driver's command monitoring on the mongoose
  * connection, through the real Telegram inbound (schema, inbox) and the conversation service:
- *   first contact (/start):  member lookup by any address, member upsert,
- *                            member update                                = 3 (the lookup finds a linked
- *                            account: issue 22; a known member takes it alone, as the upsert before)
+ *   first contact (/start):  member lookup by any address, member insert
+ *                            (with the first turn's state)                = 2 (the lookup finds a linked
+ *                            account: issue 22)
  *   an answer:               member update                                = 1 (+1 for a submission)
  *   a message that changes nothing (the menu):                           = 0
  * The member update is guarded by rev and carries the reply owed; the member after it is built
@@ -98,7 +98,7 @@ describe('database round trips per message (critical path)', () => {
     return { beforeAnswer, after: commands.slice(beforeAnswer.length) };
   }
 
-  it('a first contact takes 3 round trips and an answer 1, all before the webhook is answered, none in the inbox', async () => {
+  it('a first contact takes 2 round trips and an answer 1, all before the webhook is answered, none in the inbox', async () => {
     // Warm-up member: villages and access codes are read once and cached.
     for (const step of walk(0)) await send(0, step);
     expect(await SubmissionModel.countDocuments({ flowId: 'laporan-risiko' })).toBe(1);
@@ -116,7 +116,7 @@ describe('database round trips per message (critical path)', () => {
       expect(c.after, `${c.step}: nothing left after the answer`).toBe(0);
       expect(c.what, c.step).not.toContain('inbox');
     }
-    expect(counts[0]!.what).toBe('find members, update members, update members');
+    expect(counts[0]!.what).toBe('find members, insert members');
     const submits = new Set([7, 18]);
     for (const [i, c] of counts.entries()) {
       if (i === 0) continue;

@@ -9,7 +9,7 @@
 import { Types } from 'mongoose';
 import type { Language, Role } from '../models.js';
 import { MemberModel } from '../models.js';
-import { Coalescer } from '../coalesce.js';
+import { Coalescer, DuplicateKey, insertIgnoringDuplicates } from '../coalesce.js';
 import type { Address, OutboundMessage, ReplyContext } from '../../messages/index.js';
 import type { RunState } from '../../engine/index.js';
 
@@ -76,6 +76,8 @@ export interface MemberState {
    */
   owed?: OwedReply[];
   rev: number;
+  /** A first contact not stored yet (findOrNewMember): its first commit inserts it. Never stored. */
+  unsaved?: true;
 }
 
 /**
@@ -166,12 +168,14 @@ const lookups = new Coalescer(async (batches: Address[][]): Promise<(MemberState
 
 /**
  * The member at this address (or at one of `otherIds`, the same person's other ids on this
- * channel), created (unregistered, nothing personal) on first contact.
+ * channel), or on first contact a new one not stored yet (`unsaved`: unregistered, nothing
+ * personal): its first commit inserts it with that turn's state, one write instead of two.
  */
-export async function findOrCreateMember(address: Address, language: Language, now: Date, otherIds: string[] = []): Promise<MemberState> {
+export async function findOrNewMember(address: Address, language: Language, now: Date, otherIds: string[] = []): Promise<MemberState> {
   const found = await findMemberByAddresses([address, ...otherIds.map((id) => ({ channel: address.channel, platformUserId: id }))]);
   if (found) return found;
-  return creations.submit({
+  return {
+    _id: new Types.ObjectId(),
     channel: address.channel,
     platformUserId: address.platformUserId,
     name: null, villageCode: null, villageOther: null, role: 'warga',
@@ -179,44 +183,34 @@ export async function findOrCreateMember(address: Address, language: Language, n
     consent: null, registeredAt: null, optedOut: false, blocked: false, lastInboundAt: now,
     pendingConfirmation: null, roleCodeId: null, codeFailures: { count: 0, since: null },
     run: null, promptSeq: 0, handled: [], rev: 0, createdAt: now, updatedAt: now,
-  });
+    unsaved: true,
+  } as MemberState;
 }
 
-type NewMember = Record<string, unknown> & { channel: string; platformUserId: string };
-
 /**
- * First contacts that arrive together are created with one unordered bulk of upserts (group
- * commit). A member the bulk inserted is built from what it wrote and the _id it reports; one
- * that existed already (another instance created it a moment before) is read, once for all.
+ * First contacts that arrive together are inserted with one unordered insert (group commit).
+ * A duplicate key means the person was stored a moment before (another instance, or this one
+ * racing itself): that caller reads them and redoes its turn.
  */
-const creations = new Coalescer(async (items: NewMember[]): Promise<MemberState[]> => {
-  const ops = items.map((m) => ({
-    updateOne: { filter: { channel: m.channel, platformUserId: m.platformUserId }, update: { $setOnInsert: m }, upsert: true },
-  }));
-  let upserted: Record<number, unknown>;
+const insertions = new Coalescer((docs: Record<string, unknown>[]) => insertIgnoringDuplicates(MemberModel.collection, docs as never[]));
+
+/** Stores a member not stored yet, with `set` applied (rev + 1 when `set` is a turn's commit); null when someone stored them first. */
+async function insertMember(member: MemberState, set: Record<string, unknown>, bump: boolean): Promise<MemberState | null> {
+  const { unsaved: _unsaved, ...doc } = member;
+  const stored = { ...doc, ...(set as Partial<MemberState>), rev: member.rev + (bump ? 1 : 0) };
   try {
-    upserted = (await MemberModel.collection.bulkWrite(ops, { ordered: false })).upsertedIds;
+    await insertions.submit(stored);
   } catch (err) {
-    // A duplicate key (another instance inserted the same person): the rest are in; read that one.
-    const partial = err as { code?: number; writeErrors?: unknown; result?: { upsertedIds?: Record<number, unknown> } };
-    if (!partial.result?.upsertedIds || !partial.writeErrors) throw err;
-    const errors = Array.isArray(partial.writeErrors) ? partial.writeErrors : [partial.writeErrors];
-    if (errors.length === 0 || errors.some((e: { code?: number }) => e.code !== 11000)) throw err;
-    upserted = partial.result.upsertedIds;
+    if (err instanceof DuplicateKey) return null;
+    throw err;
   }
-  const existing = items.filter((_, i) => upserted[i] === undefined);
-  const found = existing.length
-    ? ((await MemberModel.collection.find({ $or: existing.map((m) => ({ channel: m.channel, platformUserId: m.platformUserId })) }).toArray()) as unknown as MemberState[])
-    : [];
-  return items.map((m, i) => {
-    const id = upserted[i];
-    const doc = id !== undefined
-      ? ({ ...m, _id: id } as unknown as MemberState)
-      : found.find((d) => d.channel === m.channel && d.platformUserId === m.platformUserId);
-    if (!doc) throw new Error('member upsert found nothing');
-    return normalizeMember(doc);
-  });
-});
+  return stored;
+}
+
+/** A new member stored as it is (before a turn that changes other members too); null when someone stored them first. */
+export function saveNewMember(member: MemberState): Promise<MemberState | null> {
+  return insertMember(member, {}, false);
+}
 
 interface Commit {
   _id: Types.ObjectId;
@@ -258,6 +252,7 @@ const commits = new Coalescer(async (items: Commit[]): Promise<boolean[]> => {
  * changed), or null when rev moved on.
  */
 export async function commitMember(member: MemberState, set: Record<string, unknown>): Promise<MemberState | null> {
+  if (member.unsaved) return insertMember(member, set, true);
   if (!(await commits.submit({ _id: member._id, rev: member.rev, set }))) return null;
   return { ...member, ...(set as Partial<MemberState>), rev: member.rev + 1 };
 }
