@@ -150,7 +150,7 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
     outbox: { claimFor: dispatcher.claimFor, onEnqueued: (ids) => dispatcher.wake(ids), sendAtOnce: (item) => dispatcher.sendAtOnce(item) },
   });
   const inbox = new Inbox({
-    handle: (message) => conversations.handle(message),
+    handle: (message, how) => conversations.handle(message, how),
     logger,
     // Telegram and the simulator never deliver an acknowledged message again: handled at once.
     // WhatsApp may, days later: recorded first, its inbox record the lasting dedupe mark.

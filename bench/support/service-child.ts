@@ -64,6 +64,7 @@ const sentAtOnceFile = join(resolveDataDir(config.DATA_DIR), 'bench-sent-at-once
 const sendAtOnce = service.dispatcher.sendAtOnce.bind(service.dispatcher);
 service.dispatcher.sendAtOnce = async (item) => {
   const sent = await sendAtOnce(item);
+  // A reply begun at once and finished from the outbox is counted there, whole (same id).
   if (sent) appendFileSync(sentAtOnceFile, `${JSON.stringify({ id: (item as { id?: string }).id, to: item.to, n: item.messages.length })}\n`);
   return sent;
 };
@@ -110,6 +111,12 @@ async function stats(): Promise<ServiceStats> {
   for await (const e of OutboxModel.collection.find({}, { projection: { to: 1, messages: 1, sentCount: 1 } })) {
     owe(String(e._id), e.to as string, (e.messages as unknown[]).length);
     sentCount[e.to as string] = (sentCount[e.to as string] ?? 0) + ((e.sentCount as number) ?? 0);
+  }
+  // Replies committed with their turn (member.owed) are owed whether or not they went out.
+  for await (const m of MemberModel.collection.find({ 'owed.0': { $exists: true } }, { projection: { owed: 1, platformUserId: 1 } })) {
+    for (const o of (m.owed ?? []) as { id: string; body: string }[]) {
+      owe(o.id, m.platformUserId as string, (JSON.parse(o.body) as { messages: unknown[] }).messages.length);
+    }
   }
   const lines = existsSync(sentAtOnceFile) ? readFileSync(sentAtOnceFile, 'utf8').split('\n') : [];
   for (const line of lines.filter(Boolean)) {

@@ -39,7 +39,8 @@ export interface ConversationServiceOptions {
   outbox?: {
     claimFor?: EnqueueOptions['claimFor'];
     onEnqueued?: (ids: string[]) => void;
-    sendAtOnce?: (item: { channel: string; to: string; messages: OutboundMessage[]; replyTo: ReplyContext | null; kind: string }) => Promise<boolean>;
+    /** Sends a reply now if it can; how many of its messages went out (the rest go to the outbox). */
+    sendAtOnce?: (item: { channel: string; to: string; messages: OutboundMessage[]; replyTo: ReplyContext | null; kind: string }) => Promise<number>;
   };
 }
 

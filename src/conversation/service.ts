@@ -18,7 +18,7 @@ import type { Language } from '../vocabulary.js';
 import {
   addressesOf, commitMember, findOrNewMember, findOwed, handledMarks, lastSeenOn, memberKey, owedReply, saveNewMember, setMemberBlocked, type LinkedAddress, type MemberState, type OwedReply,
 } from '../db/repositories/members.js';
-import type { Address, InboundHandler, InboundMessage, OutboundMessage } from '../messages/index.js';
+import type { Address, HandleOptions, InboundHandler, InboundMessage, OutboundMessage } from '../messages/index.js';
 import { enqueue, withdrawReply } from '../pipeline/outbox.js';
 import { recordRunEnds } from '../db/repositories/funnel.js';
 import { ConversationKit, type ConversationServiceOptions } from './kit.js';
@@ -65,12 +65,12 @@ export class ConversationService implements InboundHandler {
    * are in the outbox (`reply:<channel>:<messageId>`) before this resolves. Throws when the
    * database fails: nothing was committed, and the same message can be handled again.
    */
-  async handle(message: InboundMessage): Promise<OutboundMessage[] | null> {
+  async handle(message: InboundMessage, how: HandleOptions = {}): Promise<OutboundMessage[] | null> {
     const address = memberKey(message.channel, message.platformUserId);
     const cached = this.cache.get(address);
     const key = cached ? `member:${String(cached._id)}` : address;
     const previous = this.queues.get(key) ?? Promise.resolve();
-    const current = previous.catch(() => undefined).then(() => this.handleNow(message));
+    const current = previous.catch(() => undefined).then(() => this.handleNow(message, how));
     current.catch(() => undefined); // the caller gets the error; the queue must not reject unhandled
     this.queues.set(key, current);
     try {
@@ -98,15 +98,17 @@ export class ConversationService implements InboundHandler {
     if (member) for (const a of addressesOf(member)) this.cache.delete(memberKey(a.channel, a.platformUserId));
   }
 
-  private async handleNow(message: InboundMessage): Promise<OutboundMessage[] | null> {
+  private async handleNow(message: InboundMessage, how: HandleOptions): Promise<OutboundMessage[] | null> {
     const key = memberKey(message.channel, message.platformUserId);
     const outbox = this.options.outbox;
     const replyId = `reply:${message.channel}:${message.messageId}`;
     for (let attempt = 0; ; attempt++) {
       const member = this.cache.get(key) ?? (await findOrNewMember(message, languageFromHint(message.languageHint), this.now(), message.otherIds));
       if (member.handled.includes(message.messageId)) {
-        // Handled before: its reply may still be owed (a crash came between the commit and the send).
-        const owed = this.delivered.has(replyId) ? null : findOwed(member.owed, replyId);
+        // Handled before, and the platform brings it again: it was never acknowledged, so its reply
+        // may still be owed (a crash came between the commit and the send). An inbox record
+        // handled again (recovered after a crash) was acknowledged long ago: its reply went.
+        const owed = !how.acknowledgedAfter || this.delivered.has(replyId) ? null : findOwed(member.owed, replyId);
         if (owed) await this.deliver(this.replyItem(message, member, owed.messages));
         return null;
       }
@@ -126,9 +128,13 @@ export class ConversationService implements InboundHandler {
         this.remember(key, { ...member, handled: [...member.handled.slice(-(HANDLED_KEEP - 1)), message.messageId] }, fromCache);
         return replies;
       }
-      if (turn.deleteMember || turn.linked) {
-        // The rare turns that change more than this member: the reply is written first, as a
-        // plain outbox entry, then the change.
+      // Acknowledged once this returns (Telegram's webhook, the simulator): the reply owed rides
+      // on the commit, and the platform sends the message again if we die before answering.
+      // Recorded in the inbox first (WhatsApp, a person with messages waiting): its "done" mark
+      // comes later, so the reply goes into the outbox before the commit and the dispatcher's
+      // sent mark is its record. So do the rare turns that change more than this member.
+      const replyFirst = !how.acknowledgedAfter || turn.deleteMember || turn.linked;
+      if (replyFirst) {
         if (turn.linked && member.unsaved && !(await saveNewMember(member))) {
           this.forget(key); // stored a moment before by someone else: read them and redo
           continue;
@@ -140,15 +146,20 @@ export class ConversationService implements InboundHandler {
           outbox?.onEnqueued?.(written);
           return replies;
         }
+        // Idempotent (keyed by run id): a replayed or redone step writes nothing new.
+        if (turn.endedRuns.length) await recordRunEnds(turn.endedRuns);
         const committed = await this.commit(turn);
         if (committed) {
           this.remember(key, committed);
           outbox?.onEnqueued?.(written);
           return replies;
         }
-        // A link changes two members: both are read again. The reply stands when another worker
-        // handled this very message (its commit relies on it), else it is taken back.
-        this.cache.clear();
+        // Someone else changed the member meanwhile (another instance, a sweep): take back the
+        // reply computed from the old state, read again and redo the step. Unless that someone
+        // handled this very message (its lease ran out on us): its reply write found ours and its
+        // commit relies on it, so ours stands and goes out. A link changes two members: both go.
+        if (turn.linked) this.cache.clear();
+        this.forget(key);
         if (written.length) {
           if ((await handledMarks(member._id)).includes(message.messageId)) {
             outbox?.onEnqueued?.(written);
@@ -157,7 +168,6 @@ export class ConversationService implements InboundHandler {
           await withdrawReply(replyId);
         }
       } else {
-        // Idempotent (keyed by run id): a replayed or redone step writes nothing new.
         if (turn.endedRuns.length) await recordRunEnds(turn.endedRuns);
         // ONE write: the state, the handled mark and the reply owed. Then the reply goes out.
         const committed = await this.commit(turn, replies.length ? owedReply(replyId, replies, item.replyTo) : null);
@@ -166,9 +176,9 @@ export class ConversationService implements InboundHandler {
           await this.deliver(item);
           return replies;
         }
-        // Someone else changed the member meanwhile (another instance, a sweep): nothing of this
-        // turn was written, so read again and redo the step. If that someone handled this very
-        // message, its commit holds the reply and it sends it.
+        // Someone else changed the member meanwhile: nothing of this turn was written, so read
+        // again and redo the step. If that someone handled this very message, its commit holds
+        // the reply and it sends it.
         this.forget(key);
         if ((await handledMarks(member._id)).includes(message.messageId)) return null;
       }
@@ -196,9 +206,10 @@ export class ConversationService implements InboundHandler {
   private async deliver(item: ReturnType<ConversationService['replyItem']>): Promise<void> {
     if (item.messages.length === 0) return;
     const outbox = this.options.outbox;
-    const sent = (await outbox?.sendAtOnce?.(item)) === true;
-    if (!sent) {
-      const written = await enqueue([item], this.enqueueOptions());
+    const sent = (await outbox?.sendAtOnce?.(item)) ?? 0;
+    if (sent < item.messages.length) {
+      // The rest (all of it, or what the pace held back) goes on from the outbox.
+      const written = await enqueue([{ ...item, alreadySent: sent }], this.enqueueOptions());
       outbox?.onEnqueued?.(written);
     }
     this.delivered.add(item.id);

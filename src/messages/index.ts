@@ -123,9 +123,19 @@ export interface InboundSink {
 }
 
 /** Implemented by the conversation service; adapters call it for every inbound message. */
+/** How a message reached the handler. */
+export interface HandleOptions {
+  /**
+   * The platform is told "received" only after handle() resolves (Telegram's webhook answered
+   * then, the simulator's HTTP answer): a crash before that brings the same message again.
+   * Otherwise it was recorded first (the inbox) and is marked done later.
+   */
+  acknowledgedAfter?: boolean;
+}
+
 export interface InboundHandler {
   /** Returns the replies to send, or null when the message was a duplicate and must be ignored. */
-  handle(message: InboundMessage): Promise<OutboundMessage[] | null>;
+  handle(message: InboundMessage, how?: HandleOptions): Promise<OutboundMessage[] | null>;
   /** Called by adapters when the platform reports the person blocked (true) or unblocked (false) the bot. */
   setBlocked(address: Address, blocked: boolean): Promise<void>;
 }

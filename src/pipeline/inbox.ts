@@ -34,7 +34,7 @@
  * until those items are taken over here (lease expired) or finished by their owner.
  */
 import { randomUUID } from 'node:crypto';
-import type { InboundMessage } from '../messages/index.js';
+import type { HandleOptions, InboundMessage } from '../messages/index.js';
 import { Coalescer, DuplicateKey, insertIgnoringDuplicates } from '../db/coalesce.js';
 import { InboxModel } from '../db/models.js';
 import { scrub, type Logger } from '../logging/logger.js';
@@ -44,7 +44,7 @@ export class InboxUnavailable extends Error {
 }
 
 export interface InboundHandlerFn {
-  (message: InboundMessage): Promise<unknown>;
+  (message: InboundMessage, how: HandleOptions): Promise<unknown>;
 }
 
 export interface InboxOptions {
@@ -155,7 +155,7 @@ export class Inbox {
   private async handleInline(key: string, message: InboundMessage): Promise<'handled' | 'duplicate' | null> {
     this.inline.set(key, (this.inline.get(key) ?? 0) + 1);
     try {
-      const replies = await withTimeout(Promise.resolve(this.options.handle(message)), this.inlineTimeoutMs);
+      const replies = await withTimeout(Promise.resolve(this.options.handle(message, { acknowledgedAfter: true })), this.inlineTimeoutMs);
       return replies === null ? 'duplicate' : 'handled';
     } catch (err) {
       if (isDatabaseTrouble(err) || err instanceof HandlingTimeout) {
@@ -367,7 +367,7 @@ export class Inbox {
         const item = queue[0]!;
         this.active.add(item.id);
         try {
-          await this.options.handle(item.message);
+          await this.options.handle(item.message, { acknowledgedAfter: false });
           this.active.delete(item.id);
           queue.shift();
           // Stays known until its done mark is written, so a repeat meanwhile isn't taken up again.

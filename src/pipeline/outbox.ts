@@ -27,6 +27,8 @@ export interface OutboxItem {
   /** Give up after this moment (recorded as skipped). */
   expiresAt?: Date | null;
   broadcastId?: Types.ObjectId | string | null;
+  /** Messages of it already sent (a reply begun at once, the rest held back by the pace). */
+  alreadySent?: number;
   /** Proactive to WhatsApp: where it goes instead when the window is closed and no template fits (the person's linked Telegram). */
   fallback?: { channel: string; to: string } | null;
 }
@@ -67,7 +69,7 @@ function toDocument(item: OutboxItem, now: Date, claimFor: EnqueueOptions['claim
     leaseOwner: claimFor?.owner ?? null,
     leaseUntil: claimFor ? new Date(now.getTime() + claimFor.leaseMs) : null,
     attempts: 0,
-    sentCount: 0,
+    sentCount: item.alreadySent ?? 0,
     platformMessageIds: [],
     lastError: null,
     expiresAt: item.expiresAt ?? null,

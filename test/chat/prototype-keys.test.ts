@@ -60,7 +60,7 @@ beforeAll(async () => {
     MONGODB_URI: uniqueDatabaseUri(), PORT: String(port), SIMULATOR: 'on',
     TELEGRAM_BOT_TOKEN: TG_TOKEN, TELEGRAM_API_ROOT: tg.apiRoot,
     WHATSAPP_ACCESS_TOKEN: WA.token, WHATSAPP_APP_SECRET: WA.secret, WHATSAPP_VERIFY_TOKEN: 'verify', WHATSAPP_PHONE_NUMBER_ID: WA.phoneId, WHATSAPP_API_BASE_URL: wa.baseUrl,
-  }), createLogger({ level: 'silent' }), { cron: false, simulatorLimits: { perSession: 10_000 }, telegramRateLimits: { perChatPerSecond: 1000, perChatBurst: 1000 } });
+  }), createLogger({ level: 'silent' }), { cron: false, simulatorLimits: { perSession: 10_000 }, telegramRateLimits: { perSecond: 1000, perChatPerSecond: 1000, perChatBurst: 1000 } });
   const t = translatorFor(await createI18n(), 'id');
   gaveUp = t('bot:errors.gaveUp');
   check = t('engine:summary.title');

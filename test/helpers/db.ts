@@ -43,10 +43,13 @@ export function useTestDatabase(): { uri: () => string } {
 }
 
 /**
- * Where a reply (`reply:<channel>:<message id>`) is kept: as owed on its member (the turn's
- * commit) and/or as an outbox entry (when it could not go out at once). Exactly once means 1.
+ * Where a reply (`reply:<channel>:<message id>`) is kept: owed on its member (the turn's commit)
+ * and/or as one outbox entry (when it could not all go out at once). Kept once: in at least one
+ * of them, and never in two outbox entries (its id is the entry's).
  */
-export async function replyRecords(replyId: string): Promise<number> {
+export async function replyKept(replyId: string): Promise<{ kept: boolean; outboxEntries: number }> {
   const { MemberModel, OutboxModel } = await import('../../src/db/models.js');
-  return (await OutboxModel.countDocuments({ _id: replyId })) + (await MemberModel.countDocuments({ 'owed.id': replyId }));
+  const outboxEntries = await OutboxModel.countDocuments({ _id: replyId });
+  const owed = await MemberModel.countDocuments({ 'owed.id': replyId });
+  return { kept: outboxEntries + owed > 0, outboxEntries };
 }

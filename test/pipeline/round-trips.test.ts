@@ -74,7 +74,7 @@ describe('database round trips per message (critical path)', () => {
       flowForRun: (flowId, version) => versions.flowForRun(flowId, version),
       outbox: { claimFor: dispatcher.claimFor, onEnqueued: (ids) => dispatcher.wake(ids), sendAtOnce: (item) => dispatcher.sendAtOnce(item) },
     });
-    inbox = new Inbox({ handle: (m) => conversations.handle(m), logger: logger as never, doneFlushMs: 60_000 });
+    inbox = new Inbox({ handle: (m, how) => conversations.handle(m, how), logger: logger as never, doneFlushMs: 60_000 });
     channel = createTelegramChannel({
       token: TOKEN, apiRoot: 'http://127.0.0.1:9', inbox, setBlocked: async () => undefined, logger, mode: 'webhook', webhookSecret: 'round_trips',
       botInfo: { id: 1, is_bot: true, first_name: 'Suara Desa', username: 'suara_desa_bot' } as never,
@@ -143,7 +143,7 @@ describe('database round trips per message (critical path)', () => {
   it('without a dispatcher to send it, the reply is written to the outbox after the member update', async () => {
     const alone = new ConversationService({ ...(conversations as unknown as { options: ConstructorParameters<typeof ConversationService>[0] }).options, outbox: undefined });
     commands.length = 0;
-    const replies = await alone.handle({ channel: 'telegram', platformUserId: String(CHAT0 + 1), messageId: 'tg:9100', receivedAt: new Date(), content: { kind: 'text', text: 'Laporan risiko' } });
+    const replies = await alone.handle({ channel: 'telegram', platformUserId: String(CHAT0 + 1), messageId: 'tg:9100', receivedAt: new Date(), content: { kind: 'text', text: 'Laporan risiko' } }, { acknowledgedAfter: true });
     expect(replies?.length).toBeGreaterThan(0);
     // This service has read nothing yet: the member (by address), then the villages for the flow's choices.
     expect(commands.map((c) => `${c.name} ${c.collection}`)).toEqual(['find members', 'find villages', 'update members', 'insert outbox']);

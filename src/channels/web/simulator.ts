@@ -262,7 +262,7 @@ export function createSimulatorRouter(deps: SimulatorDeps): Router {
           receivedAt: now(),
           ...(lang ? { languageHint: lang } : {}),
           content,
-        });
+        }, { acknowledgedAfter: true }); // the page gets the answer only after this
         // A resend of a message already handled (the answer was lost on the way): the same replies again.
         const replies = handled ?? (await findReplyMessages({ channel: 'web', platformUserId: addressOf(id) }, `reply:web:${inboundId}`));
         const at = now();
