@@ -16,7 +16,7 @@ import { menu, menuIfRegistered } from './menu.js';
 import { CODE_FAILURES_PER_HOUR, codeFailuresThisHour, completeRegistration } from './registration.js';
 import { storeRunSubmission } from './submissions.js';
 import type { Turn } from './turn.js';
-import { decodeVillagePayload } from './village-payload.js';
+import { decodeVillagePayload } from '../messages/village-payload.js';
 
 export async function startFlow(kit: ConversationKit, turn: Turn, flowId: string, startPayload?: string, proxy?: ProxyEntry): Promise<void> {
   const member = turn.view;

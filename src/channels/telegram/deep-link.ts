@@ -4,9 +4,9 @@
  * dots replaced by underscores, because a start payload allows only `A-Za-z0-9_-` (1-64 chars).
  */
 
-import { START_PAYLOAD_PATTERN } from '../../conversation/village-payload.js';
+import { START_PAYLOAD_PATTERN } from '../../messages/village-payload.js';
 
-export { START_PAYLOAD_PATTERN, encodeVillagePayload, decodeVillagePayload } from '../../conversation/village-payload.js';
+export { START_PAYLOAD_PATTERN, encodeVillagePayload, decodeVillagePayload } from '../../messages/village-payload.js';
 
 /**
  * Splits `/start`, `/start <payload>` or `/start@BotName <payload>` into its payload.

@@ -3,7 +3,7 @@
  * opens a chat with the text typed in; sent, it arrives as "DAFTAR 81_05_15_2004" and starts
  * registration with the village chosen (src/conversation/commands.ts).
  */
-import { START_PAYLOAD_PATTERN } from '../../conversation/village-payload.js';
+import { START_PAYLOAD_PATTERN } from '../../messages/village-payload.js';
 
 /** The word a poster link types before the village payload. */
 export const REGISTER_WORD = 'DAFTAR';

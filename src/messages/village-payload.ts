@@ -1,8 +1,8 @@
 /**
  * The village code carried by poster links (Telegram `?start=`, and later WhatsApp links):
  * the Kemendagri code with dots replaced by underscores (`81.05.15.2004` -> `81_05_15_2004`),
- * because link payloads allow only `A-Za-z0-9_-` (1-64 characters). Channel-neutral, so the
- * conversation service can read it without knowing any platform.
+ * because link payloads allow only `A-Za-z0-9_-` (1-64 characters). Channel-neutral and at the
+ * bottom with the message types: the channels build and check links, the conversation reads them.
  */
 
 /** What a start payload may hold (Telegram's rule, the strictest of the platforms). */
