@@ -146,7 +146,7 @@ export async function startService(config: Config, logger: Logger, hooks: Servic
     ...(hooks.now ? { now: hooks.now } : {}),
     extensions,
     flowForRun: (flowId, version) => versions.flowForRun(flowId, version),
-    // Replies are written already claimed by this process's dispatcher and sent at once.
+    // Replies go out at once when the dispatcher can send them; otherwise into the outbox, already claimed by this process.
     outbox: { claimFor: dispatcher.claimFor, onEnqueued: (ids) => dispatcher.wake(ids), sendAtOnce: (item) => dispatcher.sendAtOnce(item) },
   });
   const inbox = new Inbox({
