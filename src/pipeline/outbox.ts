@@ -11,8 +11,9 @@
 import type { Types } from 'mongoose';
 import type { OutboundMessage } from '../messages/index.js';
 import type { ReplyContext } from '../messages/index.js';
-import { Coalescer, DuplicateKey, insertIgnoringDuplicates } from '../db/coalesce.js';
-import { OutboxModel, type OutboxKind } from '../db/models.js';
+import { DuplicateKey } from '../db/coalesce.js';
+import type { OutboxKind } from '../db/models.js';
+import { deleteUnsentReply, insertOutboxEntry } from '../db/repositories/outbox-entries.js';
 
 export interface OutboxItem {
   id: string;
@@ -51,8 +52,6 @@ export interface EnqueueOptions {
 
 export type OutboxDocument = ReturnType<typeof toDocument>;
 
-/** Entries written at the same moment by different callers (concurrent replies) share one insert. */
-const writes = new Coalescer((docs: OutboxDocument[]) => insertIgnoringDuplicates(OutboxModel.collection, docs as never[]));
 
 function toDocument(item: OutboxItem, now: Date, claimFor: EnqueueOptions['claimFor']) {
   return {
@@ -87,7 +86,7 @@ export async function enqueue(items: OutboxItem[], options: EnqueueOptions = {})
   const now = options.now ?? new Date();
   const docs = items.map((item) => toDocument(item, now, options.claimFor));
 
-  const outcomes = await Promise.allSettled(docs.map((d) => writes.submit(d)));
+  const outcomes = await Promise.allSettled(docs.map((d) => insertOutboxEntry(d)));
   const failure = outcomes.find((o) => o.status === 'rejected' && !(o.reason instanceof DuplicateKey));
   if (failure) throw (failure as PromiseRejectedResult).reason;
   const written = docs.filter((_, i) => outcomes[i]!.status === 'fulfilled');
@@ -97,5 +96,5 @@ export async function enqueue(items: OutboxItem[], options: EnqueueOptions = {})
 
 /** Takes back a reply not yet sent at all (its step is being redone from a fresh state). */
 export async function withdrawReply(replyId: string): Promise<void> {
-  await OutboxModel.deleteOne({ _id: replyId, sentCount: 0, status: { $in: ['pending', 'sending'] } });
+  await deleteUnsentReply(replyId);
 }

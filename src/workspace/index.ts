@@ -12,7 +12,8 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import rateLimit from 'express-rate-limit';
 import type { i18n as I18n } from 'i18next';
 import type { Logger } from 'pino';
-import { SIMULATOR_SOURCES, SubmissionModel } from '../db/models.js';
+import { SIMULATOR_SOURCES } from '../db/models.js';
+import { newestReports } from '../db/repositories/submissions.js';
 import { type ReviewStatus } from '../vocabulary.js';
 import type { Flow } from '../engine/index.js';
 import { securityHeaders } from '../http/security.js';
@@ -174,10 +175,7 @@ export function createWorkspace(deps: WorkspaceDeps): Workspace {
       const lang = options.lang ?? actor.language;
       const scope = villageFilter(actor, 'villageCode');
       const filter = { ...(scope ?? {}), ...(actor.simulatorOnly ? SIMULATOR_SOURCES : {}), flowId: RISK_FLOW, 'review.status': 'baru' };
-      const [rows, total] = await Promise.all([
-        SubmissionModel.find(filter, { answers: 1, villageCode: 1, villageName: 1, submittedAt: 1 }).sort({ submittedAt: -1 }).limit(options.limit ?? 10).lean(),
-        SubmissionModel.countDocuments(filter),
-      ]);
+      const { rows, total } = await newestReports(filter, options.limit ?? 10);
       const flow = deps.flows.get(RISK_FLOW);
       const { lookupsFor } = await import('./service.js');
       const lookups = await lookupsFor([]);

@@ -8,7 +8,7 @@ import { parse } from 'csv-parse/sync';
 import type ExcelJS from 'exceljs';
 import { excelJs } from '../heavy-modules.js';
 import type { i18n as I18n } from 'i18next';
-import { VillagePlanModel } from '../db/models.js';
+import { planOf } from '../db/repositories/plans.js';
 import type { Actor } from './access.js';
 import { WorkspaceError } from './errors.js';
 import { putPlan, type PlanView } from './service.js';
@@ -148,7 +148,7 @@ export async function importPlanFile(actor: Actor, code: string, year: number, f
   });
   if (errors.length) throw new WorkspaceError(400, 'import_errors', t('plan_import.failed', { count: errors.length }), { errors });
 
-  const existing = await VillagePlanModel.findOne({ villageCode: code, year }).lean();
+  const existing = await planOf(code, year);
   const byTitle = <T extends { _id: unknown; title: string }>(list: T[] | undefined, title: string) =>
     list?.find((x) => x.title.trim().toLowerCase() === title.trim().toLowerCase());
   const goals = parsed.filter((r) => KINDS[r.jenis] === 'goal').map((r) => ({ id: idOf(byTitle(existing?.goals, r.judul)), title: r.judul }));

@@ -29,3 +29,8 @@ export async function setActivityProgress(
 export async function latestPlan(villageCode: string): Promise<VillagePlanRow | null> {
   return VillagePlanModel.findOne({ villageCode }).sort({ year: -1 }).lean();
 }
+
+/** The village's plan for one year (plain), or null (index { villageCode, year } unique). */
+export async function planOf(villageCode: string, year: number): Promise<VillagePlanRow | null> {
+  return VillagePlanModel.findOne({ villageCode, year }).lean();
+}

@@ -91,3 +91,12 @@ export async function findReportMedia(
   const mediaId = accepts(answer) && typeof id === 'string' && /^[a-f0-9]{24}$/.test(id) ? id : null;
   return { villageCode: doc.villageCode ?? null, mediaId };
 }
+
+/** The newest reports matching `filter` (answers and village only) and how many match in all (index { flowId, review.status, submittedAt }). */
+export async function newestReports(filter: Record<string, unknown>, limit: number) {
+  const [rows, total] = await Promise.all([
+    SubmissionModel.find(filter, { answers: 1, villageCode: 1, villageName: 1, submittedAt: 1 }).sort({ submittedAt: -1 }).limit(limit).lean(),
+    SubmissionModel.countDocuments(filter),
+  ]);
+  return { rows, total };
+}
