@@ -14,7 +14,7 @@
  * text fields are always quoted. Numbers stay numbers, so -3.9 is still a number; XLSX cells
  * are written as plain strings, never formulas.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -22,7 +22,8 @@ import { stringify } from 'csv-stringify';
 import { excelJs } from '../heavy-modules.js';
 import type { i18n as I18n } from 'i18next';
 import type { Types } from 'mongoose';
-import { MemberModel, SubmissionModel, VillageModel, VillagePlanModel, WorkspaceSettingModel } from '../db/models.js';
+import { exportLookups, memberNames, pseudonymKey, submissionsInOrder } from '../db/repositories/exports.js';
+export { pseudonymKey } from '../db/repositories/exports.js';
 import type { Flow, GroupQuestion, LeafQuestion } from '../engine/index.js';
 import { formatLocalIso, formatLocalStamp, wallClockDate, zoneName } from '../time/index.js';
 import { isVoiceAnswer } from '../engine/types.js';
@@ -41,13 +42,6 @@ export interface ExportOptions {
   timeZone: string;
   /** The workspace's public address: voice notes get a link to play them (signed-in, with the village check). */
   linkBase?: string;
-}
-
-export async function pseudonymKey(): Promise<string> {
-  const fresh = randomBytes(32).toString('hex');
-  await WorkspaceSettingModel.updateOne({ _id: 'pseudonym-key' }, { $setOnInsert: { value: fresh } }, { upsert: true });
-  const doc = await WorkspaceSettingModel.findById('pseudonym-key').lean();
-  return doc!.value;
 }
 
 export function pseudonym(key: string, memberId: string): string {
@@ -93,14 +87,7 @@ async function layout(opts: ExportOptions): Promise<Layout> {
   const t = flowTranslator(opts.i18n, opts.flow, opts.lang);
   const w = flowTranslator(opts.i18n, undefined, opts.lang);
   const kode = opts.values === 'kode';
-  const [villages, plans] = await Promise.all([
-    VillageModel.find({}, { code: 1, name: 1 }).lean(),
-    VillagePlanModel.find({}, { activities: 1 }).lean(),
-  ]);
-  const lookups: Lookups = {
-    villages: new Map(villages.map((v) => [v.code, v.name])),
-    activities: new Map(plans.flatMap((p) => p.activities.map((a) => [String(a._id), a.title] as const))),
-  };
+  const lookups: Lookups = await exportLookups();
   const leaves = leafQuestions(opts.flow);
   const groups = groupQuestions(opts.flow);
   const questionHeader = leaves.flatMap((q) => {
@@ -155,16 +142,11 @@ function leafCells(q: LeafQuestion, value: unknown, l: Layout, lang: Lang): (str
 /** Reads the submissions in batches, resolving reporter names (admins) or pseudonyms. */
 async function* rows(opts: ExportOptions, l: Layout): AsyncGenerator<{ doc: Doc; base: Row; answers: Row }> {
   const key = await pseudonymKey();
-  const cursor = SubmissionModel.find(opts.filter, { memberId: 1, villageCode: 1, submittedAt: 1, channel: 1, answers: 1, 'review.status': 1, proxy: 1 })
-    .sort({ submittedAt: 1 }).lean<Doc[]>().cursor({ batchSize: 1000 });
+  const cursor = submissionsInOrder<Doc>(opts.filter);
   let batch: Doc[] = [];
   const risk = opts.flow.id === 'laporan-risiko';
   const flush = async function* (docs: Doc[]) {
-    const names = new Map<string, string>();
-    if (opts.names) {
-      const members = await MemberModel.find({ _id: { $in: docs.map((d) => d.memberId).filter((m) => m !== null) } }, { name: 1 }).lean();
-      for (const m of members) names.set(String(m._id), m.name ?? '');
-    }
+    const names = opts.names ? await memberNames(docs.map((d) => d.memberId).filter((m) => m !== null)) : new Map<string, string>();
     for (const doc of docs) {
       // A reporter who deleted their data has no member id any more: the report stays, without them.
       const memberId = doc.memberId ? String(doc.memberId) : '';
