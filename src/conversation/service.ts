@@ -105,10 +105,10 @@ export class ConversationService implements InboundHandler {
     for (let attempt = 0; ; attempt++) {
       const member = this.cache.get(key) ?? (await findOrNewMember(message, languageFromHint(message.languageHint), this.now(), message.otherIds));
       if (member.handled.includes(message.messageId)) {
-        // Handled before, and the platform brings it again: it was never acknowledged, so its reply
-        // may still be owed (a crash came between the commit and the send). An inbox record
-        // handled again (recovered after a crash) was acknowledged long ago: its reply went.
-        const owed = !how.acknowledgedAfter || this.delivered.has(replyId) ? null : findOwed(member.owed, replyId);
+        // Handled before. A reply owed is only committed by a turn whose platform is answered after
+        // it (below), so this message was never acknowledged: a crash came between the commit and
+        // the answer, maybe before the send. It goes (again, if the crash came after the send).
+        const owed = this.delivered.has(replyId) ? null : findOwed(member.owed, replyId);
         if (owed) await this.deliver(this.replyItem(message, member, owed.messages));
         return null;
       }
