@@ -101,7 +101,7 @@ export class ConversationService implements InboundHandler {
   private async handleNow(message: InboundMessage, how: HandleOptions): Promise<OutboundMessage[] | null> {
     const key = memberKey(message.channel, message.platformUserId);
     const outbox = this.options.outbox;
-    const replyId = `reply:${message.channel}:${message.messageId}`;
+    const replyId = replyIdOf(message);
     for (let attempt = 0; ; attempt++) {
       const member = this.cache.get(key) ?? (await findOrNewMember(message, languageFromHint(message.languageHint), this.now(), message.otherIds));
       if (member.handled.includes(message.messageId)) {
@@ -180,7 +180,7 @@ export class ConversationService implements InboundHandler {
         // again and redo the step. If that someone handled this very message, its commit holds
         // the reply and it sends it.
         this.forget(key);
-        if ((await handledMarks(member._id)).includes(message.messageId)) return null;
+        if (!member.unsaved && (await handledMarks(member._id)).includes(message.messageId)) return null;
       }
       if (attempt >= 3) throw new Error('member changed underneath four times in a row');
     }
@@ -188,7 +188,7 @@ export class ConversationService implements InboundHandler {
 
   private replyItem(message: InboundMessage, member: MemberState, messages: OutboundMessage[]) {
     return {
-      id: `reply:${message.channel}:${message.messageId}`, kind: 'reply' as const, channel: message.channel, to: message.platformUserId,
+      id: replyIdOf(message), kind: 'reply' as const, channel: message.channel, to: message.platformUserId,
       memberId: member._id, messages, replyTo: message.replyTo ?? null,
     };
   }
@@ -289,6 +289,9 @@ export function detachIds<T>(value: T): T {
   for (const [k, v] of Object.entries(value)) copy[k] = detachIds(v);
   return copy as T;
 }
+
+/** The id of a message's reply, wherever it is kept (owed on the member, the outbox). */
+const replyIdOf = (message: InboundMessage): string => `reply:${message.channel}:${message.messageId}`;
 
 /** Indonesian first: English only for a platform set to English. */
 export function languageFromHint(hint: string | undefined): Language {

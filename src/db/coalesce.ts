@@ -125,6 +125,11 @@ export class DuplicateKey extends Error {
   override name = 'DuplicateKey';
 }
 
+/** A driver error for a duplicate key (E11000): the document, or one with its unique key, is there already. */
+export function isDuplicateKeyError(err: unknown): boolean {
+  return (err as { code?: number } | null)?.code === 11000;
+}
+
 /**
  * Inserts the documents in one unordered command. Returns per document 'inserted', or a
  * DuplicateKey error when one with its `_id` (or another unique key) was there already.

@@ -12,8 +12,7 @@ import type { Types } from 'mongoose';
 import type { OutboundMessage } from '../messages/index.js';
 import type { ReplyContext } from '../messages/index.js';
 import { DuplicateKey } from '../db/coalesce.js';
-import type { OutboxKind } from '../db/models.js';
-import { deleteUnsentReply, insertOutboxEntry } from '../db/repositories/outbox-entries.js';
+import { deleteUnsentReply, insertOutboxEntry, type OutboxKind } from '../db/repositories/outbox-entries.js';
 
 export interface OutboxItem {
   id: string;

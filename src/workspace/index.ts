@@ -12,7 +12,6 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import rateLimit from 'express-rate-limit';
 import type { i18n as I18n } from 'i18next';
 import type { Logger } from 'pino';
-import { SIMULATOR_SOURCES } from '../db/models.js';
 import { newestReports } from '../db/repositories/submissions.js';
 import { type ReviewStatus } from '../vocabulary.js';
 import type { Flow } from '../engine/index.js';
@@ -174,8 +173,7 @@ export function createWorkspace(deps: WorkspaceDeps): Workspace {
       if (!actor) return null;
       const lang = options.lang ?? actor.language;
       const scope = villageFilter(actor, 'villageCode');
-      const filter = { ...(scope ?? {}), ...(actor.simulatorOnly ? SIMULATOR_SOURCES : {}), flowId: RISK_FLOW, 'review.status': 'baru' };
-      const { rows, total } = await newestReports(filter, options.limit ?? 10);
+      const { rows, total } = await newestReports({ ...(scope ?? {}), flowId: RISK_FLOW, 'review.status': 'baru' }, options.limit ?? 10, actor.simulatorOnly);
       const flow = deps.flows.get(RISK_FLOW);
       const { lookupsFor } = await import('./service.js');
       const lookups = await lookupsFor([]);

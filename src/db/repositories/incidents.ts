@@ -8,6 +8,7 @@
  * Indexes (models/incident.ts): { openKey } unique, the incident to join; { villageCode, hazard,
  * firstAt } a village's list; { reportIds } which incident holds a report; { lastAt } the newest first.
  */
+import { isDuplicateKeyError } from '../coalesce.js';
 import { Types } from 'mongoose';
 import { IncidentModel, SubmissionModel } from '../models.js';
 
@@ -48,7 +49,6 @@ export async function findIncident(id: Types.ObjectId): Promise<IncidentRow | nu
 
 /** The key only the open incident of a (village, hazard) holds; unique, so two can never open. */
 const openKeyOf = (r: IncidentReport): string => `${r.simulator ? 'sim' : 'real'}|${r.villageCode}|${r.hazard}`;
-const isDuplicateKey = (err: unknown): boolean => (err as { code?: number }).code === 11000;
 
 /** Puts the report into its incident (joined or opened); the incident after it. */
 export async function attachReport(r: IncidentReport): Promise<IncidentRow> {
@@ -74,7 +74,7 @@ export async function attachReport(r: IncidentReport): Promise<IncidentRow> {
       // Replays of the first report find it by `_id` (upsert), never open a second one.
       return (await IncidentModel.findOneAndUpdate({ _id: r.id }, { $setOnInsert: { ...fresh, openKey } }, { upsert: true, new: true }).lean<IncidentRow>())!;
     } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
+      if (!isDuplicateKeyError(err)) throw err;
     }
     // The key is held: by an incident that opened a moment ago (join it next round), by one whose
     // 48 hours are over (release it), or by one that starts 48 hours after this late report.
@@ -99,7 +99,7 @@ export async function mergeIncidents(into: Types.ObjectId, from: Types.ObjectId)
   // The merged-away incident was the open one: the merged one stays open in its place.
   if (source.openKey) {
     await IncidentModel.updateOne({ _id: into, openKey: { $exists: false } }, { $set: { openKey: source.openKey } }).catch((err: unknown) => {
-      if (!isDuplicateKey(err)) throw err; // a new report opened one in between: that one stays open
+      if (!isDuplicateKeyError(err)) throw err; // a new report opened one in between: that one stays open
     });
   }
   return findIncident(into);

@@ -3,6 +3,7 @@
  * first instance to insert it runs that fire and the others skip it. Index { startedAt }
  * (models/job-run.ts) serves the cleanup.
  */
+import { isDuplicateKeyError } from '../coalesce.js';
 import { JobRunModel } from '../models.js';
 
 /** Claims a fire for `owner`: true when this call inserted it, false when another instance did. */
@@ -11,7 +12,7 @@ export async function claimJobRun(key: string, job: string, owner: string, now: 
     await JobRunModel.collection.insertOne({ _id: key, job, owner, startedAt: now, finishedAt: null } as never);
     return true;
   } catch (err) {
-    if ((err as { code?: number }).code === 11000) return false;
+    if (isDuplicateKeyError(err)) return false;
     throw err;
   }
 }

@@ -7,6 +7,7 @@
  * Indexes: link codes by _id (the hash) and { memberId }; members by _id; submissions, drafts
  * and workshop invites by { memberId }; alerts by { fromMemberId }; help requests: none (few).
  */
+import { isDuplicateKeyError } from '../coalesce.js';
 import { createHash, randomInt } from 'node:crypto';
 import type { Types } from 'mongoose';
 import { AlertModel, HelpRequestModel, LinkCodeModel, MemberModel, RunModel, SubmissionModel, WorkshopInviteModel } from '../models.js';
@@ -43,7 +44,7 @@ export async function issueLinkCode(memberId: Types.ObjectId, channel: string, n
       } as never);
       return code;
     } catch (err) {
-      if ((err as { code?: number }).code !== 11000) throw err; // the same digits live for someone else: draw again
+      if (!isDuplicateKeyError(err)) throw err; // the same digits live for someone else: draw again
     }
   }
   throw new Error('no free link code');

@@ -6,6 +6,8 @@
 import { Coalescer, insertIgnoringDuplicates } from '../coalesce.js';
 import { OutboxModel } from '../models.js';
 
+export type { OutboxKind } from '../models.js';
+
 /** Entries written at the same moment by different callers (concurrent replies) share one insert. */
 const writes = new Coalescer((docs: Record<string, unknown>[]) => insertIgnoringDuplicates(OutboxModel.collection, docs as never[]));
 

@@ -5,6 +5,7 @@
  * (index { platformMessageIds }) or by their own id, and what a reply said. Queuing is
  * pipeline/outbox.ts's enqueue.
  */
+import { isDuplicateKeyError } from '../coalesce.js';
 import type { Address, OutboundMessage } from '../../messages/index.js';
 import { DeliveryStatusModel, MemberModel, OutboxModel } from '../models.js';
 import { byAnyAddress, findOwed, type OwedReply } from './members.js';
@@ -33,7 +34,7 @@ export async function recordDeliveryStatus(s: DeliveryStatusRecord, now: Date): 
     });
     return true;
   } catch (err) {
-    if ((err as { code?: number }).code === 11000) return false;
+    if (isDuplicateKeyError(err)) return false;
     throw err;
   }
 }

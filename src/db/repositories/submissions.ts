@@ -4,7 +4,7 @@
  * replayed step stores it once.
  */
 import type { Types } from 'mongoose';
-import { SubmissionModel } from '../models.js';
+import { SIMULATOR_SOURCES, SubmissionModel } from '../models.js';
 import type { ProxyEntry } from './members.js';
 
 export interface NewSubmission {
@@ -92,8 +92,12 @@ export async function findReportMedia(
   return { villageCode: doc.villageCode ?? null, mediaId };
 }
 
-/** The newest reports matching `filter` (answers and village only) and how many match in all (index { flowId, review.status, submittedAt }). */
-export async function newestReports(filter: Record<string, unknown>, limit: number) {
+/**
+ * The newest reports matching `filter` (answers and village only) and how many match in all
+ * (index { flowId, review.status, submittedAt }); `simulatorOnly`: only the simulator's.
+ */
+export async function newestReports(match: Record<string, unknown>, limit: number, simulatorOnly = false) {
+  const filter = { ...match, ...(simulatorOnly ? SIMULATOR_SOURCES : {}) };
   const [rows, total] = await Promise.all([
     SubmissionModel.find(filter, { answers: 1, villageCode: 1, villageName: 1, submittedAt: 1 }).sort({ submittedAt: -1 }).limit(limit).lean(),
     SubmissionModel.countDocuments(filter),
